@@ -1,0 +1,129 @@
+/**
+ * Wire format and delivery policy shared by both bus implementations, so the in-memory bus
+ * validates, retries and dead-letters exactly like the NATS one.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { EventBusConfigError, InvalidEventError } from './errors.js';
+import { subscribeDefaults, type EventEnvelope, type Handler, type SubscribeOptions } from './event-bus.js';
+import type { EventLogger } from './logger.js';
+import { envelopeSchemaFor, eventSchemas, type DeadLetter, type DurableSubject, type PayloadOf, type Subject } from './schemas.js';
+
+export type ResolvedSubscribeOptions = Required<SubscribeOptions>;
+
+// Durable names become JetStream consumer names: no dots, wildcards or whitespace.
+const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+export function assertValidName(kind: string, value: string): void {
+  if (!NAME_PATTERN.test(value)) {
+    throw new EventBusConfigError(`${kind} "${value}" must match ${NAME_PATTERN}`);
+  }
+}
+
+export function resolveSubscribeOptions(opts: SubscribeOptions): ResolvedSubscribeOptions {
+  assertValidName('durable', opts.durable);
+  const resolved = { ...subscribeDefaults, ...stripUndefined(opts) };
+  if (!Number.isInteger(resolved.maxDeliver) || resolved.maxDeliver < 1) {
+    throw new EventBusConfigError(`maxDeliver must be a positive integer, got ${resolved.maxDeliver}`);
+  }
+  if (!(resolved.ackWaitMs > 0) || !(resolved.backoffMs >= 0)) {
+    throw new EventBusConfigError('ackWaitMs must be > 0 and backoffMs >= 0');
+  }
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Validates the payload (throws InvalidEventError) and wraps it in an envelope. */
+export function createEnvelope<S extends Subject>(subject: S, data: PayloadOf<S>, msgId?: string): EventEnvelope<S> {
+  const result = eventSchemas[subject].safeParse(data);
+  if (!result.success) {
+    throw new InvalidEventError(subject, z.prettifyError(result.error), { cause: result.error });
+  }
+  return { id: msgId ?? randomUUID(), subject, occurredAt: new Date().toISOString(), data: result.data as PayloadOf<S> };
+}
+
+export type DecodeResult<S extends Subject> = { ok: true; envelope: EventEnvelope<S> } | { ok: false; error: string };
+
+export function decodeEnvelope<S extends Subject>(subject: S, raw: string): DecodeResult<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, error: `malformed JSON: ${describeError(err)}` };
+  }
+  const result = envelopeSchemaFor(subject).safeParse(json);
+  if (!result.success) {
+    return { ok: false, error: `invalid envelope: ${z.prettifyError(result.error)}` };
+  }
+  return { ok: true, envelope: result.data as EventEnvelope<S> };
+}
+
+const utf8 = new TextDecoder();
+
+export function toText(data: Uint8Array | string): string {
+  return typeof data === 'string' ? data : utf8.decode(data);
+}
+
+export function safeJsonParse(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message || err.name : String(err);
+}
+
+export type DeliveryOutcome =
+  | { action: 'ack' }
+  | { action: 'retry'; delayMs: number }
+  | { action: 'dead-letter'; error: string };
+
+export interface DeliveryAttempt<S extends DurableSubject> {
+  subject: S;
+  raw: string;
+  /** 1 on first delivery; counts every redelivery (handler errors and ack timeouts alike). */
+  deliveries: number;
+  durable: string;
+  handler: Handler<S>;
+  options: ResolvedSubscribeOptions;
+  logger: EventLogger;
+}
+
+/** Decides what happens to one delivered message; the caller applies the outcome (ack/nak/dead-letter). */
+export async function attemptDelivery<S extends DurableSubject>(attempt: DeliveryAttempt<S>): Promise<DeliveryOutcome> {
+  const { subject, deliveries, durable, options, logger } = attempt;
+  const decoded = decodeEnvelope(subject, attempt.raw);
+  // Poison messages never succeed, so retrying them only delays the messages behind them.
+  if (!decoded.ok) return { action: 'dead-letter', error: decoded.error };
+  // Only reachable when earlier deliveries timed out instead of failing (or dead-lettering failed).
+  if (deliveries > options.maxDeliver) {
+    return { action: 'dead-letter', error: `no successful handler run in ${options.maxDeliver} deliveries (ack wait ${options.ackWaitMs} ms)` };
+  }
+  try {
+    await attempt.handler(decoded.envelope);
+    return { action: 'ack' };
+  } catch (err) {
+    const error = describeError(err);
+    if (deliveries >= options.maxDeliver) {
+      return { action: 'dead-letter', error: `handler failed ${deliveries} times, last error: ${error}` };
+    }
+    logger.warn({ subject, durable, eventId: decoded.envelope.id, deliveries, err }, 'event handler failed, will retry');
+    return { action: 'retry', delayMs: options.backoffMs };
+  }
+}
+
+export function buildDeadLetter(fields: Omit<DeadLetter, 'failedAt'>): DeadLetter {
+  return { ...fields, failedAt: new Date().toISOString() };
+}
+
+/** Makes unsubscribe/close idempotent: later calls share the first call's promise. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let result: Promise<void> | undefined;
+  return () => (result ??= fn());
+}

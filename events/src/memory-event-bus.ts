@@ -1,0 +1,378 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  attemptDelivery,
+  buildDeadLetter,
+  createEnvelope,
+  decodeEnvelope,
+  once,
+  resolveSubscribeOptions,
+  safeJsonParse,
+  toText,
+  type DeliveryOutcome,
+  type ResolvedSubscribeOptions,
+} from './delivery.js';
+import { EventBusClosedError, EventPublishError, UnknownSubjectError } from './errors.js';
+import {
+  DEDUPE_WINDOW_MS,
+  type DeadLetterHandler,
+  type EventBus,
+  type Handler,
+  type PublishOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus.js';
+import { silentLogger, type EventLogger } from './logger.js';
+import {
+  assertCatalogFitsStreams,
+  deadLetterSchema,
+  isDurableSubject,
+  isFanoutSubject,
+  type DurableSubject,
+  type FanoutSubject,
+  type PayloadOf,
+} from './schemas.js';
+import { DEAD_LETTER_DOMAIN, deadLetterSubject, domainOf, isStoredSubject } from './subjects.js';
+
+export interface MemoryEventBusOptions {
+  logger?: EventLogger;
+  /** How long close() waits for running handlers before giving up on them. Default 10 000. */
+  closeTimeoutMs?: number;
+}
+
+interface QueuedMessage {
+  raw: string;
+  deliveries: number;
+  /** Epoch ms before which the message must not be redelivered (backoff). */
+  availableAt: number;
+}
+
+interface Member {
+  handler: Handler<DurableSubject>;
+  busy: boolean;
+  current?: Promise<void>;
+}
+
+/** The in-memory counterpart of a JetStream durable consumer: one queue, competing members. */
+interface DurableGroup {
+  subject: DurableSubject;
+  durable: string;
+  options: ResolvedSubscribeOptions;
+  queue: QueuedMessage[];
+  members: Member[];
+  nextMember: number;
+  pumpScheduled: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/** Delivers to one listener in order, never inside the caller's stack. */
+class SerialListener {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(private readonly deliver: (raw: string) => Promise<void>) {}
+  push(raw: string): void {
+    this.chain = this.chain.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.deliver(raw));
+  }
+  idle(): Promise<void> {
+    return this.chain;
+  }
+}
+
+/**
+ * In-process EventBus with the NATS bus's semantics, for the embedded single-process mode and tests.
+ * Messages are kept as JSON strings so handlers never share (or mutate) the publisher's objects.
+ */
+export class MemoryEventBus implements EventBus {
+  private readonly logger: EventLogger;
+  private readonly closeTimeoutMs: number;
+  private readonly groups = new Map<string, DurableGroup>();
+  private readonly recentMsgIds = new Map<string, number>();
+  private readonly deadLetters: string[] = [];
+  private readonly deadLetterListeners = new Set<SerialListener>();
+  private readonly broadcastListeners = new Map<FanoutSubject, Set<SerialListener>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing?: Promise<void>;
+
+  constructor(options: MemoryEventBusOptions = {}) {
+    assertCatalogFitsStreams();
+    this.logger = options.logger ?? silentLogger;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+  }
+
+  async publish<S extends DurableSubject>(subject: S, data: PayloadOf<S>, opts?: PublishOptions): Promise<void> {
+    this.assertOpen();
+    if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
+    const envelope = createEnvelope(subject, data, opts?.msgId);
+    this.store(subject, JSON.stringify(envelope), envelope.id);
+  }
+
+  async publishRaw(subject: string, data: Uint8Array | string, opts?: PublishOptions): Promise<void> {
+    this.assertOpen();
+    // Same failure as JetStream when no stream captures the subject.
+    if (!isStoredSubject(subject)) throw new EventPublishError(subject, { cause: new Error('no stream captures this subject') });
+    this.store(subject, toText(data), opts?.msgId);
+  }
+
+  async subscribe<S extends DurableSubject>(subject: S, handler: Handler<S>, opts: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen();
+    if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
+    const options = resolveSubscribeOptions(opts);
+    const group = this.groupFor(subject, options);
+    const member: Member = { handler: handler as Handler<DurableSubject>, busy: false };
+    group.members.push(member);
+    this.schedulePump(group);
+    return {
+      unsubscribe: once(async () => {
+        // The group (and its queue) outlives its members, like a durable consumer.
+        group.members = group.members.filter((m) => m !== member);
+        await member.current;
+      }),
+    };
+  }
+
+  async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>): Promise<void> {
+    this.assertOpen();
+    if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
+    const raw = JSON.stringify(createEnvelope(subject, data));
+    for (const listener of this.broadcastListeners.get(subject) ?? []) listener.push(raw);
+  }
+
+  async onBroadcast<S extends FanoutSubject>(subject: S, handler: Handler<S>): Promise<Subscription> {
+    this.assertOpen();
+    if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
+    const listener = new SerialListener(async (raw) => {
+      const decoded = decodeEnvelope(subject, raw);
+      if (!decoded.ok) {
+        this.logger.warn({ subject, error: decoded.error }, 'dropping invalid broadcast');
+        return;
+      }
+      try {
+        await handler(decoded.envelope);
+      } catch (err) {
+        this.logger.error({ subject, err }, 'broadcast handler failed');
+      }
+    });
+    const listeners = this.broadcastListeners.get(subject) ?? new Set();
+    this.broadcastListeners.set(subject, listeners.add(listener));
+    return {
+      unsubscribe: once(async () => {
+        listeners.delete(listener);
+        await listener.idle();
+      }),
+    };
+  }
+
+  async subscribeDeadLetters(handler: DeadLetterHandler): Promise<Subscription> {
+    this.assertOpen();
+    const listener = new SerialListener(async (raw) => {
+      const parsed = deadLetterSchema.safeParse(safeJsonParse(raw));
+      if (!parsed.success) {
+        this.logger.warn({ raw }, 'skipping malformed dead letter');
+        return;
+      }
+      try {
+        await handler(parsed.data);
+      } catch (err) {
+        this.logger.error({ err }, 'dead-letter handler failed');
+      }
+    });
+    for (const raw of this.deadLetters) listener.push(raw);
+    this.deadLetterListeners.add(listener);
+    return {
+      unsubscribe: once(async () => {
+        this.deadLetterListeners.delete(listener);
+        await listener.idle();
+      }),
+    };
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string }> {
+    return this.closing ? { ok: false, detail: 'event bus is closed' } : { ok: true };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const group of this.groups.values()) clearTimeout(group.timer);
+    const running = Promise.allSettled([
+      ...this.inFlight,
+      ...[...this.deadLetterListeners].map((l) => l.idle()),
+      ...[...this.broadcastListeners.values()].flatMap((set) => [...set].map((l) => l.idle())),
+    ]);
+    const timedOut = await Promise.race([running.then(() => false), sleep(this.closeTimeoutMs, true, { ref: false })]);
+    if (timedOut) this.logger.warn({ timeoutMs: this.closeTimeoutMs }, 'closed event bus with handlers still running');
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new EventBusClosedError();
+  }
+
+  /** The in-memory equivalent of a JetStream publish: dedupe, then append to every matching queue. */
+  private store(subject: string, raw: string, msgId: string | undefined): void {
+    if (msgId !== undefined && this.isDuplicate(msgId)) {
+      this.logger.debug({ subject, msgId }, 'duplicate publish dropped');
+      return;
+    }
+    if (domainOf(subject) === DEAD_LETTER_DOMAIN) {
+      this.recordDeadLetter(raw);
+      return;
+    }
+    for (const group of this.groups.values()) {
+      if (group.subject !== subject) continue;
+      group.queue.push({ raw, deliveries: 0, availableAt: 0 });
+      this.schedulePump(group);
+    }
+  }
+
+  private isDuplicate(msgId: string): boolean {
+    const now = Date.now();
+    // Insertion order is expiry order (fixed window), so expired ids are always at the front.
+    for (const [id, expiresAt] of this.recentMsgIds) {
+      if (expiresAt > now) break;
+      this.recentMsgIds.delete(id);
+    }
+    if (this.recentMsgIds.has(msgId)) return true;
+    this.recentMsgIds.set(msgId, now + DEDUPE_WINDOW_MS);
+    return false;
+  }
+
+  private recordDeadLetter(raw: string): void {
+    this.deadLetters.push(raw);
+    for (const listener of this.deadLetterListeners) listener.push(raw);
+  }
+
+  private groupFor(subject: DurableSubject, options: ResolvedSubscribeOptions): DurableGroup {
+    const key = `${subject} ${options.durable}`;
+    const existing = this.groups.get(key);
+    if (existing) {
+      existing.options = options; // create-or-update, like the JetStream consumer
+      return existing;
+    }
+    const group: DurableGroup = {
+      subject,
+      durable: options.durable,
+      options,
+      queue: [],
+      members: [],
+      nextMember: 0,
+      pumpScheduled: false,
+    };
+    this.groups.set(key, group);
+    return group;
+  }
+
+  private schedulePump(group: DurableGroup): void {
+    if (group.pumpScheduled || this.closing) return;
+    group.pumpScheduled = true;
+    setImmediate(() => {
+      group.pumpScheduled = false;
+      this.pump(group);
+    });
+  }
+
+  /** Hands every ready message to an idle member; re-arms a timer for messages still in backoff. */
+  private pump(group: DurableGroup): void {
+    if (this.closing) return;
+    const now = Date.now();
+    let nextAvailableAt = Infinity;
+    for (let i = 0; i < group.queue.length; ) {
+      const message = group.queue[i]!;
+      if (message.availableAt > now) {
+        nextAvailableAt = Math.min(nextAvailableAt, message.availableAt);
+        i++;
+        continue;
+      }
+      const member = this.nextIdleMember(group);
+      if (!member) break; // a member finishing re-runs the pump
+      group.queue.splice(i, 1);
+      this.deliver(group, member, message);
+    }
+    clearTimeout(group.timer);
+    group.timer = undefined;
+    if (nextAvailableAt !== Infinity) {
+      group.timer = setTimeout(() => this.schedulePump(group), nextAvailableAt - now);
+    }
+  }
+
+  private nextIdleMember(group: DurableGroup): Member | undefined {
+    const count = group.members.length;
+    for (let step = 0; step < count; step++) {
+      const index = (group.nextMember + step) % count;
+      const member = group.members[index]!;
+      if (!member.busy) {
+        group.nextMember = index + 1;
+        return member;
+      }
+    }
+    return undefined;
+  }
+
+  private deliver(group: DurableGroup, member: Member, message: QueuedMessage): void {
+    member.busy = true;
+    message.deliveries++;
+    const { options } = group;
+    const handlerRuns: Promise<unknown>[] = [];
+    // Emulates ack wait: a handler that outlives it counts as a failed attempt.
+    const handler: Handler<DurableSubject> = (event) => {
+      const run = Promise.resolve().then(() => member.handler(event));
+      handlerRuns.push(run.catch(() => {}));
+      return withTimeout(run, options.ackWaitMs, `handler did not finish within ack wait (${options.ackWaitMs} ms)`);
+    };
+    const work = (async () => {
+      const outcome = await attemptDelivery({
+        subject: group.subject,
+        raw: message.raw,
+        deliveries: message.deliveries,
+        durable: group.durable,
+        handler,
+        options,
+        logger: this.logger,
+      });
+      this.settle(group, message, outcome);
+      // The member stays busy while a timed-out handler still runs, as a sequential consume loop would.
+      await Promise.all(handlerRuns);
+    })()
+      .catch((err) => this.logger.error({ err, subject: group.subject }, 'event delivery failed'))
+      .finally(() => {
+        member.busy = false;
+        member.current = undefined;
+        this.inFlight.delete(work);
+        this.schedulePump(group);
+      });
+    member.current = work;
+    this.inFlight.add(work);
+  }
+
+  private settle(group: DurableGroup, message: QueuedMessage, outcome: DeliveryOutcome): void {
+    switch (outcome.action) {
+      case 'ack':
+        return;
+      case 'retry':
+        message.availableAt = Date.now() + outcome.delayMs;
+        group.queue.unshift(message);
+        this.schedulePump(group);
+        return;
+      case 'dead-letter': {
+        const deadLetter = buildDeadLetter({
+          subject: group.subject,
+          data: message.raw,
+          error: outcome.error,
+          consumer: group.durable,
+          deliveries: message.deliveries,
+        });
+        this.logger.warn({ subject: group.subject, durable: group.durable, error: outcome.error }, 'event dead-lettered');
+        this.store(deadLetterSubject(group.subject), JSON.stringify(deadLetter), undefined);
+        return;
+      }
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,39 @@
+/**
+ * Every event subject, named `<domain>.<entity>.<event>`.
+ * To add one: add the constant here, then its payload schema in schemas.ts
+ * (durable or fan-out). If it opens a new durable domain, list it in EVENT_STREAM_DOMAINS.
+ */
+export const Subjects = {
+  // Durable (JetStream): stored, retried, dead-lettered.
+  AuthUserRegistered: 'auth.user.registered',
+  AuthUserLoggedIn: 'auth.user.logged_in',
+  UsersUserDeleted: 'users.user.deleted',
+  UsersUserErased: 'users.user.erased',
+  // Fan-out (core NATS): every replica gets every message, nothing is stored.
+  CacheProfileInvalidated: 'cache.profile.invalidated',
+  CacheKeyInvalidated: 'cache.key.invalidated',
+} as const;
+
+/**
+ * Domains captured by the EVENTS stream. Includes domains whose subjects do not exist yet,
+ * so adding a subject there needs no stream migration.
+ * Fan-out domains (`cache`) must never appear here: the stream would store every broadcast.
+ */
+export const EVENT_STREAM_DOMAINS = ['auth', 'users', 'workouts', 'catalog', 'orders', 'relmap'] as const;
+
+/** Prefix of the dead-letter subjects (`dlq.<original subject>`), captured by the DLQ stream. */
+export const DEAD_LETTER_DOMAIN = 'dlq';
+
+export function deadLetterSubject(subject: string): string {
+  return `${DEAD_LETTER_DOMAIN}.${subject}`;
+}
+
+export function domainOf(subject: string): string {
+  return subject.split('.', 1)[0] ?? '';
+}
+
+/** True when one of the bus's streams stores messages on this (un-namespaced) subject. */
+export function isStoredSubject(subject: string): boolean {
+  const domain = domainOf(subject);
+  return domain === DEAD_LETTER_DOMAIN || (EVENT_STREAM_DOMAINS as readonly string[]).includes(domain);
+}

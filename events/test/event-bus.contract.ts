@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  EventBusClosedError,
+  InvalidEventError,
+  Subjects,
+  type DeadLetter,
+  type EventBus,
+  type EventEnvelope,
+  type SubscribeOptions,
+} from '../src/index.js';
+import { settle, userDeleted, waitFor } from './helpers.js';
+
+export interface BusEnvironment {
+  bus: EventBus;
+  /** Another replica of the same service: shares durables and broadcasts with `bus`. */
+  peer: EventBus;
+  teardown(): Promise<void>;
+}
+
+const fast = { ackWaitMs: 2_000, backoffMs: 20, maxDeliver: 3 } satisfies Omit<SubscribeOptions, 'durable'>;
+
+type Deleted = EventEnvelope<typeof Subjects.UsersUserDeleted>;
+
+/** The behaviour every EventBus implementation must share; run once per implementation. */
+export function eventBusContract(name: string, createEnvironment: () => Promise<BusEnvironment>): void {
+  describe(`${name}: EventBus contract`, () => {
+    let env: BusEnvironment;
+    let bus: EventBus;
+
+    beforeEach(async () => {
+      env = await createEnvironment();
+      bus = env.bus;
+    });
+    afterEach(async () => {
+      await env.teardown();
+    });
+
+    function collectDeadLetters(): Promise<DeadLetter[]> {
+      const deadLetters: DeadLetter[] = [];
+      return bus.subscribeDeadLetters((dl) => void deadLetters.push(dl)).then(() => deadLetters);
+    }
+
+    it('delivers a published event with its typed payload', async () => {
+      const received: Deleted[] = [];
+      await bus.subscribe(Subjects.UsersUserDeleted, async (event) => void received.push(event), { durable: 'users', ...fast });
+
+      const payload = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, payload);
+
+      await waitFor(() => received.length === 1);
+      const [event] = received;
+      expect(event!.subject).toBe('users.user.deleted');
+      expect(event!.data).toEqual(payload);
+      expect(event!.id).toEqual(expect.any(String));
+      expect(Number.isNaN(Date.parse(event!.occurredAt))).toBe(false);
+    });
+
+    it('rejects an invalid payload at publish and sends nothing', async () => {
+      const received: Deleted[] = [];
+      await bus.subscribe(Subjects.UsersUserDeleted, async (event) => void received.push(event), { durable: 'users', ...fast });
+
+      // @ts-expect-error requestedAt is required by the users.user.deleted schema
+      await expect(bus.publish(Subjects.UsersUserDeleted, { userId: randomUUID() })).rejects.toBeInstanceOf(InvalidEventError);
+      const notUuid = bus.publish(Subjects.UsersUserDeleted, { userId: 'not-a-uuid', requestedAt: new Date().toISOString() });
+      await expect(notUuid).rejects.toMatchObject({ name: 'InvalidEventError', code: 'EVENT_INVALID' });
+
+      const sentinel = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, sentinel);
+      await waitFor(() => received.length === 1);
+      expect(received[0]!.data).toEqual(sentinel);
+    });
+
+    it('gives every durable its own copy of each event', async () => {
+      const audit: Deleted[] = [];
+      const erasure: Deleted[] = [];
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void audit.push(e), { durable: 'audit', ...fast });
+      await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void erasure.push(e), { durable: 'erasure', ...fast });
+
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted());
+
+      await waitFor(() => audit.length === 1 && erasure.length === 1);
+      expect(audit[0]!.id).toBe(erasure[0]!.id);
+    });
+
+    it('delivers each event once across subscribers sharing a durable', async () => {
+      const byReplica = { bus: [] as string[], peer: [] as string[] };
+      const options = { durable: 'workers', ...fast };
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void byReplica.bus.push(e.id), options);
+      await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void byReplica.peer.push(e.id), options);
+
+      const published = Array.from({ length: 10 }, () => randomUUID());
+      for (const msgId of published) await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId });
+
+      const all = () => [...byReplica.bus, ...byReplica.peer];
+      await waitFor(() => all().length >= published.length);
+      await settle();
+      expect(all().sort()).toEqual([...published].sort());
+    });
+
+    it('delivers the same msgId published twice only once', async () => {
+      const received: Deleted[] = [];
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void received.push(e), { durable: 'users', ...fast });
+
+      const msgId = randomUUID();
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId });
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId });
+      const sentinel = randomUUID();
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId: sentinel });
+
+      await waitFor(() => received.some((e) => e.id === sentinel));
+      expect(received.map((e) => e.id)).toEqual([msgId, sentinel]);
+    });
+
+    it('dead-letters malformed messages and keeps consuming', async () => {
+      const deadLetters = await collectDeadLetters();
+      const received: Deleted[] = [];
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void received.push(e), { durable: 'users', ...fast });
+
+      const badJson = '{"id": "oops", not json';
+      const badPayload = JSON.stringify({
+        id: randomUUID(),
+        subject: Subjects.UsersUserDeleted,
+        occurredAt: new Date().toISOString(),
+        data: { userId: 'not-a-uuid' },
+      });
+      await bus.publishRaw(Subjects.UsersUserDeleted, new TextEncoder().encode(badJson));
+      await bus.publishRaw(Subjects.UsersUserDeleted, badPayload);
+      const good = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, good);
+
+      await waitFor(() => received.length === 1 && deadLetters.length === 2, { what: 'good event and two dead letters' });
+      expect(received[0]!.data).toEqual(good);
+      const byData = new Map(deadLetters.map((dl) => [dl.data, dl]));
+      expect(byData.get(badJson)).toMatchObject({
+        subject: 'users.user.deleted',
+        consumer: 'users',
+        deliveries: 1,
+        error: expect.stringContaining('malformed JSON'),
+      });
+      expect(byData.get(badPayload)).toMatchObject({
+        subject: 'users.user.deleted',
+        consumer: 'users',
+        deliveries: 1,
+        error: expect.stringMatching(/invalid envelope[\s\S]*userId/),
+      });
+    });
+
+    it('retries a failing handler until it succeeds', async () => {
+      const deadLetters = await collectDeadLetters();
+      let attempts = 0;
+      const handled: Deleted[] = [];
+      await bus.subscribe(
+        Subjects.UsersUserDeleted,
+        async (e) => {
+          attempts++;
+          if (attempts < 3) throw new Error(`transient failure ${attempts}`);
+          handled.push(e);
+        },
+        { durable: 'flaky', ...fast, maxDeliver: 5 },
+      );
+
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted());
+
+      await waitFor(() => handled.length === 1);
+      await settle();
+      expect(attempts).toBe(3);
+      expect(deadLetters).toEqual([]);
+    });
+
+    it('dead-letters an event whose handler always fails, after maxDeliver attempts', async () => {
+      const deadLetters = await collectDeadLetters();
+      let attempts = 0;
+      await bus.subscribe(
+        Subjects.UsersUserDeleted,
+        async () => {
+          attempts++;
+          throw new Error('boom');
+        },
+        { durable: 'broken', ...fast, maxDeliver: 3 },
+      );
+
+      const payload = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, payload);
+
+      await waitFor(() => deadLetters.length === 1, { what: 'dead letter' });
+      await settle();
+      expect(attempts).toBe(3);
+      expect(deadLetters).toHaveLength(1);
+      expect(deadLetters[0]).toMatchObject({
+        subject: 'users.user.deleted',
+        consumer: 'broken',
+        deliveries: 3,
+        error: expect.stringContaining('boom'),
+      });
+      expect(JSON.parse(deadLetters[0]!.data).data).toEqual(payload);
+    });
+
+    it('broadcasts to every onBroadcast subscriber, on every replica', async () => {
+      const seen: string[] = [];
+      const subject = Subjects.CacheProfileInvalidated;
+      await bus.onBroadcast(subject, async (e) => void seen.push(`bus-1:${e.data.userId}`));
+      await bus.onBroadcast(subject, async (e) => void seen.push(`bus-2:${e.data.userId}`));
+      await env.peer.onBroadcast(subject, async (e) => void seen.push(`peer:${e.data.userId}`));
+      const keys: string[][] = [];
+      await env.peer.onBroadcast(Subjects.CacheKeyInvalidated, async (e) => void keys.push(e.data.keys));
+
+      const userId = randomUUID();
+      await bus.broadcast(subject, { userId });
+      await bus.broadcast(Subjects.CacheKeyInvalidated, { keys: ['profile:1', 'profile:2'] });
+      await expect(bus.broadcast(subject, { userId: 'nope' })).rejects.toBeInstanceOf(InvalidEventError);
+
+      await waitFor(() => seen.length === 3 && keys.length === 1);
+      expect(seen.sort()).toEqual([`bus-1:${userId}`, `bus-2:${userId}`, `peer:${userId}`]);
+      expect(keys).toEqual([['profile:1', 'profile:2']]);
+    });
+
+    it('stops delivering after unsubscribe', async () => {
+      const stopped: Deleted[] = [];
+      const control: Deleted[] = [];
+      const broadcasts: string[] = [];
+      const sub = await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void stopped.push(e), { durable: 'stopped', ...fast });
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void control.push(e), { durable: 'control', ...fast });
+      const broadcastSub = await bus.onBroadcast(Subjects.CacheProfileInvalidated, async (e) => void broadcasts.push(e.id));
+
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted());
+      await waitFor(() => stopped.length === 1 && control.length === 1);
+
+      await sub.unsubscribe();
+      await sub.unsubscribe();
+      await broadcastSub.unsubscribe();
+      await bus.publish(Subjects.UsersUserDeleted, userDeleted());
+      await bus.broadcast(Subjects.CacheProfileInvalidated, { userId: randomUUID() });
+
+      await waitFor(() => control.length === 2);
+      await settle();
+      expect(stopped).toHaveLength(1);
+      expect(broadcasts).toHaveLength(0);
+    });
+
+    it('keeps events for a durable while it has no subscriber', async () => {
+      const first: Deleted[] = [];
+      const sub = await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void first.push(e), { durable: 'offline', ...fast });
+      await sub.unsubscribe();
+
+      const payload = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, payload);
+
+      const resumed: Deleted[] = [];
+      await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void resumed.push(e), { durable: 'offline', ...fast });
+      await waitFor(() => resumed.length === 1);
+      expect(resumed[0]!.data).toEqual(payload);
+      expect(first).toHaveLength(0);
+    });
+
+    it('reports health and closes idempotently', async () => {
+      await expect(bus.health()).resolves.toEqual({ ok: true });
+      await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
+      await bus.onBroadcast(Subjects.CacheKeyInvalidated, async () => {});
+
+      await Promise.all([bus.close(), bus.close()]);
+      await bus.close();
+
+      await expect(bus.health()).resolves.toMatchObject({ ok: false });
+      await expect(bus.publish(Subjects.UsersUserDeleted, userDeleted())).rejects.toBeInstanceOf(EventBusClosedError);
+    });
+  });
+}

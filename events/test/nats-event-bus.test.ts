@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NatsEventBus, Subjects, consumerNameFor, deadLetterSubject } from '../src/index.js';
+import { eventBusContract } from './event-bus.contract.js';
+import { userDeleted, waitFor } from './helpers.js';
+
+const url = process.env.NATS_URL ?? '127.0.0.1:4222';
+
+const randomNamespace = () => `t${randomBytes(5).toString('hex')}`;
+
+/** Two connections (replicas) on one isolated namespace; streams deleted afterwards. */
+async function openNamespace() {
+  const namespace = randomNamespace();
+  const bus = await NatsEventBus.connect({ url, namespace });
+  const peer = await NatsEventBus.connect({ url, namespace });
+  return {
+    namespace,
+    bus,
+    peer,
+    async teardown() {
+      await Promise.all([bus.close(), peer.close()]);
+      const admin = await NatsEventBus.connect({ url, namespace });
+      await admin.deleteNamespaceStreams();
+      await admin.close();
+    },
+  };
+}
+
+/** A separate admin connection, to inspect what the bus created. */
+async function withJetStreamManager(fn: (jsm: JetStreamManager) => Promise<void>): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    await fn(await jetstreamManager(nc));
+  } finally {
+    await nc.close();
+  }
+}
+
+eventBusContract('NatsEventBus', openNamespace);
+
+describe('NatsEventBus specifics', () => {
+  let teardown: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await teardown?.();
+    teardown = undefined;
+  });
+
+  it('namespaces streams, subjects and consumers', async () => {
+    const env = await openNamespace();
+    teardown = env.teardown;
+    const { bus, namespace } = env;
+    expect(bus.eventsStream).toBe(`${namespace.toUpperCase()}_EVENTS`);
+    expect(bus.deadLetterStream).toBe(`${namespace.toUpperCase()}_DLQ`);
+
+    await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', maxDeliver: 2, ackWaitMs: 1_000, backoffMs: 10 });
+    await bus.publishRaw(Subjects.UsersUserDeleted, 'not json');
+
+    await withJetStreamManager(async (jsm) => {
+      const events = await jsm.streams.info(bus.eventsStream);
+      expect(events.config.subjects).toContain(`${namespace}.users.>`);
+      expect(events.config.subjects).not.toContain(`${namespace}.cache.>`);
+      expect(events.config.duplicate_window).toBe(120_000_000_000);
+
+      const consumer = await jsm.consumers.info(bus.eventsStream, consumerNameFor('users', Subjects.UsersUserDeleted));
+      expect(consumer.config).toMatchObject({ filter_subject: `${namespace}.users.user.deleted`, max_deliver: 3 });
+
+      const dlqSubject = `${namespace}.${deadLetterSubject(Subjects.UsersUserDeleted)}`;
+      let stored: { subject: string; data: string } | undefined;
+      await waitFor(() => {
+        void jsm.streams
+          .getMessage(bus.deadLetterStream, { last_by_subj: dlqSubject })
+          .then((m) => (stored = m ? { subject: m.subject, data: m.string() } : undefined))
+          .catch(() => {});
+        return stored !== undefined;
+      });
+      expect(stored!.subject).toBe(`${namespace}.dlq.users.user.deleted`);
+      expect(JSON.parse(stored!.data)).toMatchObject({ subject: 'users.user.deleted', data: 'not json' });
+    });
+  });
+
+  it('updates an existing durable when its options change', async () => {
+    const env = await openNamespace();
+    teardown = env.teardown;
+    const options = { durable: 'users', maxDeliver: 2, ackWaitMs: 1_000 };
+    const first = await env.bus.subscribe(Subjects.UsersUserDeleted, async () => {}, options);
+    await first.unsubscribe();
+    const received: unknown[] = [];
+    await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void received.push(e), { ...options, maxDeliver: 7 });
+    await env.bus.publish(Subjects.UsersUserDeleted, userDeleted());
+    await waitFor(() => received.length === 1);
+    await withJetStreamManager(async (jsm) => {
+      const consumer = await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('users', Subjects.UsersUserDeleted));
+      expect(consumer.config.max_deliver).toBe(8);
+    });
+  });
+
+  it('updates existing streams at connect', async () => {
+    const env = await openNamespace();
+    teardown = env.teardown;
+    const oneHourMs = 60 * 60_000;
+    const reconfigured = await NatsEventBus.connect({ url, namespace: env.namespace, streamMaxAgeMs: oneHourMs });
+    await reconfigured.close();
+    await withJetStreamManager(async (jsm) => {
+      const events = await jsm.streams.info(env.bus.eventsStream);
+      expect(events.config.max_age).toBe(oneHourMs * 1_000_000);
+    });
+  });
+
+  it('rejects publishing to a subject no stream captures', async () => {
+    const env = await openNamespace();
+    teardown = env.teardown;
+    await expect(env.bus.publishRaw('nowhere.thing.happened', '{}')).rejects.toMatchObject({ code: 'EVENT_PUBLISH_FAILED' });
+  });
+});

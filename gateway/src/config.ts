@@ -1,0 +1,43 @@
+import { bool, commonEnv, loadConfig, port } from '@app/platform';
+import { z } from 'zod';
+
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+export const gatewayEnv = {
+  ...commonEnv,
+  PORT: port(4000),
+  SUPERGRAPH_PATH: z.string().optional(),
+  /** Per-subgraph URL overrides of supergraph.graphql's routing URLs (docker compose sets these). */
+  SUBGRAPH_AUTH_URL: z.url().optional(),
+  SUBGRAPH_USERS_URL: z.url().optional(),
+  SUBGRAPH_WORKOUTS_URL: z.url().optional(),
+  SUBGRAPH_CATALOG_URL: z.url().optional(),
+  SUBGRAPH_ORDERS_URL: z.url().optional(),
+  SUBGRAPH_RELATIONSHIP_MAP_URL: z.url().optional(),
+  MAX_DEPTH: count(10),
+  MAX_COMPLEXITY: count(1000),
+  MAX_ALIASES: count(30),
+  MAX_TOKENS: count(5000),
+  MAX_BATCH_SIZE: count(10),
+  /** Rate limit window in seconds, and requests allowed per window for a user / an anonymous IP. */
+  RATE_LIMIT_WINDOW: count(60),
+  RATE_LIMIT_USER: count(600),
+  RATE_LIMIT_ANONYMOUS: count(120),
+  /** Comma-separated origins allowed by CORS (seed 004 section 6.2). */
+  CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:5173,http://localhost:3000')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** Honour X-Forwarded-For (only behind a proxy you run). */
+  TRUST_PROXY: bool(false),
+  /** Introspection and the sandbox landing page; off in production unless set. */
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+};
+export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
+export const loadGatewayConfig = (env?: Record<string, string | undefined>) => loadConfig(gatewayEnv, env);
+
+/** SUBGRAPH_<NAME>_URL for a subgraph named in supergraph.yaml (relationship-map -> RELATIONSHIP_MAP). */
+export function subgraphUrlOverride(config: GatewayConfig, name: string): string | undefined {
+  const key = `SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL` as keyof GatewayConfig;
+  return config[key] as string | undefined;
+}

@@ -1,0 +1,22 @@
+import { ConfigError, createLogger, onShutdown } from '@app/platform';
+import { loadGatewayConfig } from './config.js';
+import { buildGateway } from './server.js';
+
+let config;
+try {
+  config = loadGatewayConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`gateway: ${err.message}`);
+  process.exit(1);
+}
+const logger = createLogger('gateway', config.LOG_LEVEL);
+try {
+  const gateway = await buildGateway({ config, logger });
+  const port = await gateway.listen(config.PORT, config.HOST);
+  logger.info({ port }, `gateway listening on http://localhost:${port}/graphql`);
+  onShutdown(logger, [() => gateway.close()]);
+} catch (err) {
+  logger.fatal({ err }, 'gateway failed to start');
+  process.exit(1);
+}

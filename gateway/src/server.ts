@@ -1,0 +1,189 @@
+// The gateway reports host metrics to Apollo by default; this platform sends nothing anywhere.
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
+import { readFileSync } from 'node:fs';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  AppError,
+  connectInfrastructure,
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  errorReportingPlugin,
+  formatGraphQLError,
+  graphqlRouteErrorHandler,
+  handleGraphQL,
+  listen,
+  RateLimitError,
+  sendGraphQLError,
+  ValidationError,
+  type AuthContext,
+  type InfrastructureOverrides,
+  type Logger,
+  type Metrics,
+  type RequestScoped,
+  type Service,
+} from '@app/platform';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import cors from '@fastify/cors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApqCache } from './apq-cache.js';
+import { authenticate } from './auth/authenticate.js';
+import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import { complexityLimitPlugin } from './limits/complexity.js';
+import { RateLimiter } from './rate-limiter.js';
+import { supergraphPath } from './supergraph.js';
+
+export interface GatewayContext extends BaseContext, RequestScoped {
+  auth?: AuthContext;
+}
+
+/** Passes the caller's token and the request id on; each subgraph verifies the token again itself. */
+class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const ctx = context as Partial<GatewayContext>;
+    if (ctx.auth) request.http?.headers.set('authorization', `Bearer ${ctx.auth.token}`);
+    if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+  }
+}
+
+/** Subgraph names and routing URLs as written in the supergraph (`@join__graph`). */
+export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)].map(([, name, url]) => ({ name, url }));
+}
+
+function operationMetricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      let operation = 'anonymous';
+      let type = 'unknown';
+      return {
+        async didResolveOperation({ operationName, operation: op }) {
+          operation = operationName ?? 'anonymous';
+          type = op?.operation ?? 'unknown';
+        },
+        async willSendResponse({ response }) {
+          const failed = response.body.kind === 'single' && !!response.body.singleResult.errors?.length;
+          metrics.graphqlOperations.inc({ operation, type, outcome: failed ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+}
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  logger?: Logger;
+  infrastructure?: InfrastructureOverrides;
+}
+
+export interface GatewayService extends Service {
+  apollo: ApolloServer<GatewayContext>;
+}
+
+/** Builds the gateway (tests and the embedded launcher import this); `index.ts` only listens. */
+export async function buildGateway(options: GatewayOptions): Promise<GatewayService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('gateway', config.LOG_LEVEL);
+  const production = config.NODE_ENV === 'production';
+  const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
+  const infra = await connectInfrastructure(config, logger, options.infrastructure);
+  const metrics = createMetrics('gateway');
+
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? supergraphPath, 'utf8');
+  const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({ ...s, url: subgraphUrlOverride(config, s.name) ?? s.url }));
+  const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    // Node's fetch (undici) keeps connections to the subgraphs alive.
+    buildService: ({ name, url }) => new ForwardingDataSource({ url: urlOf.get(name) ?? url, fetcher: globalThis.fetch as never }),
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: formatGraphQLError,
+    includeStacktraceInErrorResponses: false,
+    introspection,
+    hideSchemaDetailsFromClientErrors: production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: true,
+    parseOptions: { maxTokens: config.MAX_TOKENS },
+    validationRules: [maxDepthRule({ n: config.MAX_DEPTH }), maxAliasesRule({ n: config.MAX_ALIASES })],
+    persistedQueries: { cache: new ApqCache(infra.cache), ttl: 86_400 },
+    plugins: [
+      errorReportingPlugin<GatewayContext>(),
+      complexityLimitPlugin<GatewayContext>(config.MAX_COMPLEXITY),
+      operationMetricsPlugin(metrics),
+      ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
+  });
+  await apollo.start();
+
+  const app = createHttpApp({
+    service: 'gateway',
+    logger,
+    metrics,
+    trustProxy: config.TRUST_PROXY,
+    healthChecks: {
+      cache: () => infra.cache.health(),
+      events: () => infra.bus.health(),
+      ...Object.fromEntries(
+        subgraphs.map((s) => [
+          `subgraph:${s.name}`,
+          async () => {
+            const res = await fetch(new URL('/healthz', s.url), { signal: AbortSignal.timeout(1_500) });
+            return { ok: res.ok, ...(res.ok ? {} : { detail: `HTTP ${res.status}` }) };
+          },
+        ]),
+      ),
+    },
+  });
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS,
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name'],
+    exposedHeaders: ['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
+  });
+
+  const rateLimiter = new RateLimiter(infra.cache, config.RATE_LIMIT_WINDOW, { user: config.RATE_LIMIT_USER, anonymous: config.RATE_LIMIT_ANONYMOUS }, logger);
+
+  const graphqlRoute = async (request: FastifyRequest, reply: FastifyReply) => {
+    let auth: AuthContext | undefined;
+    try {
+      auth = await authenticate(infra.verifier, request);
+      const decision = await rateLimiter.check({ userId: auth?.userId, ip: request.ip });
+      reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
+      if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
+      if (Array.isArray(request.body) && request.body.length > config.MAX_BATCH_SIZE) {
+        throw new ValidationError([{ field: 'body', message: `A batch may hold at most ${config.MAX_BATCH_SIZE} operations` }]);
+      }
+    } catch (err) {
+      if (err instanceof AppError) return sendGraphQLError(request, reply, err);
+      throw err;
+    }
+    return handleGraphQL(apollo, request, reply, async () => ({ auth, requestId: request.requestId, logger: request.log as Logger }));
+  };
+  app.route({ method: ['GET', 'POST'], url: '/graphql', handler: graphqlRoute, errorHandler: graphqlRouteErrorHandler });
+
+  let closed = false;
+  return {
+    name: 'gateway',
+    app,
+    apollo,
+    listen: (port, host) => listen(app, port, host),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await apollo.stop();
+      await infra.close();
+    },
+  };
+}
+export { loadGatewayConfig, type GatewayConfig } from './config.js';

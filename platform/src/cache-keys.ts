@@ -1,0 +1,19 @@
+/** Every cache key in one place, so key formats (seeds 000/001) cannot drift between services. */
+export const cacheKeys = {
+  jwks: () => 'jwks:cache',
+  blacklist: (jti: string) => `blacklist:${jti}`,
+  /** Set when a user is erased: every token of theirs is refused from then on. */
+  revokedUser: (userId: string) => `revoked-user:${userId}`,
+  session: (sessionId: string) => `session:${sessionId}`,
+  profile: (userId: string) => `profile:${userId}`,
+  loginAttempts: (subject: string) => `login-attempts:${subject}`,
+  rateLimit: (bucket: string, windowStart: number) => `ratelimit:${bucket}:${windowStart}`,
+  apq: (hash: string) => `apq:${hash}`,
+} as const;
+
+/** TTLs in seconds, as the seeds give them. */
+export const cacheTtl = {
+  jwks: 3600,
+  profile: 300,
+  staticData: 86_400,
+} as const;

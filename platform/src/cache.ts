@@ -1,0 +1,35 @@
+/**
+ * A key-value cache with TTLs. Redis in production (shared by replicas), in-memory in the
+ * embedded single-process mode. Both pass the same contract suite (platform/test/cache.contract.ts).
+ */
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  /** `ttlSeconds` omitted: kept until deleted. */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Sets only when absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  del(...keys: string[]): Promise<number>;
+  /** Atomically adds 1; the TTL is set when the key is created and not extended after. */
+  incr(key: string, ttlSeconds: number): Promise<number>;
+  /** Remaining life in seconds; -1 when the key has no TTL, -2 when it does not exist. */
+  ttl(key: string): Promise<number>;
+  health(): Promise<{ ok: boolean; detail?: string }>;
+  close(): Promise<void>;
+}
+
+export async function getJSON<T>(cache: Cache, key: string): Promise<T | null> {
+  const raw = await cache.get(key);
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    // A corrupt entry is a miss, not an outage.
+    await cache.del(key);
+    return null;
+  }
+}
+
+export function setJSON(cache: Cache, key: string, value: unknown, ttlSeconds?: number): Promise<void> {
+  return cache.set(key, JSON.stringify(value), ttlSeconds);
+}

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
+import pg from 'pg';
+import type { Logger } from './logger.js';
+
+export type MigrationClass = new (...args: any[]) => Migration;
+
+export interface DatabaseOptions {
+  url: string;
+  /** Postgres schema that holds this service's tables (a schema per service). */
+  schema: string;
+  entities: NonNullable<Options['entities']>;
+  /** Committed migrations, oldest first; applied at start. */
+  migrations: { name: string; class: MigrationClass }[];
+  poolMax?: number;
+  logger?: Logger;
+}
+
+/**
+ * Opens the service's database and applies its pending migrations. Replicas starting together
+ * take a Postgres advisory lock, so exactly one of them migrates.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> {
+  const { url, schema } = options;
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
+
+  const lockClient = new pg.Client({ connectionString: url });
+  await lockClient.connect();
+  try {
+    await lockClient.query('select pg_advisory_lock(hashtext($1))', [`migrate:${schema}`]);
+    await lockClient.query(`create schema if not exists "${schema}"`);
+    const orm = await MikroORM.init({
+      clientUrl: url,
+      schema,
+      entities: options.entities,
+      extensions: [Migrator],
+      pool: { min: 0, max: options.poolMax ?? 10 },
+      migrations: { migrationsList: options.migrations, schema, snapshot: false, silent: true, transactional: true },
+      debug: false,
+      // Entities are declared with defineEntity; no reflection, no discovery from disk.
+      discovery: { warnWhenNoEntities: true },
+    });
+    const applied = await orm.migrator.up();
+    if (applied.length) options.logger?.info({ schema, migrations: applied.map((m) => m.name) }, 'migrations applied');
+    return orm;
+  } finally {
+    await lockClient.query('select pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`]).catch(() => {});
+    await lockClient.end().catch(() => {});
+  }
+}
+
+export interface EmbeddedPostgres {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * PGlite served over the Postgres wire protocol, so the embedded mode runs the same driver and
+ * SQL as production. One instance for every service (a schema each): PGlite costs ~250 MB a copy.
+ * `dataDir` null keeps everything in memory.
+ */
+export async function startEmbeddedPostgres(dataDir: string | null, logger?: Logger): Promise<EmbeddedPostgres> {
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
+  let db;
+  if (dataDir) {
+    const dir = resolve(dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    db = await PGlite.create(dir);
+  } else {
+    db = await PGlite.create();
+  }
+  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 32 });
+  await server.start();
+  const address = (server as unknown as { server: import('node:net').Server }).server.address();
+  if (!address || typeof address === 'string') throw new Error('PGlite socket server has no TCP address');
+  logger?.info({ dataDir, port: address.port }, 'embedded Postgres (PGlite) started');
+  return {
+    url: `postgres://postgres@127.0.0.1:${address.port}/postgres`,
+    async close() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

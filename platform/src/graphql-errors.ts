@@ -1,0 +1,84 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { AppError, ErrorCode, isUnavailableError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** Codes clients may see as they are: ours plus the GraphQL-level ones Apollo produces. */
+const PASSTHROUGH_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+/** Extension keys that are safe to show; anything else (stacktrace, serviceName, exception) is dropped. */
+const SAFE_EXTENSIONS = ['code', 'validationErrors', 'retryAfter', 'field', 'requestId'];
+
+function pick(extensions: Record<string, unknown> | undefined) {
+  const out: Record<string, unknown> = {};
+  for (const key of SAFE_EXTENSIONS) if (extensions?.[key] !== undefined) out[key] = extensions[key];
+  return out;
+}
+
+/**
+ * Apollo `formatError` for the gateway and every subgraph: domain errors keep their code and
+ * details, dependency outages become SERVICE_UNAVAILABLE, and everything else is masked as
+ * INTERNAL_ERROR (the details go to the log with the request id, never to the client).
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const timestamp = new Date().toISOString();
+  const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) {
+    return { message: original.message, ...base, extensions: { code: original.code, ...original.details, timestamp } };
+  }
+  const code = String(formatted.extensions?.code ?? '');
+  if (code === 'BAD_USER_INPUT') {
+    // Variables that do not fit their declared types: a validation error like any other bad input.
+    return {
+      message: formatted.message,
+      ...base,
+      extensions: { code: ErrorCode.VALIDATION_ERROR, validationErrors: [{ field: 'variables', message: formatted.message }], timestamp },
+    };
+  }
+  if (PASSTHROUGH_CODES.has(code) && code !== ErrorCode.INTERNAL_ERROR) {
+    return { message: formatted.message, ...base, extensions: { ...pick(formatted.extensions), timestamp } };
+  }
+  if (isUnavailableError(original) || isUnavailableError({ message: formatted.message })) {
+    return { message: 'Service temporarily unavailable', ...base, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, timestamp } };
+  }
+  return { message: 'Internal server error', ...base, extensions: { code: ErrorCode.INTERNAL_ERROR, timestamp } };
+}
+
+export interface RequestScoped {
+  requestId: string;
+  logger: Logger;
+}
+
+/** Logs unexpected errors with their stack and request id, and stamps the request id on every error sent. */
+export function errorReportingPlugin<TContext extends BaseContext & RequestScoped>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const err of errors) {
+            const original = unwrapResolverError(err);
+            if (original instanceof AppError) continue;
+            const code = String(err.extensions?.code ?? '');
+            if (PASSTHROUGH_CODES.has(code) || code === 'BAD_USER_INPUT') continue;
+            contextValue.logger?.error({ err: original ?? err, path: err.path }, 'unexpected GraphQL error');
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (!errors) return;
+          response.body.singleResult.errors = errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+        },
+      };
+    },
+  };
+}

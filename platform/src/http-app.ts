@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AppError, ErrorCode, httpStatusOf } from './errors.js';
+import { runHealthChecks, type HealthCheck } from './health.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { version } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    requestId: string;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  healthChecks?: Record<string, HealthCheck>;
+  /** Largest accepted request body. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). Default false. */
+  trustProxy?: boolean;
+  /** Requests slower than this are answered 503. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+/** The body of every REST error (seed 002): `{ code, message, requestId, details? }`. */
+export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {
+  const { validationErrors, ...rest } = err.details as Record<string, unknown>;
+  const details = validationErrors ? { validationErrors, ...rest } : Object.keys(rest).length ? rest : undefined;
+  if (err.code === ErrorCode.RATE_LIMIT_EXCEEDED) reply.header('retry-after', String(err.details.retryAfter));
+  return reply
+    .code(httpStatusOf[err.code])
+    .type('application/json; charset=utf-8')
+    .send({ code: err.code, message: err.message, requestId: request.requestId, ...(details ? { details } : {}) });
+}
+
+/**
+ * The HTTP shell every service shares: request ids (kept from `x-request-id` when well formed),
+ * request-scoped logs, metrics, JSON body parsing that answers bad JSON with 400, and the
+ * `/healthz` (liveness), `/health` (dependencies) and `/metrics` (Prometheus) routes.
+ */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const { service, logger, metrics } = options;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout: 65_000,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+  });
+
+  app.decorateRequest('requestId', '');
+  app.addHook('onRequest', async (request, reply) => {
+    request.requestId = request.id;
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.url, status: reply.statusCode }, 'request failed');
+    else request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  // JSON bodies: a parse failure is the client's fault (400), never a 500 with a stack.
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(/^application\/(.+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '' || body === undefined) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new AppError(ErrorCode.VALIDATION_ERROR, 'Malformed JSON body', { validationErrors: [{ field: 'body', message: 'Malformed JSON' }] }), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof AppError) return sendError(reply, request, err);
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const code = status === 404 ? ErrorCode.NOT_FOUND : status === 429 ? ErrorCode.RATE_LIMIT_EXCEEDED : ErrorCode.VALIDATION_ERROR;
+      return reply.code(status).send({ code, message: (err as Error).message, requestId: request.requestId });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ code: ErrorCode.INTERNAL_ERROR, message: 'Internal server error', requestId: request.requestId });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: ErrorCode.NOT_FOUND, message: `No route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.requestId }),
+  );
+
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/health', async (_req, reply) => {
+    const report = await runHealthChecks(service, version, options.healthChecks ?? {});
+    return reply.code(report.status === 'healthy' ? 200 : 503).send(report);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  return app;
+}
+
+/** Listens and returns the bound port (0 picks a free one). */
+export async function listen(app: FastifyInstance, port: number, host = '0.0.0.0'): Promise<number> {
+  await app.listen({ port, host });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+  return address.port;
+}

@@ -1,0 +1,22 @@
+// The public surface of @app/platform: what every service shares.
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './cache.js';
+export * from './cache-keys.js';
+export { MemoryCache, type MemoryCacheOptions } from './memory-cache.js';
+export { RedisCache } from './redis-cache.js';
+export * from './token-verifier.js';
+export * from './database.js';
+export * from './health.js';
+export * from './metrics.js';
+export * from './http-app.js';
+export * from './graphql-errors.js';
+export * from './graphql-http.js';
+export * from './subgraph-server.js';
+export * from './shutdown.js';
+export * from './infrastructure.js';
+export * from './validation.js';
+export { version } from './version.js';
+export * from './scalars.js';
+export * from './service.js';

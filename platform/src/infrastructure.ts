@@ -1,0 +1,48 @@
+import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
+import type { Cache } from './cache.js';
+import type { CommonConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { MemoryCache } from './memory-cache.js';
+import { RedisCache } from './redis-cache.js';
+import { TokenVerifier } from './token-verifier.js';
+
+/** What a service needs besides its own database: the shared cache, the event bus and the token check. */
+export interface Infrastructure {
+  cache: Cache;
+  bus: EventBus;
+  verifier: TokenVerifier;
+  /** Closes only what this call opened. */
+  close(): Promise<void>;
+}
+
+export interface InfrastructureOverrides {
+  cache?: Cache;
+  bus?: EventBus;
+}
+
+/**
+ * Redis and NATS when their URLs are set, in-process equivalents otherwise. Overrides let the
+ * embedded mode hand every service of the process the same in-memory cache and bus.
+ */
+export async function connectInfrastructure(config: CommonConfig, logger: Logger, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
+  const ownCache = !overrides.cache;
+  const ownBus = !overrides.bus;
+  const cache = overrides.cache ?? (config.REDIS_URL ? RedisCache.connect(config.REDIS_URL) : new MemoryCache());
+  let bus: EventBus;
+  try {
+    bus = overrides.bus ?? (config.NATS_URL ? await NatsEventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, logger }) : new MemoryEventBus({ logger }));
+  } catch (err) {
+    if (ownCache) await cache.close();
+    throw err;
+  }
+  const verifier = new TokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, cache, logger });
+  return {
+    cache,
+    bus,
+    verifier,
+    async close() {
+      if (ownBus) await bus.close();
+      if (ownCache) await cache.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: closers run in the order given (stop accepting requests
+ * first, then drain the bus, then close pools), bounded by `timeoutMs`, then the process exits.
+ */
+export function onShutdown(logger: Logger, closers: (() => Promise<unknown>)[], timeoutMs = 10_000) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (err) {
+        logger.warn({ err }, 'error while shutting down');
+      }
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,97 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { FastifyInstance } from 'fastify';
+import type { DocumentNode } from 'graphql';
+import { AppError, ForbiddenError, UnauthenticatedError } from './errors.js';
+import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
+import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
+import type { HealthCheck } from './health.js';
+import { createHttpApp, listen } from './http-app.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { extractToken, isAdmin, type AuthContext, type TokenVerifier } from './token-verifier.js';
+
+export interface SubgraphContext extends BaseContext, RequestScoped {
+  /** Present only when the request carried a token that this subgraph verified itself. */
+  auth?: AuthContext;
+}
+
+export function requireAuth(ctx: SubgraphContext): AuthContext {
+  if (!ctx.auth) throw new UnauthenticatedError();
+  return ctx.auth;
+}
+export function requireAdmin(ctx: SubgraphContext): AuthContext {
+  const auth = requireAuth(ctx);
+  if (!isAdmin(auth)) throw new ForbiddenError('Admin scope required');
+  return auth;
+}
+
+export interface SubgraphServerOptions<TContext extends SubgraphContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** Hides introspection and the landing page. */
+  production: boolean;
+  healthChecks?: Record<string, HealthCheck>;
+  /** Adds per-request state (DataLoaders, ...) to the base context. */
+  buildContext?: (base: SubgraphContext) => TContext;
+  /** Extra HTTP routes (the auth service's JWKS, for one). */
+  routes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export interface SubgraphServer {
+  app: FastifyInstance;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A subgraph service: Apollo Server with a federation schema on `/graphql`, behind the shared
+ * HTTP shell. It verifies the caller's token itself (never trusting the gateway blindly), so a
+ * subgraph reached directly exposes nothing private.
+ */
+export async function createSubgraphServer<TContext extends SubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
+  const { name, logger, verifier } = options;
+  const metrics = createMetrics(name);
+  const app = createHttpApp({ service: name, logger, metrics, healthChecks: options.healthChecks });
+
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
+    formatError: formatGraphQLError,
+    includeStacktraceInErrorResponses: false,
+    introspection: !options.production,
+    hideSchemaDetailsFromClientErrors: options.production,
+    csrfPrevention: true,
+    plugins: [errorReportingPlugin<TContext>(), ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+  });
+  await apollo.start();
+
+  const graphqlRoute = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const token = extractToken(request.headers as { authorization?: string; cookie?: string });
+    let auth: AuthContext | undefined;
+    if (token !== undefined) {
+      try {
+        auth = await verifier.verify(token);
+      } catch (err) {
+        return sendGraphQLError(request, reply, err instanceof AppError ? err : new UnauthenticatedError());
+      }
+    }
+    const base: SubgraphContext = { auth, requestId: request.requestId, logger: request.log as Logger };
+    return handleGraphQL(apollo, request, reply, async () => (options.buildContext ? options.buildContext(base) : (base as TContext)));
+  };
+  app.route({ method: ['GET', 'POST'], url: '/graphql', handler: graphqlRoute, errorHandler: graphqlRouteErrorHandler });
+  await options.routes?.(app);
+
+  return {
+    app,
+    listen: (port, host) => listen(app, port, host),
+    async close() {
+      await app.close();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet } from 'jose';
+import type { Cache } from './cache.js';
+import { cacheKeys, cacheTtl } from './cache-keys.js';
+import { UnauthenticatedError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** Who is calling, as proven by a verified access token. */
+export interface AuthContext {
+  userId: string;
+  scopes: string[];
+  jti: string;
+  /** Refresh-token family (login session) the access token belongs to. */
+  sessionId?: string;
+  /** Seconds since epoch. */
+  issuedAt: number;
+  expiresAt: number;
+  token: string;
+}
+
+export const ADMIN_SCOPE = 'admin';
+export const isAdmin = (auth: AuthContext | undefined) => !!auth?.scopes.includes(ADMIN_SCOPE);
+
+export interface TokenVerifierOptions {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  cache: Cache;
+  logger?: Logger;
+  /** Algorithms accepted; anything else (none, HS256, ...) is refused. Default ['ES256']. */
+  algorithms?: string[];
+  /** At most one JWKS refetch for unknown `kid`s per this interval. Default 30_000 ms. */
+  refetchIntervalMs?: number;
+  /** How long a JWKS is trusted in process and in the shared cache. Default 3600 s (seed 000). */
+  jwksTtlSeconds?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+const INVALID = 'Invalid or expired token';
+
+/**
+ * THE token check, shared by the gateway and every subgraph: signature against the auth
+ * service's JWKS (kept in process and in the shared cache, so a check costs microseconds),
+ * pinned algorithm, iss/aud/exp/nbf, then the logout blacklist and erased-user marker.
+ */
+export class TokenVerifier {
+  private keys: JSONWebKeySet | null = null;
+  private keySet: ReturnType<typeof createLocalJWKSet> | null = null;
+  private keysLoadedAt = 0;
+  private lastRemoteFetch = 0;
+  private inflight: Promise<void> | null = null;
+  private readonly algorithms: string[];
+  private readonly refetchIntervalMs: number;
+  private readonly jwksTtlMs: number;
+  private readonly fetchFn: typeof globalThis.fetch;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    this.algorithms = options.algorithms ?? ['ES256'];
+    this.refetchIntervalMs = options.refetchIntervalMs ?? 30_000;
+    this.jwksTtlMs = (options.jwksTtlSeconds ?? cacheTtl.jwks) * 1000;
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+  }
+
+  async verify(token: string): Promise<AuthContext> {
+    let kid: string | undefined;
+    let alg: string | undefined;
+    try {
+      ({ kid, alg } = decodeProtectedHeader(token));
+    } catch {
+      throw new UnauthenticatedError(INVALID);
+    }
+    if (!kid || !alg || !this.algorithms.includes(alg)) throw new UnauthenticatedError(INVALID);
+
+    await this.ensureKey(kid);
+    if (!this.keySet) throw new UnauthenticatedError(INVALID);
+
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keySet, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: this.algorithms,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
+      throw new UnauthenticatedError(INVALID);
+    }
+
+    const userId = String(payload.sub);
+    const jti = String(payload.jti);
+    const [blacklisted, revokedAt] = await this.options.cache.mget([cacheKeys.blacklist(jti), cacheKeys.revokedUser(userId)]);
+    if (blacklisted !== null) throw new UnauthenticatedError('Token has been revoked');
+    if (revokedAt !== null && Number(payload.iat) <= Number(revokedAt)) throw new UnauthenticatedError('Token has been revoked');
+
+    return {
+      userId,
+      jti,
+      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+      sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+      issuedAt: Number(payload.iat),
+      expiresAt: Number(payload.exp),
+      token,
+    };
+  }
+
+  /** Makes sure the key `kid` is loaded, refetching at most once per interval for unknown kids. */
+  private async ensureKey(kid: string): Promise<void> {
+    if (!this.keys || Date.now() - this.keysLoadedAt > this.jwksTtlMs) await this.load('cache-first');
+    // Unknown kid: the signer may have rotated keys since the cached JWKS was written.
+    if (!this.hasKid(kid)) await this.load('remote');
+  }
+
+  private hasKid(kid: string): boolean {
+    return !!this.keys?.keys.some((k) => k.kid === kid);
+  }
+
+  private load(mode: 'cache-first' | 'remote'): Promise<void> {
+    // While no key is known at all (auth service still starting) retry sooner, but never in a tight loop.
+    const interval = this.keys ? this.refetchIntervalMs : Math.min(1_000, this.refetchIntervalMs);
+    if (mode === 'remote' && Date.now() - this.lastRemoteFetch < interval) return Promise.resolve();
+    this.inflight ??= this.doLoad(mode).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async doLoad(mode: 'cache-first' | 'remote'): Promise<void> {
+    if (mode === 'cache-first') {
+      const cached = await this.options.cache.get(cacheKeys.jwks()).catch(() => null);
+      if (cached) {
+        try {
+          this.setKeys(JSON.parse(cached) as JSONWebKeySet);
+          return;
+        } catch {
+          /* corrupt cache entry: fall through to the auth service */
+        }
+      }
+    }
+    this.lastRemoteFetch = Date.now();
+    try {
+      const res = await this.fetchFn(this.options.jwksUrl, { signal: AbortSignal.timeout(3_000) });
+      if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
+      const jwks = (await res.json()) as JSONWebKeySet;
+      if (!Array.isArray(jwks?.keys)) throw new Error('JWKS has no keys array');
+      this.setKeys(jwks);
+      await this.options.cache.set(cacheKeys.jwks(), JSON.stringify(jwks), this.jwksTtlMs / 1000).catch(() => {});
+    } catch (err) {
+      this.options.logger?.warn({ err: (err as Error).message, jwksUrl: this.options.jwksUrl }, 'JWKS fetch failed');
+    }
+  }
+
+  private setKeys(jwks: JSONWebKeySet) {
+    this.keys = jwks;
+    this.keySet = createLocalJWKSet(jwks);
+    this.keysLoadedAt = Date.now();
+  }
+
+  /** Drops the in-process copy (tests and key rotation use this). */
+  forget() {
+    this.keys = null;
+    this.keySet = null;
+    this.keysLoadedAt = 0;
+    this.lastRemoteFetch = 0;
+  }
+}
+
+/** `Authorization: Bearer x` first, then the BFF's `access_token` cookie. */
+export function extractToken(headers: { authorization?: string; cookie?: string }): string | undefined {
+  const header = headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match ? match[1] : ''; // '' = present but malformed, so callers refuse it
+  }
+  const cookie = headers.cookie;
+  if (cookie) {
+    for (const part of cookie.split(';')) {
+      const [name, ...rest] = part.trim().split('=');
+      if (name === 'access_token') return decodeURIComponent(rest.join('='));
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cache } from '../src/cache.js';
+
+/** The one suite every Cache implementation must pass. */
+export function cacheContract(name: string, create: () => Promise<Cache> | Cache) {
+  describe(`Cache contract: ${name}`, () => {
+    let cache: Cache;
+    const key = (label: string) => `contract:${label}:${randomUUID()}`;
+    beforeAll(async () => {
+      cache = await create();
+    });
+    afterAll(async () => {
+      await cache.close();
+      await cache.close(); // idempotent
+    });
+
+    it('round-trips values and misses unknown keys', async () => {
+      const k = key('rt');
+      expect(await cache.get(k)).toBeNull();
+      await cache.set(k, 'v1');
+      expect(await cache.get(k)).toBe('v1');
+      await cache.set(k, 'v2', 60);
+      expect(await cache.get(k)).toBe('v2');
+    });
+
+    it('mget keeps the order and reports misses as null', async () => {
+      const [a, b, c] = [key('a'), key('b'), key('c')];
+      await cache.set(a, '1');
+      await cache.set(c, '3');
+      expect(await cache.mget([a, b, c])).toEqual(['1', null, '3']);
+      expect(await cache.mget([])).toEqual([]);
+    });
+
+    it('expires keys after their TTL', async () => {
+      const k = key('ttl');
+      await cache.set(k, 'x', 0.2);
+      expect(await cache.get(k)).toBe('x');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await cache.get(k)).toBeNull();
+      expect(await cache.ttl(k)).toBe(-2);
+    });
+
+    it('reports the remaining TTL, or -1 without one', async () => {
+      const [withTtl, without] = [key('t1'), key('t2')];
+      await cache.set(withTtl, 'x', 100);
+      await cache.set(without, 'x');
+      const ttl = await cache.ttl(withTtl);
+      expect(ttl).toBeGreaterThan(90);
+      expect(ttl).toBeLessThanOrEqual(100);
+      expect(await cache.ttl(without)).toBe(-1);
+    });
+
+    it('deletes and counts what it deleted', async () => {
+      const [a, b] = [key('d1'), key('d2')];
+      await cache.set(a, '1');
+      expect(await cache.del(a, b)).toBe(1);
+      expect(await cache.get(a)).toBeNull();
+      expect(await cache.del()).toBe(0);
+    });
+
+    it('setIfAbsent sets once', async () => {
+      const k = key('nx');
+      expect(await cache.setIfAbsent(k, 'first', 60)).toBe(true);
+      expect(await cache.setIfAbsent(k, 'second', 60)).toBe(false);
+      expect(await cache.get(k)).toBe('first');
+    });
+
+    it('incr counts atomically under concurrency and keeps the first TTL', async () => {
+      const k = key('incr');
+      const counts = await Promise.all(Array.from({ length: 50 }, () => cache.incr(k, 60)));
+      expect(new Set(counts).size).toBe(50);
+      expect(Math.max(...counts)).toBe(50);
+      expect(await cache.ttl(k)).toBeGreaterThan(0);
+    });
+
+    it('incr starts again after the window expires', async () => {
+      const k = key('window');
+      await cache.incr(k, 0.2);
+      await cache.incr(k, 0.2);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await cache.incr(k, 0.2)).toBe(1);
+    });
+
+    it('reports health', async () => {
+      expect((await cache.health()).ok).toBe(true);
+    });
+  });
+}

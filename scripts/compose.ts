@@ -1,0 +1,11 @@
+/** `npm run compose`: supergraph.yaml -> supergraph.graphql (commit the result). */
+import { writeFileSync } from 'node:fs';
+import { composeSupergraph, supergraphPath } from '../gateway/src/supergraph.js';
+
+try {
+  writeFileSync(supergraphPath, composeSupergraph());
+  console.log(`wrote ${supergraphPath}`);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}

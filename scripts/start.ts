@@ -1,0 +1,52 @@
+/** `npm start`: every service in one process (see scripts/platform.ts), then how to use it. */
+import { ConfigError, createLogger, onShutdown } from '@app/platform';
+import { startPlatform } from './platform.js';
+
+const DEMO_ADMIN = { username: 'admin', password: 'admin-demo-2026' };
+
+const env = { ...process.env };
+const embedded = !env.DATABASE_URL;
+// The embedded mode is a demo: it seeds an admin to log in with unless one is configured.
+if (embedded && !env.ADMIN_USERNAME && !env.ADMIN_PASSWORD) {
+  env.ADMIN_USERNAME = DEMO_ADMIN.username;
+  env.ADMIN_PASSWORD = DEMO_ADMIN.password;
+}
+env.LOG_LEVEL ??= 'warn';
+
+try {
+  const platform = await startPlatform({ env });
+  const mode = Object.entries(platform.embedded)
+    .map(([part, isEmbedded]) => `${part}: ${isEmbedded ? 'embedded' : 'external'}`)
+    .join(', ');
+  console.log(`
+Federated platform is running (${mode})
+
+  GraphQL gateway   ${platform.gatewayUrl}
+${Object.entries(platform.urls)
+  .filter(([name]) => name !== 'gateway')
+  .map(([name, url]) => `  ${`${name} subgraph`.padEnd(17)} ${url}/graphql`)
+  .join('\n')}
+  health            ${platform.urls.gateway}/health
+  metrics           ${platform.urls.gateway}/metrics
+${
+  env.ADMIN_USERNAME && env.ADMIN_PASSWORD === DEMO_ADMIN.password
+    ? `
+Demo admin: username "${env.ADMIN_USERNAME}", password "${DEMO_ADMIN.password}". Log in with:
+
+  curl -s ${platform.gatewayUrl} -H 'content-type: application/json' \\
+    -d '{"query":"mutation { login(input: {usernameOrEmail: \\"${env.ADMIN_USERNAME}\\", password: \\"${DEMO_ADMIN.password}\\"}) { accessToken } }"}'
+
+then send the token as "Authorization: Bearer <accessToken>", e.g. with
+  {"query":"{ me { id username profile { locale } } }"}
+`
+    : ''
+}Stop with Ctrl+C.`);
+  onShutdown(createLogger('platform', env.LOG_LEVEL), [() => platform.close()]);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  console.error('failed to start:', err);
+  process.exit(1);
+}

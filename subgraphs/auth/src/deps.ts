@@ -1,0 +1,17 @@
+import type { EventBus } from '@app/events';
+import type { Cache, Logger } from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuthConfig } from './config.js';
+import type { KeyStore } from './keys/key-store.js';
+
+/** Everything the auth use cases touch, passed in so tests and the embedded mode can wire it. */
+export interface AuthDeps {
+  em: EntityManager;
+  cache: Cache;
+  bus: EventBus;
+  keys: KeyStore;
+  config: AuthConfig;
+  logger: Logger;
+  /** See passwords.ts: checked when the user is unknown so timing does not tell. */
+  decoyHash: string;
+}

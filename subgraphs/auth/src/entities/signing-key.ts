@@ -1,0 +1,17 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { JWK } from 'jose';
+
+/** An ES256 key pair. The newest unretired key signs; retired keys stay in the JWKS until tokens they signed expire. */
+export const SigningKey = defineEntity({
+  name: 'SigningKey',
+  tableName: 'signing_keys',
+  properties: {
+    kid: p.string().length(64).primary(),
+    alg: p.string().length(16),
+    publicJwk: p.json<JWK>(),
+    privateJwk: p.json<JWK>(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    retiredAt: p.datetime().nullable(),
+  },
+});
+export type SigningKey = InferEntity<typeof SigningKey>;

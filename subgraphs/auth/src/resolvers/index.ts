@@ -1,0 +1,69 @@
+import { DateTimeScalar, isAdmin, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import DataLoader from 'dataloader';
+import type { AuthDeps } from '../deps.js';
+import { User } from '../entities/index.js';
+import { login } from '../usecases/login.js';
+import { logout } from '../usecases/logout.js';
+import { refreshSession } from '../usecases/refresh-session.js';
+import { registerUser } from '../usecases/register-user.js';
+
+export interface AuthGraphQLContext extends SubgraphContext {
+  users: DataLoader<string, User | null>;
+  /** The account a register/login in this request acted for: it may see its own email. */
+  actingUserId?: string;
+}
+
+export function buildContext(deps: AuthDeps) {
+  return (base: SubgraphContext): AuthGraphQLContext => ({
+    ...base,
+    // One query for every User the gateway asks about in one request.
+    users: new DataLoader(async (ids) => {
+      const rows = await deps.em.fork().find(User, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((u) => [u.id, u]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  });
+}
+
+const canSeePrivate = (user: User, ctx: AuthGraphQLContext) =>
+  ctx.actingUserId === user.id || ctx.auth?.userId === user.id || isAdmin(ctx.auth);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLContext> {
+  return {
+    DateTime: DateTimeScalar,
+    User: {
+      // Other subgraphs' entities point here; only signed-in callers may resolve accounts.
+      __resolveReference(ref: { id: string }, ctx: AuthGraphQLContext) {
+        requireAuth(ctx);
+        return UUID.test(ref.id) ? ctx.users.load(ref.id) : null;
+      },
+      email: (user: User, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.email : null),
+      lineUserId: (user: User, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.lineUserId : null),
+    },
+    Mutation: {
+      async register(_: unknown, { input }: { input: unknown }, ctx: AuthGraphQLContext) {
+        const user = await registerUser(deps, input);
+        ctx.actingUserId = user.id;
+        return user;
+      },
+      async login(_: unknown, { input }: { input: unknown }, ctx: AuthGraphQLContext) {
+        const payload = await login(deps, input);
+        ctx.actingUserId = payload.user.id;
+        return payload;
+      },
+      async refreshToken(_: unknown, args: { refreshToken: string }, ctx: AuthGraphQLContext) {
+        const payload = await refreshSession(deps, args);
+        ctx.actingUserId = payload.user.id;
+        return payload;
+      },
+      logout: (_: unknown, args: { refreshToken?: string | null }, ctx: AuthGraphQLContext) => logout(deps, requireAuth(ctx), args.refreshToken),
+      rotateSigningKey(_: unknown, __: unknown, ctx: AuthGraphQLContext) {
+        requireAdmin(ctx);
+        return deps.keys.rotate();
+      },
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import {
+  connectInfrastructure,
+  createLogger,
+  createSubgraphServer,
+  openDatabase,
+  type InfrastructureOverrides,
+  type Logger,
+  type Service,
+} from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { parse } from 'graphql';
+import type { AuthConfig } from './config.js';
+import { database } from './database.js';
+import type { AuthDeps } from './deps.js';
+import { subscribeUserDeleted } from './handlers/user-deleted.js';
+import { KeyStore } from './keys/key-store.js';
+import { createDecoyHash } from './passwords.js';
+import { buildContext, createResolvers } from './resolvers/index.js';
+import { bootstrapAdmin } from './usecases/bootstrap-admin.js';
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+export interface AuthServiceOptions {
+  config: AuthConfig;
+  databaseUrl: string;
+  logger?: Logger;
+  infrastructure?: InfrastructureOverrides;
+}
+
+export interface AuthService extends Service {
+  deps: AuthDeps;
+}
+
+/** Builds the auth subgraph (tests import this); `index.ts` only listens. */
+export async function buildAuthService(options: AuthServiceOptions): Promise<AuthService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('auth', config.LOG_LEVEL);
+  const infra = await connectInfrastructure(config, logger, options.infrastructure);
+  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const keys = new KeyStore(orm.em as EntityManager, config.ACCESS_TOKEN_TTL + 60);
+  await keys.init();
+
+  const deps: AuthDeps = {
+    em: orm.em as EntityManager,
+    cache: infra.cache,
+    bus: infra.bus,
+    keys,
+    config,
+    logger,
+    decoyHash: await createDecoyHash(config.SCRYPT_COST),
+  };
+  await bootstrapAdmin(deps);
+  const subscription = await subscribeUserDeleted(deps);
+
+  const server = await createSubgraphServer({
+    name: 'auth',
+    typeDefs,
+    resolvers: createResolvers(deps),
+    buildContext: buildContext(deps),
+    verifier: infra.verifier,
+    logger,
+    production: config.NODE_ENV === 'production',
+    healthChecks: {
+      database: async () => ({ ok: await orm.isConnected() }),
+      cache: () => infra.cache.health(),
+      events: () => infra.bus.health(),
+    },
+    routes(app) {
+      app.get('/.well-known/jwks.json', async (_req, reply) =>
+        reply.header('cache-control', 'public, max-age=300').send(await keys.publicJwks()),
+      );
+    },
+  });
+
+  let closed = false;
+  return {
+    name: 'auth',
+    app: server.app,
+    deps,
+    listen: server.listen,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await subscription.unsubscribe();
+      await infra.close();
+      await orm.close();
+    },
+  };
+}
+export { loadAuthConfig, type AuthConfig } from './config.js';

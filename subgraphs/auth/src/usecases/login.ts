@@ -1,0 +1,45 @@
+import { cacheKeys, parseInput, RateLimitError, UnauthenticatedError } from '@app/platform';
+import { z } from 'zod';
+import type { AuthDeps } from '../deps.js';
+import { User } from '../entities/index.js';
+import { verifyPassword } from '../passwords.js';
+import { issueTokens, recordSession, type AuthPayload } from '../tokens.js';
+
+const loginInput = z.object({
+  usernameOrEmail: z.string().trim().min(1, 'Username or email is required').max(254, 'Username or email is too long'),
+  password: z.string().min(1, 'Password is required').max(128, 'Password is too long'),
+});
+
+/** One message for unknown user and wrong password, so a login form cannot be used to probe accounts. */
+export const LOGIN_FAILED = 'Invalid username/email or password';
+
+export async function login(deps: AuthDeps, rawInput: unknown): Promise<AuthPayload> {
+  const input = parseInput(loginInput, rawInput);
+  const identifier = input.usernameOrEmail.toLowerCase();
+  const attemptsKey = cacheKeys.loginAttempts(identifier);
+
+  const failures = Number((await deps.cache.get(attemptsKey)) ?? 0);
+  if (failures >= deps.config.LOGIN_MAX_FAILURES) {
+    throw new RateLimitError(Math.max(1, await deps.cache.ttl(attemptsKey)), 'Too many failed login attempts; try again later');
+  }
+
+  const em = deps.em.fork();
+  const user = await em.findOne(User, identifier.includes('@') ? { email: identifier } : { usernameKey: identifier });
+  // Always run scrypt, against a decoy when the user is unknown: equal work, equal timing.
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? deps.decoyHash);
+  if (!user || !user.passwordHash || !passwordOk) {
+    await deps.cache.incr(attemptsKey, deps.config.LOGIN_WINDOW);
+    throw new UnauthenticatedError(LOGIN_FAILED);
+  }
+  await deps.cache.del(attemptsKey);
+
+  const familyId = crypto.randomUUID();
+  const payload = await em.transactional(async (tx) => {
+    const fresh = await tx.findOneOrFail(User, { id: user.id });
+    fresh.lastLoginAt = new Date();
+    return issueTokens(deps, tx, fresh, familyId);
+  });
+  await recordSession(deps, familyId, user.id);
+  await deps.bus.publish('auth.user.logged_in', { userId: user.id, at: payload.user.lastLoginAt!.toISOString() }, { msgId: `login:${familyId}` });
+  return payload;
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import {
+  connectInfrastructure,
+  createLogger,
+  createSubgraphServer,
+  openDatabase,
+  type InfrastructureOverrides,
+  type Logger,
+  type Service,
+} from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { parse } from 'graphql';
+import type { UsersConfig } from './config.js';
+import { database } from './database.js';
+import type { UsersDeps } from './deps.js';
+import { subscribeHandlers } from './handlers/index.js';
+import { ProfileStore } from './profile-store.js';
+import { buildContext, createResolvers } from './resolvers/index.js';
+import { retryStalledDeletions } from './usecases/delete-me.js';
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+export interface UsersServiceOptions {
+  config: UsersConfig;
+  databaseUrl: string;
+  logger?: Logger;
+  infrastructure?: InfrastructureOverrides;
+}
+
+export interface UsersService extends Service {
+  deps: UsersDeps;
+}
+
+/** Builds the users subgraph (tests import this); `index.ts` only listens. */
+export async function buildUsersService(options: UsersServiceOptions): Promise<UsersService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('users', config.LOG_LEVEL);
+  const infra = await connectInfrastructure(config, logger, options.infrastructure);
+  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const em = orm.em as EntityManager;
+  const profiles = new ProfileStore(em, infra.cache, infra.bus, config.DEFAULT_LOCALE, config.PROFILE_LOCAL_TTL);
+  const deps: UsersDeps = { em, cache: infra.cache, bus: infra.bus, profiles, config, logger };
+
+  const subscriptions = [await profiles.listen(), ...(await subscribeHandlers(deps))];
+  const retryTimer = setInterval(() => {
+    retryStalledDeletions(deps).catch((err) => logger.warn({ err }, 'retrying stalled deletions failed'));
+  }, Math.min(60_000, config.DELETION_RETRY_AFTER * 1000));
+  retryTimer.unref();
+
+  const server = await createSubgraphServer({
+    name: 'users',
+    typeDefs,
+    resolvers: createResolvers(deps),
+    buildContext: buildContext(deps),
+    verifier: infra.verifier,
+    logger,
+    production: config.NODE_ENV === 'production',
+    healthChecks: {
+      database: async () => ({ ok: await orm.isConnected() }),
+      cache: () => infra.cache.health(),
+      events: () => infra.bus.health(),
+    },
+  });
+
+  let closed = false;
+  return {
+    name: 'users',
+    app: server.app,
+    deps,
+    listen: server.listen,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(retryTimer);
+      await server.close();
+      for (const s of subscriptions) await s.unsubscribe();
+      await profiles.close();
+      await infra.close();
+      await orm.close();
+    },
+  };
+}
+export { loadUsersConfig, type UsersConfig } from './config.js';

@@ -1,0 +1,41 @@
+import type { UsersDeps } from '../deps.js';
+import { DeletionRequest } from '../entities/index.js';
+
+/**
+ * Starts erasing the account everywhere: records the request (which services still owe an
+ * erasure), then publishes `users.user.deleted` after the commit. Asking again while a request
+ * is pending returns that request.
+ */
+export async function deleteMe(deps: UsersDeps, userId: string): Promise<DeletionRequest> {
+  const em = deps.em.fork();
+  const pending = await em.findOne(DeletionRequest, { userId, completedAt: null });
+  if (pending) return pending;
+  const request = em.create(DeletionRequest, { userId, pendingServices: [...deps.config.DELETION_PARTICIPANTS], attempts: 1 });
+  await em.flush();
+  await publishDeletion(deps, request);
+  return request;
+}
+
+export function publishDeletion(deps: UsersDeps, request: DeletionRequest) {
+  // The attempt number is in the message id so a deliberate re-publish is not dropped as a duplicate.
+  return deps.bus.publish(
+    'users.user.deleted',
+    { userId: request.userId, requestedAt: request.requestedAt.toISOString() },
+    { msgId: `deletion:${request.id}:${request.attempts}` },
+  );
+}
+
+/** Publishes again the deletions some service has not confirmed for a while (a lost message, a service that was down). */
+export async function retryStalledDeletions(deps: UsersDeps): Promise<number> {
+  const em = deps.em.fork();
+  const stalled = await em.find(DeletionRequest, {
+    completedAt: null,
+    requestedAt: { $lt: new Date(Date.now() - deps.config.DELETION_RETRY_AFTER * 1000) },
+  });
+  for (const request of stalled) {
+    request.attempts += 1;
+    await em.flush();
+    await publishDeletion(deps, request);
+  }
+  return stalled.length;
+}
