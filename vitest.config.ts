@@ -5,9 +5,10 @@ const require = createRequire(import.meta.url);
 
 export default defineConfig({
   resolve: {
-    // One graphql module for the whole run: Apollo's packages and ours must share it
-    // ("Cannot use GraphQLSchema from another module or realm").
-    alias: { graphql: require.resolve('graphql').replace(/index\.js$/, 'index.mjs') },
+    // One graphql module for the whole run ("Cannot use GraphQLSchema from another module or
+    // realm"): Node loads Apollo's imports of graphql as CommonJS (its `main`), while Vite would
+    // give our code the ESM build (its `module`). Point ours at what Node loads.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
     include: ['**/test/**/*.test.ts', 'tests/**/*.test.ts'],
@@ -15,5 +16,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['tests/global-setup.ts'],
   },
 });

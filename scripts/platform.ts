@@ -31,6 +31,8 @@ export interface RunningPlatform {
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const env = { ...process.env, ...options.env };
+  // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
+  delete env.DB_SCHEMA;
   const common = loadConfig(commonEnv, env);
   const logger = createLogger('platform', common.LOG_LEVEL);
   const closers: (() => Promise<unknown>)[] = [];

@@ -1,0 +1,38 @@
+/**
+ * Starts the whole platform once for the system tests, against the real Postgres, Redis and
+ * NATS on their standard local ports (override with DATABASE_URL / REDIS_URL / NATS_URL), on free
+ * ports, with a NATS namespace of its own so runs never see each other's events.
+ */
+import { randomBytes } from 'node:crypto';
+import type { NatsEventBus } from '@app/events';
+import type { TestProject } from 'vitest/node';
+import { startPlatform } from '../scripts/platform.js';
+import { testAdmin, testEnv } from './support/env.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    gatewayUrl: string;
+    urls: Record<string, string>;
+    env: Record<string, string>;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const env: Record<string, string> = {
+    ...testEnv(),
+    NATS_NAMESPACE: `t${randomBytes(5).toString('hex')}`,
+    ADMIN_USERNAME: testAdmin.username,
+    ADMIN_PASSWORD: testAdmin.password,
+  };
+  const platform = await startPlatform({ env, ports: { gateway: 0, auth: 0, users: 0 } });
+  project.provide('gatewayUrl', platform.gatewayUrl);
+  project.provide('urls', platform.urls);
+  project.provide('env', env);
+  return async () => {
+    await platform.close();
+    const { NatsEventBus } = await import('@app/events');
+    const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
+    await (bus as NatsEventBus).deleteNamespaceStreams();
+    await bus.close();
+  };
+}

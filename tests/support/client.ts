@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { testAdmin } from './env.js';
+
+export const gatewayUrl = () => inject('gatewayUrl');
+export const serviceUrl = (name: string) => inject('urls')[name];
+
+/** A name no other test (or earlier run) has used. */
+export const unique = (prefix = 'u') => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+export interface GraphQLResult<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+}
+
+export interface RequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  url?: string;
+}
+
+/** POSTs one GraphQL operation (to the gateway unless `url` says otherwise). */
+export async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options: RequestOptions = {}): Promise<GraphQLResult<T>> {
+  const res = await fetch(options.url ?? gatewayUrl(), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`non-JSON response (${res.status}): ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** The first error's code, for the many tests that only care about that. */
+export const errorCode = (result: GraphQLResult) => result.body.errors?.[0]?.extensions?.code;
+
+export const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $input) { id username email createdAt } }`;
+export const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken tokenType expiresIn user { id username email } } }`;
+
+export interface TestUser {
+  id: string;
+  username: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** Registers a fresh user through the gateway and logs them in. */
+export async function registerAndLogin(prefix = 'user'): Promise<TestUser> {
+  const username = unique(prefix).slice(0, 32);
+  const email = `${username}@example.com`;
+  const password = `pw-${randomBytes(6).toString('hex')}-9`;
+  const reg = await gql(REGISTER, { input: { username, email, password } });
+  if (!reg.body.data?.register) throw new Error(`register failed: ${JSON.stringify(reg.body)}`);
+  const { accessToken, refreshToken } = await loginAs(username, password);
+  return { id: reg.body.data.register.id, username, email, password, accessToken, refreshToken };
+}
+
+export async function loginAs(usernameOrEmail: string, password: string) {
+  const res = await gql(LOGIN, { input: { usernameOrEmail, password } });
+  if (!res.body.data?.login) throw new Error(`login failed: ${JSON.stringify(res.body)}`);
+  return res.body.data.login as { accessToken: string; refreshToken: string; user: { id: string } };
+}
+
+export const loginAdmin = () => loginAs(testAdmin.username, testAdmin.password);
+
+/** Polls until `check` returns a truthy value (events are asynchronous). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}

@@ -1,0 +1,17 @@
+/** The settings the system tests run with: real local services, cheap password hashing, limits out of the way. */
+export function testEnv(): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    SCRYPT_COST: '4096',
+    // Every test comes from 127.0.0.1: the gateway-wide limits get their own test with a low limit.
+    RATE_LIMIT_ANONYMOUS: '1000000',
+    RATE_LIMIT_USER: '1000000',
+    DELETION_RETRY_AFTER: '5',
+  };
+}
+
+export const testAdmin = { username: 'test_admin', password: 'test-admin-password-1' };
