@@ -17,5 +17,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['tests/global-setup.ts'],
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });

@@ -67,17 +67,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       services[name] = service;
     };
 
-    const auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl, infrastructure, logger: logger.child({ service: 'auth' }) });
+    const auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl, infrastructure, logger: createLogger('auth', common.LOG_LEVEL) });
     await start('auth', auth, ports.auth);
     const withJwks = { ...env, AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` };
 
-    const users = await buildUsersService({ config: loadUsersConfig(withJwks), databaseUrl, infrastructure, logger: logger.child({ service: 'users' }) });
+    const users = await buildUsersService({ config: loadUsersConfig(withJwks), databaseUrl, infrastructure, logger: createLogger('users', common.LOG_LEVEL) });
     await start('users', users, ports.users);
 
     const gateway = await buildGateway({
       config: loadGatewayConfig({ ...withJwks, SUBGRAPH_AUTH_URL: `${urls.auth}/graphql`, SUBGRAPH_USERS_URL: `${urls.users}/graphql` }),
       infrastructure,
-      logger: logger.child({ service: 'gateway' }),
+      logger: createLogger('gateway', common.LOG_LEVEL),
     });
     await start('gateway', gateway, ports.gateway);
 

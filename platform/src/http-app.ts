@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, httpStatusOf } from './errors.js';
 import { runHealthChecks, type HealthCheck } from './health.js';
 import type { Logger } from './logger.js';
@@ -47,7 +47,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { service, logger, metrics } = options;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Requests are logged once, with their outcome, by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     keepAliveTimeout: 65_000,
@@ -56,7 +57,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
   });
 
   app.decorateRequest('requestId', '');

@@ -1,5 +1,5 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { FastifyInstance } from 'fastify';
@@ -66,7 +66,12 @@ export async function createSubgraphServer<TContext extends SubgraphContext>(opt
     introspection: !options.production,
     hideSchemaDetailsFromClientErrors: options.production,
     csrfPrevention: true,
-    plugins: [errorReportingPlugin<TContext>(), ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : [])],
+    plugins: [
+      errorReportingPlugin<TContext>(),
+      // Inline traces are for Apollo's hosted studio; this platform reports to no one.
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
   });
   await apollo.start();
 
