@@ -29,9 +29,24 @@ export function sendGraphQLError(request: FastifyRequest, reply: FastifyReply, e
 }
 
 /**
+ * True when a 400 body from Apollo is about the GraphQL request itself (parse, validation,
+ * variable coercion) rather than a malformed HTTP request (missing body, non-string `query`,
+ * CSRF refusal), which Apollo reports with code BAD_REQUEST.
+ */
+function isGraphQLRequestError(body: string): boolean {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
+    return !!parsed.errors?.length && parsed.errors.every((e) => e.extensions?.code !== 'BAD_REQUEST');
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs Apollo Server behind Fastify (Apollo 5 ships no Fastify integration of its own).
- * One change to Apollo's defaults: request errors answered with `application/json` get 200,
- * as the GraphQL-over-HTTP spec asks (Apollo answers 400 there).
+ * One change to Apollo's defaults: GraphQL request errors (parse, validation, variables) of a
+ * well-formed request answered with `application/json` get 200, as the GraphQL-over-HTTP spec
+ * asks (Apollo answers 400 there). A malformed HTTP request (BAD_REQUEST) keeps its 400.
  */
 export async function handleGraphQL<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
@@ -56,7 +71,13 @@ export async function handleGraphQL<TContext extends BaseContext>(
 
   let status = response.status ?? 200;
   const contentType = response.headers.get('content-type') ?? '';
-  if (status === 400 && contentType.startsWith('application/json') && response.body.kind === 'complete' && response.body.string.startsWith('{"errors"')) {
+  if (
+    status === 400 &&
+    contentType.startsWith('application/json') &&
+    response.body.kind === 'complete' &&
+    response.body.string.startsWith('{"errors"') &&
+    isGraphQLRequestError(response.body.string)
+  ) {
     status = 200;
   }
   for (const [key, value] of response.headers) reply.header(key, value);
@@ -72,7 +93,9 @@ export async function handleGraphQL<TContext extends BaseContext>(
 
 /** Registers the error handler that keeps /graphql's own failures (bad JSON, ...) GraphQL-shaped. */
 export function graphqlRouteErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
-  if (err instanceof AppError) return sendGraphQLError(request, reply, err);
+  // Errors raised before Apollo sees the request (the body is not JSON, ...) are transport
+  // failures: they keep their HTTP status (400 for bad JSON) whatever the Accept header says.
+  if (err instanceof AppError) return sendGraphQLError(request, reply, err, err.httpStatus);
   const status = (err as { statusCode?: number }).statusCode ?? 500;
   // Transport-level refusals (413 body too large, 415, ...) keep their status.
   if (status < 500) return sendGraphQLError(request, reply, new AppError(ErrorCode.VALIDATION_ERROR, (err as Error).message), status);

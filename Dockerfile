@@ -1,0 +1,24 @@
+# One image for every service of the platform; docker-compose.yml picks the entry point.
+FROM node:24-slim
+WORKDIR /app
+ENV NODE_ENV=production APOLLO_TELEMETRY_DISABLED=true
+
+# Workspace manifests first, so the dependency layer is rebuilt only when they change.
+COPY package.json package-lock.json ./
+COPY platform/package.json platform/
+COPY events/package.json events/
+COPY gateway/package.json gateway/
+COPY subgraphs/auth/package.json subgraphs/auth/
+COPY subgraphs/users/package.json subgraphs/users/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json supergraph.yaml supergraph.graphql ./
+COPY platform platform
+COPY events events
+COPY gateway gateway
+COPY subgraphs subgraphs
+COPY scripts scripts
+
+USER node
+# Overridden per service in docker-compose.yml.
+CMD ["node", "--import", "tsx", "gateway/src/index.ts"]
