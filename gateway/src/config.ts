@@ -30,6 +30,11 @@ export const gatewayEnv = {
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   /** Honour X-Forwarded-For (only behind a proxy you run). */
   TRUST_PROXY: bool(false),
+  /** BFF cookies: `Secure` attribute (default: on in production) and the refresh cookie's lifetime. */
+  COOKIE_SECURE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  REFRESH_COOKIE_MAX_AGE: count(30 * 86_400),
+  /** Where `GET /api/logout` redirects the browser. */
+  LOGOUT_REDIRECT_URL: z.string().default('/'),
   /** Introspection and the sandbox landing page; off in production unless set. */
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
 };

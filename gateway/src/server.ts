@@ -28,11 +28,15 @@ import {
 } from '@app/platform';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
+import type { GraphQLError, ValidationContext } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApqCache } from './apq-cache.js';
 import { authenticate } from './auth/authenticate.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import { registerRestFacade } from './facade/rest/register-rest-facade.js';
+import { routeTable } from './facade/rest/route-table.js';
 import { complexityLimitPlugin } from './limits/complexity.js';
 import { RateLimiter } from './rate-limiter.js';
 import { supergraphPath } from './supergraph.js';
@@ -74,6 +78,17 @@ function operationMetricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayCon
   };
 }
 
+/**
+ * graphql-armor's rules throw on rejection by default, and an exception thrown inside
+ * validation reaches the client as a 500 INTERNAL_ERROR. Reporting it as a validation error
+ * gives the client a 400 GRAPHQL_VALIDATION_FAILED instead (what graphql-armor's own
+ * Apollo integration does).
+ */
+const reportRejection = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
 export interface GatewayOptions {
   config: GatewayConfig;
   logger?: Logger;
@@ -113,7 +128,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     csrfPrevention: true,
     allowBatchedHttpRequests: true,
     parseOptions: { maxTokens: config.MAX_TOKENS },
-    validationRules: [maxDepthRule({ n: config.MAX_DEPTH }), maxAliasesRule({ n: config.MAX_ALIASES })],
+    validationRules: [maxDepthRule({ n: config.MAX_DEPTH, ...reportRejection }), maxAliasesRule({ n: config.MAX_ALIASES, ...reportRejection })],
     persistedQueries: { cache: new ApqCache(infra.cache), ttl: 86_400 },
     plugins: [
       errorReportingPlugin<GatewayContext>(),
@@ -153,13 +168,21 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   const rateLimiter = new RateLimiter(infra.cache, config.RATE_LIMIT_WINDOW, { user: config.RATE_LIMIT_USER, anonymous: config.RATE_LIMIT_ANONYMOUS }, logger);
 
+  await app.register(cookie);
+
+  /** Authentication and rate limiting, shared by /graphql and the REST facade. Throws AppErrors. */
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<AuthContext | undefined> => {
+    const auth = await authenticate(infra.verifier, request);
+    const decision = await rateLimiter.check({ userId: auth?.userId, ip: request.ip });
+    reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
+    if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
+    return auth;
+  };
+
   const graphqlRoute = async (request: FastifyRequest, reply: FastifyReply) => {
     let auth: AuthContext | undefined;
     try {
-      auth = await authenticate(infra.verifier, request);
-      const decision = await rateLimiter.check({ userId: auth?.userId, ip: request.ip });
-      reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
-      if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
+      auth = await guard(request, reply);
       if (Array.isArray(request.body) && request.body.length > config.MAX_BATCH_SIZE) {
         throw new ValidationError([{ field: 'body', message: `A batch may hold at most ${config.MAX_BATCH_SIZE} operations` }]);
       }
@@ -170,6 +193,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     return handleGraphQL(apollo, request, reply, async () => ({ auth, requestId: request.requestId, logger: request.log as Logger }));
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler: graphqlRoute, errorHandler: graphqlRouteErrorHandler });
+  registerRestFacade(app, {
+    apollo,
+    guard,
+    routes: routeTable({
+      cookies: { secure: config.COOKIE_SECURE ?? production, refreshMaxAgeSeconds: config.REFRESH_COOKIE_MAX_AGE },
+      logoutRedirectUrl: config.LOGOUT_REDIRECT_URL,
+    }),
+  });
 
   let closed = false;
   return {

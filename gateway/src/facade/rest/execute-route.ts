@@ -1,0 +1,62 @@
+import type { ApolloServer } from '@apollo/server';
+import { AppError, ErrorCode, httpStatusOf, sendError, ValidationError, type AuthContext, type FieldError, type Logger } from '@app/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { GatewayContext } from '../../server.js';
+import type { RestRoute, RouteInput } from './route.js';
+
+function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: FieldError[]): T {
+  if (!schema) return value as T;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) problems.push({ field: issue.path.map(String).join('.') || 'body', message: issue.message });
+  return undefined as T;
+}
+
+/** Path, query and body are all checked before anything runs; every bad field is reported at once. */
+export function validateInput(route: RestRoute, request: FastifyRequest): RouteInput {
+  const problems: FieldError[] = [];
+  const params = check(route.params, request.params, problems);
+  const query = check(route.query, request.query, problems);
+  const body = check(route.body, request.body, problems);
+  if (problems.length) throw new ValidationError(problems);
+  return { params, query, body, cookies: (request.cookies ?? {}) as Record<string, string | undefined> };
+}
+
+/** The REST status of a GraphQL error (seed 003's table); unknown codes are internal errors. */
+export function appErrorFromGraphQL(error: { message: string; extensions?: Record<string, unknown> }): AppError {
+  const code = String(error.extensions?.code ?? ErrorCode.INTERNAL_ERROR);
+  if (code in httpStatusOf) {
+    const { code: _code, timestamp: _ts, requestId: _rid, ...details } = error.extensions ?? {};
+    return new AppError(code as ErrorCode, error.message, details);
+  }
+  if (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') return new AppError(ErrorCode.VALIDATION_ERROR, error.message);
+  return new AppError(ErrorCode.INTERNAL_ERROR, 'Internal server error');
+}
+
+/**
+ * Runs a route's operation through the gateway's own Apollo Server (query planning, subgraph
+ * fetches with the caller's token) in this process, and answers in REST terms.
+ */
+export async function executeRoute(
+  apollo: ApolloServer<GatewayContext>,
+  route: RestRoute,
+  input: RouteInput,
+  auth: AuthContext | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const response = await apollo.executeOperation(
+    { query: route.operation.document, operationName: route.operation.name, variables: route.variables(input) },
+    { contextValue: { auth, requestId: request.requestId, logger: request.log as Logger } },
+  );
+  if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by REST routes');
+  const { data, errors } = response.body.singleResult;
+  if (errors?.length) return sendError(reply, request, appErrorFromGraphQL(errors[0]));
+
+  await route.after?.(data, reply, input);
+  if (reply.sent) return reply;
+  if (route.status === 204) return reply.code(204).send();
+  if (route.status === 302) return reply;
+  return reply.code(route.status).send(route.result ? route.result(data, input) : data);
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Building blocks for route inputs and documented responses. Messages are what clients see. */
+export const uuid = (name: string) => z.uuid(`${name} must be a UUID`);
+export const dateTime = (name: string) => z.iso.datetime({ offset: true, message: `${name} must be an RFC 3339 date-time` });
+
+const intFromQuery = (name: string, min: number, max?: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, `${name} must be an integer`)
+    .transform(Number)
+    .pipe(max === undefined ? z.number().int().min(min, `${name} must be at least ${min}`) : z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
+
+export const pagingQuery = {
+  limit: intFromQuery('limit', 1, 100).optional(),
+  offset: intFromQuery('offset', 0).optional(),
+};
+export const periodQuery = {
+  from: dateTime('from').optional(),
+  to: dateTime('to').optional(),
+};
+export const booleanQuery = (name: string) =>
+  z.enum(['true', 'false'], { message: `${name} must be true or false` }).transform((v) => v === 'true');
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+export const errorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  requestId: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
