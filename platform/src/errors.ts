@@ -97,8 +97,10 @@ export class ServiceUnavailableError extends AppError {
 
 /** Errors that mean "a dependency is down", so clients get 503 rather than 500. */
 export function isUnavailableError(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string } | undefined;
+  const e = err as { code?: string; name?: string; message?: string; cause?: unknown } | undefined;
   if (!e) return false;
+  // fetch() (undici) reports a refused connection as "fetch failed" with the real error as its cause.
+  if (e.cause && e.cause !== err && isUnavailableError(e.cause)) return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300'].includes(String(e.code))) return true;
-  return e.name === 'ConnectionException' || /Connection terminated|connect ECONNREFUSED|Connection is closed/i.test(e.message ?? '');
+  return e.name === 'ConnectionException' || /Connection terminated|ECONNREFUSED|Connection is closed|fetch failed|socket hang up/i.test(e.message ?? '');
 }

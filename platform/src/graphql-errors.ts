@@ -44,6 +44,12 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
       extensions: { code: ErrorCode.VALIDATION_ERROR, validationErrors: [{ field: 'variables', message: formatted.message }], timestamp },
     };
   }
+  const httpStatus = (original as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
+  if (httpStatus && httpStatus >= 400 && httpStatus < 500 && (!code || code === 'INTERNAL_SERVER_ERROR')) {
+    // Apollo's own refusals of a malformed request (e.g. a persisted query whose hash does not
+    // match) carry an HTTP 4xx but no code: they are the client's mistake, not an internal error.
+    return { message: formatted.message, ...base, extensions: { code: 'BAD_REQUEST', timestamp } };
+  }
   if (PASSTHROUGH_CODES.has(code) && code !== ErrorCode.INTERNAL_ERROR) {
     return { message: formatted.message, ...base, extensions: { ...pick(formatted.extensions), timestamp } };
   }
