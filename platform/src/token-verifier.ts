@@ -131,8 +131,23 @@ export class TokenVerifier {
   /** Makes sure the key `kid` is loaded, refetching at most once per interval for unknown kids. */
   private async ensureKey(kid: string): Promise<void> {
     if (!this.keys || Date.now() - this.keysLoadedAt > this.jwksTtlMs) await this.load('cache-first');
-    // Unknown kid: the signer may have rotated keys since the cached JWKS was written.
+    // Unknown kid: the signer may have rotated keys since the cached JWKS was written. A rotation
+    // publishes the new JWKS to the shared cache, so look there first (one cache read); only then
+    // ask the auth service, which is rate-limited.
+    if (!this.hasKid(kid)) await this.adoptSharedJwksWith(kid);
     if (!this.hasKid(kid)) await this.load('remote');
+  }
+
+  /** Takes the shared cache's JWKS, but only if it knows `kid` (never trades newer keys for older ones). */
+  private async adoptSharedJwksWith(kid: string): Promise<void> {
+    const cached = await this.options.cache.get(cacheKeys.jwks()).catch(() => null);
+    if (!cached) return;
+    try {
+      const jwks = JSON.parse(cached) as JSONWebKeySet;
+      if (Array.isArray(jwks?.keys) && jwks.keys.some((k) => k.kid === kid)) this.setKeys(jwks);
+    } catch {
+      /* corrupt cache entry: the remote fetch decides */
+    }
   }
 
   private hasKid(kid: string): boolean {

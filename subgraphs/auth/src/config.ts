@@ -8,7 +8,7 @@ export const authEnv = {
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL: z.coerce.number().int().min(60).default(30 * 86_400),
-  /** Failed logins allowed per account (and per client address) in LOGIN_WINDOW seconds. */
+  /** Failed logins allowed per account in LOGIN_WINDOW seconds (the gateway limits each client address). */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW: z.coerce.number().int().min(1).default(900),
   ADMIN_USERNAME: z.string().optional(),

@@ -7,6 +7,7 @@ import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
 import { refreshSession } from '../usecases/refresh-session.js';
 import { registerUser } from '../usecases/register-user.js';
+import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
 
 export interface AuthGraphQLContext extends SubgraphContext {
   users: DataLoader<string, User | null>;
@@ -62,7 +63,7 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLC
       logout: (_: unknown, args: { refreshToken?: string | null }, ctx: AuthGraphQLContext) => logout(deps, requireAuth(ctx), args.refreshToken),
       rotateSigningKey(_: unknown, __: unknown, ctx: AuthGraphQLContext) {
         requireAdmin(ctx);
-        return deps.keys.rotate();
+        return rotateSigningKey(deps);
       },
     },
   };

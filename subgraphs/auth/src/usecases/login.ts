@@ -16,15 +16,17 @@ export const LOGIN_FAILED = 'Invalid username/email or password';
 export async function login(deps: AuthDeps, rawInput: unknown): Promise<AuthPayload> {
   const input = parseInput(loginInput, rawInput);
   const identifier = input.usernameOrEmail.toLowerCase();
-  const attemptsKey = cacheKeys.loginAttempts(identifier);
+  const em = deps.em.fork();
+  const user = await em.findOne(User, identifier.includes('@') ? { email: identifier } : { usernameKey: identifier });
+  // Failures count per account, whichever of its names (username or email) is typed;
+  // an identifier that names no account gets a counter of its own, so both answer alike.
+  const attemptsKey = cacheKeys.loginAttempts(user ? `account:${user.id}` : `name:${identifier}`);
 
   const failures = Number((await deps.cache.get(attemptsKey)) ?? 0);
   if (failures >= deps.config.LOGIN_MAX_FAILURES) {
     throw new RateLimitError(Math.max(1, await deps.cache.ttl(attemptsKey)), 'Too many failed login attempts; try again later');
   }
 
-  const em = deps.em.fork();
-  const user = await em.findOne(User, identifier.includes('@') ? { email: identifier } : { usernameKey: identifier });
   // Always run scrypt, against a decoy when the user is unknown: equal work, equal timing.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? deps.decoyHash);
   if (!user || !user.passwordHash || !passwordOk) {
