@@ -10,6 +10,7 @@ COPY events/package.json events/
 COPY gateway/package.json gateway/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/users/package.json subgraphs/users/
+COPY subgraphs/workouts/package.json subgraphs/workouts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json supergraph.yaml supergraph.graphql ./

@@ -6,7 +6,7 @@ import { startPlatform } from '../scripts/platform.js';
 
 const platform = await startPlatform({
   env: { LOG_LEVEL: 'silent', RATE_LIMIT_ANONYMOUS: '100000000', RATE_LIMIT_USER: '100000000' },
-  ports: { gateway: 0, auth: 0, users: 0 },
+  ports: { gateway: 0, auth: 0, users: 0, workouts: 0 },
   dataDir: null,
 });
 process.stdout.write(`${JSON.stringify({ gatewayUrl: platform.gatewayUrl, urls: platform.urls, embedded: platform.embedded })}\n`);

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { benchMe } from './me.js';
+import { benchRestFacade } from './rest-facade.js';
 import { benchTokenVerification } from './token-verification.js';
 import { startPlatformProcess } from './lib.js';
 
@@ -24,6 +25,7 @@ await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined });
 const platform = await startPlatformProcess(env);
 try {
   await benchMe(platform, seconds);
+  await benchRestFacade(platform, seconds);
 } finally {
   await platform.stop();
   if (env.NATS_NAMESPACE) {

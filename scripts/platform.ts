@@ -9,11 +9,12 @@ import { buildAuthService, loadAuthConfig } from '@app/auth';
 import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Service } from '@app/platform';
 import { buildUsersService, loadUsersConfig } from '@app/users';
+import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
 
 export interface PlatformOptions {
   env?: Record<string, string | undefined>;
-  /** 0 picks a free port. Defaults: the standard ports (gateway 4000, auth 4001, users 4002). */
-  ports?: Partial<Record<'gateway' | 'auth' | 'users', number>>;
+  /** 0 picks a free port. Defaults: the standard ports (gateway 4000, auth 4001, users 4002, workouts 4003). */
+  ports?: Partial<Record<'gateway' | 'auth' | 'users' | 'workouts', number>>;
   /** Embedded PGlite keeps its data here; null keeps it in memory. Default: DATA_DIR. */
   dataDir?: string | null;
 }
@@ -56,7 +57,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     closers.push(() => bus.close());
     const infrastructure = { cache, bus };
     const host = '127.0.0.1';
-    const ports = { gateway: 4000, auth: 4001, users: 4002, ...options.ports };
+    const ports = { gateway: 4000, auth: 4001, users: 4002, workouts: 4003, ...options.ports };
     const urls: Record<string, string> = {};
     const services: Record<string, Service> = {};
 
@@ -74,8 +75,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     const users = await buildUsersService({ config: loadUsersConfig(withJwks), databaseUrl, infrastructure, logger: createLogger('users', common.LOG_LEVEL) });
     await start('users', users, ports.users);
 
+    const workouts = await buildWorkoutsService({
+      config: loadWorkoutsConfig(withJwks),
+      databaseUrl,
+      infrastructure,
+      logger: createLogger('workouts', common.LOG_LEVEL),
+    });
+    await start('workouts', workouts, ports.workouts);
+
     const gateway = await buildGateway({
-      config: loadGatewayConfig({ ...withJwks, SUBGRAPH_AUTH_URL: `${urls.auth}/graphql`, SUBGRAPH_USERS_URL: `${urls.users}/graphql` }),
+      config: loadGatewayConfig({
+        ...withJwks,
+        SUBGRAPH_AUTH_URL: `${urls.auth}/graphql`,
+        SUBGRAPH_USERS_URL: `${urls.users}/graphql`,
+        SUBGRAPH_WORKOUTS_URL: `${urls.workouts}/graphql`,
+      }),
       infrastructure,
       logger: createLogger('gateway', common.LOG_LEVEL),
     });

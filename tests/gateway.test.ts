@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { registerAndLogin, unique, type TestUser } from './support/client.js';
+import { platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -72,14 +72,7 @@ async function closedPort(): Promise<number> {
 
 /** An extra gateway over the shared platform's subgraphs, with settings of its own. */
 async function extraGateway(overrides: Record<string, string>): Promise<{ gateway: GatewayService; url: string; base: string }> {
-  const urls = inject('urls');
-  const config = loadGatewayConfig({
-    ...inject('env'),
-    AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
-    SUBGRAPH_AUTH_URL: `${urls.auth}/graphql`,
-    SUBGRAPH_USERS_URL: `${urls.users}/graphql`,
-    ...overrides,
-  });
+  const config = loadGatewayConfig({ ...platformEnv(), ...overrides });
   const gateway = await buildGateway({ config });
   const port = await gateway.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
@@ -164,7 +157,7 @@ describe('query limits', () => {
   });
 
   it('refuses an over-complex query before running it (default MAX_COMPLEXITY 1000)', async () => {
-    // Lists without a limit count 10 each: types x fields x args x type = over 2000.
+    // Lists without a limit count 10 each: types x fields x args x type = 1112.
     const res = await query(url, `{ __schema { types { fields { args { type { name } } } } } }`);
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
@@ -173,9 +166,10 @@ describe('query limits', () => {
   });
 
   it('refuses a query over a lowered MAX_COMPLEXITY on an extra gateway, runs one under it', async () => {
-    const extra = await extraGateway({ MAX_COMPLEXITY: '20' });
+    const extra = await extraGateway({ MAX_COMPLEXITY: '5' });
     try {
-      const profile = `me { id username profile { firstName lastName displayName pictureUrl locale } }`; // 1 + 2 + 1 + 5 = 9
+      // Objects cost 1 each, scalars nothing: me (1) + profile (1) = 2.
+      const profile = `me { id username profile { firstName lastName displayName pictureUrl locale } }`;
       const two = await query(extra.url, `{ a: ${profile} b: ${profile} }`, undefined, bearer(user.accessToken));
       expect(two.status).toBe(200);
       expect(two.body.errors).toBeUndefined();
@@ -185,7 +179,7 @@ describe('query limits', () => {
       expect(three.status).toBe(400);
       expect(three.body.data).toBeUndefined();
       expect(codesOf(three)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-      expect(messagesOf(three)).toMatch(/cost \d+ exceeds the maximum of 20/);
+      expect(messagesOf(three)).toMatch(/cost 6 exceeds the maximum of 5/);
     } finally {
       await extra.gateway.close();
     }

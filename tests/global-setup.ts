@@ -24,7 +24,7 @@ export default async function setup(project: TestProject) {
     ADMIN_USERNAME: testAdmin.username,
     ADMIN_PASSWORD: testAdmin.password,
   };
-  const platform = await startPlatform({ env, ports: { gateway: 0, auth: 0, users: 0 } });
+  const platform = await startPlatform({ env, ports: { gateway: 0, auth: 0, users: 0, workouts: 0 } });
   project.provide('gatewayUrl', platform.gatewayUrl);
   project.provide('urls', platform.urls);
   project.provide('env', env);

@@ -5,9 +5,9 @@
 import { createServer } from 'node:net';
 import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import { describe, expect, inject, it } from 'vitest';
-import { gql } from './support/client.js';
+import { gql, platformEnv } from './support/client.js';
 
-const SUBGRAPHS = ['auth', 'users'];
+const SUBGRAPHS = ['auth', 'users', 'workouts'];
 
 /** A port nothing listens on (bound and released at once). */
 async function closedPort(): Promise<number> {
@@ -77,12 +77,7 @@ describe('gateway', () => {
   it('GET /health -> 503 with the subgraph down when one cannot be reached', async () => {
     const urls = inject('urls');
     const port = await closedPort();
-    const config = loadGatewayConfig({
-      ...inject('env'),
-      AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
-      SUBGRAPH_AUTH_URL: `${urls.auth}/graphql`,
-      SUBGRAPH_USERS_URL: `http://127.0.0.1:${port}/graphql`,
-    });
+    const config = loadGatewayConfig({ ...platformEnv(), SUBGRAPH_USERS_URL: `http://127.0.0.1:${port}/graphql` });
     const gateway = await buildGateway({ config });
     try {
       const bound = await gateway.listen(0, '127.0.0.1');

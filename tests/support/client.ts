@@ -91,3 +91,13 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/** Settings for an extra gateway or subgraph replica in a test: the running platform's subgraphs and JWKS. */
+export function platformEnv(): Record<string, string> {
+  const urls = inject('urls');
+  const env: Record<string, string> = { ...inject('env'), AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` };
+  for (const [name, url] of Object.entries(urls)) {
+    if (name !== 'gateway') env[`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`] = `${url}/graphql`;
+  }
+  return env;
+}

@@ -1,17 +1,19 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { getNullableType, GraphQLError, isListType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /** Assumed size of a list that takes no limit argument. */
 const DEFAULT_LIST_SIZE = 10;
 
 /**
- * Cost = 1 per field, times the page size for anything that returns many: a field with a
- * `limit`/`first` argument multiplies what is selected under it by that number (default 20,
- * the API's default page size); a list without one counts DEFAULT_LIST_SIZE. `items`/`edges` of
- * a page are already counted by the paginated field above them.
+ * Cost = 1 per object fetched, times how many there may be: a field with a `limit`/`first`
+ * argument multiplies what is selected under it by that number (default 20, the API's default
+ * page size); a list without one counts DEFAULT_LIST_SIZE. `items`/`edges` of a page are already
+ * counted by the paginated field above them. Scalars cost nothing on their own: they come with
+ * the object that holds them (aliases and the token limit bound wide selections).
  */
 export function estimateFieldCost({ field, args, childComplexity }: ComplexityEstimatorArgs): number {
+  if (isLeafType(getNamedType(field.type))) return 0;
   if (hasPageArgs(field)) {
     const pageSize = args.limit ?? args.first;
     return 1 + Math.max(1, Number(pageSize ?? 20)) * Math.max(1, childComplexity);
@@ -32,13 +34,21 @@ export function complexityLimitPlugin<T extends BaseContext>(max: number): Apoll
     async requestDidStart({ schema }: { schema: GraphQLSchema }) {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [estimateFieldCost],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [estimateFieldCost],
+            });
+          } catch (err) {
+            // Variables that do not fit their types: execution reports them precisely
+            // (BAD_USER_INPUT -> VALIDATION_ERROR); the estimate cannot be made without them.
+            if (err instanceof GraphQLError) return;
+            throw err;
+          }
           if (cost > max) {
             throw new GraphQLError(`Query is too complex: cost ${cost} exceeds the maximum of ${max}`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },

@@ -1,0 +1,24 @@
+import type { WorkoutsDeps } from '../deps.js';
+import { repositories } from '../repositories/index.js';
+
+export const WORKOUTS_SERVICE = 'workouts';
+
+/**
+ * GDPR erasure (on `users.user.deleted`): every workout, set, own exercise and body metric of
+ * the user goes in one transaction, then the users service hears that workouts is done.
+ * Idempotent: a redelivered event deletes nothing more and confirms again (same message id).
+ */
+export async function eraseUserData(deps: WorkoutsDeps, userId: string): Promise<void> {
+  await deps.em.fork().transactional(async (tx) => {
+    const repos = repositories(tx);
+    await repos.sets.deleteAllForUser(userId);
+    await repos.workouts.deleteAllForUser(userId);
+    await repos.exercises.deleteAllOwnedBy(userId);
+    await repos.bodyMetrics.deleteAllForUser(userId);
+  });
+  await deps.bus.publish(
+    'users.user.erased',
+    { userId, service: WORKOUTS_SERVICE, erasedAt: new Date().toISOString() },
+    { msgId: `erased:${WORKOUTS_SERVICE}:${userId}` },
+  );
+}
