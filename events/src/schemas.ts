@@ -4,6 +4,7 @@ import { DEAD_LETTER_DOMAIN, EVENT_STREAM_DOMAINS, Subjects, domainOf } from './
 
 // Producers serialise Dates with toISOString(), but accept explicit offsets from other stacks.
 const isoDateTime = () => z.iso.datetime({ offset: true });
+const decimalString = () => z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
 
 /** Subject -> payload schema for durable (JetStream) events. The single source of payload types. */
 export const durableEventSchemas = {
@@ -26,7 +27,39 @@ export const durableEventSchemas = {
     service: z.string().min(1),
     erasedAt: isoDateTime(),
   }),
-} as const;
+
+  [Subjects.CatalogProductUpserted]: z.object({
+    productId: z.uuid(),
+    name: z.string().min(1),
+    /** Exact decimal as a string ("149900", "12.50"): never a float on the wire. */
+    price: decimalString(),
+    categoryId: z.uuid().nullable(),
+    updatedAt: isoDateTime(),
+  }),
+  [Subjects.CatalogProductDeleted]: z.object({ productId: z.uuid(), deletedAt: isoDateTime() }),
+  [Subjects.CatalogStockChanged]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),
+  /** Orchestrator -> catalog: reserve every line or none. */
+  [Subjects.CatalogInventoryReserve]: z.object({
+    sagaId: z.uuid(),
+    orderId: z.uuid(),
+    items: z.array(z.object({ productId: z.uuid(), quantity: z.number().int().positive() })).min(1),
+  }),
+  /** Orchestrator -> catalog: give back what was reserved for the order (compensation). */
+  [Subjects.CatalogInventoryRelease]: z.object({ sagaId: z.uuid(), orderId: z.uuid(), reason: z.string() }),
+  /** Orchestrator -> catalog: the order is confirmed; the reservation becomes a sale. */
+  [Subjects.CatalogInventoryCommit]: z.object({ sagaId: z.uuid(), orderId: z.uuid() }),
+  [Subjects.CatalogInventoryReserved]: z.object({ sagaId: z.uuid(), orderId: z.uuid() }),
+  [Subjects.CatalogInventoryReservationFailed]: z.object({ sagaId: z.uuid(), orderId: z.uuid(), reason: z.string() }),
+  [Subjects.CatalogInventoryReleased]: z.object({ sagaId: z.uuid(), orderId: z.uuid() }),
+  [Subjects.CatalogInventoryCommitted]: z.object({ sagaId: z.uuid(), orderId: z.uuid() }),
+  [Subjects.OrdersOrderUpdated]: z.object({
+    orderId: z.uuid(),
+    userId: z.uuid(),
+    status: z.enum(['PENDING', 'PROCESSING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']),
+    sagaStatus: z.enum(['STARTED', 'RUNNING', 'COMPLETED', 'FAILED', 'COMPENSATING']).nullable(),
+    currentStep: z.string().nullable(),
+    occurredAt: isoDateTime(),
+  }),} as const;
 
 /** Subject -> payload schema for fan-out (core NATS) messages. */
 export const fanoutEventSchemas = {
@@ -36,7 +69,32 @@ export const fanoutEventSchemas = {
   [Subjects.CacheKeyInvalidated]: z.object({
     keys: z.array(z.string().min(1)).min(1),
   }),
-} as const;
+
+  /**
+   * An order changed. Gateways resolve the subscriber's selection from the key (orderId), then lay
+   * this transition's own state over it, so a subscriber sees every transition even when two
+   * follow each other faster than the resolution.
+   */
+  [Subjects.LiveOrderUpdated]: z.object({
+    orderId: z.uuid(),
+    userId: z.uuid(),
+    /** Increases with every transition of the order: lets a gateway drop a late, older event. */
+    version: z.number().int().nonnegative(),
+    status: z.enum(['PENDING', 'PROCESSING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']),
+    updatedAt: isoDateTime(),
+    sagaState: z
+      .object({
+        state: z.string(),
+        status: z.enum(['STARTED', 'RUNNING', 'COMPLETED', 'FAILED', 'COMPENSATING']),
+        currentStep: z.string().nullable(),
+        completedSteps: z.array(z.string()),
+        failureReason: z.string().nullable(),
+        startedAt: isoDateTime(),
+        completedAt: isoDateTime().nullable(),
+      })
+      .nullable(),
+  }),
+  [Subjects.LiveStockUpdated]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),} as const;
 
 export const eventSchemas = { ...durableEventSchemas, ...fanoutEventSchemas };
 

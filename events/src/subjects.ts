@@ -9,9 +9,25 @@ export const Subjects = {
   AuthUserLoggedIn: 'auth.user.logged_in',
   UsersUserDeleted: 'users.user.deleted',
   UsersUserErased: 'users.user.erased',
+  // Catalog: the product read-model other services keep, and inventory as a saga participant.
+  CatalogProductUpserted: 'catalog.product.upserted',
+  CatalogProductDeleted: 'catalog.product.deleted',
+  CatalogStockChanged: 'catalog.stock.changed',
+  CatalogInventoryReserve: 'catalog.inventory.reserve',
+  CatalogInventoryRelease: 'catalog.inventory.release',
+  CatalogInventoryCommit: 'catalog.inventory.commit',
+  CatalogInventoryReserved: 'catalog.inventory.reserved',
+  CatalogInventoryReservationFailed: 'catalog.inventory.reservation_failed',
+  CatalogInventoryReleased: 'catalog.inventory.released',
+  CatalogInventoryCommitted: 'catalog.inventory.committed',
+  // Orders: every status or saga transition of an order.
+  OrdersOrderUpdated: 'orders.order.updated',
   // Fan-out (core NATS): every replica gets every message, nothing is stored.
   CacheProfileInvalidated: 'cache.profile.invalidated',
   CacheKeyInvalidated: 'cache.key.invalidated',
+  // Live updates for GraphQL subscriptions: every gateway replica hears every one.
+  LiveOrderUpdated: 'live.order.updated',
+  LiveStockUpdated: 'live.stock.updated',
 } as const;
 
 /**
