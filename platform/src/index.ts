@@ -20,3 +20,4 @@ export * from './validation.js';
 export { version } from './version.js';
 export * from './scalars.js';
 export * from './service.js';
+export * from './decimal.js';

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { decimal, DecimalScalar } from '../src/decimal.js';
+
+describe('decimal', () => {
+  it('adds and multiplies without floating-point drift', () => {
+    expect(decimal.add('0.1', '0.2')).toBe('0.3');
+    expect(decimal.multiply('149900', 3)).toBe('449700');
+    expect(decimal.multiply('19.99', 3)).toBe('59.97');
+    expect(decimal.fromUnits(decimal.toUnits('1.0500'))).toBe('1.05');
+  });
+  it('normalises Postgres numeric text and compares', () => {
+    expect(decimal.normalize('149900.0000')).toBe('149900');
+    expect(decimal.compare('10', '9.9999')).toBe(1);
+    expect(decimal.compare('-1', '0')).toBe(-1);
+  });
+  it('the scalar serialises to a JSON number and refuses what it cannot hold exactly', () => {
+    expect(DecimalScalar.serialize('299000.0000')).toBe(299000);
+    expect(DecimalScalar.parseValue(12.5)).toBe('12.5');
+    expect(DecimalScalar.parseValue('149900')).toBe('149900');
+    expect(() => DecimalScalar.parseValue(1.23456)).toThrow(/Decimal/);
+    expect(() => DecimalScalar.parseValue('1e5')).toThrow(/Decimal/);
+    expect(() => DecimalScalar.parseValue(Number.NaN)).toThrow(/Decimal/);
+  });
+});
