@@ -32,6 +32,7 @@ import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { GraphQLError, ValidationContext } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
 import { ApqCache } from './apq-cache.js';
 import { authenticate } from './auth/authenticate.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
@@ -39,6 +40,7 @@ import { registerRestFacade } from './facade/rest/register-rest-facade.js';
 import { routeTable } from './facade/rest/route-table.js';
 import { complexityLimitPlugin } from './limits/complexity.js';
 import { RateLimiter } from './rate-limiter.js';
+import { startSubscriptionServer } from './subscriptions/subscription-server.js';
 import { supergraphPath } from './supergraph.js';
 
 export interface GatewayContext extends BaseContext, RequestScoped {
@@ -119,6 +121,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     buildService: ({ name, url }) => new ForwardingDataSource({ url: urlOf.get(name) ?? url, fetcher: globalThis.fetch as never }),
   });
 
+  // The API schema keeps the Subscription type the subgraphs declare; graphql-ws serves it.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
+  const limitRules = [maxDepthRule({ n: config.MAX_DEPTH, ...reportRejection }), maxAliasesRule({ n: config.MAX_ALIASES, ...reportRejection })];
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: formatGraphQLError,
@@ -128,7 +137,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     csrfPrevention: true,
     allowBatchedHttpRequests: true,
     parseOptions: { maxTokens: config.MAX_TOKENS },
-    validationRules: [maxDepthRule({ n: config.MAX_DEPTH, ...reportRejection }), maxAliasesRule({ n: config.MAX_ALIASES, ...reportRejection })],
+    validationRules: limitRules,
     persistedQueries: { cache: new ApqCache(infra.cache), ttl: 86_400 },
     plugins: [
       errorReportingPlugin<GatewayContext>(),
@@ -202,6 +211,17 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     }),
   });
 
+  const subscriptions = startSubscriptionServer({
+    httpServer: app.server,
+    apollo,
+    schema: () => apiSchema,
+    verifier: infra.verifier,
+    bus: infra.bus,
+    logger,
+    metrics,
+    validationRules: limitRules,
+  });
+
   let closed = false;
   return {
     name: 'gateway',
@@ -211,6 +231,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     async close() {
       if (closed) return;
       closed = true;
+      await subscriptions.close();
       await app.close();
       await apollo.stop();
       await infra.close();

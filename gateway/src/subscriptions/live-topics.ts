@@ -1,0 +1,128 @@
+import type { PayloadOf } from '@app/events';
+import { GraphQLError, type ExecutionResult, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { collectFields, entityQuery, responseKey, type Fragments } from './selection.js';
+
+/** Runs a query through the supergraph as the subscriber (their token goes to every subgraph). */
+export type RunAsSubscriber = (query: string, variables: Record<string, unknown>) => Promise<ExecutionResult>;
+
+export interface TopicContext {
+  operation: OperationDefinitionNode;
+  fragments: Fragments;
+  /** The subscription's root field nodes (one field, possibly repeated under aliases). */
+  fields: FieldNode[];
+  args: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  isAdmin: boolean;
+  userId?: string;
+  run: RunAsSubscriber;
+}
+
+/** A subscription field fed by one fan-out subject. */
+export interface LiveTopic<S extends 'live.order.updated' | 'live.stock.updated' = any> {
+  field: string;
+  subject: S;
+  /** Throws a GraphQLError when the subscriber may not follow this; returns the per-subscription state. */
+  prepare(ctx: TopicContext): Promise<(event: PayloadOf<S>) => Promise<Record<string, unknown> | null | undefined>>;
+}
+
+const gqlError = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+
+function firstErrorCode(result: ExecutionResult): string | undefined {
+  return result.errors?.[0]?.extensions?.code as string | undefined;
+}
+
+/** Lays the event's own values over the resolved object, for the fields the client selected. */
+function overlay(target: Record<string, unknown>, source: Record<string, unknown>, fields: FieldNode[], fragments: Fragments) {
+  for (const field of fields) {
+    const key = responseKey(field);
+    const name = field.name.value;
+    if (!(key in target) || !(name in source)) continue;
+    const value = source[name];
+    if (field.selectionSet && value && typeof value === 'object' && target[key] && typeof target[key] === 'object') {
+      overlay(target[key] as Record<string, unknown>, value as Record<string, unknown>, collectFields(field.selectionSet, fragments), fragments);
+    } else if (!field.selectionSet || value === null) {
+      target[key] = value;
+    }
+  }
+}
+
+/**
+ * `orderUpdated(orderId)`: only the order's owner (or an admin) may subscribe. Each event names
+ * the order; the client's selection is resolved through the supergraph as the subscriber, then
+ * the transition's own state (status, sagaState, updatedAt) is laid over it, so every
+ * transition is seen even when the next one has already happened.
+ */
+export const orderUpdatedTopic: LiveTopic<'live.order.updated'> = {
+  field: 'orderUpdated',
+  subject: 'live.order.updated',
+  async prepare(ctx) {
+    if (!ctx.userId) throw gqlError('Authentication required to follow an order', 'UNAUTHENTICATED');
+    const orderId = String(ctx.args.orderId ?? '');
+    const check = await ctx.run('query LiveAuthorize($id: ID!) { order(id: $id) { id userId } }', { id: orderId });
+    const order = check.data?.order as { userId: string } | null | undefined;
+    if (firstErrorCode(check) === 'UNAUTHENTICATED') throw gqlError('Authentication required to follow an order', 'UNAUTHENTICATED');
+    if (firstErrorCode(check) === 'VALIDATION_ERROR') throw gqlError(check.errors![0].message, 'VALIDATION_ERROR');
+    if (!order || (order.userId !== ctx.userId && !ctx.isAdmin)) throw gqlError('You may not follow this order', 'FORBIDDEN');
+
+    const query = entityQuery(ctx.operation, ctx.fragments, ctx.fields, { name: 'order', keyArgument: 'id' });
+    let lastVersion = -1;
+    return async (event) => {
+      if (event.orderId !== orderId) return undefined;
+      if (event.version <= lastVersion) return undefined; // a late duplicate or an older transition
+      lastVersion = event.version;
+      const result = await ctx.run(query, { ...ctx.variables, __key: orderId });
+      if (result.errors?.length) throw result.errors[0];
+      const snapshot = { status: event.status, updatedAt: event.updatedAt, sagaState: event.sagaState };
+      for (const field of ctx.fields) {
+        const value = result.data?.[responseKey(field)] as Record<string, unknown> | null;
+        if (!value) throw gqlError('The order no longer exists', 'NOT_FOUND');
+        overlay(value, snapshot, collectFields(field.selectionSet, ctx.fragments), ctx.fragments);
+      }
+      return result.data as Record<string, unknown>;
+    };
+  },
+};
+
+/**
+ * `stockUpdated(productIds)`: public, like the catalog. The event carries productId,
+ * newQuantity and updatedAt; a selected `product { ... }` is resolved through the supergraph.
+ */
+export const stockUpdatedTopic: LiveTopic<'live.stock.updated'> = {
+  field: 'stockUpdated',
+  subject: 'live.stock.updated',
+  async prepare(ctx) {
+    const ids = new Set((ctx.args.productIds as string[] | undefined) ?? []);
+    if (ids.size === 0) throw gqlError('productIds must name at least one product', 'VALIDATION_ERROR');
+    if (ids.size > 100) throw gqlError('productIds may name at most 100 products', 'VALIDATION_ERROR');
+
+    // One query per distinct `product` selection under the root field(s), keyed by where it goes.
+    const productQueries = ctx.fields.flatMap((root) =>
+      collectFields(root.selectionSet, ctx.fragments)
+        .filter((f) => f.name.value === 'product')
+        .map((productField) => ({ root: responseKey(root), query: entityQuery(ctx.operation, ctx.fragments, [productField], { name: 'product', keyArgument: 'id' }), key: responseKey(productField) })),
+    );
+    return async (event) => {
+      if (!ids.has(event.productId)) return undefined;
+      const values: Record<string, unknown> = { __typename: 'StockUpdate', productId: event.productId, newQuantity: event.newQuantity, updatedAt: event.updatedAt };
+      const data: Record<string, unknown> = {};
+      for (const root of ctx.fields) {
+        const out: Record<string, unknown> = {};
+        for (const field of collectFields(root.selectionSet, ctx.fragments)) {
+          if (field.name.value !== 'product') out[responseKey(field)] = values[field.name.value];
+        }
+        data[responseKey(root)] = out;
+      }
+      for (const { root, query, key } of productQueries) {
+        const result = await ctx.run(query, { ...ctx.variables, __key: event.productId });
+        if (result.errors?.length) throw result.errors[0];
+        (data[root] as Record<string, unknown>)[key] = result.data?.[key] ?? null;
+      }
+      return data;
+    };
+  },
+};
+
+export const liveTopics: Record<string, LiveTopic> = {
+  [orderUpdatedTopic.field]: orderUpdatedTopic,
+  [stockUpdatedTopic.field]: stockUpdatedTopic,
+};
