@@ -1,5 +1,6 @@
 import type { UsersDeps } from '../deps.js';
 import { DeletionRequest } from '../entities/index.js';
+import { deletionLockKey } from './ensure-profile.js';
 
 /**
  * Starts erasing the account everywhere: records the request (which services still owe an
@@ -7,12 +8,16 @@ import { DeletionRequest } from '../entities/index.js';
  * is pending returns that request.
  */
 export async function deleteMe(deps: UsersDeps, userId: string): Promise<DeletionRequest> {
-  const em = deps.em.fork();
-  const pending = await em.findOne(DeletionRequest, { userId, completedAt: null });
-  if (pending) return pending;
-  const request = em.create(DeletionRequest, { userId, pendingServices: [...deps.config.DELETION_PARTICIPANTS], attempts: 1 });
-  await em.flush();
-  await publishDeletion(deps, request);
+  const { request, created } = await deps.em.fork().transactional(async (tx) => {
+    // One request per user even when deleteMe arrives twice at once (on any replica): the
+    // transaction-scoped lock makes the second caller wait, then find the first one's request.
+    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [deletionLockKey(userId)]);
+    const pending = await tx.findOne(DeletionRequest, { userId, completedAt: null });
+    if (pending) return { request: pending, created: false };
+    const fresh = tx.create(DeletionRequest, { userId, pendingServices: [...deps.config.DELETION_PARTICIPANTS], attempts: 1 });
+    return { request: fresh, created: true };
+  });
+  if (created) await publishDeletion(deps, request);
   return request;
 }
 

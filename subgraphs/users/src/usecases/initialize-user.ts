@@ -1,4 +1,4 @@
-import { parseInput } from '@app/platform';
+import { parseInput, UnauthenticatedError } from '@app/platform';
 import { z } from 'zod';
 import type { UsersDeps } from '../deps.js';
 import { ensureProfile } from './ensure-profile.js';
@@ -20,6 +20,7 @@ export async function initializeUser(deps: UsersDeps, userId: string, rawInput: 
   let changed = false;
   await deps.em.fork().transactional(async (tx) => {
     const profile = await ensureProfile(tx, userId, input.locale ?? deps.config.DEFAULT_LOCALE);
+    if (!profile) throw new UnauthenticatedError('This account has been deleted');
     if (!profile.initializedAt) {
       profile.initializedAt = new Date();
       if (input.locale) profile.locale = input.locale;
