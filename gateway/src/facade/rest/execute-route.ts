@@ -5,20 +5,28 @@ import type { z } from 'zod';
 import type { GatewayContext } from '../../server.js';
 import type { RestRoute, RouteInput } from './route.js';
 
-function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: FieldError[]): T {
+function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: FieldError[], part: 'params' | 'query' | 'body'): T {
   if (!schema) return value as T;
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  for (const issue of result.error.issues) problems.push({ field: issue.path.map(String).join('.') || 'body', message: issue.message });
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String);
+    // An unknown field is reported under its own name (one entry per field), not as the whole object.
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ field: [...path, key].join('.'), message: `Unrecognized key: "${key}"` });
+      continue;
+    }
+    problems.push({ field: path.join('.') || part, message: issue.message });
+  }
   return undefined as T;
 }
 
 /** Path, query and body are all checked before anything runs; every bad field is reported at once. */
 export function validateInput(route: RestRoute, request: FastifyRequest): RouteInput {
   const problems: FieldError[] = [];
-  const params = check(route.params, request.params, problems);
-  const query = check(route.query, request.query, problems);
-  const body = check(route.body, request.body, problems);
+  const params = check(route.params, request.params, problems, 'params');
+  const query = check(route.query, request.query, problems, 'query');
+  const body = check(route.body, request.body, problems, 'body');
   if (problems.length) throw new ValidationError(problems);
   return { params, query, body, cookies: (request.cookies ?? {}) as Record<string, string | undefined> };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
-import { dateTime, page, pagingQuery, periodQuery, uuid } from '../schemas.js';
+import { dateTime, int, page, pagingQuery, periodQuery, uuid } from '../schemas.js';
 import { exercise, EXERCISE_FIELDS } from './exercises.js';
 
 const WORKOUT_FIELDS = 'id startedAt endedAt note createdAt updatedAt';
@@ -128,7 +128,7 @@ export const workoutRoutes = [
     params: z.object({ workoutId: uuid('workoutId') }),
     body: z.strictObject({
       exerciseId: uuid('exerciseId'),
-      reps: z.number().int('reps must be an integer'),
+      reps: int('reps'),
       weightKg: z.number().nullish(),
       note: note.nullish(),
     }),
@@ -150,7 +150,7 @@ export const workoutRoutes = [
     params: z.object({ setId: uuid('setId') }),
     body: z.strictObject({
       exerciseId: uuid('exerciseId').optional(),
-      reps: z.number().int('reps must be an integer').optional(),
+      reps: int('reps').optional(),
       weightKg: z.number().nullish(),
       note: note.nullish(),
     }),
