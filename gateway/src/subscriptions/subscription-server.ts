@@ -89,7 +89,9 @@ function tokenFrom(params: Record<string, unknown> | undefined): string | undefi
 
 const asFormatted = (err: unknown): ExecutionResult => {
   const error = err instanceof GraphQLError ? err : new GraphQLError(err instanceof AppError ? err.message : 'Internal server error', { extensions: { code: err instanceof AppError ? err.code : 'INTERNAL_ERROR' } });
-  return { errors: [formatGraphQLError({ message: error.message, extensions: error.extensions }, error) as GraphQLError] };
+  // graphql-ws serialises result errors with toJSON(), so the masked error goes out as a GraphQLError.
+  const formatted = formatGraphQLError({ message: error.message, extensions: error.extensions }, error);
+  return { errors: [new GraphQLError(formatted.message, { extensions: formatted.extensions })] };
 };
 
 /**
