@@ -9,21 +9,13 @@ import { NatsEventBus, type EventBus, type EventEnvelope, type Subscription } fr
 import { createLogger, RedisCache } from '@app/platform';
 import { buildUsersService, loadUsersConfig, type UsersService } from '@app/users';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, gql, registerAndLogin, type GraphQLResult, type RequestOptions, type TestUser } from './support/client.js';
+import { eventually, expectNoLeaks, gql, type GraphQLResult, registerAndLogin, type RequestOptions, type TestUser } from './support/client.js';
 
 const ME = `query Me { me { id profile { firstName lastName locale } lastLoginAt } }`;
 const UPDATE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`;
 const ENTITY = `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { profile { firstName } } } }`;
 
 type Invalidation = EventEnvelope<'cache.profile.invalidated'>;
-
-function expectNoLeaks(result: GraphQLResult) {
-  for (const error of result.body.errors ?? []) {
-    expect(error.extensions ?? {}, `error "${error.message}" leaks internals`).not.toHaveProperty('stacktrace');
-    expect(error.extensions ?? {}).not.toHaveProperty('exception');
-    expect(error.message).not.toMatch(/\n\s+at\s|node_modules|\.ts:\d+/);
-  }
-}
 
 async function call(query: string, variables?: Record<string, unknown>, options?: RequestOptions) {
   const result = await gql(query, variables, options);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { testAdmin } from './env.js';
 
 export const gatewayUrl = () => inject('gatewayUrl');
@@ -100,4 +100,20 @@ export function platformEnv(): Record<string, string> {
     if (name !== 'gateway') env[`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`] = `${url}/graphql`;
   }
   return env;
+}
+
+/** No error of any response may carry a stack trace or exception details. */
+export function expectNoLeaks(result: GraphQLResult) {
+  for (const error of result.body.errors ?? []) {
+    expect(error.extensions ?? {}, `error "${error.message}" leaks internals`).not.toHaveProperty('stacktrace');
+    expect(error.extensions ?? {}).not.toHaveProperty('exception');
+    expect(error.message).not.toMatch(/\n\s+at\s|node_modules|\.ts:\d+/);
+  }
+}
+
+/** `gql`, checking that no error leaks internals. */
+export async function call(query: string, variables?: Record<string, unknown>, options?: RequestOptions) {
+  const result = await gql(query, variables, options);
+  expectNoLeaks(result);
+  return result;
 }
