@@ -25,9 +25,17 @@ export interface SubscribeOptions {
   ackWaitMs?: number;
   /** Redelivery delay after a handler error. Default 500. */
   backoffMs?: number;
+  /**
+   * Where a durable seen for the first time starts: `new` (default) at the next message, so a
+   * newly deployed service does not replay history; `stored` at the oldest message still kept
+   * (JetStream: within the stream's max age; in memory: the last MEMORY_HISTORY_LIMIT per subject),
+   * for read models that must also learn what happened before they existed. An existing durable
+   * always resumes where it was.
+   */
+  startAt?: 'new' | 'stored';
 }
 
-export const subscribeDefaults = { maxDeliver: 5, ackWaitMs: 30_000, backoffMs: 500 } as const;
+export const subscribeDefaults = { maxDeliver: 5, ackWaitMs: 30_000, backoffMs: 500, startAt: 'new' } as const;
 
 /** Dedupe window shared by both implementations (the JetStream stream's duplicate_window). */
 export const DEDUPE_WINDOW_MS = 2 * 60_000;

@@ -39,6 +39,9 @@ export interface MemoryEventBusOptions {
   closeTimeoutMs?: number;
 }
 
+/** Durable messages kept per subject for `startAt: 'stored'` (the in-memory stand-in for stream retention). */
+export const MEMORY_HISTORY_LIMIT = 10_000;
+
 interface QueuedMessage {
   raw: string;
   deliveries: number;
@@ -86,6 +89,8 @@ export class MemoryEventBus implements EventBus {
   private readonly groups = new Map<string, DurableGroup>();
   private readonly recentMsgIds = new Map<string, number>();
   private readonly deadLetters: string[] = [];
+  /** Recent durable messages per subject, for durables that start at 'stored'. */
+  private readonly history = new Map<string, string[]>();
   private readonly deadLetterListeners = new Set<SerialListener>();
   private readonly broadcastListeners = new Map<FanoutSubject, Set<SerialListener>>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -218,6 +223,12 @@ export class MemoryEventBus implements EventBus {
       this.recordDeadLetter(raw);
       return;
     }
+    if (isDurableSubject(subject)) {
+      let history = this.history.get(subject);
+      if (!history) this.history.set(subject, (history = []));
+      history.push(raw);
+      if (history.length > MEMORY_HISTORY_LIMIT) history.shift();
+    }
     for (const group of this.groups.values()) {
       if (group.subject !== subject) continue;
       group.queue.push({ raw, deliveries: 0, availableAt: 0 });
@@ -253,7 +264,8 @@ export class MemoryEventBus implements EventBus {
       subject,
       durable: options.durable,
       options,
-      queue: [],
+      // Like a JetStream durable created with DeliverPolicy.All: what is still kept comes first.
+      queue: options.startAt === 'stored' ? (this.history.get(subject) ?? []).map((raw) => ({ raw, deliveries: 0, availableAt: 0 })) : [],
       members: [],
       nextMember: 0,
       pumpScheduled: false,

@@ -137,8 +137,9 @@ export class NatsEventBus implements EventBus {
       durable_name: consumerName,
       filter_subject: this.wire(subject),
       ack_policy: AckPolicy.Explicit,
-      // A brand-new durable starts at "now": deploying a new service must not replay a week of history.
-      deliver_policy: DeliverPolicy.New,
+      // A brand-new durable starts at "now" unless asked otherwise: deploying a new service must
+      // not replay a week of history (read models ask for it: startAt 'stored').
+      deliver_policy: options.startAt === 'stored' ? DeliverPolicy.All : DeliverPolicy.New,
       ack_wait: nanos(options.ackWaitMs),
       // One spare delivery so a message whose last attempt timed out still reaches us to be dead-lettered.
       max_deliver: options.maxDeliver + 1,

@@ -253,6 +253,22 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       expect(first).toHaveLength(0);
     });
 
+    it('starts a new durable at the next message, or at the stored ones with startAt stored', async () => {
+      const before = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, before);
+      const fromNew: Deleted[] = [];
+      const fromStored: Deleted[] = [];
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void fromNew.push(e), { durable: 'late-new', ...fast });
+      await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void fromStored.push(e), { durable: 'late-stored', startAt: 'stored', ...fast });
+      const after = userDeleted();
+      await bus.publish(Subjects.UsersUserDeleted, after);
+
+      await waitFor(() => fromNew.length >= 1 && fromStored.length >= 2);
+      await settle();
+      expect(fromNew.map((e) => e.data)).toEqual([after]);
+      expect(fromStored.map((e) => e.data)).toEqual([before, after]);
+    });
+
     it('reports health and closes idempotently', async () => {
       await expect(bus.health()).resolves.toEqual({ ok: true });
       await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
