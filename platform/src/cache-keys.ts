@@ -17,3 +17,16 @@ export const cacheTtl = {
   profile: 300,
   staticData: 86_400,
 } as const;
+
+/**
+ * Catalog reads (static data, cacheTtl.staticData), owned by the catalog subgraph: it deletes
+ * these keys on every write and stock change and broadcasts `cache.key.invalidated` with them.
+ */
+export const catalogCacheKeys = {
+  product: (productId: string) => `product:${productId}`,
+  category: (categoryId: string) => `category:${categoryId}`,
+  /** The ids of a category's products, in list order. */
+  categoryProducts: (categoryId: string) => `category-products:${categoryId}`,
+  /** Every category, in list order. */
+  categories: () => 'categories:all',
+} as const;

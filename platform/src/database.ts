@@ -39,6 +39,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
       pool: { min: 0, max: options.poolMax ?? 10 },
       migrations: { migrationsList: options.migrations, schema, snapshot: false, silent: true, transactional: true },
       debug: false,
+      // MikroORM finds the running transaction by context name (AsyncLocalStorage). With the
+      // default name shared by every service, a handler run by the in-process bus inside another
+      // service's transaction would join that transaction, on the other service's connection and
+      // metadata. A name per schema keeps each service's transactions its own.
+      contextName: schema,
       // Entities are declared with defineEntity; no reflection, no discovery from disk.
       discovery: { warnWhenNoEntities: true },
     });

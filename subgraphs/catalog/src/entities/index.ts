@@ -1,0 +1,8 @@
+import { Category } from './category.js';
+import { InboxMessage, type StockChange } from './inbox-message.js';
+import { InventoryOrder, InventoryOrderState } from './inventory-order.js';
+import { InventoryReservation, ReservationState } from './inventory-reservation.js';
+import { Product } from './product.js';
+
+export { Category, InboxMessage, InventoryOrder, InventoryOrderState, InventoryReservation, Product, ReservationState, type StockChange };
+export const entities = [Category, Product, InventoryOrder, InventoryReservation, InboxMessage];

@@ -1,0 +1,127 @@
+/**
+ * Input rules shared by the catalog's use cases (zod 4). A use case parses the arguments of one
+ * operation as one flat object (`{ id, ...input }`), so `validationErrors[].field` is the argument's
+ * or the input field's name (`id`, `name`, `price`, `categoryId`, ...), every bad field at once.
+ */
+import { decimal, ValidationError } from '@app/platform';
+import { z } from 'zod';
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+export const NAME_MAX = 200;
+export const DESCRIPTION_MAX = 5000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/** An id argument: any UUID (stored lower case). A malformed one never reaches the database. */
+export const uuid = (label: string) =>
+  z
+    .string({ error: (issue) => (issue.input == null ? `${label} is required` : `${label} must be a UUID`) })
+    .trim()
+    .regex(UUID, `${label} must be a UUID`)
+    .transform((s) => s.toLowerCase());
+
+/** A required one-line name: trimmed, 1..max characters, no control characters. */
+export const name = (label: string, max = NAME_MAX) =>
+  z
+    .string({ error: (issue) => (issue.input == null ? `${label} is required` : `${label} must be a string`) })
+    .trim()
+    .min(1, `${label} is required`)
+    .max(max, `${label} must be at most ${max} characters`)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, `${label} must not contain control characters`);
+
+/** Free text of at most `max` characters; blank becomes null; control characters (but tab and newlines) refused. */
+export const text = (label: string, max: number) =>
+  z
+    .string({ error: `${label} must be a string` })
+    .trim()
+    .max(max, `${label} must be at most ${max} characters`)
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, `${label} must not contain control characters`)
+    .transform((s) => (s === '' ? null : s));
+
+/** The comparison key of a name: Unicode-normalised (NFKC), inner whitespace collapsed, lower case. */
+export const nameKey = (s: string) => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+/** A price: the Decimal scalar already made it a canonical decimal string; it must be > 0. */
+export const price = z
+  .string({ error: (issue) => (issue.input == null ? 'Price is required' : 'Price must be a decimal number') })
+  .refine((v) => decimal.isValid(v), 'Price must be a decimal number with at most 4 decimal places')
+  .refine((v) => !decimal.isValid(v) || decimal.compare(v, '0') > 0, 'Price must be greater than 0')
+  .transform((v) => (decimal.isValid(v) ? decimal.normalize(v) : v));
+
+export const stockQuantity = z
+  .number({ error: (issue) => (issue.input == null ? 'Stock quantity cannot be null' : 'Stock quantity must be an integer') })
+  .int('Stock quantity must be an integer')
+  .min(0, 'Stock quantity must be 0 or more')
+  .max(2_147_483_647, 'Stock quantity is too large');
+
+/** `limit` (1..100, default 20) and `offset` (>= 0, default 0) of `products`. */
+export const pageArgs = {
+  limit: z
+    .number()
+    .int('Limit must be an integer')
+    .min(1, 'Limit must be at least 1')
+    .max(MAX_LIMIT, `Limit must be at most ${MAX_LIMIT}`)
+    .nullish()
+    .transform((v) => v ?? DEFAULT_LIMIT),
+  offset: z
+    .number()
+    .int('Offset must be an integer')
+    .min(0, 'Offset must be 0 or more')
+    .nullish()
+    .transform((v) => v ?? 0),
+};
+
+/** Where a product sits in list order (name key, then id): what a connection cursor encodes. */
+export interface ProductPosition {
+  nameKey: string;
+  id: string;
+}
+
+/** An opaque cursor: base64url of the keyset position. Clients must not build or read them. */
+export const encodeCursor = (position: ProductPosition) => Buffer.from(JSON.stringify(['p1', position.nameKey, position.id]), 'utf8').toString('base64url');
+
+export function decodeCursor(cursor: string): ProductPosition | undefined {
+  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(cursor)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 3 || value[0] !== 'p1') return undefined;
+    const [, key, id] = value;
+    if (typeof key !== 'string' || key.length > NAME_MAX * 4 || !isUuid(id)) return undefined;
+    return { nameKey: key, id: id.toLowerCase() };
+  } catch {
+    return undefined;
+  }
+}
+
+const CURSOR_MESSAGE = 'After must be a cursor returned by productsConnection';
+
+/** `first` (1..100, default 20) and `after` (a cursor) of `productsConnection`. */
+export const connectionArgs = {
+  first: z
+    .number()
+    .int('First must be an integer')
+    .min(1, 'First must be at least 1')
+    .max(MAX_LIMIT, `First must be at most ${MAX_LIMIT}`)
+    .nullish()
+    .transform((v) => v ?? DEFAULT_LIMIT),
+  after: z
+    .string({ error: CURSOR_MESSAGE })
+    .nullish()
+    .transform((v, ctx) => {
+      if (v == null || v === '') return undefined;
+      const position = decodeCursor(v);
+      if (!position) {
+        ctx.addIssue({ code: 'custom', message: CURSOR_MESSAGE });
+        return z.NEVER;
+      }
+      return position;
+    }),
+};
+
+/** An object argument that must be present (GraphQL enforces it; a direct caller might not). */
+export const asObject = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+
+/** A rule that depends on stored data (an unknown categoryId): the same VALIDATION_ERROR shape. */
+export const invalid = (field: string, message: string) => new ValidationError([{ field, message }]);

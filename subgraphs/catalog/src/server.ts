@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import {
+  connectInfrastructure,
+  createLogger,
+  createSubgraphServer,
+  openDatabase,
+  type InfrastructureOverrides,
+  type Logger,
+  type Service,
+} from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { parse } from 'graphql';
+import { CatalogCache } from './catalog-cache.js';
+import type { CatalogConfig } from './config.js';
+import { database } from './database.js';
+import type { CatalogDeps } from './deps.js';
+import { subscribeHandlers } from './handlers/index.js';
+import { buildContext, createResolvers } from './resolvers/index.js';
+import { pruneInbox } from './usecases/prune-inbox.js';
+import { seedSampleCatalog } from './usecases/seed-sample-catalog.js';
+
+/** How often each replica forgets old inbox entries. */
+const INBOX_PRUNE_INTERVAL_MS = 6 * 3600_000;
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+export interface CatalogServiceOptions {
+  config: CatalogConfig;
+  databaseUrl: string;
+  logger?: Logger;
+  infrastructure?: InfrastructureOverrides;
+}
+
+export interface CatalogService extends Service {
+  deps: CatalogDeps;
+}
+
+/** Builds the catalog subgraph (tests import this); `index.ts` only listens. */
+export async function buildCatalogService(options: CatalogServiceOptions): Promise<CatalogService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('catalog', config.LOG_LEVEL);
+  const infra = await connectInfrastructure(config, logger, options.infrastructure);
+  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const em = orm.em as EntityManager;
+  const cache = new CatalogCache(infra.cache, infra.bus, config.CATALOG_LOCAL_TTL, logger);
+  const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger };
+
+  const subscriptions = [await cache.listen(), ...(await subscribeHandlers(deps))];
+  if (config.SEED_SAMPLE_CATALOG) {
+    const seeded = await seedSampleCatalog(deps);
+    if (seeded.categories || seeded.products) logger.info(seeded, 'sample catalog seeded');
+  }
+
+  const prune = () =>
+    pruneInbox(deps)
+      .then((n) => n && logger.info({ pruned: n }, 'old inbox entries forgotten'))
+      .catch((err) => logger.warn({ err }, 'inbox pruning failed'));
+  await prune();
+  const pruneTimer = setInterval(prune, INBOX_PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
+
+  const server = await createSubgraphServer({
+    name: 'catalog',
+    typeDefs,
+    resolvers: createResolvers(deps),
+    buildContext: buildContext(deps),
+    verifier: infra.verifier,
+    logger,
+    production: config.NODE_ENV === 'production',
+    healthChecks: {
+      database: async () => ({ ok: await orm.isConnected() }),
+      cache: () => infra.cache.health(),
+      events: () => infra.bus.health(),
+    },
+  });
+
+  let closed = false;
+  return {
+    name: 'catalog',
+    app: server.app,
+    deps,
+    listen: server.listen,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(pruneTimer);
+      await server.close();
+      for (const s of subscriptions) await s.unsubscribe();
+      await cache.close();
+      await infra.close();
+      await orm.close();
+    },
+  };
+}
+export { loadCatalogConfig, type CatalogConfig } from './config.js';
+export { seedSampleCatalog, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS } from './usecases/seed-sample-catalog.js';
+export { INVENTORY_DURABLES } from './handlers/index.js';
+// For tests and tools that drive the use cases of a built service (`service.deps`) directly.
+export { createCategory } from './usecases/create-category.js';
+export { createProduct } from './usecases/create-product.js';
+export { updateProduct } from './usecases/update-product.js';
+export { getProduct } from './usecases/get-product.js';
+export { handleInventoryCommand } from './usecases/handle-inventory-command.js';
+export { reserveInventory } from './usecases/reserve-inventory.js';
+export { releaseInventory } from './usecases/release-inventory.js';
+export { commitInventory } from './usecases/commit-inventory.js';
+export { pruneInbox } from './usecases/prune-inbox.js';

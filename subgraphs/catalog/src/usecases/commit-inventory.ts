@@ -1,0 +1,27 @@
+import type { PayloadOf } from '@app/events';
+import type { Logger } from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { repositories } from '../repositories/index.js';
+import { reply, type InventoryOutcome } from './inventory-outcome.js';
+
+/**
+ * `catalog.inventory.commit`, inside the caller's transaction: the order is confirmed and its
+ * reserved lines become sold (stock was already taken at reserve). Committing again answers
+ * `committed` again. An order that holds nothing (never reserved, failed, released) cannot be
+ * committed: nothing changes and no reply is sent (the saga's step timeout handles it).
+ */
+export async function commitInventory(tx: EntityManager, command: PayloadOf<'catalog.inventory.commit'>, logger?: Logger): Promise<InventoryOutcome> {
+  const { inventory } = repositories(tx);
+  const orderId = command.orderId.toLowerCase();
+  const order = await inventory.findOrderForUpdate(orderId);
+  if (!order || (order.state !== 'reserved' && order.state !== 'committed')) {
+    logger?.warn({ orderId, state: order?.state ?? null, sagaId: command.sagaId }, 'commit of an order that holds no reservation: ignored');
+    return { reply: null, stockChanges: [] };
+  }
+  if (order.state === 'reserved') {
+    for (const line of await inventory.reservationsOf(orderId)) if (line.state === 'reserved') line.state = 'committed';
+    order.state = 'committed';
+    await inventory.flush();
+  }
+  return { reply: reply('catalog.inventory.committed', { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
+}

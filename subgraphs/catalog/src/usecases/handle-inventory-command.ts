@@ -1,0 +1,69 @@
+import type { DurableSubject, EventEnvelope, PayloadOf } from '@app/events';
+import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { CatalogDeps } from '../deps.js';
+import type { StockChange } from '../entities/index.js';
+import { InboxRepository } from '../repositories/index.js';
+import { announceStockChanges } from './announce.js';
+import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
+
+export type InventoryCommandSubject = 'catalog.inventory.reserve' | 'catalog.inventory.release' | 'catalog.inventory.commit';
+export type InventoryStep<S extends InventoryCommandSubject> = (tx: EntityManager, command: PayloadOf<S>) => Promise<InventoryOutcome>;
+
+/** Conflicts a fresh attempt resolves: two handlings of one order at once, or a deadlock the database broke. */
+const isRetryable = (err: unknown) => err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException;
+const ATTEMPTS = 3;
+
+interface Handled {
+  fresh: boolean;
+  reply: InventoryReply | null;
+  stockChanges: StockChange[];
+}
+
+/**
+ * Runs one inventory command exactly once per message id. In ONE transaction: claim the message
+ * in the inbox (a redelivery finds it claimed), run the step, store the reply and stock changes
+ * next to it. After the commit: invalidate the cached products, publish `catalog.stock.changed`
+ * (and broadcast `live.stock.updated`), then the reply with message id `<message id>:reply`.
+ * A redelivered message changes nothing and publishes the stored reply and stock events again
+ * under the same message ids (JetStream drops the copies it already has), so a crash between
+ * commit and publish loses nothing. A failure before the commit leaves no trace and throws: the
+ * bus redelivers, then dead-letters.
+ */
+export async function handleInventoryCommand<S extends InventoryCommandSubject>(deps: CatalogDeps, envelope: EventEnvelope<S>, step: InventoryStep<S>): Promise<void> {
+  const handled = await withRetries(() =>
+    deps.em.fork().transactional(async (tx): Promise<Handled> => {
+      const inbox = new InboxRepository(tx);
+      if (!(await inbox.claim(envelope.id, envelope.subject))) {
+        const stored = await inbox.find(envelope.id);
+        if (stored && stored.subject !== envelope.subject) {
+          deps.logger.warn({ id: envelope.id, subject: envelope.subject, storedSubject: stored.subject }, 'message id already used by another command: ignored');
+          return { fresh: false, reply: null, stockChanges: [] };
+        }
+        const reply = stored?.replySubject ? ({ subject: stored.replySubject, data: stored.replyData } as InventoryReply) : null;
+        return { fresh: false, reply, stockChanges: stored?.stockChanges ?? [] };
+      }
+      const outcome = await step(tx, envelope.data);
+      await inbox.record(envelope.id, outcome.reply, outcome.stockChanges);
+      return { fresh: true, ...outcome };
+    }),
+  );
+  if (!handled.fresh) deps.logger.info({ id: envelope.id, subject: envelope.subject }, 'inventory command already handled: answering again');
+
+  // Replays skip the live broadcast: its level may be old news by now, and subscribers already had it.
+  await announceStockChanges(deps, handled.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: handled.fresh });
+  if (handled.reply) {
+    await deps.bus.publish(handled.reply.subject as DurableSubject, handled.reply.data as never, { msgId: `${envelope.id}:reply` });
+  }
+}
+
+async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt));
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { PayloadOf } from '@app/events';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { repositories } from '../repositories/index.js';
+import { stockChangeOf } from './announce.js';
+import { reply, type InventoryOutcome } from './inventory-outcome.js';
+
+/**
+ * `catalog.inventory.release` (compensation), inside the caller's transaction: gives back what
+ * the order holds (reserved, or already committed) and marks it released. Releasing again, or
+ * releasing an order that never reserved anything, changes no stock and still answers
+ * `released`; an order never seen is remembered as released, so a reserve that arrives after
+ * its own compensation reserves nothing.
+ */
+export async function releaseInventory(tx: EntityManager, command: PayloadOf<'catalog.inventory.release'>): Promise<InventoryOutcome> {
+  const { inventory, products } = repositories(tx);
+  const orderId = command.orderId.toLowerCase();
+  const done = { reply: reply('catalog.inventory.released', { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
+
+  const order = await inventory.findOrderForUpdate(orderId);
+  if (!order) {
+    await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'released', reason: command.reason ? command.reason.slice(0, 2000) : null });
+    return done;
+  }
+  if (order.state !== 'reserved' && order.state !== 'committed') return done;
+
+  const held = (await inventory.reservationsOf(orderId)).filter((r) => r.state === 'reserved' || r.state === 'committed');
+  const locked = new Map((await products.lockForStockChange(held.map((r) => r.productId))).map((p) => [p.id, p]));
+  for (const line of held) {
+    const product = locked.get(line.productId);
+    if (product) product.stockQuantity += line.quantity; // a product deleted since has nothing to give back to
+    line.state = 'released';
+  }
+  order.state = 'released';
+  await inventory.flush();
+  return { ...done, stockChanges: [...locked.values()].map(stockChangeOf) };
+}

@@ -1,0 +1,54 @@
+import { catalogCacheKeys, NotFoundError, parseInput } from '@app/platform';
+import { z } from 'zod';
+import { isForeignKeyViolation, translateConstraintErrors } from '../db-errors.js';
+import type { CatalogDeps } from '../deps.js';
+import { asObject, nameKey, uuid } from '../inputs.js';
+import { repositories } from '../repositories/index.js';
+import { productView, type ProductView } from '../views.js';
+import { afterCommit, announceStockChanges, publishProductUpserted, stockChangeOf } from './announce.js';
+import { productFields } from './create-product.js';
+import { requireCategory, unknownCategory } from './require-category.js';
+
+const cannotClear = (label: string) => (issue: { input: unknown }) => (issue.input === null ? `${label} cannot be cleared` : undefined);
+
+const updateProductInput = z.object({
+  id: uuid('Product id'),
+  name: productFields.name.optional(),
+  description: productFields.description.nullable().optional(),
+  price: z.string({ error: cannotClear('Price') }).pipe(productFields.price).optional(),
+  categoryId: productFields.categoryId.nullable().optional(),
+  stockQuantity: z.number({ error: (issue) => (issue.input === null ? 'Stock quantity cannot be cleared' : 'Stock quantity must be an integer') }).pipe(productFields.stockQuantity).optional(),
+});
+
+/**
+ * Admin: partial update (a field left out is unchanged; null clears description or categoryId).
+ * Setting `stockQuantity` is a stock change like a reservation: announced on `catalog.stock.changed`
+ * and `live.stock.updated`. Every update publishes `catalog.product.upserted`.
+ */
+export async function updateProduct(deps: CatalogDeps, rawInput: unknown): Promise<ProductView> {
+  const { id, ...changes } = parseInput(updateProductInput, asObject(rawInput));
+  const { product, before } = await translateConstraintErrors(
+    () =>
+      deps.em.fork().transactional(async (tx) => {
+        const repos = repositories(tx);
+        // Locked like a reservation locks it: an admin's new stock level and an order's reservation never interleave.
+        const found = await repos.products.findForUpdate(id);
+        if (!found) throw new NotFoundError('Product');
+        const previous = { categoryId: found.category ?? null, stockQuantity: found.stockQuantity };
+        if (changes.categoryId && changes.categoryId !== found.category) await requireCategory(repos.categories, changes.categoryId);
+        repos.products.applyChanges(found, { ...changes, nameKey: changes.name === undefined ? undefined : nameKey(changes.name) });
+        return { product: found, before: previous };
+      }),
+    (err) => (isForeignKeyViolation(err) ? unknownCategory() : undefined),
+  );
+  const categories = [...new Set([before.categoryId, product.category ?? null])].filter((c): c is string => !!c);
+  await afterCommit(deps, 'updateProduct', [
+    () => deps.cache.invalidate([catalogCacheKeys.product(product.id), ...categories.map((c) => catalogCacheKeys.categoryProducts(c))]),
+    () => publishProductUpserted(deps, product),
+    async () => {
+      if (product.stockQuantity === before.stockQuantity) return;
+      await announceStockChanges(deps, [stockChangeOf(product)], { msgId: (c) => `stock:${c.productId}:${product.updatedAt.getTime()}`, live: true });
+    },
+  ]);
+  return productView(product);
+}

@@ -1,0 +1,108 @@
+/**
+ * Helpers shared by the catalog's system tests (catalog, inventory): GraphQL documents, read-only
+ * SQL access to a catalog schema (to prove what was, or was not, written), and a private catalog
+ * instance (its own schema, optionally its own NATS namespace) for tests that must not disturb
+ * the running platform.
+ */
+import { randomBytes } from 'node:crypto';
+import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
+import { buildCatalogService, loadCatalogConfig, type CatalogService } from '@app/catalog';
+import { createLogger, MemoryCache, RedisCache, type Cache } from '@app/platform';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { loginAdmin } from './client.js';
+
+export const CATEGORY_FIELDS = 'id name createdAt updatedAt';
+export const PRODUCT_FIELDS = 'id name description price stockQuantity categoryId createdAt updatedAt';
+
+export const C = {
+  category: `query Category($id: ID!) { category(id: $id) { ${CATEGORY_FIELDS} products { id name price } } }`,
+  categories: `query Categories { categories { ${CATEGORY_FIELDS} } }`,
+  product: `query Product($id: ID!) { product(id: $id) { ${PRODUCT_FIELDS} category { id name } } }`,
+  products: `query Products($categoryId: ID, $limit: Int, $offset: Int) {
+    products(categoryId: $categoryId, limit: $limit, offset: $offset) { id name price stockQuantity category { id name } } }`,
+  connection: `query Connection($first: Int, $after: String, $categoryId: ID) {
+    productsConnection(first: $first, after: $after, categoryId: $categoryId) {
+      totalCount edges { cursor node { id name price } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
+  createCategory: `mutation CreateCategory($input: CreateCategoryInput!) { createCategory(input: $input) { ${CATEGORY_FIELDS} } }`,
+  updateCategory: `mutation UpdateCategory($input: UpdateCategoryInput!) { updateCategory(input: $input) { ${CATEGORY_FIELDS} } }`,
+  deleteCategory: `mutation DeleteCategory($id: ID!) { deleteCategory(id: $id) }`,
+  createProduct: `mutation CreateProduct($input: CreateProductInput!) { createProduct(input: $input) { ${PRODUCT_FIELDS} category { id name } } }`,
+  updateProduct: `mutation UpdateProduct($input: UpdateProductInput!) { updateProduct(input: $input) { ${PRODUCT_FIELDS} category { id name } } }`,
+  deleteProduct: `mutation DeleteProduct($id: ID!) { deleteProduct(id: $id) }`,
+};
+
+let admin: Promise<{ accessToken: string }> | undefined;
+/** The test admin's token (logged in once per file). */
+export const adminUser = () => (admin ??= loginAdmin());
+
+/** Read-only access to a catalog schema (the platform's `catalog` unless told), opened for the file's tests. */
+export function useCatalogDb(schema = 'catalog') {
+  let pool: pg.Pool;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: inject('env').DATABASE_URL, max: 2 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+  const rows = async (sql: string, params: unknown[] = []) => (await pool.query(sql.replaceAll('$schema', `"${schema}"`), params)).rows;
+  return {
+    rows,
+    product: async (id: string) => (await rows('select * from $schema.products where id = $1', [id]))[0],
+    productsNamed: (name: string) => rows('select * from $schema.products where name = $1', [name]),
+    categoriesNamed: (name: string) => rows('select * from $schema.categories where name = $1', [name]),
+  };
+}
+
+export interface PrivateCatalog {
+  service: CatalogService;
+  schema: string;
+  /** NATS namespace of this instance (undefined with the in-memory bus). */
+  namespace?: string;
+  /** A bus on the same namespace, for the test to publish and listen (the NATS one, or the shared in-memory one). */
+  bus: EventBus;
+  /** Plain SQL on the instance's schema. */
+  sql: (text: string, params?: unknown[]) => Promise<any[]>;
+  /** Another replica on the same schema and namespace (competing consumers). */
+  addReplica(): Promise<CatalogService>;
+  close(): Promise<void>;
+}
+
+/**
+ * A catalog instance of its own: a fresh schema (dropped at close) and, with `nats`, a fresh NATS
+ * namespace (its streams deleted at close); otherwise an in-memory bus and cache.
+ */
+export async function startPrivateCatalog(options: { nats: boolean; prefix?: string }): Promise<PrivateCatalog> {
+  const env = inject('env');
+  const suffix = randomBytes(4).toString('hex');
+  const schema = `${options.prefix ?? 'catalog_t'}_${suffix}`;
+  const namespace = options.nats ? `tcat${suffix}` : undefined;
+  const logger = createLogger('catalog-private', env.LOG_LEVEL as 'silent');
+  const config = loadCatalogConfig({ ...env, DB_SCHEMA: schema, NATS_NAMESPACE: namespace, PORT: '0', DB_POOL_MAX: '12', AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json` });
+  const bus: EventBus = namespace ? await NatsEventBus.connect({ url: env.NATS_URL, namespace }) : new MemoryEventBus();
+  const cache: Cache = namespace ? RedisCache.connect(env.REDIS_URL) : new MemoryCache();
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+  const services: CatalogService[] = [];
+  const build = async () => {
+    const service = await buildCatalogService({ config, databaseUrl: env.DATABASE_URL, infrastructure: { bus, cache }, logger });
+    services.push(service);
+    return service;
+  };
+  const service = await build();
+  return {
+    service,
+    schema,
+    namespace,
+    bus,
+    sql: async (text, params = []) => (await pool.query(text.replaceAll('$schema', `"${schema}"`), params)).rows,
+    addReplica: build,
+    async close() {
+      for (const s of services.reverse()) await s.close();
+      if (bus instanceof NatsEventBus) await bus.deleteNamespaceStreams().catch(() => {});
+      await bus.close();
+      await cache.close();
+      await pool.query(`drop schema if exists "${schema}" cascade`);
+      await pool.end();
+    },
+  };
+}
