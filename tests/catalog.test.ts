@@ -5,8 +5,8 @@
  * (a second replica never serves a stale product after a write on the first) and the idempotent
  * sample seed.
  */
-import { NatsEventBus, type EventBus, type EventEnvelope } from '@app/events';
-import { buildCatalogService, loadCatalogConfig, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog, type CatalogService } from '@app/catalog';
+import { MemoryEventBus, NatsEventBus, type EventBus, type EventEnvelope } from '@app/events';
+import { announceAllProducts, buildCatalogService, loadCatalogConfig, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog, type CatalogService } from '@app/catalog';
 import { catalogCacheKeys, createLogger, RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gql, registerAndLogin, unique, eventually, type TestUser } from './support/client.js';
@@ -425,6 +425,25 @@ describe('sample catalog seed', () => {
       await eventually(async () => upserts.length === SAMPLE_PRODUCTS.length);
       expect(new Set(upserts).size).toBe(SAMPLE_PRODUCTS.length);
     } finally {
+      await priv.close();
+    }
+  });
+
+  it('re-announces every stored product (what a catalog does at start, for read models created later)', async () => {
+    const priv = await startPrivateCatalog({ nats: false, prefix: 'catalog_announce' });
+    // A bus that never heard the original upserts: a read model that came after them.
+    const later = new MemoryEventBus();
+    try {
+      await seedSampleCatalog(priv.service.deps);
+      const heard = new Map<string, EventEnvelope<'catalog.product.upserted'>['data']>();
+      await later.subscribe('catalog.product.upserted', async (e) => void heard.set(e.data.productId, e.data), { durable: 'late-read-model' });
+      const announced = await announceAllProducts({ ...priv.service.deps, bus: later });
+      expect(announced).toBe(SAMPLE_PRODUCTS.length);
+      await eventually(async () => heard.size === SAMPLE_PRODUCTS.length);
+      const rows = await priv.sql('select id, name, price::text as price from $schema.products');
+      for (const row of rows) expect(heard.get(row.id)).toMatchObject({ productId: row.id, name: row.name });
+    } finally {
+      await later.close();
       await priv.close();
     }
   });

@@ -15,6 +15,8 @@ export const catalogEnv = {
   CATALOG_INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /** Seeds the sample catalog (Electronics, Books, ...) at start, idempotently. `npm start`'s embedded mode sets it. */
   SEED_SAMPLE_CATALOG: bool(false),
+  /** Re-publishes every product (catalog.product.upserted) at start, so read models created later converge. */
+  CATALOG_ANNOUNCE_ON_START: bool(true),
 };
 export type CatalogConfig = z.infer<z.ZodObject<typeof catalogEnv>>;
 export const loadCatalogConfig = (env?: Record<string, string | undefined>) => loadConfig(catalogEnv, env);

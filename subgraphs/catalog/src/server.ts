@@ -16,6 +16,7 @@ import { database } from './database.js';
 import type { CatalogDeps } from './deps.js';
 import { subscribeHandlers } from './handlers/index.js';
 import { buildContext, createResolvers } from './resolvers/index.js';
+import { announceAllProducts } from './usecases/announce-all-products.js';
 import { pruneInbox } from './usecases/prune-inbox.js';
 import { seedSampleCatalog } from './usecases/seed-sample-catalog.js';
 
@@ -51,6 +52,14 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     if (seeded.categories || seeded.products) logger.info(seeded, 'sample catalog seeded');
   }
 
+  let closed = false;
+  // In the background: readiness does not wait for a large catalog to be re-announced.
+  const announcing = config.CATALOG_ANNOUNCE_ON_START
+    ? announceAllProducts(deps, () => closed)
+        .then((n) => logger.info({ products: n }, 'products announced for read models'))
+        .catch((err) => logger.warn({ err }, 'announcing the products at start failed'))
+    : Promise.resolve();
+
   const prune = () =>
     pruneInbox(deps)
       .then((n) => n && logger.info({ pruned: n }, 'old inbox entries forgotten'))
@@ -74,7 +83,6 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     },
   });
 
-  let closed = false;
   return {
     name: 'catalog',
     app: server.app,
@@ -85,6 +93,7 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
       closed = true;
       clearInterval(pruneTimer);
       await server.close();
+      await announcing;
       for (const s of subscriptions) await s.unsubscribe();
       await cache.close();
       await infra.close();
@@ -94,6 +103,7 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
 }
 export { loadCatalogConfig, type CatalogConfig } from './config.js';
 export { seedSampleCatalog, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS } from './usecases/seed-sample-catalog.js';
+export { announceAllProducts } from './usecases/announce-all-products.js';
 export { INVENTORY_DURABLES } from './handlers/index.js';
 // For tests and tools that drive the use cases of a built service (`service.deps`) directly.
 export { createCategory } from './usecases/create-category.js';
