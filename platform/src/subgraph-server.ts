@@ -7,7 +7,8 @@ import type { DocumentNode } from 'graphql';
 import { AppError, ForbiddenError, UnauthenticatedError } from './errors.js';
 import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
 import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
-import type { HealthCheck } from './health.js';
+import type { CheckResult, HealthCheck } from './health.js';
+import type { Service } from './service.js';
 import { createHttpApp, listen } from './http-app.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -98,5 +99,36 @@ export async function createSubgraphServer<TContext extends SubgraphContext>(opt
       await app.close();
       await apollo.stop();
     },
+  };
+}
+
+/** The dependency checks of a subgraph with a database, a cache and an event bus (its `/health`). */
+export function dependencyChecks(
+  orm: { isConnected(): Promise<boolean> },
+  infra: { cache: { health(): Promise<CheckResult> }; bus: { health(): Promise<CheckResult> } },
+): Record<string, HealthCheck> {
+  return {
+    database: async () => ({ ok: await orm.isConnected() }),
+    cache: () => infra.cache.health(),
+    events: () => infra.bus.health(),
+  };
+}
+
+/**
+ * A subgraph's Service: `close()` stops the HTTP server first (no new requests), then runs `stop`
+ * in order (timers, consumers, caches, infrastructure, pool). Idempotent.
+ */
+export function subgraphService<D>(name: string, server: SubgraphServer, deps: D, stop: (() => unknown)[]): Service & { deps: D } {
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    app: server.app,
+    deps,
+    listen: server.listen,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        for (const step of stop) await step();
+      })()),
   };
 }

@@ -3,7 +3,9 @@ import {
   connectInfrastructure,
   createLogger,
   createSubgraphServer,
+  dependencyChecks,
   openDatabase,
+  subgraphService,
   type InfrastructureOverrides,
   type Logger,
   type Service,
@@ -61,11 +63,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     verifier: infra.verifier,
     logger,
     production: config.NODE_ENV === 'production',
-    healthChecks: {
-      database: async () => ({ ok: await orm.isConnected() }),
-      cache: () => infra.cache.health(),
-      events: () => infra.bus.health(),
-    },
+    healthChecks: dependencyChecks(orm, infra),
     routes(app) {
       app.get('/.well-known/jwks.json', async (_req, reply) =>
         reply.header('cache-control', 'public, max-age=300').send(await keys.publicJwks()),
@@ -73,20 +71,10 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     },
   });
 
-  let closed = false;
-  return {
-    name: 'auth',
-    app: server.app,
-    deps,
-    listen: server.listen,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await server.close();
-      await subscription.unsubscribe();
-      await infra.close();
-      await orm.close();
-    },
-  };
+  return subgraphService('auth', server, deps, [
+    () => subscription.unsubscribe(),
+    () => infra.close(),
+    () => orm.close(),
+  ]);
 }
 export { loadAuthConfig, type AuthConfig } from './config.js';

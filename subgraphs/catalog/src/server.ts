@@ -3,7 +3,9 @@ import {
   connectInfrastructure,
   createLogger,
   createSubgraphServer,
+  dependencyChecks,
   openDatabase,
+  subgraphService,
   type InfrastructureOverrides,
   type Logger,
   type Service,
@@ -52,10 +54,10 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     if (seeded.categories || seeded.products) logger.info(seeded, 'sample catalog seeded');
   }
 
-  let closed = false;
+  let stopping = false;
   // In the background: readiness does not wait for a large catalog to be re-announced.
   const announcing = config.CATALOG_ANNOUNCE_ON_START
-    ? announceAllProducts(deps, () => closed)
+    ? announceAllProducts(deps, () => stopping)
         .then((n) => logger.info({ products: n }, 'products announced for read models'))
         .catch((err) => logger.warn({ err }, 'announcing the products at start failed'))
     : Promise.resolve();
@@ -76,30 +78,20 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     verifier: infra.verifier,
     logger,
     production: config.NODE_ENV === 'production',
-    healthChecks: {
-      database: async () => ({ ok: await orm.isConnected() }),
-      cache: () => infra.cache.health(),
-      events: () => infra.bus.health(),
-    },
+    healthChecks: dependencyChecks(orm, infra),
   });
 
-  return {
-    name: 'catalog',
-    app: server.app,
-    deps,
-    listen: server.listen,
-    async close() {
-      if (closed) return;
-      closed = true;
+  return subgraphService('catalog', server, deps, [
+    () => {
+      stopping = true;
       clearInterval(pruneTimer);
-      await server.close();
-      await announcing;
-      for (const s of subscriptions) await s.unsubscribe();
-      await cache.close();
-      await infra.close();
-      await orm.close();
     },
-  };
+    () => announcing,
+    () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    () => cache.close(),
+    () => infra.close(),
+    () => orm.close(),
+  ]);
 }
 export { loadCatalogConfig, type CatalogConfig } from './config.js';
 export { seedSampleCatalog, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS } from './usecases/seed-sample-catalog.js';

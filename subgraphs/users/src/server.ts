@@ -3,7 +3,9 @@ import {
   connectInfrastructure,
   createLogger,
   createSubgraphServer,
+  dependencyChecks,
   openDatabase,
+  subgraphService,
   type InfrastructureOverrides,
   type Logger,
   type Service,
@@ -55,29 +57,15 @@ export async function buildUsersService(options: UsersServiceOptions): Promise<U
     verifier: infra.verifier,
     logger,
     production: config.NODE_ENV === 'production',
-    healthChecks: {
-      database: async () => ({ ok: await orm.isConnected() }),
-      cache: () => infra.cache.health(),
-      events: () => infra.bus.health(),
-    },
+    healthChecks: dependencyChecks(orm, infra),
   });
 
-  let closed = false;
-  return {
-    name: 'users',
-    app: server.app,
-    deps,
-    listen: server.listen,
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(retryTimer);
-      await server.close();
-      for (const s of subscriptions) await s.unsubscribe();
-      await profiles.close();
-      await infra.close();
-      await orm.close();
-    },
-  };
+  return subgraphService('users', server, deps, [
+    () => clearInterval(retryTimer),
+    () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    () => profiles.close(),
+    () => infra.close(),
+    () => orm.close(),
+  ]);
 }
 export { loadUsersConfig, type UsersConfig } from './config.js';

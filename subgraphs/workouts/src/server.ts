@@ -3,7 +3,9 @@ import {
   connectInfrastructure,
   createLogger,
   createSubgraphServer,
+  dependencyChecks,
   openDatabase,
+  subgraphService,
   type InfrastructureOverrides,
   type Logger,
   type Service,
@@ -49,27 +51,13 @@ export async function buildWorkoutsService(options: WorkoutsServiceOptions): Pro
     verifier: infra.verifier,
     logger,
     production: config.NODE_ENV === 'production',
-    healthChecks: {
-      database: async () => ({ ok: await orm.isConnected() }),
-      cache: () => infra.cache.health(),
-      events: () => infra.bus.health(),
-    },
+    healthChecks: dependencyChecks(orm, infra),
   });
 
-  let closed = false;
-  return {
-    name: 'workouts',
-    app: server.app,
-    deps,
-    listen: server.listen,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await server.close();
-      for (const s of subscriptions) await s.unsubscribe();
-      await infra.close();
-      await orm.close();
-    },
-  };
+  return subgraphService('workouts', server, deps, [
+    () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    () => infra.close(),
+    () => orm.close(),
+  ]);
 }
 export { loadWorkoutsConfig, type WorkoutsConfig } from './config.js';
