@@ -11,6 +11,8 @@ COPY gateway/package.json gateway/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/workouts/package.json subgraphs/workouts/
+COPY subgraphs/catalog/package.json subgraphs/catalog/
+COPY subgraphs/orders/package.json subgraphs/orders/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json supergraph.yaml supergraph.graphql ./

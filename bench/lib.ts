@@ -32,27 +32,31 @@ export interface PlatformProcess {
   stop(): Promise<void>;
 }
 
-/** Starts bench/platform-process.ts and waits for its URLs. */
-export async function startPlatformProcess(env: Record<string, string | undefined> = {}): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./platform-process.ts', import.meta.url).pathname], {
+/** Runs a bench script in its own process; resolves with the JSON line it prints when ready. */
+export async function startChild<T>(script: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<T & { child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`platform process exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  const info = JSON.parse(line);
   return {
-    ...info,
+    ...(JSON.parse(line) as T),
     child,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
 }
+
+/** Starts bench/platform-process.ts and waits for its URLs. */
+export const startPlatformProcess = (env: Record<string, string | undefined> = {}): Promise<PlatformProcess> =>
+  startChild<Omit<PlatformProcess, 'child' | 'stop'>>('./platform-process.ts', [], env);
 
 export async function graphql(url: string, query: string, variables?: unknown, token?: string) {
   const res = await fetch(url, {

@@ -2,11 +2,11 @@
  * Runs the platform in its own process for the benchmarks, so the load generator does not
  * share an event loop with the servers. Prints one JSON line with the URLs when ready.
  */
-import { startPlatform } from '../scripts/platform.js';
+import { FREE_PORTS, startPlatform } from '../scripts/platform.js';
 
 const platform = await startPlatform({
   env: { LOG_LEVEL: 'silent', RATE_LIMIT_ANONYMOUS: '100000000', RATE_LIMIT_USER: '100000000' },
-  ports: { gateway: 0, auth: 0, users: 0, workouts: 0 },
+  ports: FREE_PORTS,
   dataDir: null,
 });
 process.stdout.write(`${JSON.stringify({ gatewayUrl: platform.gatewayUrl, urls: platform.urls, embedded: platform.embedded })}\n`);

@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: figures and ratios, never pass/fail. Uses the real Postgres, Redis and NATS
  * on their standard local ports (override with DATABASE_URL / REDIS_URL / NATS_URL), or the
- * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5).
+ * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5);
+ * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
+ * BENCH_ONLY a comma-separated subset of: tokens, me, rest, saga, fanout, gateways.
  */
 import { randomBytes } from 'node:crypto';
 import { benchMe } from './me.js';
 import { benchRestFacade } from './rest-facade.js';
 import { benchTokenVerification } from './token-verification.js';
 import { startPlatformProcess } from './lib.js';
+import { BENCH_ADMIN, benchFanout, benchGateways, benchSaga } from './orders.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const env =
@@ -21,11 +24,17 @@ const env =
       };
 
 console.log(`# Benchmarks (${seconds}s per measurement, node ${process.version}, ${env.DATABASE_URL ? 'real Postgres/Redis/NATS' : 'embedded'})`);
-await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined });
-const platform = await startPlatformProcess(env);
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const wanted = (name: string) => !only || only.includes(name);
+
+if (wanted('tokens')) await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined });
+const platform = await startPlatformProcess({ ...env, ADMIN_USERNAME: BENCH_ADMIN.username, ADMIN_PASSWORD: BENCH_ADMIN.password });
 try {
-  await benchMe(platform, seconds);
-  await benchRestFacade(platform, seconds);
+  if (wanted('me')) await benchMe(platform, seconds);
+  if (wanted('rest')) await benchRestFacade(platform, seconds);
+  if (wanted('saga')) await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8 });
+  if (wanted('fanout')) await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20 });
+  if (wanted('gateways')) await benchGateways(platform, { seconds, rounds: 2 });
 } finally {
   await platform.stop();
   if (env.NATS_NAMESPACE) {

@@ -7,14 +7,51 @@
 import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
 import { buildGateway, loadGatewayConfig } from '@app/gateway';
-import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Service } from '@app/platform';
+import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Logger, type Service } from '@app/platform';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
+import { buildCatalogService, loadCatalogConfig } from '@app/catalog';
+import { buildOrdersService, loadOrdersConfig } from '@app/orders';
+
+type Env = Record<string, string | undefined>;
+type Infrastructure = { cache: Cache; bus: EventBus };
+
+/** The subgraphs after auth, in start order; each gets the environment with auth's JWKS URL. */
+const SUBGRAPHS = [
+  {
+    name: 'users',
+    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
+      buildUsersService({ config: loadUsersConfig(env), databaseUrl, infrastructure, logger }),
+  },
+  {
+    name: 'workouts',
+    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
+      buildWorkoutsService({ config: loadWorkoutsConfig(env), databaseUrl, infrastructure, logger }),
+  },
+  // Orders before catalog: its durable consumers of catalog.product.* must exist before the
+  // catalog publishes (the sample catalog is seeded, and announced, while the catalog starts).
+  {
+    name: 'orders',
+    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
+      buildOrdersService({ config: loadOrdersConfig(env), databaseUrl, infrastructure, logger }),
+  },
+  {
+    name: 'catalog',
+    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
+      buildCatalogService({ config: loadCatalogConfig(env), databaseUrl, infrastructure, logger }),
+  },
+] as const;
+
+export type ServiceName = 'gateway' | 'auth' | (typeof SUBGRAPHS)[number]['name'];
+/** The standard ports, one per service. */
+export const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 4000, auth: 4001, users: 4002, workouts: 4003, catalog: 4004, orders: 4005 };
+/** A free port for every service (tests, benchmarks). */
+export const FREE_PORTS = Object.fromEntries(Object.keys(DEFAULT_PORTS).map((name) => [name, 0])) as Record<ServiceName, number>;
 
 export interface PlatformOptions {
   env?: Record<string, string | undefined>;
-  /** 0 picks a free port. Defaults: the standard ports (gateway 4000, auth 4001, users 4002, workouts 4003). */
-  ports?: Partial<Record<'gateway' | 'auth' | 'users' | 'workouts', number>>;
+  /** 0 picks a free port. Defaults: DEFAULT_PORTS. */
+  ports?: Partial<Record<ServiceName, number>>;
   /** Embedded PGlite keeps its data here; null keeps it in memory. Default: DATA_DIR. */
   dataDir?: string | null;
 }
@@ -57,7 +94,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     closers.push(() => bus.close());
     const infrastructure = { cache, bus };
     const host = '127.0.0.1';
-    const ports = { gateway: 4000, auth: 4001, users: 4002, workouts: 4003, ...options.ports };
+    const ports = { ...DEFAULT_PORTS, ...options.ports };
     const urls: Record<string, string> = {};
     const services: Record<string, Service> = {};
 
@@ -72,24 +109,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     await start('auth', auth, ports.auth);
     const withJwks = { ...env, AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` };
 
-    const users = await buildUsersService({ config: loadUsersConfig(withJwks), databaseUrl, infrastructure, logger: createLogger('users', common.LOG_LEVEL) });
-    await start('users', users, ports.users);
+    // Every other subgraph verifies tokens against auth's JWKS, so auth starts first.
+    for (const subgraph of SUBGRAPHS) {
+      const service = await subgraph.build(withJwks, databaseUrl, infrastructure, createLogger(subgraph.name, common.LOG_LEVEL));
+      await start(subgraph.name, service, ports[subgraph.name]);
+    }
 
-    const workouts = await buildWorkoutsService({
-      config: loadWorkoutsConfig(withJwks),
-      databaseUrl,
-      infrastructure,
-      logger: createLogger('workouts', common.LOG_LEVEL),
-    });
-    await start('workouts', workouts, ports.workouts);
-
+    const subgraphUrls = Object.fromEntries(
+      ['auth', ...SUBGRAPHS.map((s) => s.name)].map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, `${urls[name]}/graphql`]),
+    );
     const gateway = await buildGateway({
-      config: loadGatewayConfig({
-        ...withJwks,
-        SUBGRAPH_AUTH_URL: `${urls.auth}/graphql`,
-        SUBGRAPH_USERS_URL: `${urls.users}/graphql`,
-        SUBGRAPH_WORKOUTS_URL: `${urls.workouts}/graphql`,
-      }),
+      config: loadGatewayConfig({ ...withJwks, ...subgraphUrls }),
       infrastructure,
       logger: createLogger('gateway', common.LOG_LEVEL),
     });

@@ -14,6 +14,8 @@ if (embedded && !env.ADMIN_USERNAME && !env.ADMIN_PASSWORD) {
 env.LOG_LEVEL ??= 'warn';
 
 try {
+  // The embedded demo comes with a sample catalog to order from.
+  if (embedded) env.SEED_SAMPLE_CATALOG ??= 'true';
   const platform = await startPlatform({ env });
   const mode = Object.entries(platform.embedded)
     .map(([part, isEmbedded]) => `${part}: ${isEmbedded ? 'embedded' : 'external'}`)

@@ -143,6 +143,31 @@ describe('query limits', () => {
     expect(fragments.body).toEqual({ data: { me: { id: user.id } } });
   });
 
+  it('refuses a federated query of depth 11 across orders, catalog and users', async () => {
+    // userOrders(1) items(2) product(3) category(4) products(5) category(6) products(7) category(8) products(9) name(10)
+    const chain = (levels: number) => {
+      const fields = Array.from({ length: levels }, (_, i) => (i % 2 === 0 ? 'category' : 'products'));
+      const inner = fields.reduceRight((acc, field) => `${field} { ${acc} }`, 'name');
+      return `query($u: ID!) { userOrders(userId: $u, limit: 1) { items { product { ${inner} } } user { username } } }`;
+    };
+    const over = await query(url, chain(7), { u: user.id }, bearer(user.accessToken));
+    expect(over.status).toBe(400);
+    expect(codesOf(over)).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(messagesOf(over)).toMatch(/depth/i);
+    // One level less passes the depth rule (its nested unbounded lists then exceed the complexity limit).
+    const ten = await query(url, chain(6), { u: user.id }, bearer(user.accessToken));
+    expect(messagesOf(ten)).not.toMatch(/depth/i);
+    expect(messagesOf(ten)).toMatch(/complex/i);
+  });
+
+  it('refuses an over-complex federated query: 100 products x their category x its 100 products', async () => {
+    const res = await query(url, `{ products(limit: 100) { id category { id products { id name category { name } } } } }`);
+    expect(res.status).toBe(400);
+    expect(res.body.data).toBeUndefined();
+    expect(codesOf(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(messagesOf(res)).toMatch(/complex/i);
+  });
+
   it('refuses more aliases than MAX_ALIASES (30), allows 30', async () => {
     const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
     const over = await query(url, aliased(31), undefined, bearer(user.accessToken));

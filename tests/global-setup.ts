@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NatsEventBus } from '@app/events';
 import type { TestProject } from 'vitest/node';
-import { startPlatform } from '../scripts/platform.js';
+import { FREE_PORTS, startPlatform } from '../scripts/platform.js';
 import { testAdmin, testEnv } from './support/env.js';
 
 declare module 'vitest' {
@@ -24,7 +24,7 @@ export default async function setup(project: TestProject) {
     ADMIN_USERNAME: testAdmin.username,
     ADMIN_PASSWORD: testAdmin.password,
   };
-  const platform = await startPlatform({ env, ports: { gateway: 0, auth: 0, users: 0, workouts: 0 } });
+  const platform = await startPlatform({ env, ports: FREE_PORTS });
   project.provide('gatewayUrl', platform.gatewayUrl);
   project.provide('urls', platform.urls);
   project.provide('env', env);

@@ -7,7 +7,7 @@ import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import { describe, expect, inject, it } from 'vitest';
 import { gql, platformEnv } from './support/client.js';
 
-const SUBGRAPHS = ['auth', 'users', 'workouts'];
+const SUBGRAPHS = ['auth', 'users', 'workouts', 'catalog', 'orders'];
 
 /** A port nothing listens on (bound and released at once). */
 async function closedPort(): Promise<number> {

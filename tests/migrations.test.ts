@@ -9,7 +9,7 @@ import { openDatabase } from '@app/platform';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { describe, expect, inject, it } from 'vitest';
 
-const SERVICES = ['auth', 'users', 'workouts'];
+const SERVICES = ['auth', 'users', 'workouts', 'catalog', 'orders'];
 const root = join(import.meta.dirname, '..');
 
 /** The same filtering as scripts/make-migration.ts: only this schema's statements, no session settings. */

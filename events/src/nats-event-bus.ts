@@ -48,6 +48,9 @@ import {
 } from './schemas.js';
 import { DEAD_LETTER_DOMAIN, EVENT_STREAM_DOMAINS, deadLetterSubject } from './subjects.js';
 
+
+/** Lifetime of one pull request; idle consumers re-pull this often. */
+const PULL_EXPIRES_MS = 5_000;
 export interface NatsEventBusOptions {
   /** One server or a list (`nats://host:4222`, `127.0.0.1:4222`). */
   url: string | string[];
@@ -147,7 +150,9 @@ export class NatsEventBus implements EventBus {
     const consumer = await this.js.consumers.get(this.eventsStream, consumerName);
     // Handlers run one at a time; pulling one message ahead keeps buffered messages from
     // burning their ack wait while they queue behind a slow handler.
-    const messages = await consumer.consume({ max_messages: 1 });
+    // Short pulls: after a 409 status nats.js stalls until two idle heartbeats are missed
+    // (heartbeat = expires / 2), so the default 30 s pull could hold a saga step for 30 s.
+    const messages = await consumer.consume({ max_messages: 1, expires: PULL_EXPIRES_MS });
     let stopping = false;
     const loop = (async () => {
       for await (const msg of messages) {

@@ -15,7 +15,7 @@ const PASSTHROUGH_CODES = new Set<string>([
   'BAD_REQUEST',
 ]);
 /** Extension keys that are safe to show; anything else (stacktrace, serviceName, exception) is dropped. */
-const SAFE_EXTENSIONS = ['code', 'validationErrors', 'retryAfter', 'field', 'requestId'];
+const SAFE_EXTENSIONS = ['code', 'validationErrors', 'retryAfter', 'field', 'reason', 'requestId'];
 
 function pick(extensions: Record<string, unknown> | undefined) {
   const out: Record<string, unknown> = {};

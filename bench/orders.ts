@@ -1,0 +1,247 @@
+/**
+ * Catalog and orders benchmarks: the order saga's throughput and createOrder -> CONFIRMED latency,
+ * subscription fan-out, and a deep federated query through three gateways over the same subgraphs.
+ */
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { createClient } from 'graphql-ws';
+import { graphql, printTable, startChild, type PlatformProcess } from './lib.js';
+
+export const BENCH_ADMIN = { username: 'bench_admin', password: 'bench-admin-password-1' };
+
+interface Session {
+  token: string;
+  userId: string;
+}
+
+async function login(url: string, usernameOrEmail: string, password: string): Promise<Session> {
+  const { login } = await graphql(url, 'mutation($i: LoginInput!) { login(input: $i) { accessToken user { id } } }', { i: { usernameOrEmail, password } });
+  return { token: login.accessToken, userId: login.user.id };
+}
+
+async function newUser(url: string): Promise<Session> {
+  const username = `bench_${randomBytes(4).toString('hex')}`;
+  const password = `bench-${randomBytes(6).toString('hex')}-1`;
+  await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } });
+  return login(url, username, password);
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Products with plenty of stock (so no order is short) in a category of their own. */
+async function seedProducts(url: string, admin: Session, count: number, stockQuantity: number) {
+  const suffix = randomBytes(3).toString('hex');
+  const { createCategory } = await graphql(url, 'mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }', { i: { name: `Bench ${suffix}` } }, admin.token);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { createProduct } = await graphql(
+      url,
+      'mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }',
+      { i: { name: `Bench product ${suffix} ${i}`, price: 1.25 + i, categoryId: createCategory.id, stockQuantity } },
+      admin.token,
+    );
+    ids.push(createProduct.id);
+  }
+  return ids;
+}
+
+const CREATE_ORDER = 'mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }';
+const ORDER_STATUS = 'query($id: ID!) { order(id: $id) { status sagaState { failureReason } } }';
+
+/**
+ * Orders placed at a fixed concurrency; each is timed from the createOrder request to the first
+ * read that shows it CONFIRMED (polled every 10 ms, so latencies are rounded up by up to 10 ms).
+ */
+export async function benchSaga(platform: PlatformProcess, options: { orders: number; concurrency: number }) {
+  const url = platform.gatewayUrl;
+  const admin = await login(url, BENCH_ADMIN.username, BENCH_ADMIN.password);
+  const products = await seedProducts(url, admin, 3, 1_000_000);
+  const user = await newUser(url);
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const placeOne = async () => {
+    const i = next++;
+    const t0 = performance.now();
+    const items = [{ productId: products[i % products.length], quantity: 1 }, { productId: products[(i + 1) % products.length], quantity: 2 }];
+    const { createOrder } = await graphql(url, CREATE_ORDER, { i: { items } }, user.token);
+    for (;;) {
+      const { order } = await graphql(url, ORDER_STATUS, { id: createOrder.id }, user.token);
+      if (order.status === 'CONFIRMED') break;
+      if (order.status === 'CANCELLED') {
+        failed++;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    latencies.push(performance.now() - t0);
+  };
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < options.orders) await placeOne();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const rows = [
+    {
+      scenario: `${options.orders} orders of 2 lines, ${options.concurrency} in flight`,
+      'orders/s': round1(latencies.length / seconds),
+      'p50 ms': Math.round(percentile(latencies, 50)),
+      'p99 ms': Math.round(percentile(latencies, 99)),
+      confirmed: latencies.length,
+      cancelled: failed,
+    },
+  ];
+  printTable('Order saga: createOrder -> CONFIRMED (reserve_inventory, process_payment, confirm_order)', rows);
+  return rows;
+}
+
+/**
+ * N graphql-ws subscribers on `stockUpdated` of one product (each resolving `product { name }`
+ * through the supergraph); M stock changes, one after the other once every subscriber has the
+ * previous one. Latency: from sending the stock-changing mutation to each delivery.
+ */
+export async function benchFanout(platform: PlatformProcess, options: { subscribers: number; events: number }) {
+  const url = platform.gatewayUrl;
+  const admin = await login(url, BENCH_ADMIN.username, BENCH_ADMIN.password);
+  const [productId] = await seedProducts(url, admin, 1, 1000);
+  const wsUrl = url.replace(/^http/, 'ws');
+  const clients = Array.from({ length: options.subscribers }, () =>
+    createClient({ url: wsUrl, connectionParams: { authorization: `Bearer ${admin.token}` }, lazy: false, retryAttempts: 0 }),
+  );
+  let expected = 0;
+  let received = 0;
+  let sentAt = 0;
+  let onAll: (() => void) | null = null;
+  const latencies: number[] = [];
+  const subscribed: Promise<void>[] = [];
+  for (const client of clients) {
+    subscribed.push(
+      new Promise<void>((resolveFirst, reject) => {
+        let first = true;
+        client.subscribe(
+          { query: 'subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity updatedAt product { name } } }', variables: { ids: [productId] } },
+          {
+            next: (message) => {
+              if (message.errors) return reject(new Error(JSON.stringify(message.errors)));
+              if (first) {
+                first = false;
+                return resolveFirst();
+              }
+              latencies.push(performance.now() - sentAt);
+              if (++received === expected) onAll?.();
+            },
+            error: reject,
+            complete: () => undefined,
+          },
+        );
+      }),
+    );
+  }
+  const setStock = (stockQuantity: number) =>
+    graphql(url, 'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }', { i: { id: productId, stockQuantity } }, admin.token);
+  // Subscribing is asynchronous on the server: change the stock until every subscriber has seen one event.
+  const ready = Promise.all(subscribed);
+  let warm = 0;
+  while (!(await Promise.race([ready.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]))) await setStock(2000 + ++warm);
+  await new Promise((r) => setTimeout(r, 300)); // let warm-up deliveries drain
+  latencies.length = 0;
+  const started = performance.now();
+  for (let i = 0; i < options.events; i++) {
+    expected = options.subscribers * (i + 1);
+    const all = new Promise<void>((resolve) => (onAll = resolve));
+    received = options.subscribers * i;
+    sentAt = performance.now();
+    await setStock(i);
+    await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(clients.map((c) => c.dispose()));
+  latencies.sort((a, b) => a - b);
+  const rows = [
+    {
+      scenario: `${options.subscribers} subscribers x ${options.events} stock changes`,
+      deliveries: latencies.length,
+      'deliveries/s': Math.round(latencies.length / seconds),
+      'p50 ms': Math.round(percentile(latencies, 50)),
+      'p99 ms': Math.round(percentile(latencies, 99)),
+      'max ms': Math.round(latencies[latencies.length - 1] ?? 0),
+    },
+  ];
+  printTable('Subscription fan-out: stockUpdated { productId newQuantity updatedAt product { name } } through the gateway', rows);
+  return rows;
+}
+
+const DEEP_QUERY = `query Deep($userId: ID!) {
+  userOrders(userId: $userId, limit: 10) {
+    id status totalAmount createdAt
+    items { quantity price subtotal product { id name price category { id name } } }
+    user { id username }
+  }
+}`;
+
+/**
+ * The same deep federated query (orders -> items -> product -> category, and user) through our
+ * gateway, @graphql-hive/gateway and a plain @apollo/gateway, each in its own process over the
+ * same subgraphs; rounds alternate so drift on the machine hits all three alike.
+ */
+export async function benchGateways(platform: PlatformProcess, options: { seconds: number; rounds: number }) {
+  const url = platform.gatewayUrl;
+  const admin = await login(url, BENCH_ADMIN.username, BENCH_ADMIN.password);
+  const products = await seedProducts(url, admin, 4, 1_000_000);
+  const user = await newUser(url);
+  for (let i = 0; i < 10; i++) {
+    await graphql(url, CREATE_ORDER, { i: { items: products.map((productId, n) => ({ productId, quantity: n + 1 })) } }, user.token);
+  }
+  const subgraphUrls = Object.fromEntries(Object.entries(platform.urls).filter(([name]) => name !== 'gateway'));
+  const kinds = [
+    { kind: 'ours', label: 'our gateway (auth, limits, APQ)' },
+    { kind: 'hive', label: '@graphql-hive/gateway' },
+    { kind: 'apollo', label: 'plain @apollo/gateway' },
+  ];
+  const gateways = await Promise.all(kinds.map((k) => startChild<{ url: string }>('./gateway-process.ts', [k.kind, JSON.stringify(subgraphUrls)], { REDIS_URL: process.env.REDIS_URL })));
+  try {
+    const body = JSON.stringify({ query: DEEP_QUERY, variables: { userId: user.userId } });
+    const headers = { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' };
+    // Every gateway must give the same answer before it is timed.
+    const answers = await Promise.all(
+      gateways.map(async (g) => {
+        const res = await fetch(g.url, { method: 'POST', headers, body });
+        return JSON.stringify(((await res.json()) as { data: unknown }).data);
+      }),
+    );
+    for (const [i, answer] of answers.entries()) {
+      if (answer !== answers[0]) throw new Error(`${kinds[i].kind} answers differently: ${answer.slice(0, 300)} vs ${answers[0].slice(0, 300)}`);
+    }
+    const runs = kinds.map(() => [] as { rps: number; p50: number; p99: number; errors: number }[]);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [i, gateway] of gateways.entries()) {
+        const opts: autocannon.Options = { url: gateway.url, method: 'POST', headers, body, connections: 16, duration: options.seconds };
+        await autocannon({ ...opts, duration: 1 });
+        const r = await autocannon(opts);
+        runs[i].push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx });
+      }
+    }
+    const summary = runs.map((list) => ({
+      rps: Math.round(list.reduce((s, r) => s + r.rps, 0) / list.length),
+      p50: Math.max(...list.map((r) => r.p50)),
+      p99: Math.max(...list.map((r) => r.p99)),
+      errors: list.reduce((s, r) => s + r.errors, 0),
+    }));
+    const rows = kinds.map((k, i) => ({
+      gateway: k.label,
+      'req/s': summary[i].rps,
+      'p50 ms': summary[i].p50,
+      'p99 ms': summary[i].p99,
+      'vs ours': `${(summary[i].rps / summary[0].rps).toFixed(2)}x`,
+      errors: summary[i].errors,
+    }));
+    printTable(`Deep federated query: 10 orders x 4 items -> product -> category, and user (16 connections, ${options.rounds} alternated rounds)`, rows);
+    return rows;
+  } finally {
+    await Promise.all(gateways.map((g) => g.stop()));
+  }
+}

@@ -1,0 +1,39 @@
+import type { Subscription } from '@app/events';
+import type { OrdersDeps } from '../deps.js';
+import { applyProductDeleted, applyProductUpserted } from '../usecases/apply-product-event.js';
+import { eraseUserData } from '../usecases/erase-user-data.js';
+import { handleInventoryReply } from '../usecases/handle-inventory-reply.js';
+
+/**
+ * Durable consumer names: shared by the orders replicas, so each message is handled by one of
+ * them. Every handler is idempotent (inbox, versioned upserts, idempotent erasure); a handler
+ * that keeps failing is retried `MAX_DELIVER` times, then the message goes to `dlq.<subject>`.
+ */
+export const ORDERS_DURABLES = {
+  reserved: 'orders-inventory-reserved',
+  reservationFailed: 'orders-inventory-reservation-failed',
+  committed: 'orders-inventory-committed',
+  released: 'orders-inventory-released',
+  productUpserted: 'orders-product-upserted',
+  productDeleted: 'orders-product-deleted',
+  userDeleted: 'orders-user-deleted',
+} as const;
+
+/** Bounded redelivery: a handler gets this many tries (500 ms apart) before the message is dead-lettered. */
+export const MAX_DELIVER = 5;
+
+/** NATS -> use cases. */
+export async function subscribeHandlers(deps: OrdersDeps): Promise<Subscription[]> {
+  const opts = (durable: string) => ({ durable, maxDeliver: MAX_DELIVER });
+  // The read model must also learn the products published before this service first started.
+  const readModel = (durable: string) => ({ ...opts(durable), startAt: 'stored' as const });
+  return Promise.all([
+    deps.bus.subscribe('catalog.inventory.reserved', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reserved)),
+    deps.bus.subscribe('catalog.inventory.reservation_failed', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reservationFailed)),
+    deps.bus.subscribe('catalog.inventory.committed', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.committed)),
+    deps.bus.subscribe('catalog.inventory.released', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.released)),
+    deps.bus.subscribe('catalog.product.upserted', (e) => applyProductUpserted(deps, e.data), readModel(ORDERS_DURABLES.productUpserted)),
+    deps.bus.subscribe('catalog.product.deleted', (e) => applyProductDeleted(deps, e.data), readModel(ORDERS_DURABLES.productDeleted)),
+    deps.bus.subscribe('users.user.deleted', (e) => eraseUserData(deps, e.data.userId), opts(ORDERS_DURABLES.userDeleted)),
+  ]);
+}

@@ -1,0 +1,133 @@
+import { InvalidEventError, type DurableSubject, type EventBus, type FanoutSubject, type PayloadOf } from '@app/events';
+import type { Logger } from '@app/platform';
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OutboxMessage } from '../entities/index.js';
+
+export interface OutboxRelayOptions {
+  em: EntityManager;
+  bus: EventBus;
+  logger: Logger;
+  /** The service's schema: replicas of one deployment share the relay lock, other deployments do not. */
+  schema: string;
+  pollIntervalMs: number;
+  batchSize?: number;
+}
+
+/**
+ * Publishes the outbox: unsent rows in `seq` order, durable subjects with `bus.publish` and the
+ * row id as message id (a re-publish after a crash is dropped by JetStream's dedupe window),
+ * `live.*` with `bus.broadcast`; then marks them sent. It polls, and is nudged right after
+ * every commit that wrote rows.
+ *
+ * With several replicas one relays at a time (a transaction-scoped advisory lock; the others skip
+ * the round), which keeps the global order; rows are also taken `FOR UPDATE SKIP LOCKED`. A row
+ * that fails to publish stops the round (order is kept) and is retried at the next one.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private readonly batchSize: number;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 100;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Publish soon: something was just committed. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for a round in progress. Unsent rows stay for the next start (any replica). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One relay round: publishes unsent rows until none are left (or one fails). Returns how many were sent. */
+  async relayOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.relayBatch();
+      total += result.sent;
+      if (result.busy) {
+        // Another replica is relaying: it may have read before our rows were committed.
+        this.again = true;
+        return total;
+      }
+      if (result.failed || result.sent < this.batchSize) return total;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.again = false;
+    this.running = this.relayOnce()
+      .then(() => undefined)
+      .catch((err) => this.options.logger.error({ err }, 'outbox relay round failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+    await this.running;
+    if (this.stopped) return;
+    this.schedule(this.again ? 20 : this.options.pollIntervalMs);
+  }
+
+  private async relayBatch(): Promise<{ sent: number; failed: boolean; busy: boolean }> {
+    const { em, bus, logger, schema } = this.options;
+    return em.fork().transactional(async (tx) => {
+      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as locked', [`orders-outbox:${schema}`]);
+      if (!lock?.locked) return { sent: 0, failed: false, busy: true };
+      const rows = await tx.find(
+        OutboxMessage,
+        { sentAt: null },
+        { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+      );
+      let sent = 0;
+      for (const row of rows) {
+        try {
+          if (row.kind === 'fanout') {
+            await bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>);
+          } else {
+            await bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.id });
+          }
+          row.sentAt = new Date();
+          row.attempts += 1;
+          sent++;
+        } catch (err) {
+          row.attempts += 1;
+          row.lastError = err instanceof Error ? err.message : String(err);
+          if (err instanceof InvalidEventError) {
+            // Can never be published (writeOutbox validates, so this is a bug): park it, keep going.
+            row.sentAt = new Date();
+            logger.error({ err, seq: row.seq, subject: row.subject }, 'outbox message is invalid and was skipped');
+            continue;
+          }
+          logger.warn({ err, seq: row.seq, subject: row.subject, attempts: row.attempts }, 'outbox publish failed, will retry');
+          return { sent, failed: true, busy: false };
+        }
+      }
+      return { sent, failed: false, busy: false };
+    });
+  }
+}

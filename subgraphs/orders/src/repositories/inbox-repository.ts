@@ -1,0 +1,21 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ProcessedMessage } from '../entities/index.js';
+
+/** The inbox: message ids already handled. Use inside the transaction that handles the message. */
+export class InboxRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * True when this transaction is the first to handle the message. A concurrent handling of the
+   * same message waits here until the first commits (then gets false) or rolls back.
+   */
+  async claim(id: string): Promise<boolean> {
+    const result = await this.em.createQueryBuilder(ProcessedMessage).insert({ id, processedAt: new Date() }).onConflict('id').ignore().execute('run');
+    return (result as { affectedRows?: number }).affectedRows === 1;
+  }
+
+  /** Forgets ids older than the stream's retention (a redelivery that old cannot happen). */
+  purgeOlderThan(date: Date): Promise<number> {
+    return this.em.nativeDelete(ProcessedMessage, { processedAt: { $lt: date } });
+  }
+}

@@ -1,0 +1,31 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Product } from '../entities/index.js';
+
+/** The read model of the catalog's products (fed by catalog.product.* events). */
+export class ProductRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Products that exist (not deleted), by id. */
+  async findAvailable(ids: readonly string[]): Promise<Map<string, Product>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.em.find(Product, { id: { $in: [...new Set(ids)] }, deletedAt: null });
+    return new Map(rows.map((p) => [p.id, p]));
+  }
+
+  /**
+   * Applies a catalog version: inserts it, or overwrites the row when it is newer than the one
+   * held (an older event arriving late changes nothing; a tombstone wins over older upserts).
+   */
+  async apply(data: { id: string; name?: string; price?: string; categoryId?: string | null; sourceUpdatedAt: Date; deletedAt: Date | null }): Promise<void> {
+    const set = data.deletedAt
+      ? 'deleted_at = excluded.deleted_at, source_updated_at = excluded.source_updated_at'
+      : 'name = excluded.name, price = excluded.price, category_id = excluded.category_id, source_updated_at = excluded.source_updated_at, deleted_at = null';
+    // Raw SQL is not schema-qualified by the ORM: name the service's schema.
+    const table = `"${this.em.config.get('schema') ?? 'public'}".products`;
+    await this.em.execute(
+      `insert into ${table} as p (id, name, price, category_id, source_updated_at, deleted_at) values (?, ?, ?, ?, ?, ?)
+       on conflict (id) do update set ${set} where p.source_updated_at < excluded.source_updated_at`,
+      [data.id, data.name ?? '', data.price ?? '0', data.categoryId ?? null, data.sourceUpdatedAt, data.deletedAt],
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import type { OrderStatus } from '../entities/index.js';
+import { writeOutbox } from '../outbox/outbox-writer.js';
+import { sagaStateView } from '../views.js';
+import type { StepContext } from './saga-step.js';
+
+type Ctx = Pick<StepContext, 'tx' | 'order' | 'now'> & { saga: StepContext['saga'] | null };
+
+/**
+ * Every status or saga transition of an order, inside the transaction that makes it: the order's
+ * version goes up by one, and `orders.order.updated` (durable) and `live.order.updated`
+ * (broadcast to every gateway, for `orderUpdated`) go to the outbox, so they are published only
+ * once the transition has committed, in the order the transitions happened.
+ */
+export function publishTransition({ tx, order, saga, now }: Ctx): void {
+  order.version += 1;
+  order.updatedAt = now;
+  if (saga) saga.updatedAt = now;
+  const state = saga ? sagaStateView(saga) : null;
+  writeOutbox(
+    tx,
+    'orders.order.updated',
+    {
+      orderId: order.id,
+      userId: order.userId,
+      status: order.status as OrderStatus,
+      sagaStatus: state?.status ?? null,
+      currentStep: state?.currentStep ?? null,
+      occurredAt: now.toISOString(),
+    },
+    now,
+  );
+  writeOutbox(
+    tx,
+    'live.order.updated',
+    {
+      orderId: order.id,
+      userId: order.userId,
+      version: order.version,
+      status: order.status as OrderStatus,
+      updatedAt: now.toISOString(),
+      sagaState: state && {
+        ...state,
+        startedAt: state.startedAt.toISOString(),
+        completedAt: state.completedAt?.toISOString() ?? null,
+      },
+    },
+    now,
+  );
+}

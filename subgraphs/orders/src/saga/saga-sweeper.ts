@@ -1,0 +1,58 @@
+import type { OrdersDeps } from '../deps.js';
+import { purgeInbox, sweepSagas } from '../usecases/sweep-sagas.js';
+
+const PURGE_EVERY_MS = 60 * 60_000;
+
+/**
+ * Runs `sweepSagas` at start and then every SAGA_SWEEP_INTERVAL (one sweep at a time): this is
+ * how a restarted service resumes what it left unfinished (steps past their deadline time out,
+ * local actions run again, compensations are re-sent) and how steps time out at all.
+ */
+export class SagaSweeper {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+  private lastPurge = 0;
+
+  constructor(private readonly deps: OrdersDeps) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One sweep now (tests, and the timer). */
+  async sweepOnce(): Promise<number> {
+    const swept = await sweepSagas(this.deps);
+    if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
+      this.lastPurge = Date.now();
+      await purgeInbox(this.deps);
+    }
+    return swept;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.running = this.sweepOnce()
+      .then(() => undefined)
+      .catch((err) => this.deps.logger.error({ err }, 'saga sweep failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+    await this.running;
+    if (!this.stopped) this.schedule(this.deps.config.SAGA_SWEEP_INTERVAL * 1000);
+  }
+}

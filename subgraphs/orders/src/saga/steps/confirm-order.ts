@@ -1,0 +1,18 @@
+import { writeOutbox } from '../../outbox/outbox-writer.js';
+import { SagaStateName, SagaStep } from '../saga-names.js';
+import type { SagaStepDefinition } from '../saga-step.js';
+
+/**
+ * Step 3 (remote, catalog): the reservation becomes a sale (`catalog.inventory.commit` ->
+ * `committed`); the order is then CONFIRMED. No compensation of its own: undoing a confirmed
+ * order refunds the payment and releases the (committed) stock through the earlier steps'
+ * compensations.
+ */
+export const confirmOrderStep: SagaStepDefinition = {
+  name: SagaStep.ConfirmOrder,
+  kind: 'remote',
+  state: SagaStateName.Confirming,
+  send({ tx, saga, order, now }) {
+    writeOutbox(tx, 'catalog.inventory.commit', { sagaId: saga.id, orderId: order.id }, now);
+  },
+};

@@ -1,0 +1,31 @@
+import { writeOutbox } from '../../outbox/outbox-writer.js';
+import { SagaCompensation, SagaStateName, SagaStep } from '../saga-names.js';
+import type { SagaStepDefinition } from '../saga-step.js';
+
+/**
+ * Step 1 (remote, catalog): reserve every line of the order or none
+ * (`catalog.inventory.reserve` -> `reserved` | `reservation_failed`).
+ * Compensation: `catalog.inventory.release` -> `released`. The catalog releases reserved and
+ * committed stock alike, answers `released` for an order it holds nothing for, and remembers an
+ * order released before its reserve arrived, so the release is safe whatever happened before.
+ */
+export const reserveInventoryStep: SagaStepDefinition = {
+  name: SagaStep.ReserveInventory,
+  kind: 'remote',
+  state: SagaStateName.Started,
+  send({ tx, saga, order, items, now }) {
+    writeOutbox(
+      tx,
+      'catalog.inventory.reserve',
+      { sagaId: saga.id, orderId: order.id, items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })) },
+      now,
+    );
+  },
+  compensation: {
+    name: SagaCompensation.ReleaseInventory,
+    kind: 'remote',
+    send({ tx, saga, order, now }) {
+      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' }, now);
+    },
+  },
+};

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import {
+  connectInfrastructure,
+  createLogger,
+  createSubgraphServer,
+  dependencyChecks,
+  openDatabase,
+  subgraphService,
+  type InfrastructureOverrides,
+  type Logger,
+  type Service,
+} from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { parse } from 'graphql';
+import type { OrdersConfig } from './config.js';
+import { database } from './database.js';
+import type { OrdersDeps } from './deps.js';
+import { subscribeHandlers } from './handlers/index.js';
+import { OutboxRelay } from './outbox/outbox-relay.js';
+import type { PaymentProvider } from './payment/payment-provider.js';
+import { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';
+import { createResolvers } from './resolvers/index.js';
+import { SagaSweeper } from './saga/saga-sweeper.js';
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+export interface OrdersServiceOptions {
+  config: OrdersConfig;
+  databaseUrl: string;
+  logger?: Logger;
+  infrastructure?: InfrastructureOverrides;
+  /** Default: the SimulatedPaymentProvider (declines totals above PAYMENT_DECLINE_ABOVE). */
+  payments?: PaymentProvider;
+}
+
+export interface OrdersService extends Service {
+  deps: OrdersDeps;
+  relay: OutboxRelay;
+  sweeper: SagaSweeper;
+}
+
+/**
+ * Builds the orders subgraph (tests import this); `index.ts` only listens. At start it
+ * subscribes to the participants' replies, starts the outbox relay (publishing whatever a
+ * previous run left unsent) and the saga sweeper (resuming unfinished sagas).
+ */
+export async function buildOrdersService(options: OrdersServiceOptions): Promise<OrdersService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger('orders', config.LOG_LEVEL);
+  const infra = await connectInfrastructure(config, logger, options.infrastructure);
+  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const em = orm.em as EntityManager;
+  const relay = new OutboxRelay({ em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const deps: OrdersDeps = {
+    em,
+    bus: infra.bus,
+    config,
+    logger,
+    payments: options.payments ?? new SimulatedPaymentProvider(config.PAYMENT_DECLINE_ABOVE),
+    nudgeOutbox: () => relay.nudge(),
+  };
+  const sweeper = new SagaSweeper(deps);
+
+  const subscriptions = await subscribeHandlers(deps);
+  relay.start();
+  sweeper.start();
+
+  const server = await createSubgraphServer({
+    name: 'orders',
+    typeDefs,
+    resolvers: createResolvers(deps),
+    verifier: infra.verifier,
+    logger,
+    production: config.NODE_ENV === 'production',
+    healthChecks: dependencyChecks(orm, infra),
+  });
+
+  // Stop order: no new sweeps, then the consumers (waiting for running handlers), then the relay
+  // (a round in progress finishes; unsent rows stay for the next start), then the connections.
+  const service = subgraphService('orders', server, deps, [
+    () => sweeper.stop(),
+    () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    () => relay.stop(),
+    () => infra.close(),
+    () => orm.close(),
+  ]);
+  return { ...service, relay, sweeper };
+}
+export { loadOrdersConfig, type OrdersConfig } from './config.js';
+export { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';
+export type { PaymentProvider } from './payment/payment-provider.js';
+export { ORDERS_DURABLES } from './handlers/index.js';

@@ -1,0 +1,91 @@
+import { decimal, ForbiddenError, ValidationError, type AuthContext, type FieldError } from '@app/platform';
+import { z } from 'zod';
+import type { OrdersDeps } from '../deps.js';
+import { Erasure, Order, OrderItem, Saga, type OrderStatus } from '../entities/index.js';
+import { asObject, MAX_LINES, quantity, uuid } from '../inputs.js';
+import { repositories } from '../repositories/index.js';
+import { startSaga } from '../saga/orchestrator.js';
+import { SagaStateName, SagaStatusName, SagaStep } from '../saga/saga-names.js';
+import { orderView, type OrderView } from '../views.js';
+
+const createOrderInput = z.object({
+  userId: uuid('User id').nullish(),
+  items: z
+    .array(z.object({ productId: uuid('Product id'), quantity }), { error: 'Items must be a list of order lines' })
+    .min(1, 'An order needs at least one item')
+    .max(MAX_LINES, `An order may have at most ${MAX_LINES} lines`),
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `createOrder`: the signed-in user's order (another `userId` is FORBIDDEN). Every line must
+ * name a product the catalog has published (the read model) with a positive quantity; every bad
+ * field is reported at once and nothing is written. Lines of the same product are merged; names
+ * and unit prices are snapshots of the read model; totals are exact. In ONE transaction: the
+ * order (PROCESSING), its items, its saga (STARTED at reserve_inventory), the reserve command and
+ * the order's events, all in the outbox. Answers at once; the saga goes on over NATS.
+ */
+export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput: unknown): Promise<OrderView> {
+  const raw = asObject(rawInput);
+  const me = auth.userId.toLowerCase();
+  if (typeof raw.userId === 'string' && UUID.test(raw.userId.trim()) && raw.userId.trim().toLowerCase() !== me) {
+    throw new ForbiddenError('You may only place orders for yourself');
+  }
+
+  const em = deps.em.fork();
+  const repos = repositories(em);
+  const parsed = createOrderInput.safeParse(raw);
+  const errors: FieldError[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
+
+  // Unknown products are reported next to the shape errors (every bad field at once).
+  const rawItems = Array.isArray(raw.items) ? (raw.items as unknown[]) : [];
+  const ids = rawItems.map((item) => {
+    const id = asObject(item).productId;
+    return typeof id === 'string' && UUID.test(id.trim()) ? id.trim().toLowerCase() : null;
+  });
+  const products = await repos.products.findAvailable(ids.filter((id): id is string => id !== null));
+  ids.forEach((id, i) => {
+    if (id && !products.has(id)) errors.push({ field: `items.${i}.productId`, message: `Product ${id} does not exist` });
+  });
+  if (errors.length || !parsed.success) throw new ValidationError(errors);
+
+  // One line per product, in the order first named.
+  const lines = new Map<string, number>();
+  for (const item of parsed.data.items) lines.set(item.productId, (lines.get(item.productId) ?? 0) + item.quantity);
+  const snapshot = [...lines].map(([productId, qty], position) => {
+    const product = products.get(productId)!;
+    const price = decimal.normalize(String(product.price));
+    return { productId, productName: product.name, quantity: qty, unitPrice: price, subtotal: decimal.multiply(price, qty), position };
+  });
+  const total = snapshot.reduce((sum, l) => decimal.add(sum, l.subtotal), '0');
+  if (!decimal.isValid(total) || snapshot.some((l) => !decimal.isValid(l.subtotal))) throw new ValidationError([{ field: 'items', message: 'The order total is too large' }]);
+
+  const result = await em.transactional(async (tx) => {
+    if (await tx.findOne(Erasure, { userId: me })) throw new ForbiddenError('This account has been deleted');
+    const now = new Date();
+    const order = tx.create(Order, { userId: me, status: 'PROCESSING' satisfies OrderStatus, totalAmount: total, version: 0, createdAt: now, updatedAt: now });
+    const items = snapshot.map((l) => tx.create(OrderItem, { ...l, order: order.id }));
+    const saga = tx.create(Saga, {
+      order: order.id,
+      state: SagaStateName.Started,
+      status: SagaStatusName.Started,
+      currentStep: SagaStep.ReserveInventory,
+      completedSteps: [],
+      pendingCompensations: [],
+      failureReason: null,
+      terminalState: null,
+      paymentStatus: null,
+      paymentId: null,
+      stepStartedAt: now,
+      deadlineAt: null,
+      startedAt: now,
+      completedAt: null,
+      updatedAt: now,
+    });
+    startSaga({ tx, deps, saga, order, items, now });
+    return { order, items, saga };
+  });
+  deps.nudgeOutbox();
+  return orderView(result.order, result.items, result.saga);
+}

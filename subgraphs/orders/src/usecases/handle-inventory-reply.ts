@@ -1,0 +1,42 @@
+import type { EventEnvelope } from '@app/events';
+import type { OrdersDeps } from '../deps.js';
+import { InboxRepository } from '../repositories/index.js';
+import { completeCompensation, completeStep, failStep, type TransitionResult } from '../saga/orchestrator.js';
+import { SagaCompensation, SagaStep } from '../saga/saga-names.js';
+import type { StepContext } from '../saga/saga-step.js';
+import { inSagaTransaction } from '../saga/saga-transaction.js';
+
+export type InventoryReplySubject =
+  | 'catalog.inventory.reserved'
+  | 'catalog.inventory.reservation_failed'
+  | 'catalog.inventory.committed'
+  | 'catalog.inventory.released';
+
+/** Which saga action a reply answers, and how. */
+const apply: Record<InventoryReplySubject, (ctx: StepContext, data: { reason?: string }) => TransitionResult> = {
+  'catalog.inventory.reserved': (ctx) => completeStep(ctx, SagaStep.ReserveInventory),
+  'catalog.inventory.reservation_failed': (ctx, data) => failStep(ctx, SagaStep.ReserveInventory, data.reason ?? 'The reservation failed'),
+  'catalog.inventory.committed': (ctx) => completeStep(ctx, SagaStep.ConfirmOrder),
+  'catalog.inventory.released': (ctx) => completeCompensation(ctx, SagaCompensation.ReleaseInventory),
+};
+
+/**
+ * A participant's reply moves the saga, exactly once per message: the message id goes into the
+ * inbox in the same transaction as the transition, so a redelivery changes nothing. A reply that
+ * no longer matches the saga (late, after a timeout or a cancellation; a saga erased since) is
+ * recorded and ignored. Local steps it makes due (the payment) run right after the commit.
+ */
+export async function handleInventoryReply<S extends InventoryReplySubject>(deps: OrdersDeps, envelope: EventEnvelope<S>): Promise<void> {
+  const data = envelope.data as { sagaId: string; orderId: string; reason?: string };
+  const result = await inSagaTransactionForReply(deps, envelope.subject, envelope.id, data);
+  if (result && !result.applied) deps.logger.info({ subject: envelope.subject, sagaId: data.sagaId }, 'saga reply did not match the saga state: ignored');
+}
+
+async function inSagaTransactionForReply(deps: OrdersDeps, subject: InventoryReplySubject, id: string, data: { sagaId: string; orderId: string; reason?: string }) {
+  return inSagaTransaction(
+    deps,
+    { id: data.sagaId.toLowerCase() },
+    (ctx) => (ctx.order.id === data.orderId.toLowerCase() ? apply[subject](ctx, data) : { applied: false, runLocal: false }),
+    { before: (tx) => new InboxRepository(tx).claim(`${subject}:${id}`) },
+  );
+}

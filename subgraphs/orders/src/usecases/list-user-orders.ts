@@ -1,0 +1,21 @@
+import { ForbiddenError, isAdmin, parseInput, type AuthContext } from '@app/platform';
+import { z } from 'zod';
+import type { OrdersDeps } from '../deps.js';
+import { asObject, orderStatus, pageArgs, uuid } from '../inputs.js';
+import { OrderRepository } from '../repositories/index.js';
+import type { OrderView } from '../views.js';
+import { loadOrderViews } from './load-order-views.js';
+
+const listInput = z.object({ userId: uuid('User id'), status: orderStatus.nullish().transform((v) => v ?? undefined), ...pageArgs });
+
+/**
+ * `userOrders(userId, ...)` and `User.orders`: a user's orders, newest first. Only the user
+ * themself (or an admin) may list them: anyone else gets FORBIDDEN.
+ */
+export async function listUserOrders(deps: OrdersDeps, auth: AuthContext, args: unknown): Promise<OrderView[]> {
+  const input = parseInput(listInput, asObject(args));
+  if (input.userId !== auth.userId.toLowerCase() && !isAdmin(auth)) throw new ForbiddenError("You may not read another user's orders");
+  const em = deps.em.fork();
+  const orders = await new OrderRepository(em).listForUser(input.userId, input);
+  return loadOrderViews(em, orders);
+}

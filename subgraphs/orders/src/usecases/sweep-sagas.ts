@@ -1,0 +1,41 @@
+import type { OrdersDeps } from '../deps.js';
+import { OutboxMessage } from '../entities/index.js';
+import { InboxRepository, SagaRepository } from '../repositories/index.js';
+import { onDeadline } from '../saga/orchestrator.js';
+import { inSagaTransaction } from '../saga/saga-transaction.js';
+
+const BATCH = 50;
+/** Inbox ids are kept as long as the stream keeps messages (a redelivery can be no older). */
+const INBOX_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * One sweep: every saga past its deadline, each in its own transaction with its row taken
+ * `FOR UPDATE SKIP LOCKED` (a saga another replica or a handler holds is left to it): a waiting
+ * step times out and compensates, a local action that did not finish runs again, a remote
+ * compensation is sent again. Run at start (resuming what a stopped process left) and then every
+ * SAGA_SWEEP_INTERVAL. Answers how many sagas it looked at.
+ */
+export async function sweepSagas(deps: OrdersDeps): Promise<number> {
+  const ids = await new SagaRepository(deps.em.fork()).dueIds(new Date(), BATCH);
+  for (const id of ids) {
+    try {
+      await inSagaTransaction(deps, { id }, (ctx) => (ctx.saga.deadlineAt && ctx.saga.deadlineAt <= ctx.now ? onDeadline(ctx) : { applied: false, runLocal: false }), {
+        skipLocked: true,
+      });
+    } catch (err) {
+      deps.logger.error({ err, sagaId: id }, 'saga sweep failed for one saga');
+    }
+  }
+  return ids.length;
+}
+
+/** Sent outbox rows are kept a day (for inspection), then deleted. */
+const OUTBOX_RETENTION_MS = 24 * 60 * 60_000;
+
+/** Housekeeping: forgets inbox ids older than the stream's retention, and old sent outbox rows. */
+export async function purgeInbox(deps: OrdersDeps): Promise<number> {
+  const em = deps.em.fork();
+  const inbox = await new InboxRepository(em).purgeOlderThan(new Date(Date.now() - INBOX_RETENTION_MS));
+  const outbox = await em.nativeDelete(OutboxMessage, { sentAt: { $lt: new Date(Date.now() - OUTBOX_RETENTION_MS) } });
+  return inbox + outbox;
+}

@@ -1,0 +1,103 @@
+/**
+ * A graphql-ws client for the system tests: each `subscribe` collects its results in order, so a
+ * test can wait for the next one; the socket's close code is kept (4403 for a bad token).
+ */
+import { createClient, type Client } from 'graphql-ws';
+import { gatewayUrl } from './client.js';
+
+export interface LiveSubscription<T = any> {
+  /** Every result so far, in delivery order. */
+  results: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }[];
+  /** Resolves once `count` results have arrived (fails after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<LiveSubscription<T>['results']>;
+  /** Resolves when the server has completed the subscription. */
+  completed: Promise<void>;
+  unsubscribe(): void;
+}
+
+export interface LiveClient {
+  client: Client;
+  subscribe<T = any>(query: string, variables?: Record<string, unknown>): LiveSubscription<T>;
+  /** The code of the socket's close, once closed. */
+  closed: Promise<number>;
+  /** Resolves when the server has acknowledged `connection_init` (rejects if it closed instead). */
+  connected: Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Opens a socket to the gateway's /graphql (or `url`), authenticated with `token` when given. */
+export function liveClient(options: { token?: string; authorization?: string; url?: string } = {}): LiveClient {
+  const url = (options.url ?? gatewayUrl()).replace(/^http/, 'ws');
+  const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
+  let onClosed!: (code: number) => void;
+  let onConnected!: () => void;
+  let onRefused!: (err: Error) => void;
+  const closed = new Promise<number>((resolve) => (onClosed = resolve));
+  const connected = new Promise<void>((resolve, reject) => {
+    onConnected = resolve;
+    onRefused = reject;
+  });
+  connected.catch(() => undefined);
+  const client = createClient({
+    url,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: authorization ? { authorization } : undefined,
+    on: {
+      connected: () => onConnected(),
+      closed: (event) => {
+        const code = (event as { code?: number })?.code ?? 0;
+        onClosed(code);
+        onRefused(new Error(`socket closed with ${code}`));
+      },
+    },
+    onNonLazyError: () => undefined,
+  });
+  return {
+    client,
+    closed,
+    connected,
+    subscribe<T>(query: string, variables?: Record<string, unknown>) {
+      const results: LiveSubscription<T>['results'] = [];
+      const waiters: (() => void)[] = [];
+      let onComplete!: () => void;
+      const completed = new Promise<void>((resolve) => (onComplete = resolve));
+      const push = (result: LiveSubscription<T>['results'][number]) => {
+        results.push(result);
+        for (const w of waiters.splice(0)) w();
+      };
+      const unsubscribe = client.subscribe<T>(
+        { query, variables },
+        {
+          next: (value) => push(value as LiveSubscription<T>['results'][number]),
+          error: (err) => {
+            push({ errors: Array.isArray(err) ? err : [{ message: String((err as Error)?.message ?? err) }] });
+            onComplete();
+          },
+          complete: () => onComplete(),
+        },
+      );
+      return {
+        results,
+        completed,
+        unsubscribe,
+        async waitFor(count: number, timeoutMs = 10_000) {
+          const deadline = Date.now() + timeoutMs;
+          while (results.length < count) {
+            const left = deadline - Date.now();
+            if (left <= 0) throw new Error(`expected ${count} results within ${timeoutMs} ms, got ${results.length}: ${JSON.stringify(results)}`);
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, left);
+              waiters.push(() => {
+                clearTimeout(timer);
+                resolve();
+              });
+            });
+          }
+          return results;
+        },
+      };
+    },
+    dispose: () => client.dispose() as Promise<void>,
+  };
+}
