@@ -34,7 +34,7 @@ export interface PlatformProcess {
 
 /** Runs a bench script in its own process; resolves with the JSON line it prints when ready. */
 export async function startChild<T>(script: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<T & { child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF && script.includes('platform') ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

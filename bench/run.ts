@@ -3,7 +3,8 @@
  * on their standard local ports (override with DATABASE_URL / REDIS_URL / NATS_URL), or the
  * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5);
  * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
- * BENCH_ONLY a comma-separated subset of: tokens, me, rest, saga, fanout, gateways.
+ * BENCH_ONLY a comma-separated subset of: tokens, me, rest, saga, fanout, gateways;
+ * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
 import { benchMe } from './me.js';
@@ -32,8 +33,19 @@ const platform = await startPlatformProcess({ ...env, ADMIN_USERNAME: BENCH_ADMI
 try {
   if (wanted('me')) await benchMe(platform, seconds);
   if (wanted('rest')) await benchRestFacade(platform, seconds);
-  if (wanted('saga')) await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8 });
-  if (wanted('fanout')) await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20 });
+  if (wanted('saga')) {
+    // With NATS the bench hears the saga's transitions on the platform's own namespace.
+    const { NatsEventBus } = await import('@app/events');
+    const bus = env.NATS_URL ? await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE }) : undefined;
+    try {
+      await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8, bus });
+    } finally {
+      await bus?.close();
+    }
+  }
+  if (wanted('fanout')) {
+    for (const distinctUsers of [false, true]) await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20, distinctUsers });
+  }
   if (wanted('gateways')) await benchGateways(platform, { seconds, rounds: 2 });
 } finally {
   await platform.stop();

@@ -2,8 +2,12 @@ import type { PayloadOf } from '@app/events';
 import { GraphQLError, type ExecutionResult, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { collectFields, entityQuery, responseKey, type Fragments } from './selection.js';
 
-/** Runs a query through the supergraph as the subscriber (their token goes to every subgraph). */
-export type RunAsSubscriber = (query: string, variables: Record<string, unknown>) => Promise<ExecutionResult>;
+/**
+ * Runs a query through the supergraph as the subscriber (their token goes to every subgraph).
+ * Given the event being delivered, subscribers with the same identity and the same query share
+ * one execution per event (each gets its own copy of the result).
+ */
+export type RunAsSubscriber = (query: string, variables: Record<string, unknown>, event?: object) => Promise<ExecutionResult>;
 
 export interface TopicContext {
   operation: OperationDefinitionNode;
@@ -70,7 +74,7 @@ export const orderUpdatedTopic: LiveTopic<'live.order.updated'> = {
       if (event.orderId !== orderId) return undefined;
       if (event.version <= lastVersion) return undefined; // a late duplicate or an older transition
       lastVersion = event.version;
-      const result = await ctx.run(query, { ...ctx.variables, __key: orderId });
+      const result = await ctx.run(query, { ...ctx.variables, __key: orderId }, event);
       if (result.errors?.length) throw result.errors[0];
       const snapshot = { status: event.status, updatedAt: event.updatedAt, sagaState: event.sagaState };
       for (const field of ctx.fields) {
@@ -113,7 +117,7 @@ export const stockUpdatedTopic: LiveTopic<'live.stock.updated'> = {
         data[responseKey(root)] = out;
       }
       for (const { root, query, key } of productQueries) {
-        const result = await ctx.run(query, { ...ctx.variables, __key: event.productId });
+        const result = await ctx.run(query, { ...ctx.variables, __key: event.productId }, event);
         if (result.errors?.length) throw result.errors[0];
         (data[root] as Record<string, unknown>)[key] = result.data?.[key] ?? null;
       }

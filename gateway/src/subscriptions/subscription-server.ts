@@ -107,10 +107,23 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const active = new Gauge({ name: 'graphql_subscriptions_active', help: 'Live GraphQL subscriptions', labelNames: ['field'], registers: [options.metrics.registry] });
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql' });
 
-  const run = (auth: AuthContext | undefined, requestId: string) => async (query: string, variables: Record<string, unknown>) => {
+  const execute = async (auth: AuthContext | undefined, requestId: string, query: string, variables: Record<string, unknown>) => {
     const response = await apollo.executeOperation({ query, variables }, { contextValue: { auth, requestId, logger } });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as ExecutionResult;
+  };
+  // Per fan-out event (every listener gets the same object): one execution per identity and query.
+  const shared = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  const run = (auth: AuthContext | undefined, requestId: string) => async (query: string, variables: Record<string, unknown>, event?: object) => {
+    if (!event) return execute(auth, requestId, query, variables);
+    let executions = shared.get(event);
+    if (!executions) shared.set(event, (executions = new Map()));
+    const key = JSON.stringify([auth?.userId ?? null, auth?.scopes ?? null, query, variables]);
+    let execution = executions.get(key);
+    if (!execution) executions.set(key, (execution = execute(auth, requestId, query, variables)));
+    // Topics lay the event over `data`: each subscriber gets its own copy (errors are only read).
+    const result = await execution;
+    return result.data ? { ...result, data: structuredClone(result.data) } : result;
   };
 
   const serverDisposable = useServer<Record<string, unknown>>(
