@@ -21,3 +21,4 @@ export { version } from './version.js';
 export * from './scalars.js';
 export * from './service.js';
 export * from './decimal.js';
+export * from './db-errors.js';

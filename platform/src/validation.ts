@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 /**
@@ -12,3 +12,24 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
     result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'input', message: issue.message })),
   );
 }
+
+/** Page size of every limit/offset list: default and largest. */
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+
+/** `limit` (1..MAX_LIMIT, default DEFAULT_LIMIT) and `offset` (>= 0, default 0) of every list. */
+export const pageArgs = {
+  limit: z
+    .number()
+    .int('Limit must be an integer')
+    .min(1, 'Limit must be at least 1')
+    .max(MAX_LIMIT, `Limit must be at most ${MAX_LIMIT}`)
+    .nullish()
+    .transform((v) => v ?? DEFAULT_LIMIT),
+  offset: z
+    .number()
+    .int('Offset must be an integer')
+    .min(0, 'Offset must be 0 or more')
+    .nullish()
+    .transform((v) => v ?? 0),
+};

@@ -3,11 +3,10 @@
  * operation as one flat object (`{ id, ...input }`), so `validationErrors[].field` is the argument's
  * or the input field's name (`id`, `name`, `price`, `categoryId`, ...), every bad field at once.
  */
-import { decimal, ValidationError } from '@app/platform';
+import { decimal, DEFAULT_LIMIT, MAX_LIMIT, pageArgs, ValidationError } from '@app/platform';
 import { z } from 'zod';
 
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
+export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs };
 export const NAME_MAX = 200;
 export const DESCRIPTION_MAX = 5000;
 
@@ -56,22 +55,6 @@ export const stockQuantity = z
   .min(0, 'Stock quantity must be 0 or more')
   .max(2_147_483_647, 'Stock quantity is too large');
 
-/** `limit` (1..100, default 20) and `offset` (>= 0, default 0) of `products`. */
-export const pageArgs = {
-  limit: z
-    .number()
-    .int('Limit must be an integer')
-    .min(1, 'Limit must be at least 1')
-    .max(MAX_LIMIT, `Limit must be at most ${MAX_LIMIT}`)
-    .nullish()
-    .transform((v) => v ?? DEFAULT_LIMIT),
-  offset: z
-    .number()
-    .int('Offset must be an integer')
-    .min(0, 'Offset must be 0 or more')
-    .nullish()
-    .transform((v) => v ?? 0),
-};
 
 /** Where a product sits in list order (name key, then id): what a connection cursor encodes. */
 export interface ProductPosition {

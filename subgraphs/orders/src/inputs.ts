@@ -2,12 +2,11 @@
  * Input rules shared by the use cases (zod 4). `validationErrors[].field` is the argument's or
  * input field's path (`orderId`, `items`, `items.0.quantity`), every bad field at once.
  */
-import { ValidationError } from '@app/platform';
+import { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, ValidationError } from '@app/platform';
 import { z } from 'zod';
 import { ORDER_STATUSES } from './entities/index.js';
 
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
+export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs };
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 10_000;
 export const REASON_MAX = 500;
@@ -37,22 +36,6 @@ export const reason = z
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'Reason must not contain control characters')
   .transform((s) => (s === '' ? null : s));
 
-/** `limit` (1..100, default 20) and `offset` (>= 0, default 0) of every list. */
-export const pageArgs = {
-  limit: z
-    .number()
-    .int('Limit must be an integer')
-    .min(1, 'Limit must be at least 1')
-    .max(MAX_LIMIT, `Limit must be at most ${MAX_LIMIT}`)
-    .nullish()
-    .transform((v) => v ?? DEFAULT_LIMIT),
-  offset: z
-    .number()
-    .int('Offset must be an integer')
-    .min(0, 'Offset must be 0 or more')
-    .nullish()
-    .transform((v) => v ?? 0),
-};
 
 /** An object argument that must be present (GraphQL enforces it; a direct caller might not). */
 export const asObject = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});

@@ -3,11 +3,10 @@
  * one flat object (`{ id, ...input }`), so `validationErrors[].field` is the argument's or the
  * input field's name (`id`, `workoutId`, `startedAt`, `weightKg`, ...), every bad field at once.
  */
-import { ValidationError } from '@app/platform';
+import { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, ValidationError } from '@app/platform';
 import { z } from 'zod';
 
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
+export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -78,22 +77,6 @@ export const reps = z
   .min(0, 'Reps must be 0 or more')
   .max(10_000, 'Reps must be at most 10000');
 
-/** `limit` (1..100, default 20) and `offset` (>= 0, default 0) of every list. */
-export const pageArgs = {
-  limit: z
-    .number()
-    .int('Limit must be an integer')
-    .min(1, 'Limit must be at least 1')
-    .max(MAX_LIMIT, `Limit must be at most ${MAX_LIMIT}`)
-    .nullish()
-    .transform((v) => v ?? DEFAULT_LIMIT),
-  offset: z
-    .number()
-    .int('Offset must be an integer')
-    .min(0, 'Offset must be 0 or more')
-    .nullish()
-    .transform((v) => v ?? 0),
-};
 
 /** `from` / `to` of a time-range list: half-open, from <= t < to, from not after to. */
 export const rangeArgs = {

@@ -1,6 +1,6 @@
 import { catalogCacheKeys, ConflictError, NotFoundError, parseInput } from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '../db-errors.js';
+import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';

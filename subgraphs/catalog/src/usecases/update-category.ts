@@ -1,6 +1,6 @@
 import { catalogCacheKeys, NotFoundError, parseInput } from '@app/platform';
 import { z } from 'zod';
-import { isUniqueViolation, translateConstraintErrors } from '../db-errors.js';
+import { isUniqueViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { asObject, nameKey, uuid } from '../inputs.js';
 import { CategoryRepository } from '../repositories/index.js';

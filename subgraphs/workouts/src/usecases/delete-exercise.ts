@@ -1,6 +1,6 @@
 import { ConflictError, parseInput } from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '../db-errors.js';
+import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import { uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
