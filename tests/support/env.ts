@@ -11,6 +11,9 @@ export function testEnv(): Record<string, string> {
     RATE_LIMIT_ANONYMOUS: '1000000',
     RATE_LIMIT_USER: '1000000',
     DELETION_RETRY_AFTER: '5',
+    // The test database keeps every earlier run's products; each run has fresh NATS streams and
+    // creates the products it orders, so re-announcing the old ones would only be load.
+    CATALOG_ANNOUNCE_ON_START: 'false',
   };
 }
 
