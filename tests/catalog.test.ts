@@ -448,3 +448,34 @@ describe('sample catalog seed', () => {
     }
   });
 });
+
+describe('review: unicode names and forged cursors', () => {
+  it('a name that grows past 200 characters when normalised is a VALIDATION_ERROR, not an internal error', async () => {
+    // "ﬃ" (U+FB03) is one character that NFKC turns into "ffi"; "İ" lower-cases to two code points.
+    for (const name of [`${unique('Lig')} ${'ﬃ'.repeat(90)}`, 'İ'.repeat(150)]) {
+      const res = await call(C.createProduct, { input: { name, price: 10 } }, admin);
+      expectValidationError(res, ['name'], name.slice(0, 20));
+      expectValidationError(await call(C.createCategory, { input: { name } }, admin), ['name']);
+    }
+  });
+
+  it('names that look blank, reorder text or hold broken Unicode are a VALIDATION_ERROR; real-world Unicode is kept exactly', async () => {
+    for (const bad of ['\u200b', '\u200b\u2060 \ufeff', `${unique('Bidi')}\u202egpj.exe`, `${unique('Iso')}\u2067x`, `${unique('C1')}\u0085`, `${unique('Lone')}\ud800`]) {
+      expectValidationError(await call(C.createProduct, { input: { name: bad, price: 10 } }, admin), ['name'], JSON.stringify(bad));
+      expectValidationError(await call(C.createCategory, { input: { name: bad } }, admin), ['name'], JSON.stringify(bad));
+    }
+    expectValidationError(await call(C.createProduct, { input: { name: unique('Desc'), price: 10, description: 'broken \udc00' } }, admin), ['description']);
+    for (const good of [`${unique('Family')} 👨‍👩‍👧`, `${unique('Persian')} می‌خواهم`, `${unique('Kana')} ｶﾞｷﾞ 東京`]) {
+      const created = await ok(C.createProduct, { input: { name: good, price: 10 } }, admin);
+      expect(created.name).toBe(good);
+    }
+  });
+
+  it('a forged cursor holding characters Postgres refuses is a VALIDATION_ERROR, not an internal error', async () => {
+    for (const key of ['\u0000', 'a\u0000b', '\u0001']) {
+      const after = Buffer.from(JSON.stringify(['p1', key, NIL_UUID])).toString('base64url');
+      const res = await call(C.connection, { first: 2, after });
+      expectValidationError(res, ['after'], JSON.stringify(key));
+    }
+  });
+});

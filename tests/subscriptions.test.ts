@@ -4,10 +4,15 @@
  * supergraph as the subscriber; authentication at connection_init, authorization per order,
  * delivery across gateway replicas, and release of subscriptions when clients leave.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NatsEventBus } from '@app/events';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
 import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
 import { liveClient, type LiveClient } from './support/ws.js';
+import { decode, mint, now, openDatabase, signingKey } from './support/tokens.js';
+import { WebSocket } from 'ws';
 
 const STOCK = `subscription Stock($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity updatedAt product { id name category { name } } } }`;
 const ORDER = `subscription Order($id: ID!) {
@@ -244,5 +249,309 @@ describe('orderUpdated', () => {
     await gql('mutation($id: ID!) { shipOrder(orderId: $id) { id } }', { id: order.id }, { token: admin.accessToken });
     await sub.completed;
     expect(sub.results.at(-1)?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('review: limits, token lifetime and failures over the socket', () => {
+  // A gateway with tight socket limits (the running platform's are out of the way for the other tests).
+  let limited: GatewayService;
+  let limitedUrl: string;
+  // A gateway whose catalog subgraph is unreachable.
+  let broken: GatewayService;
+  let brokenUrl: string;
+  beforeAll(async () => {
+    limited = await buildGateway({
+      config: loadGatewayConfig({ ...platformEnv(), WS_MAX_PAYLOAD: '16384', WS_MAX_OPERATIONS: '3', WS_MAX_CONNECTIONS_PER_IP: '4', RATE_LIMIT_USER: '5', MAX_COMPLEXITY: '50', WS_MAX_BUFFERED: '10' }),
+    });
+    limitedUrl = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}/graphql`;
+    broken = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_CATALOG_URL: 'http://127.0.0.1:1/graphql' }) });
+    brokenUrl = `http://127.0.0.1:${await broken.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(async () => {
+    await limited?.close();
+    await broken?.close();
+  });
+
+  /** A raw socket: sends `message` right after the handshake and reports the close code (or 'ack' if the server accepted it). */
+  const rawInit = (url: string, message: string) =>
+    new Promise<number | 'ack'>((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('open', () => socket.send(message));
+      socket.on('message', () => {
+        resolve('ack');
+        socket.close();
+      });
+      socket.on('close', (code) => resolve(code));
+      socket.on('error', reject);
+    });
+
+  it('refuses a message larger than WS_MAX_PAYLOAD (a huge connection_init) with 1009, before reading it', async () => {
+    const huge = JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(64 * 1024) } });
+    expect(await rawInit(limitedUrl, huge)).toBe(1009);
+    expect(await rawInit(limitedUrl, JSON.stringify({ type: 'connection_init', payload: {} }))).toBe('ack');
+  });
+
+  it('allows at most WS_MAX_OPERATIONS operations at once on one socket', async () => {
+    const product = await createProduct(10);
+    const c = open({ url: limitedUrl });
+    const subs = [0, 1, 2].map(() => c.subscribe(STOCK, { ids: [product.id] }));
+    await new Promise((r) => setTimeout(r, 300));
+    const [refused] = await c.subscribe(STOCK, { ids: [product.id] }).waitFor(1);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMIT_EXCEEDED');
+    expect(subs.map((s) => s.results)).toEqual([[], [], []]);
+    // Once one ends, there is room again.
+    subs[0].unsubscribe();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = c.subscribe(STOCK, { ids: [product.id] });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.results).toEqual([]);
+    await c.dispose();
+  });
+
+  it('counts operations over the socket against the rate limit, as over HTTP', async () => {
+    const user = await registerAndLogin('wsrate');
+    const c = open({ url: limitedUrl, token: user.accessToken });
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push((await c.subscribe('{ __typename }').waitFor(1))[0]);
+    const refused = results.filter((r) => r.errors?.[0]?.extensions?.code === 'RATE_LIMIT_EXCEEDED');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0].errors![0].extensions!.retryAfter).toEqual(expect.any(Number));
+    await c.dispose();
+  });
+
+  it('counts opening a socket against the rate limit: past it the socket is closed with 4429', async () => {
+    const user = await registerAndLogin('wsopen');
+    const codes = [];
+    for (let i = 0; i < 12; i++) {
+      const c = liveClient({ url: limitedUrl, token: user.accessToken });
+      codes.push(await c.connected.then(() => 'ok', () => c.closed));
+      await c.dispose();
+    }
+    expect(codes).toContain(4429);
+  });
+
+  it('closes sockets past WS_MAX_CONNECTIONS_PER_IP with 1013', async () => {
+    const sockets = [0, 1, 2, 3].map(() => liveClient({ url: limitedUrl }));
+    await Promise.all(sockets.map((s) => s.connected));
+    const fifth = liveClient({ url: limitedUrl });
+    expect(await fifth.closed).toBe(1013);
+    await Promise.all(sockets.map((s) => s.dispose()));
+    // Closed sockets no longer count.
+    await eventually(async () => {
+      const c = liveClient({ url: limitedUrl });
+      const ok = await c.connected.then(() => true, () => false);
+      await c.dispose();
+      return ok;
+    });
+  });
+
+  it('holds subscription documents to MAX_COMPLEXITY when they subscribe, not on every event', async () => {
+    const wide = `subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { product { category { products { category { products { id } } } } } } }`;
+    const c = open({ url: limitedUrl });
+    const [result] = await c.subscribe(wide, { ids: [crypto.randomUUID()] }).waitFor(1, 3_000);
+    expect(result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(result.errors?.[0]?.message).toMatch(/complex/);
+    await c.dispose();
+  });
+
+  it('coerces variables to their declared types: a bad one is a VALIDATION_ERROR, not an internal error', async () => {
+    const [result] = await open().subscribe(STOCK, { ids: { length: 1 } }).waitFor(1);
+    expect(result.errors?.[0]?.extensions?.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('closes the socket with 4403 when its token expires, even when no event comes', async () => {
+    const user = await registerAndLogin('wsexpiry');
+    const db = openDatabase();
+    try {
+      const { header, claims } = decode(user.accessToken);
+      const key = await signingKey(db, header.kid!);
+      const shortLived = await mint({ ...claims, jti: crypto.randomUUID(), iat: now(), exp: now() + 2 }, header as never, key);
+      const c = open({ token: shortLived });
+      await c.connected;
+      const sub = c.subscribe(STOCK, { ids: [crypto.randomUUID()] });
+      expect(await Promise.race([c.closed, new Promise((r) => setTimeout(() => r('still open'), 6_000))])).toBe(4403);
+      await sub.completed;
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('a socket whose token was revoked (logout) starts nothing more and is closed with 4403', async () => {
+    const user = await registerAndLogin('wsrevoked');
+    const c = open({ token: user.accessToken });
+    await c.connected;
+    expect((await gql('mutation { logout }', {}, { token: user.accessToken })).body.errors).toBeUndefined();
+    const sub = c.subscribe(STOCK, { ids: [crypto.randomUUID()] });
+    expect(await c.closed).toBe(4403);
+    await sub.completed;
+    expect(sub.results.filter((r) => r.data)).toEqual([]);
+  });
+
+  it('in production, errors over the socket suggest no field names (as over HTTP)', async () => {
+    const production = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), NODE_ENV: 'production' }) });
+    try {
+      const url = `http://127.0.0.1:${await production.listen(0, '127.0.0.1')}/graphql`;
+      const typo = `subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { newQuantty } }`;
+      const http = await gql('{ categories { nme } }', {}, { url, headers: { 'apollo-require-preflight': '1' } });
+      expect(http.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+      const c = liveClient({ url });
+      for (const query of [typo, '{ categories { nme } }']) {
+        const [result] = await c.subscribe(query, { ids: [crypto.randomUUID()] }).waitFor(1);
+        expect(result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+        expect(result.errors?.[0]?.message).not.toMatch(/Did you mean|newQuantity|name/);
+      }
+      await c.dispose();
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('a subscription whose events pile up behind a hanging subgraph is ended, not queued without bound', async () => {
+    // A catalog that accepts requests and never answers.
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const port = (hanging.address() as AddressInfo).port;
+    const stuck = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_CATALOG_URL: `http://127.0.0.1:${port}/graphql` }) });
+    const stuckUrl = `http://127.0.0.1:${await stuck.listen(0, '127.0.0.1')}/graphql`;
+    const env = inject('env');
+    const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
+    try {
+      const productId = crypto.randomUUID();
+      const c = open({ url: stuckUrl });
+      const sub = c.subscribe(STOCK, { ids: [productId] });
+      const probe = c.subscribe(`subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { newQuantity } }`, { ids: [productId] });
+      const updatedAt = new Date().toISOString();
+      await eventually(async () => {
+        await bus.broadcast('live.stock.updated', { productId, newQuantity: 0, updatedAt });
+        return probe.results.length > 0; // both subscriptions are live
+      });
+      for (let i = 1; i <= 1_100; i++) await bus.broadcast('live.stock.updated', { productId, newQuantity: i, updatedAt });
+      const [ended] = await sub.waitFor(1, 15_000);
+      expect(ended.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      await sub.completed;
+      await c.dispose();
+    } finally {
+      await bus.close();
+      hanging.closeAllConnections();
+      hanging.close();
+      await stuck.close();
+    }
+  });
+
+  it('a failure to follow the events (NATS unreachable a moment) fails that subscription only, and the next one works', async () => {
+    const env = inject('env');
+    const realBus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
+    let failures = 1;
+    // The real bus, except that the first subscription to live stock updates fails.
+    const flakyBus = new Proxy(realBus, {
+      get(target, prop) {
+        if (prop === 'onBroadcast') {
+          return async (subject: string, handler: never) => {
+            if (subject === 'live.stock.updated' && failures-- > 0) throw new Error('nats: disconnected');
+            return target.onBroadcast(subject as never, handler);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const flaky = await buildGateway({ config: loadGatewayConfig(platformEnv()), infrastructure: { bus: flakyBus } });
+    try {
+      const url = `http://127.0.0.1:${await flaky.listen(0, '127.0.0.1')}/graphql`;
+      const product = await createProduct(40);
+      const c = open({ url });
+      const [failed] = await c.subscribe(STOCK, { ids: [product.id] }).waitFor(1);
+      expect(failed.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(JSON.stringify(failed)).not.toMatch(/nats/);
+      const sub = c.subscribe(STOCK, { ids: [product.id] });
+      await primed(sub, product.id);
+      expect(sub.results.at(-1)!.data!.stockUpdated.productId).toBe(product.id);
+      await c.dispose();
+    } finally {
+      await flaky.close();
+      await realBus.close();
+    }
+  });
+
+  it('aliases of product under stockUpdated cost one supergraph execution per event, not one each', async () => {
+    const executions = async () => {
+      const text = await (await fetch(limitedUrl.replace(/\/graphql$/, '/metrics'))).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('graphql_operations_total{') && l.includes('operation="Live_product"'))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    };
+    const product = await createProduct(25);
+    const aliased = `subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { newQuantity a: product { name } b: product { id } c: product { price } product { name } } }`;
+    const c = open({ url: limitedUrl });
+    const sub = c.subscribe(aliased, { ids: [product.id] });
+    await primed(sub, product.id);
+    const [before, seen] = [await executions(), sub.results.length];
+    await setStock(product.id, 9);
+    const [last] = (await sub.waitFor(seen + 1)).slice(seen);
+    expect(last.data!.stockUpdated).toEqual({ newQuantity: 9, a: { name: product.name }, b: { id: product.id }, c: { price: 12.5 }, product: { name: product.name } });
+    expect((await executions()) - before).toBe(1);
+    await c.dispose();
+  });
+
+  it('a client that reads too slowly is told why its subscription ended', async () => {
+    const res = await gql(
+      'mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }',
+      { i: { name: unique('Slow'), price: 1, stockQuantity: 1, categoryId, description: 'd'.repeat(5000) } },
+      { token: admin.accessToken },
+    );
+    const productId = res.body.data!.createProduct.id as string;
+    // ~125 KB per result: a few dozen fill the socket buffers, then the gateway's own buffer (WS_MAX_BUFFERED 10) fills.
+    const fields = Array.from({ length: 25 }, (_, i) => `p${i}: product { description }`).join(' ');
+    const query = `subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { newQuantity ${fields} } }`;
+    const env = inject('env');
+    const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
+    const socket = new WebSocket(limitedUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    try {
+      const messages: { type: string; id?: string; payload?: any }[] = [];
+      socket.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await eventually(async () => messages.some((m) => m.type === 'connection_ack'));
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { ids: [productId] } } }));
+      const updatedAt = new Date().toISOString();
+      await eventually(async () => {
+        await bus.broadcast('live.stock.updated', { productId, newQuantity: 0, updatedAt });
+        return messages.some((m) => m.type === 'next');
+      });
+      // The client stops reading; events keep coming.
+      (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      // Paced, so the gateway keeps up resolving them: what piles up is what the client does not read.
+      for (let i = 1; i <= 400; i++) {
+        await bus.broadcast('live.stock.updated', { productId, newQuantity: i, updatedAt });
+        if (i % 2 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 2_000));
+      (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
+      await eventually(async () => messages.some((m) => m.type === 'complete' && m.id === '1'), 20_000);
+      const results = messages.filter((m) => m.type === 'next');
+      expect(results.length).toBeLessThan(401);
+      expect(results.at(-1)!.payload.errors?.[0]).toMatchObject({ message: expect.stringMatching(/read too slowly/), extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    } finally {
+      socket.terminate();
+      await bus.close();
+    }
+  }, 60_000);
+
+  it('a subgraph that is down gives SERVICE_UNAVAILABLE per event, and the stream carries on', async () => {
+    const product = await createProduct(30);
+    const c = open({ url: brokenUrl });
+    const sub = c.subscribe(STOCK, { ids: [product.id] });
+    const plain = c.subscribe(`subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }`, { ids: [product.id] });
+    await primed(plain, product.id); // changed through the working gateway
+    const before = sub.results.length;
+    await setStock(product.id, 11);
+    await setStock(product.id, 12);
+    const results = (await sub.waitFor(before + 2)).slice(before);
+    for (const r of results) {
+      expect(r.errors?.[0]?.extensions?.code, JSON.stringify(r)).toBe('SERVICE_UNAVAILABLE');
+      expect(JSON.stringify(r)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|fetch/);
+    }
+    await eventually(async () => plain.results.some((r) => r.data?.stockUpdated.newQuantity === 12));
   });
 });

@@ -23,6 +23,12 @@ export const gatewayEnv = {
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),
   RATE_LIMIT_ANONYMOUS: count(120),
+  /** WebSocket (graphql-ws) limits: largest message in bytes (connection_init included), operations in flight per socket, open sockets per client IP. */
+  WS_MAX_PAYLOAD: count(1024 * 1024),
+  WS_MAX_OPERATIONS: count(100),
+  WS_MAX_CONNECTIONS_PER_IP: count(500),
+  /** Results (or unresolved events) one subscription may have waiting before it is ended. */
+  WS_MAX_BUFFERED: count(1000),
   /** Comma-separated origins allowed by CORS (seed 004 section 6.2). */
   CORS_ORIGINS: z
     .string()

@@ -220,6 +220,15 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     logger,
     metrics,
     validationRules: limitRules,
+    maxTokens: config.MAX_TOKENS,
+    maxComplexity: config.MAX_COMPLEXITY,
+    maxPayload: config.WS_MAX_PAYLOAD,
+    maxOperationsPerConnection: config.WS_MAX_OPERATIONS,
+    maxConnectionsPerIp: config.WS_MAX_CONNECTIONS_PER_IP,
+    maxBuffered: config.WS_MAX_BUFFERED,
+    rateLimiter,
+    trustProxy: config.TRUST_PROXY,
+    hideSchemaDetails: production,
   });
 
   let closed = false;

@@ -12,6 +12,8 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     private readonly onClose: () => void,
     /** A consumer this far behind is cut off rather than buffered without bound. */
     private readonly maxBuffered = 1_000,
+    /** Delivered last when a consumer is cut off, so it learns why its stream ended. */
+    private readonly overflow?: T,
   ) {}
 
   push(value: T): void {
@@ -22,8 +24,12 @@ export class Channel<T> implements AsyncIterableIterator<T> {
       resolve({ value, done: false });
       return;
     }
+    if (this.buffer.length >= this.maxBuffered) {
+      if (this.overflow !== undefined) this.buffer.push(this.overflow);
+      this.close();
+      return;
+    }
     this.buffer.push(value);
-    if (this.buffer.length > this.maxBuffered) this.close();
   }
 
   /** Ends the stream after what is already buffered. */

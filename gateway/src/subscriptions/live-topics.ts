@@ -25,8 +25,17 @@ export interface TopicContext {
 export interface LiveTopic<S extends 'live.order.updated' | 'live.stock.updated' = any> {
   field: string;
   subject: S;
-  /** Throws a GraphQLError when the subscriber may not follow this; returns the per-subscription state. */
-  prepare(ctx: TopicContext): Promise<(event: PayloadOf<S>) => Promise<Record<string, unknown> | null | undefined>>;
+  /**
+   * Throws a GraphQLError when the subscriber may not follow this; returns the per-subscription
+   * state: `matches` (cheap, synchronous: is this event about what the subscriber follows?) and
+   * `resolve` (the result to deliver for a matching event, undefined for none).
+   */
+  prepare(ctx: TopicContext): Promise<TopicHandler<PayloadOf<S>>>;
+}
+
+export interface TopicHandler<E> {
+  matches(event: E): boolean;
+  resolve(event: E): Promise<Record<string, unknown> | null | undefined>;
 }
 
 const gqlError = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
@@ -66,23 +75,29 @@ export const orderUpdatedTopic: LiveTopic<'live.order.updated'> = {
     const order = check.data?.order as { userId: string } | null | undefined;
     if (firstErrorCode(check) === 'UNAUTHENTICATED') throw gqlError('Authentication required to follow an order', 'UNAUTHENTICATED');
     if (firstErrorCode(check) === 'VALIDATION_ERROR') throw gqlError(check.errors![0].message, 'VALIDATION_ERROR');
+    // The orders subgraph (or another) is down: say so, rather than that the order is not theirs.
+    const code = firstErrorCode(check);
+    if (!order && (code === 'SERVICE_UNAVAILABLE' || code === 'INTERNAL_ERROR')) throw check.errors![0];
     if (!order || (order.userId !== ctx.userId && !ctx.isAdmin)) throw gqlError('You may not follow this order', 'FORBIDDEN');
 
     const query = entityQuery(ctx.operation, ctx.fragments, ctx.fields, { name: 'order', keyArgument: 'id' });
     let lastVersion = -1;
-    return async (event) => {
-      if (event.orderId !== orderId) return undefined;
-      if (event.version <= lastVersion) return undefined; // a late duplicate or an older transition
-      lastVersion = event.version;
-      const result = await ctx.run(query, { ...ctx.variables, __key: orderId }, event);
-      if (result.errors?.length) throw result.errors[0];
-      const snapshot = { status: event.status, updatedAt: event.updatedAt, sagaState: event.sagaState };
-      for (const field of ctx.fields) {
-        const value = result.data?.[responseKey(field)] as Record<string, unknown> | null;
-        if (!value) throw gqlError('The order no longer exists', 'NOT_FOUND');
-        overlay(value, snapshot, collectFields(field.selectionSet, ctx.fragments), ctx.fragments);
-      }
-      return result.data as Record<string, unknown>;
+    return {
+      matches: (event) => event.orderId === orderId,
+      resolve: async (event) => {
+        if (event.orderId !== orderId) return undefined;
+        if (event.version <= lastVersion) return undefined; // a late duplicate or an older transition
+        lastVersion = event.version;
+        const result = await ctx.run(query, { ...ctx.variables, __key: orderId }, event);
+        if (result.errors?.length) throw result.errors[0];
+        const snapshot = { status: event.status, updatedAt: event.updatedAt, sagaState: event.sagaState };
+        for (const field of ctx.fields) {
+          const value = result.data?.[responseKey(field)] as Record<string, unknown> | null;
+          if (!value) throw gqlError('The order no longer exists', 'NOT_FOUND');
+          overlay(value, snapshot, collectFields(field.selectionSet, ctx.fragments), ctx.fragments);
+        }
+        return result.data as Record<string, unknown>;
+      },
     };
   },
 };
@@ -99,29 +114,33 @@ export const stockUpdatedTopic: LiveTopic<'live.stock.updated'> = {
     if (ids.size === 0) throw gqlError('productIds must name at least one product', 'VALIDATION_ERROR');
     if (ids.size > 100) throw gqlError('productIds may name at most 100 products', 'VALIDATION_ERROR');
 
-    // One query per distinct `product` selection under the root field(s), keyed by where it goes.
-    const productQueries = ctx.fields.flatMap((root) =>
-      collectFields(root.selectionSet, ctx.fragments)
-        .filter((f) => f.name.value === 'product')
-        .map((productField) => ({ root: responseKey(root), query: entityQuery(ctx.operation, ctx.fragments, [productField], { name: 'product', keyArgument: 'id' }), key: responseKey(productField) })),
-    );
-    return async (event) => {
-      if (!ids.has(event.productId)) return undefined;
-      const values: Record<string, unknown> = { __typename: 'StockUpdate', productId: event.productId, newQuantity: event.newQuantity, updatedAt: event.updatedAt };
-      const data: Record<string, unknown> = {};
-      for (const root of ctx.fields) {
-        const out: Record<string, unknown> = {};
-        for (const field of collectFields(root.selectionSet, ctx.fragments)) {
-          if (field.name.value !== 'product') out[responseKey(field)] = values[field.name.value];
+    // One query per root field for all its `product` selections (aliases included): one
+    // execution per event, however many times the client selected the product.
+    const productQueries = ctx.fields.flatMap((root) => {
+      const productFields = collectFields(root.selectionSet, ctx.fragments).filter((f) => f.name.value === 'product');
+      if (!productFields.length) return [];
+      return [{ root: responseKey(root), query: entityQuery(ctx.operation, ctx.fragments, productFields, { name: 'product', keyArgument: 'id' }), keys: [...new Set(productFields.map(responseKey))] }];
+    });
+    return {
+      matches: (event) => ids.has(event.productId),
+      resolve: async (event) => {
+        if (!ids.has(event.productId)) return undefined;
+        const values: Record<string, unknown> = { __typename: 'StockUpdate', productId: event.productId, newQuantity: event.newQuantity, updatedAt: event.updatedAt };
+        const data: Record<string, unknown> = {};
+        for (const root of ctx.fields) {
+          const out: Record<string, unknown> = {};
+          for (const field of collectFields(root.selectionSet, ctx.fragments)) {
+            if (field.name.value !== 'product') out[responseKey(field)] = values[field.name.value];
+          }
+          data[responseKey(root)] = out;
         }
-        data[responseKey(root)] = out;
-      }
-      for (const { root, query, key } of productQueries) {
-        const result = await ctx.run(query, { ...ctx.variables, __key: event.productId }, event);
-        if (result.errors?.length) throw result.errors[0];
-        (data[root] as Record<string, unknown>)[key] = result.data?.[key] ?? null;
-      }
-      return data;
+        for (const { root, query, keys } of productQueries) {
+          const result = await ctx.run(query, { ...ctx.variables, __key: event.productId }, event);
+          if (result.errors?.length) throw result.errors[0];
+          for (const key of keys) (data[root] as Record<string, unknown>)[key] = result.data?.[key] ?? null;
+        }
+        return data;
+      },
     };
   },
 };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { EventBus, FanoutSubject, PayloadOf, Subscription as BusSubscription } from '@app/events';
-import { AppError, formatGraphQLError, isAdmin, type AuthContext, type Logger, type Metrics, type TokenVerifier } from '@app/platform';
+import { AppError, formatGraphQLError, isAdmin, RateLimitError, ServiceUnavailableError, type AuthContext, type Logger, type Metrics, type TokenVerifier } from '@app/platform';
 import {
   getOperationAST,
   GraphQLError,
@@ -10,17 +10,21 @@ import {
   validate,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values.js';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { print } from 'graphql';
+import { getComplexity } from 'graphql-query-complexity';
 import { Gauge } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { estimateFieldCost } from '../limits/complexity.js';
+import type { RateLimiter } from '../rate-limiter.js';
 import type { GatewayContext } from '../server.js';
 import { Channel } from './channel.js';
-import { liveTopics } from './live-topics.js';
+import { liveTopics, type TopicHandler } from './live-topics.js';
 import { collectFields, fragmentsOf } from './selection.js';
 
 export interface SubscriptionServerOptions {
@@ -38,14 +42,50 @@ export interface SubscriptionServerOptions {
   validationRules: ValidationRule[];
   /** How long a client may take to send connection_init. Default 3000 ms. */
   connectionInitWaitTimeout?: number;
+  /** Token limit of a document, as over HTTP (`MAX_TOKENS`). Default 5000. */
+  maxTokens?: number;
+  /** Cost limit of a subscription document, estimated as over HTTP (`MAX_COMPLEXITY`). Default 1000. */
+  maxComplexity?: number;
+  /** Largest WebSocket message in bytes (`WS_MAX_PAYLOAD`); a larger one closes the socket with 1009. Default 1 MiB. */
+  maxPayload?: number;
+  /** Operations (subscriptions, queries, mutations) in flight on one socket (`WS_MAX_OPERATIONS`). Default 100. */
+  maxOperationsPerConnection?: number;
+  /** Open sockets per client address (`WS_MAX_CONNECTIONS_PER_IP`); more are closed with 1013. Default 500. */
+  maxConnectionsPerIp?: number;
+  /** The gateway's rate limiter: every operation sent over a socket counts as one request, as over HTTP. */
+  rateLimiter?: RateLimiter;
+  /** Results of one subscription waiting for a client that reads slowly (`WS_MAX_BUFFERED`); past it the subscription is ended with an error. Default 1000. */
+  maxBuffered?: number;
+  /** Take the client address from X-Forwarded-For (`TRUST_PROXY`). */
+  trustProxy?: boolean;
+  /** Production: no field or value suggestions ("Did you mean ...?") in errors, as Apollo does over HTTP. */
+  hideSchemaDetails?: boolean;
 }
 
 interface ConnectionExtra {
   auth?: AuthContext;
   requestId: string;
+  ip: string;
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
+/** The client's address, as the HTTP side computes it (the left-most X-Forwarded-For entry behind a trusted proxy). */
+function clientIp(request: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = request.headers['x-forwarded-for'];
+  if (trustProxy && forwarded) {
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded).split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return request.socket.remoteAddress ?? 'unknown';
 }
 
 type Listener = (data: unknown) => void;
+
+/** Events of one subscription waiting for their resolution (a slow or hanging subgraph); past this the subscription is ended. */
+const MAX_PENDING_EVENTS = 1_000;
+
+
 
 /** One bus listener per subject for the whole gateway, dispatching to every live subscription. */
 class Fanout {
@@ -56,15 +96,20 @@ class Fanout {
   async add(subject: FanoutSubject, listener: Listener): Promise<() => void> {
     let set = this.listeners.get(subject);
     if (!set) {
-      set = new Set();
-      this.listeners.set(subject, set);
-      const listeners = set;
-      this.subscriptions.set(
-        subject,
-        this.bus.onBroadcast(subject, async (event) => {
-          for (const l of listeners) l(event.data);
-        }),
-      );
+      const listeners = new Set<Listener>();
+      set = listeners;
+      this.listeners.set(subject, listeners);
+      const subscribing = this.bus.onBroadcast(subject, async (event) => {
+        for (const l of listeners) l(event.data);
+      });
+      this.subscriptions.set(subject, subscribing);
+      // The bus could not subscribe (NATS unreachable for a moment): forget the attempt, so the
+      // next subscriber tries again instead of meeting the same failure until a restart.
+      subscribing.catch(() => {
+        if (this.subscriptions.get(subject) !== subscribing) return;
+        this.subscriptions.delete(subject);
+        this.listeners.delete(subject);
+      });
     }
     await this.subscriptions.get(subject);
     set.add(listener);
@@ -72,7 +117,7 @@ class Fanout {
   }
 
   async close() {
-    for (const sub of this.subscriptions.values()) await (await sub).unsubscribe();
+    for (const sub of this.subscriptions.values()) await (await sub.catch(() => null))?.unsubscribe();
     this.subscriptions.clear();
     this.listeners.clear();
   }
@@ -87,8 +132,20 @@ function tokenFrom(params: Record<string, unknown> | undefined): string | undefi
   return match ? match[1] : null;
 }
 
+/** An error as Apollo answers it (already formatted and masked by `formatGraphQLError`): a plain object, not an Error. */
+const isFormattedError = (err: unknown): err is GraphQLFormattedError =>
+  !!err && typeof err === 'object' && !(err instanceof Error) && typeof (err as { message?: unknown }).message === 'string';
+
 const asFormatted = (err: unknown): ExecutionResult => {
-  const error = err instanceof GraphQLError ? err : new GraphQLError(err instanceof AppError ? err.message : 'Internal server error', { extensions: { code: err instanceof AppError ? err.code : 'INTERNAL_ERROR' } });
+  const error =
+    err instanceof GraphQLError
+      ? err
+      : err instanceof AppError
+        ? new GraphQLError(err.message, { extensions: { ...err.details, code: err.code } })
+        : isFormattedError(err)
+          ? // From the supergraph (a subgraph down, a refusal): keep its code; formatGraphQLError keeps only safe extensions.
+            new GraphQLError(err.message, { extensions: { ...err.extensions } })
+          : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_ERROR' } });
   // graphql-ws serialises result errors with toJSON(), so the masked error goes out as a GraphQLError.
   const formatted = formatGraphQLError({ message: error.message, extensions: error.extensions }, error);
   return { errors: [new GraphQLError(formatted.message, { extensions: formatted.extensions })] };
@@ -105,7 +162,28 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const { apollo, verifier, logger } = options;
   const fanout = new Fanout(options.bus);
   const active = new Gauge({ name: 'graphql_subscriptions_active', help: 'Live GraphQL subscriptions', labelNames: ['field'], registers: [options.metrics.registry] });
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql' });
+  const maxOperations = options.maxOperationsPerConnection ?? 100;
+  const maxConnectionsPerIp = options.maxConnectionsPerIp ?? 500;
+  const maxComplexity = options.maxComplexity ?? 1000;
+  const maxBuffered = options.maxBuffered ?? 1000;
+  // Apollo's own rule (ApolloServerPluginDisableSuggestions) for what hideSchemaDetailsFromClientErrors hides.
+  const hideDetails = (message: string) => (options.hideSchemaDetails ? message.replace(/ ?Did you mean(.+?)\?$/, '') : message);
+  // ws would otherwise take messages of up to 100 MiB (a connection_init included) and buffer each whole.
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql', maxPayload: options.maxPayload ?? 1024 * 1024 });
+
+  // Open sockets per client address: past the limit a socket is closed at once ("try again later").
+  const socketsPerIp = new Map<string, number>();
+  wss.on('connection', (socket, request) => {
+    const ip = clientIp(request, options.trustProxy ?? false);
+    const open = (socketsPerIp.get(ip) ?? 0) + 1;
+    socketsPerIp.set(ip, open);
+    socket.once('close', () => {
+      const left = (socketsPerIp.get(ip) ?? 1) - 1;
+      if (left > 0) socketsPerIp.set(ip, left);
+      else socketsPerIp.delete(ip);
+    });
+    if (open > maxConnectionsPerIp) socket.close(1013, 'Too many connections');
+  });
 
   const execute = async (auth: AuthContext | undefined, requestId: string, query: string, variables: Record<string, unknown>) => {
     const response = await apollo.executeOperation({ query, variables }, { contextValue: { auth, requestId, logger } });
@@ -129,36 +207,83 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const serverDisposable = useServer<Record<string, unknown>>(
     {
       connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
+      // An unexpected error closes the socket with 4500 "Internal server error", never its message (as over HTTP, in every environment).
+      isProd: true,
       schema: () => {
         const schema = options.schema();
         if (!schema) throw new Error('supergraph not loaded');
         return schema;
       },
       async onConnect(ctx) {
-        const extra = ctx.extra as unknown as ConnectionExtra & { request: IncomingMessage };
+        const extra = ctx.extra as unknown as ConnectionExtra;
         extra.requestId = crypto.randomUUID();
+        extra.ip = clientIp(extra.request, options.trustProxy ?? false);
         const token = tokenFrom(ctx.connectionParams);
         if (token === undefined) return true; // anonymous: public subscriptions only
         if (token === null) return false; // 4403 Forbidden
         try {
           extra.auth = await verifier.verify(token);
-          return true;
         } catch {
           return false;
         }
+        // Opening a socket counts as a request too (anonymous ones are bounded per address above).
+        if (options.rateLimiter && !(await options.rateLimiter.check({ userId: extra.auth.userId, ip: extra.ip })).allowed) {
+          extra.socket.close(4429, 'Too many requests');
+          return false;
+        }
+        // The socket lives no longer than its token: at expiry it is closed with 4403 (its streams
+        // end even when no event comes); the client reconnects with a fresh token.
+        const socket = extra.socket;
+        const timer = setTimeout(() => socket.close(4403, 'Forbidden: token expired'), Math.min(Math.max(0, extra.auth.expiresAt * 1000 - Date.now()), 2 ** 31 - 1));
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
+        return true;
       },
       async onSubscribe(ctx, _id, payload) {
+        const extra = ctx.extra as unknown as ConnectionExtra;
+        // A token revoked (logout, user deleted) or expired since connection_init starts nothing more.
+        if (extra.auth) {
+          try {
+            await verifier.verify(extra.auth.token);
+          } catch (err) {
+            // The revocation list unreachable (Redis down) is not the client's fault: refuse this operation only.
+            if (!(err instanceof AppError && err.code === 'UNAUTHENTICATED')) return asFormatted(new ServiceUnavailableError()).errors as GraphQLError[];
+            extra.socket.close(4403, 'Forbidden');
+            return [new GraphQLError('Invalid or expired token', { extensions: { code: 'UNAUTHENTICATED' } })];
+          }
+        }
+        // ctx.subscriptions already holds this operation.
+        if (Object.keys(ctx.subscriptions).length > maxOperations) {
+          return [new GraphQLError(`At most ${maxOperations} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMIT_EXCEEDED' } })];
+        }
+        if (options.rateLimiter) {
+          const decision = await options.rateLimiter.check({ userId: extra.auth?.userId, ip: extra.ip });
+          if (!decision.allowed) return asFormatted(new RateLimitError(decision.retryAfter)).errors as GraphQLError[];
+        }
         const schema = options.schema();
         if (!schema) return [new GraphQLError('Service temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
         let document;
         try {
-          document = parse(payload.query, { maxTokens: 5_000 });
+          document = parse(payload.query, { maxTokens: options.maxTokens ?? 5_000 });
         } catch (err) {
-          return [err as GraphQLError];
+          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        const extra = ctx.extra as unknown as ConnectionExtra;
+        if (errors.length) return errors.map((e) => new GraphQLError(hideDetails(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        // Queries and mutations get the complexity limit from Apollo; a subscription's selection is
+        // resolved through the supergraph on every event, so it is held to the same limit up front.
+        const operation = getOperationAST(document, payload.operationName ?? undefined);
+        if (operation?.operation === 'subscription') {
+          let cost = 0;
+          try {
+            cost = getComplexity({ schema, query: document, operationName: payload.operationName ?? undefined, variables: payload.variables ?? {}, estimators: [estimateFieldCost] });
+          } catch (err) {
+            if (!(err instanceof GraphQLError)) throw err; // bad variables: reported when the subscription starts
+          }
+          if (cost > maxComplexity) {
+            return [new GraphQLError(`Query is too complex: cost ${cost} exceeds the maximum of ${maxComplexity}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+          }
+        }
         return {
           schema,
           document,
@@ -187,15 +312,19 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const topic = liveTopics[name];
         const fieldDef = subscriptionType.getFields()[name];
         if (!topic || !fieldDef) return asFormatted(new GraphQLError(`Subscription ${name} is not served`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        // As given (forwarded to the supergraph, which coerces them itself), and coerced to their
+        // declared types for the subscription's own arguments (graphql-js's subscribe would do this).
         const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+        const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], variables, { maxErrors: 25 });
+        if (coerced.errors) return { errors: coerced.errors.map((e) => asFormatted(new GraphQLError(hideDetails(e.message), { extensions: { code: 'BAD_USER_INPUT' } })).errors![0]) };
 
-        let handle: (event: any) => Promise<Record<string, unknown> | null | undefined>;
+        let handle: TopicHandler<any>;
         try {
           handle = await topic.prepare({
             operation,
             fragments,
             fields: rootFields.filter((f) => f.name.value === name),
-            args: getArgumentValues(fieldDef, rootFields[0], variables),
+            args: getArgumentValues(fieldDef, rootFields[0], coerced.coerced),
             variables,
             userId: extra.auth?.userId,
             isAdmin: isAdmin(extra.auth),
@@ -206,28 +335,50 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         }
 
         let stop: () => void = () => {};
-        const channel = new Channel<ExecutionResult>(() => {
-          stop();
-          active.dec({ field: name });
-        });
+        const channel = new Channel<ExecutionResult>(
+          () => {
+            stop();
+            active.dec({ field: name });
+          },
+          maxBuffered,
+          asFormatted(new GraphQLError('The subscriber read too slowly and the subscription was ended', { extensions: { code: 'SERVICE_UNAVAILABLE' } })),
+        );
         active.inc({ field: name });
-        // Events of one subscription are handled one after another, so they arrive in order.
+        // Events of one subscription are handled one after another, so they arrive in order. A
+        // subscription whose events pile up (a slow supergraph, a flood of events) is ended, not
+        // queued without bound, like a client that reads too slowly.
         let tail = Promise.resolve();
-        stop = await fanout.add(topic.subject, (event) => {
-          tail = tail.then(async () => {
-            if (channel.isClosed) return;
-            try {
-              // A token that was revoked or expired since the socket opened stops the stream.
-              if (extra.auth) await verifier.verify(extra.auth.token);
-              const data = await handle(event as PayloadOf<typeof topic.subject>);
-              if (data !== undefined) channel.push({ data });
-            } catch (err) {
-              const result = asFormatted(err);
-              channel.push(result);
-              if (result.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' || result.errors?.[0]?.extensions?.code === 'NOT_FOUND') channel.close();
+        let pending = 0;
+        try {
+          stop = await fanout.add(topic.subject, (event) => {
+            // Events about other entities cost nothing: no token check, no queueing.
+            if (channel.isClosed || !handle.matches(event)) return;
+            if (++pending > MAX_PENDING_EVENTS) {
+              channel.push(asFormatted(new GraphQLError('The subscription fell too far behind its events and was ended', { extensions: { code: 'SERVICE_UNAVAILABLE' } })));
+              channel.close();
+              return;
             }
+            tail = tail.then(async () => {
+              pending--;
+              if (channel.isClosed) return;
+              try {
+                // A token that was revoked or expired since the socket opened stops the stream.
+                if (extra.auth) await verifier.verify(extra.auth.token);
+                const data = await handle.resolve(event as PayloadOf<typeof topic.subject>);
+                if (data !== undefined) channel.push({ data });
+              } catch (err) {
+                const result = asFormatted(err);
+                channel.push(result);
+                if (result.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' || result.errors?.[0]?.extensions?.code === 'NOT_FOUND') channel.close();
+              }
+            });
           });
-        });
+        } catch (err) {
+          // Not following the events (the bus is unreachable): this subscription fails, the socket and its others live on.
+          logger.warn({ err, subject: topic.subject }, 'could not follow live events');
+          channel.close();
+          return asFormatted(new ServiceUnavailableError('Live updates are temporarily unavailable'));
+        }
         return channel;
       },
       onError(_ctx, _id, _payload, errors) {

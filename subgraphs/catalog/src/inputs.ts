@@ -21,6 +21,9 @@ export const uuid = (label: string) =>
     .regex(UUID, `${label} must be a UUID`)
     .transform((s) => s.toLowerCase());
 
+/** No lone UTF-16 surrogate: Postgres would store it as U+FFFD, silently changing the text. */
+const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
+
 /** A required one-line name: trimmed, 1..max characters, no control characters. */
 export const name = (label: string, max = NAME_MAX) =>
   z
@@ -28,7 +31,14 @@ export const name = (label: string, max = NAME_MAX) =>
     .trim()
     .min(1, `${label} is required`)
     .max(max, `${label} must be at most ${max} characters`)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, `${label} must not contain control characters`);
+    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, `${label} must not contain control characters`)
+    // Bidi embeddings, overrides and isolates reorder what a shopper sees ("Trojan Source" names).
+    .regex(/^[^\u202a-\u202e\u2066-\u2069]*$/, `${label} must not contain bidirectional control characters`)
+    .refine(wellFormed, `${label} must be valid Unicode`)
+    // Only invisible characters (zero-width spaces, ...) make a name that looks blank.
+    .refine((s) => s === '' || /[^\p{Cf}\p{Z}\s]/u.test(s), `${label} is required`)
+    // The stored name key (NFKC, lower case) can be longer than the name ("ﬃ" -> "ffi", "İ" -> "i̇"); it must fit too.
+    .refine((s) => s.length > max || [...nameKey(s)].length <= max, `${label} must be at most ${max} characters once normalised`);
 
 /** Free text of at most `max` characters; blank becomes null; control characters (but tab and newlines) refused. */
 export const text = (label: string, max: number) =>
@@ -37,6 +47,7 @@ export const text = (label: string, max: number) =>
     .trim()
     .max(max, `${label} must be at most ${max} characters`)
     .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, `${label} must not contain control characters`)
+    .refine(wellFormed, `${label} must be valid Unicode`)
     .transform((s) => (s === '' ? null : s));
 
 /** The comparison key of a name: Unicode-normalised (NFKC), inner whitespace collapsed, lower case. */
@@ -71,7 +82,8 @@ export function decodeCursor(cursor: string): ProductPosition | undefined {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 3 || value[0] !== 'p1') return undefined;
     const [, key, id] = value;
-    if (typeof key !== 'string' || key.length > NAME_MAX * 4 || !isUuid(id)) return undefined;
+    // A name key never holds control characters (names refuse them); Postgres refuses NUL outright.
+    if (typeof key !== 'string' || key.length > NAME_MAX * 4 || /[\u0000-\u001f\u007f]/.test(key) || !isUuid(id)) return undefined;
     return { nameKey: key, id: id.toLowerCase() };
   } catch {
     return undefined;

@@ -12,4 +12,6 @@ export interface OrdersDeps {
   payments: PaymentProvider;
   /** Asks the outbox relay to publish now (called after every commit that wrote to the outbox). */
   nudgeOutbox(): void;
+  /** Runs the saga's due local actions (payment, refund) soon, in the background (see LocalStepRunner). */
+  runLocalSteps(sagaId: string): void;
 }

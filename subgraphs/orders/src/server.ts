@@ -19,7 +19,9 @@ import { subscribeHandlers } from './handlers/index.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import type { PaymentProvider } from './payment/payment-provider.js';
 import { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';
+import { TimedPaymentProvider } from './payment/timed-payment-provider.js';
 import { createResolvers } from './resolvers/index.js';
+import { LocalStepRunner } from './saga/local-step-runner.js';
 import { SagaSweeper } from './saga/saga-sweeper.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
@@ -56,9 +58,13 @@ export async function buildOrdersService(options: OrdersServiceOptions): Promise
     bus: infra.bus,
     config,
     logger,
-    payments: options.payments ?? new SimulatedPaymentProvider(config.PAYMENT_DECLINE_ABOVE),
+    // Bounded: a provider call is made with the saga locked (see TimedPaymentProvider).
+    payments: new TimedPaymentProvider(options.payments ?? new SimulatedPaymentProvider(config.PAYMENT_DECLINE_ABOVE), Math.min(config.SAGA_STEP_TIMEOUT, 30) * 1000),
     nudgeOutbox: () => relay.nudge(),
+    runLocalSteps: (sagaId) => localSteps.start(sagaId),
   };
+  // Each running action holds a connection while the provider answers: leave most of the pool to the rest.
+  const localSteps = new LocalStepRunner(deps, Math.max(1, Math.floor(config.DB_POOL_MAX / 2)));
   const sweeper = new SagaSweeper(deps);
 
   const subscriptions = await subscribeHandlers(deps);
@@ -75,11 +81,13 @@ export async function buildOrdersService(options: OrdersServiceOptions): Promise
     healthChecks: dependencyChecks(orm, infra),
   });
 
-  // Stop order: no new sweeps, then the consumers (waiting for running handlers), then the relay
-  // (a round in progress finishes; unsent rows stay for the next start), then the connections.
+  // Stop order: no new sweeps, then the consumers (waiting for running handlers), then the local
+  // saga actions running (waiting ones are left to the sweeper), then the relay (a round in
+  // progress finishes; unsent rows stay for the next start), then the connections.
   const service = subgraphService('orders', server, deps, [
     () => sweeper.stop(),
     () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    () => localSteps.stop(),
     () => relay.stop(),
     () => infra.close(),
     () => orm.close(),

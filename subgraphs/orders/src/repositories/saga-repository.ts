@@ -31,9 +31,14 @@ export class SagaRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Sagas of these orders that have not ended, locked (erasure compensates them). */
-  unfinishedOf(orderIds: readonly string[]): Promise<Saga[]> {
+  /**
+   * Every saga of these orders, locked in id order (the erasure, before it deletes the orders).
+   * Finished sagas too: every other transaction locks a saga before its order, so deleting an
+   * order (whose saga goes with it) without holding its saga first could deadlock with a
+   * shipOrder, a cancelOrder or a late reply on that order.
+   */
+  lockAllOf(orderIds: readonly string[]): Promise<Saga[]> {
     if (orderIds.length === 0) return Promise.resolve([]);
-    return this.em.find(Saga, { order: { $in: [...orderIds] }, deadlineAt: { $ne: null } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    return this.em.find(Saga, { order: { $in: [...orderIds] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
   }
 }

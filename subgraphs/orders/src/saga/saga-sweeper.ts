@@ -1,5 +1,5 @@
 import type { OrdersDeps } from '../deps.js';
-import { purgeInbox, sweepSagas } from '../usecases/sweep-sagas.js';
+import { purgeInbox, resumeAfterStart, sweepSagas } from '../usecases/sweep-sagas.js';
 
 const PURGE_EVERY_MS = 60 * 60_000;
 
@@ -13,6 +13,7 @@ export class SagaSweeper {
   private running?: Promise<void>;
   private stopped = true;
   private lastPurge = 0;
+  private resumed = false;
 
   constructor(private readonly deps: OrdersDeps) {}
 
@@ -30,6 +31,12 @@ export class SagaSweeper {
 
   /** One sweep now (tests, and the timer). */
   async sweepOnce(): Promise<number> {
+    if (!this.resumed) {
+      // Steps that expired while no process ran get their time back first (see resumeAfterStart).
+      const resumed = await resumeAfterStart(this.deps);
+      this.resumed = true;
+      if (resumed) this.deps.logger.info({ sagas: resumed }, 'waiting saga steps resumed after start');
+    }
     const swept = await sweepSagas(this.deps);
     if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
       this.lastPurge = Date.now();

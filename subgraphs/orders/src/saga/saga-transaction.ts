@@ -13,8 +13,8 @@ export interface SagaTransactionOptions {
 
 /**
  * Runs `fn` on the locked saga in one transaction (state, commands and events commit together),
- * then nudges the outbox relay and runs any local action that became due. Null: no such saga,
- * or skipped.
+ * then nudges the outbox relay and starts any local action that became due (in the background:
+ * LocalStepRunner). Null: no such saga, or skipped.
  */
 export async function inSagaTransaction<T extends TransitionResult>(
   deps: OrdersDeps,
@@ -31,7 +31,8 @@ export async function inSagaTransaction<T extends TransitionResult>(
   });
   if (!result) return null;
   deps.nudgeOutbox();
-  if (result.out.runLocal) await runSagaLocalSteps(deps, result.sagaId);
+  // In the background: a slow payment provider must not hold up the caller (a consumer's next messages).
+  if (result.out.runLocal) deps.runLocalSteps(result.sagaId);
   return result.out;
 }
 

@@ -4,6 +4,7 @@ import type { OrdersDeps } from '../deps.js';
 import { Erasure, Order, OrderItem, Saga, type OrderStatus } from '../entities/index.js';
 import { asObject, MAX_LINES, quantity, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
+import { lockUserOrders } from '../repositories/user-lock.js';
 import { startSaga } from '../saga/orchestrator.js';
 import { SagaStateName, SagaStatusName, SagaStep } from '../saga/saga-names.js';
 import { orderView, type OrderView } from '../views.js';
@@ -62,6 +63,8 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
   if (!decimal.isValid(total) || snapshot.some((l) => !decimal.isValid(l.subtotal))) throw new ValidationError([{ field: 'items', message: 'The order total is too large' }]);
 
   const result = await em.transactional(async (tx) => {
+    // Taken before the erasure check: an erasure running now finishes first (then this is FORBIDDEN).
+    await lockUserOrders(tx, deps.config.DB_SCHEMA, me);
     if (await tx.findOne(Erasure, { userId: me })) throw new ForbiddenError('This account has been deleted');
     const now = new Date();
     const order = tx.create(Order, { userId: me, status: 'PROCESSING' satisfies OrderStatus, totalAmount: total, version: 0, createdAt: now, updatedAt: now });

@@ -1,7 +1,9 @@
 import type { OrdersDeps } from '../deps.js';
-import { OutboxMessage } from '../entities/index.js';
+import { OutboxMessage, Saga } from '../entities/index.js';
 import { InboxRepository, SagaRepository } from '../repositories/index.js';
 import { onDeadline } from '../saga/orchestrator.js';
+import { ORDER_SAGA_STEPS } from '../saga/order-saga.js';
+import { SagaStatusName } from '../saga/saga-names.js';
 import { inSagaTransaction } from '../saga/saga-transaction.js';
 
 const BATCH = 50;
@@ -27,6 +29,24 @@ export async function sweepSagas(deps: OrdersDeps): Promise<number> {
     }
   }
   return ids.length;
+}
+
+/**
+ * At start, before the first sweep: the time no orders process was running does not count against
+ * a waiting forward step. A remote step whose deadline passed meanwhile gets a fresh step timeout
+ * (its reply may be waiting in the stream, and the consumers deliver it within moments: timing the
+ * step out first would cancel an order the catalog had answered in time), and a local step (the
+ * payment) is retried from now instead of being timed out without another try. Compensations are
+ * not concerned (they are re-sent or retried anyway). Answers how many sagas it touched.
+ */
+export async function resumeAfterStart(deps: OrdersDeps): Promise<number> {
+  const now = new Date();
+  const em = deps.em.fork();
+  const due = { status: { $in: [SagaStatusName.Started, SagaStatusName.Running] }, deadlineAt: { $lte: now } };
+  const names = (kind: 'remote' | 'local') => ORDER_SAGA_STEPS.filter((s) => s.kind === kind).map((s) => s.name);
+  const remote = await em.nativeUpdate(Saga, { ...due, currentStep: { $in: names('remote') } }, { deadlineAt: new Date(now.getTime() + deps.config.SAGA_STEP_TIMEOUT * 1000) });
+  const local = await em.nativeUpdate(Saga, { ...due, currentStep: { $in: names('local') } }, { stepStartedAt: now });
+  return remote + local;
 }
 
 /** Sent outbox rows are kept a day (for inspection), then deleted. */

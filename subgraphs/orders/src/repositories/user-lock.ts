@@ -1,0 +1,11 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * Serialises a user's order creation with the erasure of their account (a transaction-scoped
+ * advisory lock, per schema and user): an order committed while the erasure runs would otherwise
+ * not be seen by it (read committed) and survive the erasure, and the erasure would not be seen
+ * by createOrder.
+ */
+export async function lockUserOrders(tx: EntityManager, schema: string, userId: string): Promise<void> {
+  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`orders-user:${schema}:${userId}`]);
+}
