@@ -129,6 +129,13 @@ describe('stockUpdated', () => {
   });
 });
 
+/** Live subscriptions of `field` on the gateway at `url` (its graphql_subscriptions_active gauge). */
+async function activeOn(url: string, field = 'stockUpdated') {
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`graphql_subscriptions_active{field="${field}"`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 describe('across gateway replicas and when clients leave', () => {
   let second: GatewayService;
   let secondUrl: string;
@@ -139,12 +146,6 @@ describe('across gateway replicas and when clients leave', () => {
   afterAll(async () => {
     await second?.close();
   });
-
-  const activeOn = async (url: string) => {
-    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-    const line = text.split('\n').find((l) => l.startsWith('graphql_subscriptions_active{field="stockUpdated"'));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
 
   it('a change made through one gateway reaches subscribers of another', async () => {
     const product = await createProduct(50);
@@ -174,6 +175,25 @@ describe('across gateway replicas and when clients leave', () => {
 });
 
 describe('orderUpdated', () => {
+  // A gateway of this block's own: its gauge counts only these subscriptions, so a test can wait
+  // until one is live before causing the transition it must see.
+  let gateway: GatewayService;
+  let url: string;
+  beforeAll(async () => {
+    gateway = await buildGateway({ config: loadGatewayConfig(platformEnv()) });
+    url = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+  /** Subscribes to the order on this block's gateway and waits until the subscription is live. */
+  async function follow(token: string, orderId: string) {
+    const before = await activeOn(url, 'orderUpdated');
+    const sub = open({ token, url }).subscribe(ORDER, { id: orderId });
+    await eventually(async () => (await activeOn(url, 'orderUpdated')) > before);
+    return sub;
+  }
+
   async function placeOrder(user: TestUser, items: { productId: string; quantity: number }[]) {
     const res = await gql('mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }', { i: { items } }, { token: user.accessToken });
     expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
@@ -183,13 +203,10 @@ describe('orderUpdated', () => {
   it("follows the order's transitions in order, with fields from orders, catalog and users/auth", async () => {
     const product = await createProduct(20, 9.99);
     const user = await registerAndLogin('wsorder');
-    // Subscribing needs the order's id, so the transitions before the subscription are read back from sagaStatus.
     const order = await placeOrder(user, [{ productId: product.id, quantity: 2 }]);
-    const c = open({ token: user.accessToken });
-    const sub = c.subscribe(ORDER, { id: order.id });
+    const sub = await follow(user.accessToken, order.id);
     // Cancel after confirmation so that there is always a transition after the subscription.
     await eventually(async () => (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken })).body.data?.order?.status === 'CONFIRMED');
-    await new Promise((r) => setTimeout(r, 300));
     const cancel = await gql('mutation($i: CancelOrderInput!) { cancelOrder(input: $i) }', { i: { orderId: order.id, reason: 'changed my mind' } }, { token: user.accessToken });
     expect(cancel.body.errors, JSON.stringify(cancel.body.errors)).toBeUndefined();
     await eventually(async () => sub.results.some((r) => r.data?.orderUpdated.status === 'CANCELLED'));
@@ -211,7 +228,7 @@ describe('orderUpdated', () => {
     const product = await createProduct(20, 5);
     const user = await registerAndLogin('wsfirst');
     const order = await placeOrder(user, [{ productId: product.id, quantity: 1 }]);
-    const sub = open({ token: user.accessToken }).subscribe(ORDER, { id: order.id });
+    const sub = await follow(user.accessToken, order.id);
     const status = await eventually(async () => {
       const r = await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken });
       return r.body.data?.order?.status === 'CONFIRMED' ? 'CONFIRMED' : undefined;
@@ -242,8 +259,7 @@ describe('orderUpdated', () => {
     const user = await registerAndLogin('wslogout');
     const order = await placeOrder(user, [{ productId: product.id, quantity: 1 }]);
     await eventually(async () => (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken })).body.data?.order?.status === 'CONFIRMED');
-    const sub = open({ token: user.accessToken }).subscribe(ORDER, { id: order.id });
-    await new Promise((r) => setTimeout(r, 300));
+    const sub = await follow(user.accessToken, order.id);
     const logout = await gql('mutation { logout }', {}, { token: user.accessToken });
     expect(logout.body.errors, JSON.stringify(logout.body.errors)).toBeUndefined();
     await gql('mutation($id: ID!) { shipOrder(orderId: $id) { id } }', { id: order.id }, { token: admin.accessToken });

@@ -335,15 +335,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         }
 
         let stop: () => void = () => {};
+        let counted = false;
         const channel = new Channel<ExecutionResult>(
           () => {
             stop();
-            active.dec({ field: name });
+            if (counted) active.dec({ field: name });
           },
           maxBuffered,
           asFormatted(new GraphQLError('The subscriber read too slowly and the subscription was ended', { extensions: { code: 'SERVICE_UNAVAILABLE' } })),
         );
-        active.inc({ field: name });
         // Events of one subscription are handled one after another, so they arrive in order. A
         // subscription whose events pile up (a slow supergraph, a flood of events) is ended, not
         // queued without bound, like a client that reads too slowly.
@@ -373,6 +373,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
               }
             });
           });
+          // Counted once it follows the events: the gauge says how many subscriptions are live.
+          // A client that left while we were subscribing is let go at once.
+          if (channel.isClosed) stop();
+          else {
+            counted = true;
+            active.inc({ field: name });
+          }
         } catch (err) {
           // Not following the events (the bus is unreachable): this subscription fails, the socket and its others live on.
           logger.warn({ err, subject: topic.subject }, 'could not follow live events');
