@@ -2,7 +2,8 @@
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 import { readFileSync } from 'node:fs';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
+import { ForwardingDataSource } from './forwarding-data-source.js';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
@@ -45,15 +46,6 @@ import { supergraphPath } from './supergraph.js';
 
 export interface GatewayContext extends BaseContext, RequestScoped {
   auth?: AuthContext;
-}
-
-/** Passes the caller's token and the request id on; each subgraph verifies the token again itself. */
-class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const ctx = context as Partial<GatewayContext>;
-    if (ctx.auth) request.http?.headers.set('authorization', `Bearer ${ctx.auth.token}`);
-    if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
-  }
 }
 
 /** Subgraph names and routing URLs as written in the supergraph (`@join__graph`). */
