@@ -22,3 +22,4 @@ export * from './scalars.js';
 export * from './service.js';
 export * from './decimal.js';
 export * from './db-errors.js';
+export * from './subgraph-foundation.js';

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  connectInfrastructure,
-  createLogger,
   createSubgraphServer,
   dependencyChecks,
-  openDatabase,
-  subgraphService,
-  type InfrastructureOverrides,
-  type Logger,
+  openSubgraphFoundation,
   type Service,
+  subgraphService,
+  type SubgraphServiceOptions,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -23,12 +20,7 @@ import { bootstrapAdmin } from './usecases/bootstrap-admin.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-export interface AuthServiceOptions {
-  config: AuthConfig;
-  databaseUrl: string;
-  logger?: Logger;
-  infrastructure?: InfrastructureOverrides;
-}
+export type AuthServiceOptions = SubgraphServiceOptions<AuthConfig>;
 
 export interface AuthService extends Service {
   deps: AuthDeps;
@@ -36,10 +28,7 @@ export interface AuthService extends Service {
 
 /** Builds the auth subgraph (tests import this); `index.ts` only listens. */
 export async function buildAuthService(options: AuthServiceOptions): Promise<AuthService> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger('auth', config.LOG_LEVEL);
-  const infra = await connectInfrastructure(config, logger, options.infrastructure);
-  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const { config, logger, infra, orm } = await openSubgraphFoundation('auth', options, database);
   const keys = new KeyStore(orm.em as EntityManager, config.ACCESS_TOKEN_TTL + 60);
   await keys.init();
 

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  connectInfrastructure,
-  createLogger,
   createSubgraphServer,
   dependencyChecks,
-  openDatabase,
-  subgraphService,
-  type InfrastructureOverrides,
-  type Logger,
+  openSubgraphFoundation,
   type Service,
+  subgraphService,
+  type SubgraphServiceOptions,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -27,12 +24,7 @@ const INBOX_PRUNE_INTERVAL_MS = 6 * 3600_000;
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-export interface CatalogServiceOptions {
-  config: CatalogConfig;
-  databaseUrl: string;
-  logger?: Logger;
-  infrastructure?: InfrastructureOverrides;
-}
+export type CatalogServiceOptions = SubgraphServiceOptions<CatalogConfig>;
 
 export interface CatalogService extends Service {
   deps: CatalogDeps;
@@ -40,10 +32,7 @@ export interface CatalogService extends Service {
 
 /** Builds the catalog subgraph (tests import this); `index.ts` only listens. */
 export async function buildCatalogService(options: CatalogServiceOptions): Promise<CatalogService> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger('catalog', config.LOG_LEVEL);
-  const infra = await connectInfrastructure(config, logger, options.infrastructure);
-  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const { config, logger, infra, orm } = await openSubgraphFoundation('catalog', options, database);
   const em = orm.em as EntityManager;
   const cache = new CatalogCache(infra.cache, infra.bus, config.CATALOG_LOCAL_TTL, logger);
   const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger };

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  connectInfrastructure,
-  createLogger,
   createSubgraphServer,
   dependencyChecks,
-  openDatabase,
-  subgraphService,
-  type InfrastructureOverrides,
-  type Logger,
+  openSubgraphFoundation,
   type Service,
+  subgraphService,
+  type SubgraphServiceOptions,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -26,11 +23,7 @@ import { SagaSweeper } from './saga/saga-sweeper.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-export interface OrdersServiceOptions {
-  config: OrdersConfig;
-  databaseUrl: string;
-  logger?: Logger;
-  infrastructure?: InfrastructureOverrides;
+export interface OrdersServiceOptions extends SubgraphServiceOptions<OrdersConfig> {
   /** Default: the SimulatedPaymentProvider (declines totals above PAYMENT_DECLINE_ABOVE). */
   payments?: PaymentProvider;
 }
@@ -47,10 +40,7 @@ export interface OrdersService extends Service {
  * previous run left unsent) and the saga sweeper (resuming unfinished sagas).
  */
 export async function buildOrdersService(options: OrdersServiceOptions): Promise<OrdersService> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger('orders', config.LOG_LEVEL);
-  const infra = await connectInfrastructure(config, logger, options.infrastructure);
-  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const { config, logger, infra, orm } = await openSubgraphFoundation('orders', options, database);
   const em = orm.em as EntityManager;
   const relay = new OutboxRelay({ em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
   const deps: OrdersDeps = {

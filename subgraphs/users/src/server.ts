@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  connectInfrastructure,
-  createLogger,
   createSubgraphServer,
   dependencyChecks,
-  openDatabase,
-  subgraphService,
-  type InfrastructureOverrides,
-  type Logger,
+  openSubgraphFoundation,
   type Service,
+  subgraphService,
+  type SubgraphServiceOptions,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -22,12 +19,7 @@ import { retryStalledDeletions } from './usecases/delete-me.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-export interface UsersServiceOptions {
-  config: UsersConfig;
-  databaseUrl: string;
-  logger?: Logger;
-  infrastructure?: InfrastructureOverrides;
-}
+export type UsersServiceOptions = SubgraphServiceOptions<UsersConfig>;
 
 export interface UsersService extends Service {
   deps: UsersDeps;
@@ -35,10 +27,7 @@ export interface UsersService extends Service {
 
 /** Builds the users subgraph (tests import this); `index.ts` only listens. */
 export async function buildUsersService(options: UsersServiceOptions): Promise<UsersService> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger('users', config.LOG_LEVEL);
-  const infra = await connectInfrastructure(config, logger, options.infrastructure);
-  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const { config, logger, infra, orm } = await openSubgraphFoundation('users', options, database);
   const em = orm.em as EntityManager;
   const profiles = new ProfileStore(em, infra.cache, infra.bus, config.DEFAULT_LOCALE, config.PROFILE_LOCAL_TTL);
   const deps: UsersDeps = { em, cache: infra.cache, bus: infra.bus, profiles, config, logger };

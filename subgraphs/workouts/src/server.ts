@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  connectInfrastructure,
-  createLogger,
   createSubgraphServer,
   dependencyChecks,
-  openDatabase,
-  subgraphService,
-  type InfrastructureOverrides,
-  type Logger,
+  openSubgraphFoundation,
   type Service,
+  subgraphService,
+  type SubgraphServiceOptions,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -20,12 +17,7 @@ import { buildContext, createResolvers } from './resolvers/index.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-export interface WorkoutsServiceOptions {
-  config: WorkoutsConfig;
-  databaseUrl: string;
-  logger?: Logger;
-  infrastructure?: InfrastructureOverrides;
-}
+export type WorkoutsServiceOptions = SubgraphServiceOptions<WorkoutsConfig>;
 
 export interface WorkoutsService extends Service {
   deps: WorkoutsDeps;
@@ -33,11 +25,8 @@ export interface WorkoutsService extends Service {
 
 /** Builds the workouts subgraph (tests import this); `index.ts` only listens. */
 export async function buildWorkoutsService(options: WorkoutsServiceOptions): Promise<WorkoutsService> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger('workouts', config.LOG_LEVEL);
-  const infra = await connectInfrastructure(config, logger, options.infrastructure);
   // Migrations also seed the global exercise list (idempotently).
-  const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+  const { config, logger, infra, orm } = await openSubgraphFoundation('workouts', options, database);
   const em = orm.em as EntityManager;
   const deps: WorkoutsDeps = { em, bus: infra.bus, config, logger };
 
