@@ -139,6 +139,7 @@ describe('validation', () => {
       [{ name, price: 0 }, ['price']],
       [{ name, price: -5 }, ['price']],
       [{ name, price: 10, stockQuantity: -1 }, ['stockQuantity']],
+      [{ name, price: 10, stockQuantity: 1_000_000_001 }, ['stockQuantity']],
       [{ name, price: 10, categoryId: NIL_UUID }, ['categoryId']],
       [{ name, price: 10, categoryId: 'not-a-uuid' }, ['categoryId']],
       [{ name: '', price: 0, stockQuantity: -3 }, ['name', 'price', 'stockQuantity']],

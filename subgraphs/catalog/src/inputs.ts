@@ -60,11 +60,17 @@ export const price = z
   .refine((v) => !decimal.isValid(v) || decimal.compare(v, '0') > 0, 'Price must be greater than 0')
   .transform((v) => (decimal.isValid(v) ? decimal.normalize(v) : v));
 
+/**
+ * Largest stock an admin may set: under half the integer column, so stock given back by releases
+ * (reserved before an admin raised the level) fits unless over a billion units are reserved at once.
+ */
+export const MAX_STOCK = 1_000_000_000;
+
 export const stockQuantity = z
   .number({ error: (issue) => (issue.input == null ? 'Stock quantity cannot be null' : 'Stock quantity must be an integer') })
   .int('Stock quantity must be an integer')
   .min(0, 'Stock quantity must be 0 or more')
-  .max(2_147_483_647, 'Stock quantity is too large');
+  .max(MAX_STOCK, `Stock quantity must be at most ${MAX_STOCK}`);
 
 
 /** Where a product sits in list order (name key, then id): what a connection cursor encodes. */
