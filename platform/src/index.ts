@@ -23,3 +23,4 @@ export * from './service.js';
 export * from './decimal.js';
 export * from './db-errors.js';
 export * from './subgraph-foundation.js';
+export * from './serial-loop.js';

@@ -1,5 +1,5 @@
 import { InvalidEventError, type DurableSubject, type EventBus, type FanoutSubject, type PayloadOf } from '@app/events';
-import type { Logger } from '@app/platform';
+import { SerialLoop, type Logger } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxMessage } from '../entities/index.js';
@@ -25,37 +25,30 @@ export interface OutboxRelayOptions {
  * that fails to publish stops the round (order is kept) and is retried at the next one.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
   private readonly batchSize: number;
+  private readonly loop: SerialLoop;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
+    this.loop = new SerialLoop({
+      round: () => this.relayOnce(),
+      intervalMs: options.pollIntervalMs,
+      onError: (err) => options.logger.error({ err }, 'outbox relay round failed'),
+    });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Publish soon: something was just committed. */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.nudge();
   }
 
   /** Stops polling and waits for a round in progress. Unsent rows stay for the next start (any replica). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One relay round: publishes unsent rows until none are left (or one fails). Returns how many were sent. */
@@ -66,31 +59,11 @@ export class OutboxRelay {
       total += result.sent;
       if (result.busy) {
         // Another replica is relaying: it may have read before our rows were committed.
-        this.again = true;
+        this.loop.nudge();
         return total;
       }
       if (result.failed || result.sent < this.batchSize) return total;
     }
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped || this.running) return;
-    this.again = false;
-    this.running = this.relayOnce()
-      .then(() => undefined)
-      .catch((err) => this.options.logger.error({ err }, 'outbox relay round failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    await this.running;
-    if (this.stopped) return;
-    this.schedule(this.again ? 20 : this.options.pollIntervalMs);
   }
 
   private async relayBatch(): Promise<{ sent: number; failed: boolean; busy: boolean }> {

@@ -1,3 +1,4 @@
+import { SerialLoop } from '@app/platform';
 import type { OrdersDeps } from '../deps.js';
 import { purgeInbox, resumeAfterStart, sweepSagas } from '../usecases/sweep-sagas.js';
 
@@ -9,24 +10,24 @@ const PURGE_EVERY_MS = 60 * 60_000;
  * local actions run again, compensations are re-sent) and how steps time out at all.
  */
 export class SagaSweeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
   private lastPurge = 0;
   private resumed = false;
+  private readonly loop: SerialLoop;
 
-  constructor(private readonly deps: OrdersDeps) {}
-
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+  constructor(private readonly deps: OrdersDeps) {
+    this.loop = new SerialLoop({
+      round: () => this.sweepOnce(),
+      intervalMs: deps.config.SAGA_SWEEP_INTERVAL * 1000,
+      onError: (err) => deps.logger.error({ err }, 'saga sweep failed'),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One sweep now (tests, and the timer). */
@@ -43,23 +44,5 @@ export class SagaSweeper {
       await purgeInbox(this.deps);
     }
     return swept;
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped || this.running) return;
-    this.running = this.sweepOnce()
-      .then(() => undefined)
-      .catch((err) => this.deps.logger.error({ err }, 'saga sweep failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    await this.running;
-    if (!this.stopped) this.schedule(this.deps.config.SAGA_SWEEP_INTERVAL * 1000);
   }
 }
