@@ -33,3 +33,15 @@ export const pageArgs = {
     .nullish()
     .transform((v) => v ?? 0),
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Any UUID, in either case (ids are stored lower case). */
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/** An id argument: any UUID (stored lower case). A malformed one never reaches the database. */
+export const uuid = (label: string) =>
+  z
+    .string({ error: (issue) => (issue.input == null ? `${label} is required` : `${label} must be a UUID`) })
+    .trim()
+    .regex(UUID, `${label} must be a UUID`)
+    .transform((s) => s.toLowerCase());

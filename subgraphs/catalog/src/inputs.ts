@@ -3,23 +3,12 @@
  * operation as one flat object (`{ id, ...input }`), so `validationErrors[].field` is the argument's
  * or the input field's name (`id`, `name`, `price`, `categoryId`, ...), every bad field at once.
  */
-import { decimal, DEFAULT_LIMIT, MAX_LIMIT, pageArgs, ValidationError } from '@app/platform';
+import { decimal, DEFAULT_LIMIT, isUuid, MAX_LIMIT, pageArgs, uuid, ValidationError } from '@app/platform';
 import { z } from 'zod';
 
-export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs };
+export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, isUuid, uuid };
 export const NAME_MAX = 200;
 export const DESCRIPTION_MAX = 5000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
-
-/** An id argument: any UUID (stored lower case). A malformed one never reaches the database. */
-export const uuid = (label: string) =>
-  z
-    .string({ error: (issue) => (issue.input == null ? `${label} is required` : `${label} must be a UUID`) })
-    .trim()
-    .regex(UUID, `${label} must be a UUID`)
-    .transform((s) => s.toLowerCase());
 
 /** No lone UTF-16 surrogate: Postgres would store it as U+FFFD, silently changing the text. */
 const wellFormed = (s: string) => !/\p{Cs}/u.test(s);

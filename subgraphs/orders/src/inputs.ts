@@ -2,24 +2,15 @@
  * Input rules shared by the use cases (zod 4). `validationErrors[].field` is the argument's or
  * input field's path (`orderId`, `items`, `items.0.quantity`), every bad field at once.
  */
-import { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, ValidationError } from '@app/platform';
+import { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, uuid, ValidationError } from '@app/platform';
 import { z } from 'zod';
 import { ORDER_STATUSES } from './entities/index.js';
 
-export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs };
+export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, uuid };
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 10_000;
 export const REASON_MAX = 500;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** An id: any UUID (stored lower case). A malformed one never reaches the database. */
-export const uuid = (label: string) =>
-  z
-    .string({ error: (issue) => (issue.input == null ? `${label} is required` : `${label} must be a UUID`) })
-    .trim()
-    .regex(UUID, `${label} must be a UUID`)
-    .transform((s) => s.toLowerCase());
 
 export const quantity = z
   .number({ error: 'Quantity must be an integer' })

@@ -3,20 +3,11 @@
  * one flat object (`{ id, ...input }`), so `validationErrors[].field` is the argument's or the
  * input field's name (`id`, `workoutId`, `startedAt`, `weightKg`, ...), every bad field at once.
  */
-import { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, ValidationError } from '@app/platform';
+import { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, uuid, ValidationError } from '@app/platform';
 import { z } from 'zod';
 
-export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs };
+export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, uuid };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** An id argument: any UUID (stored lower case). A malformed one never reaches the database. */
-export const uuid = (label: string) =>
-  z
-    .string({ error: (issue) => (issue.input == null ? `${label} is required` : `${label} must be a UUID`) })
-    .trim()
-    .regex(UUID, `${label} must be a UUID`)
-    .transform((s) => s.toLowerCase());
 
 // timestamptz holds far more, but a date-time outside these years is a typo, not a workout.
 const EARLIEST = Date.UTC(1900, 0, 1);

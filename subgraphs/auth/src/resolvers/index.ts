@@ -1,4 +1,4 @@
-import { DateTimeScalar, isAdmin, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
+import { DateTimeScalar, isAdmin, isUuid, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import type { AuthDeps } from '../deps.js';
@@ -30,7 +30,6 @@ export function buildContext(deps: AuthDeps) {
 const canSeePrivate = (user: User, ctx: AuthGraphQLContext) =>
   ctx.actingUserId === user.id || ctx.auth?.userId === user.id || isAdmin(ctx.auth);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLContext> {
   return {
@@ -39,7 +38,7 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLC
       // Other subgraphs' entities point here; only signed-in callers may resolve accounts.
       __resolveReference(ref: { id: string }, ctx: AuthGraphQLContext) {
         requireAuth(ctx);
-        return UUID.test(ref.id) ? ctx.users.load(ref.id) : null;
+        return isUuid(ref.id) ? ctx.users.load(ref.id) : null;
       },
       email: (user: User, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.email : null),
       lineUserId: (user: User, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.lineUserId : null),

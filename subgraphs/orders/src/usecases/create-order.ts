@@ -1,4 +1,4 @@
-import { decimal, ForbiddenError, ValidationError, type AuthContext, type FieldError } from '@app/platform';
+import { type AuthContext, decimal, type FieldError, ForbiddenError, isUuid, ValidationError } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import { Erasure, Order, OrderItem, Saga, type OrderStatus } from '../entities/index.js';
@@ -17,7 +17,6 @@ const createOrderInput = z.object({
     .max(MAX_LINES, `An order may have at most ${MAX_LINES} lines`),
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `createOrder`: the signed-in user's order (another `userId` is FORBIDDEN). Every line must
@@ -30,7 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput: unknown): Promise<OrderView> {
   const raw = asObject(rawInput);
   const me = auth.userId.toLowerCase();
-  if (typeof raw.userId === 'string' && UUID.test(raw.userId.trim()) && raw.userId.trim().toLowerCase() !== me) {
+  if (typeof raw.userId === 'string' && isUuid(raw.userId.trim()) && raw.userId.trim().toLowerCase() !== me) {
     throw new ForbiddenError('You may only place orders for yourself');
   }
 
@@ -43,7 +42,7 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
   const rawItems = Array.isArray(raw.items) ? (raw.items as unknown[]) : [];
   const ids = rawItems.map((item) => {
     const id = asObject(item).productId;
-    return typeof id === 'string' && UUID.test(id.trim()) ? id.trim().toLowerCase() : null;
+    return typeof id === 'string' && isUuid(id.trim()) ? id.trim().toLowerCase() : null;
   });
   const products = await repos.products.findAvailable(ids.filter((id): id is string => id !== null));
   ids.forEach((id, i) => {

@@ -1,4 +1,4 @@
-import { DateTimeScalar, ForbiddenError, isAdmin, requireAuth, type SubgraphContext } from '@app/platform';
+import { DateTimeScalar, ForbiddenError, isAdmin, isUuid, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import type { UsersDeps } from '../deps.js';
@@ -20,7 +20,6 @@ export function buildContext(deps: UsersDeps) {
 }
 
 type UserRef = { id: string };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A profile is personal data: the user themself and admins only. */
 function ownView(user: UserRef, ctx: UsersGraphQLContext): Promise<ProfileView> {
@@ -43,7 +42,7 @@ export function createResolvers(deps: UsersDeps): GraphQLResolverMap<UsersGraphQ
     Query: {
       me: (_: unknown, __: unknown, ctx: UsersGraphQLContext): UserRef => ({ id: requireAuth(ctx).userId }),
       async deletionStatus(_: unknown, { id }: { id: string }) {
-        if (!UUID.test(id)) return null;
+        if (!isUuid(id)) return null;
         const request = await deps.em.fork().findOne(DeletionRequest, { id });
         return request ? toStatus(request) : null;
       },
