@@ -190,7 +190,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as ExecutionResult;
   };
-  // Per fan-out event (every listener gets the same object): one execution per identity and query.
+  // Per fan-out event (every listener gets the same object): one token check per token, and one
+  // execution per identity and query.
+  const checked = new WeakMap<object, Map<string, Promise<unknown>>>();
+  const verifyFor = (event: object, token: string) => {
+    let checks = checked.get(event);
+    if (!checks) checked.set(event, (checks = new Map()));
+    let check = checks.get(token);
+    if (!check) checks.set(token, (check = verifier.verify(token)));
+    return check;
+  };
   const shared = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
   const run = (auth: AuthContext | undefined, requestId: string) => async (query: string, variables: Record<string, unknown>, event?: object) => {
     if (!event) return execute(auth, requestId, query, variables);
@@ -363,7 +372,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
               if (channel.isClosed) return;
               try {
                 // A token that was revoked or expired since the socket opened stops the stream.
-                if (extra.auth) await verifier.verify(extra.auth.token);
+                if (extra.auth) await verifyFor(event as object, extra.auth.token);
                 const data = await handle.resolve(event as PayloadOf<typeof topic.subject>);
                 if (data !== undefined) channel.push({ data });
               } catch (err) {
