@@ -2,21 +2,50 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
-export interface LoadResult {
-  name: string;
-  requestsPerSec: number;
+export interface Measurement {
+  /** Mean requests per second over the run. */
+  rps: number;
   p50: number;
   p99: number;
+  /** Failed requests plus non-2xx answers. */
   errors: number;
-  non2xx: number;
 }
 
-/** Fixed-concurrency HTTP load for `seconds`, after a short warm-up; latency in ms. */
-export async function load(name: string, opts: { url: string; body: string; headers?: Record<string, string>; seconds?: number; connections?: number }): Promise<LoadResult> {
-  const base = { url: opts.url, method: 'POST' as const, body: opts.body, headers: { 'content-type': 'application/json', ...opts.headers }, connections: opts.connections ?? 16 };
-  await autocannon({ ...base, duration: 1 }); // warm-up: JIT, query-plan cache, connection pools
-  const r = await autocannon({ ...base, duration: opts.seconds ?? 5 });
-  return { name, requestsPerSec: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+/** Fixed-concurrency HTTP load (autocannon options), after a 1 s warm-up: JIT, query-plan cache, connection pools. Latency in ms. */
+export async function measure(opts: autocannon.Options): Promise<Measurement> {
+  await autocannon({ ...opts, duration: 1 });
+  const r = await autocannon(opts);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+/**
+ * Each scenario measured `rounds` times, alternating, so drift on the machine (JIT, GC, other
+ * load) hits all alike. Per scenario: mean req/s (rounded), worst p50 and p99, all errors.
+ */
+export async function alternate(scenarios: autocannon.Options[], rounds: number): Promise<Measurement[]> {
+  const runs = scenarios.map(() => [] as Measurement[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, scenario] of scenarios.entries()) runs[i].push(await measure(scenario));
+  }
+  return runs.map((list) => ({
+    rps: Math.round(list.reduce((sum, r) => sum + r.rps, 0) / list.length),
+    p50: Math.max(...list.map((r) => r.p50)),
+    p99: Math.max(...list.map((r) => r.p99)),
+    errors: list.reduce((sum, r) => sum + r.errors, 0),
+  }));
+}
+
+/** A GraphQL POST of `body` under fixed-concurrency load for `seconds`. */
+export async function load(opts: { url: string; body: string; headers?: Record<string, string>; seconds?: number; connections?: number }): Promise<Measurement> {
+  const r = await measure({
+    url: opts.url,
+    method: 'POST',
+    body: opts.body,
+    headers: { 'content-type': 'application/json', ...opts.headers },
+    connections: opts.connections ?? 16,
+    duration: opts.seconds ?? 5,
+  });
+  return { ...r, rps: Math.round(r.rps) };
 }
 
 export function printTable(title: string, rows: Record<string, string | number>[]) {

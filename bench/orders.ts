@@ -3,10 +3,9 @@
  * subscription fan-out, and a deep federated query through three gateways over the same subgraphs.
  */
 import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
 import type { EventBus } from '@app/events';
 import { createClient } from 'graphql-ws';
-import { graphql, printTable, startChild, type PlatformProcess } from './lib.js';
+import { alternate, graphql, printTable, startChild, type PlatformProcess } from './lib.js';
 
 export const BENCH_ADMIN = { username: 'bench_admin', password: 'bench-admin-password-1' };
 
@@ -252,21 +251,10 @@ export async function benchGateways(platform: PlatformProcess, options: { second
     for (const [i, answer] of answers.entries()) {
       if (answer !== answers[0]) throw new Error(`${kinds[i].kind} answers differently: ${answer.slice(0, 300)} vs ${answers[0].slice(0, 300)}`);
     }
-    const runs = kinds.map(() => [] as { rps: number; p50: number; p99: number; errors: number }[]);
-    for (let round = 0; round < options.rounds; round++) {
-      for (const [i, gateway] of gateways.entries()) {
-        const opts: autocannon.Options = { url: gateway.url, method: 'POST', headers, body, connections: 16, duration: options.seconds };
-        await autocannon({ ...opts, duration: 1 });
-        const r = await autocannon(opts);
-        runs[i].push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx });
-      }
-    }
-    const summary = runs.map((list) => ({
-      rps: Math.round(list.reduce((s, r) => s + r.rps, 0) / list.length),
-      p50: Math.max(...list.map((r) => r.p50)),
-      p99: Math.max(...list.map((r) => r.p99)),
-      errors: list.reduce((s, r) => s + r.errors, 0),
-    }));
+    const summary = await alternate(
+      gateways.map((gateway) => ({ url: gateway.url, method: 'POST' as const, headers, body, connections: 16, duration: options.seconds })),
+      options.rounds,
+    );
     const rows = kinds.map((k, i) => ({
       gateway: k.label,
       'req/s': summary[i].rps,
