@@ -7,39 +7,30 @@
 import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
 import { buildGateway, loadGatewayConfig } from '@app/gateway';
-import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Logger, type Service } from '@app/platform';
+import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Service, type SubgraphServiceOptions } from '@app/platform';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
 import { buildCatalogService, loadCatalogConfig } from '@app/catalog';
 import { buildOrdersService, loadOrdersConfig } from '@app/orders';
 
 type Env = Record<string, string | undefined>;
-type Infrastructure = { cache: Cache; bus: EventBus };
+
+/** A subgraph the platform starts: its config read from the environment, then built with the shared parts. */
+const subgraph = <N extends string, C>(name: N, loadConfig: (env: Env) => C, build: (options: SubgraphServiceOptions<C>) => Promise<Service>) => ({
+  name,
+  build: (env: Env, shared: Omit<SubgraphServiceOptions<C>, 'config'>) => build({ ...shared, config: loadConfig(env) }),
+});
+
+const AUTH = subgraph('auth', loadAuthConfig, buildAuthService);
 
 /** The subgraphs after auth, in start order; each gets the environment with auth's JWKS URL. */
 const SUBGRAPHS = [
-  {
-    name: 'users',
-    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
-      buildUsersService({ config: loadUsersConfig(env), databaseUrl, infrastructure, logger }),
-  },
-  {
-    name: 'workouts',
-    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
-      buildWorkoutsService({ config: loadWorkoutsConfig(env), databaseUrl, infrastructure, logger }),
-  },
+  subgraph('users', loadUsersConfig, buildUsersService),
+  subgraph('workouts', loadWorkoutsConfig, buildWorkoutsService),
   // Orders before catalog: its durable consumers of catalog.product.* must exist before the
   // catalog publishes (the sample catalog is seeded, and announced, while the catalog starts).
-  {
-    name: 'orders',
-    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
-      buildOrdersService({ config: loadOrdersConfig(env), databaseUrl, infrastructure, logger }),
-  },
-  {
-    name: 'catalog',
-    build: (env: Env, databaseUrl: string, infrastructure: Infrastructure, logger: Logger) =>
-      buildCatalogService({ config: loadCatalogConfig(env), databaseUrl, infrastructure, logger }),
-  },
+  subgraph('orders', loadOrdersConfig, buildOrdersService),
+  subgraph('catalog', loadCatalogConfig, buildCatalogService),
 ] as const;
 
 export type ServiceName = 'gateway' | 'auth' | (typeof SUBGRAPHS)[number]['name'];
@@ -105,15 +96,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       services[name] = service;
     };
 
-    const auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl, infrastructure, logger: createLogger('auth', common.LOG_LEVEL) });
-    await start('auth', auth, ports.auth);
+    const shared = (name: string) => ({ databaseUrl, infrastructure, logger: createLogger(name, common.LOG_LEVEL) });
+    await start(AUTH.name, await AUTH.build(env, shared(AUTH.name)), ports.auth);
     const withJwks = { ...env, AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` };
 
     // Every other subgraph verifies tokens against auth's JWKS, so auth starts first.
-    for (const subgraph of SUBGRAPHS) {
-      const service = await subgraph.build(withJwks, databaseUrl, infrastructure, createLogger(subgraph.name, common.LOG_LEVEL));
-      await start(subgraph.name, service, ports[subgraph.name]);
-    }
+    for (const { name, build } of SUBGRAPHS) await start(name, await build(withJwks, shared(name)), ports[name]);
 
     const subgraphUrls = Object.fromEntries(
       ['auth', ...SUBGRAPHS.map((s) => s.name)].map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, `${urls[name]}/graphql`]),
