@@ -23,7 +23,7 @@ function supergraphWithUrls(): string {
 }
 
 async function startOurs(): Promise<string> {
-  const { buildGateway, loadGatewayConfig } = await import('@app/gateway');
+  const { buildGateway, loadGatewayConfig, subgraphUrlEnv } = await import('@app/gateway');
   const env: Record<string, string | undefined> = {
     ...process.env,
     LOG_LEVEL: 'silent',
@@ -31,8 +31,7 @@ async function startOurs(): Promise<string> {
     RATE_LIMIT_USER: '100000000',
     AUTH_JWKS_URL: `${subgraphUrls.auth}/.well-known/jwks.json`,
   };
-  for (const [name, url] of Object.entries(subgraphUrls)) env[`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`] = `${url}/graphql`;
-  const gateway = await buildGateway({ config: loadGatewayConfig(env) });
+  const gateway = await buildGateway({ config: loadGatewayConfig({ ...env, ...subgraphUrlEnv(subgraphUrls) }) });
   const port = await gateway.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${port}/graphql`;
 }

@@ -6,7 +6,7 @@
  */
 import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
-import { buildGateway, loadGatewayConfig } from '@app/gateway';
+import { buildGateway, loadGatewayConfig, subgraphUrlEnv } from '@app/gateway';
 import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Service, type SubgraphServiceOptions } from '@app/platform';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
@@ -103,11 +103,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     // Every other subgraph verifies tokens against auth's JWKS, so auth starts first.
     for (const { name, build } of SUBGRAPHS) await start(name, await build(withJwks, shared(name)), ports[name]);
 
-    const subgraphUrls = Object.fromEntries(
-      ['auth', ...SUBGRAPHS.map((s) => s.name)].map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, `${urls[name]}/graphql`]),
-    );
     const gateway = await buildGateway({
-      config: loadGatewayConfig({ ...withJwks, ...subgraphUrls }),
+      config: loadGatewayConfig({ ...withJwks, ...subgraphUrlEnv(urls) }),
       infrastructure,
       logger: createLogger('gateway', common.LOG_LEVEL),
     });

@@ -47,8 +47,14 @@ export const gatewayEnv = {
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
 export const loadGatewayConfig = (env?: Record<string, string | undefined>) => loadConfig(gatewayEnv, env);
 
-/** SUBGRAPH_<NAME>_URL for a subgraph named in supergraph.yaml (relationship-map -> RELATIONSHIP_MAP). */
+/** SUBGRAPH_<NAME>_URL, the variable for a subgraph named in supergraph.yaml (relationship-map -> RELATIONSHIP_MAP). */
+export const subgraphUrlVariable = (name: string) => `SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`;
+
+/** The SUBGRAPH_<NAME>_URL variables that point a gateway at running subgraphs (name -> base URL, `/graphql` added). */
+export function subgraphUrlEnv(baseUrls: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(baseUrls).map(([name, url]) => [subgraphUrlVariable(name), `${url}/graphql`]));
+}
+
 export function subgraphUrlOverride(config: GatewayConfig, name: string): string | undefined {
-  const key = `SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL` as keyof GatewayConfig;
-  return config[key] as string | undefined;
+  return config[subgraphUrlVariable(name) as keyof GatewayConfig] as string | undefined;
 }

@@ -239,4 +239,4 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     },
   };
 }
-export { loadGatewayConfig, type GatewayConfig } from './config.js';
+export { loadGatewayConfig, subgraphUrlEnv, type GatewayConfig } from './config.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { subgraphUrlEnv } from '../../gateway/src/config.js';
 import { expect, inject } from 'vitest';
 import { testAdmin } from './env.js';
 
@@ -94,12 +95,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 
 /** Settings for an extra gateway or subgraph replica in a test: the running platform's subgraphs and JWKS. */
 export function platformEnv(): Record<string, string> {
-  const urls = inject('urls');
-  const env: Record<string, string> = { ...inject('env'), AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` };
-  for (const [name, url] of Object.entries(urls)) {
-    if (name !== 'gateway') env[`SUBGRAPH_${name.toUpperCase().replace(/-/g, '_')}_URL`] = `${url}/graphql`;
-  }
-  return env;
+  const { gateway: _gateway, ...subgraphs } = inject('urls');
+  return { ...inject('env'), AUTH_JWKS_URL: `${subgraphs.auth}/.well-known/jwks.json`, ...subgraphUrlEnv(subgraphs) };
 }
 
 /** No error of any response may carry a stack trace or exception details. */
