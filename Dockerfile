@@ -13,6 +13,7 @@ COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/workouts/package.json subgraphs/workouts/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/orders/package.json subgraphs/orders/
+COPY subgraphs/relationship-map/package.json subgraphs/relationship-map/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json supergraph.yaml supergraph.graphql ./

@@ -12,6 +12,7 @@ import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
 import { buildCatalogService, loadCatalogConfig } from '@app/catalog';
 import { buildOrdersService, loadOrdersConfig } from '@app/orders';
+import { buildRelationshipMapService, loadRelationshipMapConfig } from '@app/relationship-map';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,11 +32,12 @@ const SUBGRAPHS = [
   // catalog publishes (the sample catalog is seeded, and announced, while the catalog starts).
   subgraph('orders', loadOrdersConfig, buildOrdersService),
   subgraph('catalog', loadCatalogConfig, buildCatalogService),
+  subgraph('relationship-map', loadRelationshipMapConfig, buildRelationshipMapService),
 ] as const;
 
 export type ServiceName = 'gateway' | 'auth' | (typeof SUBGRAPHS)[number]['name'];
 /** The standard ports, one per service. */
-export const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 4000, auth: 4001, users: 4002, workouts: 4003, catalog: 4004, orders: 4005 };
+export const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 4000, auth: 4001, users: 4002, workouts: 4003, catalog: 4004, orders: 4005, 'relationship-map': 4006 };
 /** A free port for every service (tests, benchmarks). */
 export const FREE_PORTS = Object.fromEntries(Object.keys(DEFAULT_PORTS).map((name) => [name, 0])) as Record<ServiceName, number>;
 

@@ -2,10 +2,13 @@
  * The embedded mode (what `npm start` runs with no service URLs): one process, PGlite over
  * pglite-socket, the in-memory cache and the in-process bus. The same flows work as against the
  * real servers: register, log in, read `me`; an order's saga runs to CONFIRMED over the in-process
- * bus; and subscriptions are fed by it.
+ * bus; subscriptions are fed by it; and seed 004's map is made and looked at in a browser.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PORTS, startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import { DISTANCE_COLORS } from '../subgraphs/relationship-map/src/svg/map-geometry.js';
+import { colourCoverage, hasChromium, nonBackgroundFraction, withPage } from './support/browser.js';
 import { eventually, gql, unique } from './support/client.js';
 import { liveClient } from './support/ws.js';
 
@@ -91,4 +94,77 @@ describe('embedded mode', () => {
       await orders.dispose();
     }
   });
+});
+
+/** A REST call to the embedded gateway; the body is parsed when it is JSON. */
+async function restCall(method: string, path: string, body?: unknown, cookie?: string) {
+  const res = await fetch(`${platform.urls.gateway}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+}
+
+describe('embedded mode: the relationship map as a browser front end uses it (BFF cookie session)', () => {
+  it('register, log in, initialize, set preferences, generate 9 nodes, and see the picture in Chromium', async () => {
+    const username = unique('embmap');
+    const password = 'embedded-pass-123';
+    expect((await restCall('POST', '/api/auth/register', { username, email: `${username}@example.com`, password })).status).toBe(201);
+    const login = await restCall('POST', '/api/auth/login', { usernameOrEmail: username, password });
+    expect(login.status).toBe(200);
+    const accessCookie = login.headers.getSetCookie().find((c) => c.startsWith('access_token='))!;
+    const cookie = accessCookie.split(';')[0];
+
+    const init = await restCall('POST', '/api/users/initialize', { locale: 'ja-JP' }, cookie);
+    expect(init.status).toBe(201);
+    expect(init.body.preferences).toEqual({ maxNodes: 12, updateFrequency: 'daily', displayMode: 'minimal' });
+    const prefs = await restCall('PATCH', '/api/users/me/preferences', { maxNodes: 9, displayMode: 'label_emphasis' }, cookie);
+    expect(prefs.body.preferences).toEqual({ maxNodes: 9, updateFrequency: 'daily', displayMode: 'label_emphasis' });
+
+    const labels = ['家族', '親友A', '同僚', '恋人', '母', '幼なじみ', '上司', 'サークル', '<script>alert(1)</script>'];
+    const hints = ['near', 'near', 'mid', 'near', 'mid', 'far', 'far', 'mid', 'far'];
+    const tooMany = await restCall('POST', '/api/map/generate', { nodes: [...labels, '十人目'].map((label, i) => ({ id: `n${i}`, label })) }, cookie);
+    expect(tooMany.status).toBe(400);
+    const generated = await restCall('POST', '/api/map/generate', { nodes: labels.map((label, i) => ({ id: `n${i}`, label, userHint: hints[i] })) }, cookie);
+    expect(generated.status).toBe(200);
+    expect(generated.body.nodes).toHaveLength(9);
+
+    const facebook = await restCall('POST', '/api/facebook/connect', { accessToken: 'EAAB-not-configured' }, cookie);
+    expect(facebook.status).toBe(503);
+    expect(facebook.body.message).toMatch(/Facebook integration is not configured/);
+
+    if (!hasChromium) return console.warn('skipping the browser part: /usr/bin/chromium is missing (.ci/run installs it)');
+    const seen = await withPage(
+      async (page) => {
+        let dialogs = 0;
+        page.on('dialog', (d) => {
+          dialogs++;
+          void d.dismiss();
+        });
+        const response = await page.goto(`${platform.urls.gateway}${generated.body.svgUrl}`);
+        expect(response?.status()).toBe(200);
+        expect(response?.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+        const texts = await page.$$eval('text', (nodes) => nodes.map((n) => ({ text: n.textContent ?? '', width: (n as SVGTextElement).getBBox().width })));
+        const scripts = await page.$$eval('script', (nodes) => nodes.length);
+        // A clip, not fullPage: an SVG document has no scrollable page for Chromium to measure.
+        const box = await page.evaluate(() => document.documentElement.getBoundingClientRect().toJSON() as { width: number; height: number });
+        const screenshot = await page.screenshot({ clip: { x: 0, y: 0, width: Math.min(box.width, 520), height: Math.min(box.height, 560) } });
+        return { texts, scripts, screenshot, dialogs };
+      },
+      { extraHTTPHeaders: { cookie }, viewport: { width: 520, height: 560 } },
+    );
+    mkdirSync('.scratch', { recursive: true });
+    writeFileSync('.scratch/embedded-map.png', seen.screenshot);
+    // Labels are drawn as text with real width (fonts present), the script label as text only.
+    for (const label of ['家族', '親友A', 'サークル']) expect(seen.texts.find((t) => t.text === label)?.width ?? 0).toBeGreaterThan(10);
+    expect(seen.texts.some((t) => t.text.startsWith('<script>'))).toBe(true);
+    expect([seen.scripts, seen.dialogs]).toEqual([0, 0]);
+    // Not a blank page: the rings, the card and the three node colours are on the screenshot.
+    expect(nonBackgroundFraction(seen.screenshot)).toBeGreaterThan(0.3);
+    const coverage = colourCoverage(seen.screenshot, Object.values(DISTANCE_COLORS));
+    for (const colour of Object.values(DISTANCE_COLORS)) expect(coverage[colour], colour).toBeGreaterThan(0.002);
+  }, 60_000);
 });

@@ -28,9 +28,10 @@ describe('OpenAPI document of the REST facade', () => {
       if (route.body) expect(operation.requestBody, `${route.method} ${route.path} documents its body`).toBeDefined();
       if (route.auth === 'required') expect(operation.security).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }]);
     }
-    // ... and nothing that is not in the table.
-    const documented = Object.values(doc.paths).reduce((n: number, item: any) => n + Object.keys(item).length, 0);
-    expect(documented).toBe(routes.length);
+    // ... and nothing that is not in the table, but seed 004's health check (no GraphQL operation behind it).
+    const documented = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(documented.filter((r) => r !== 'GET /api/health')).toHaveLength(routes.length);
+    expect(doc.paths['/api/health'].get.security).toEqual([]);
   });
 
   it('every route in the table answers (none is documented but missing)', async () => {

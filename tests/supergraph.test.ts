@@ -1,7 +1,7 @@
 /**
  * The committed supergraph is what supergraph.yaml composes to (the staleness check), and the
  * composed API schema keeps the public contract of CONTRACT.graphql (the repository's copy of the
- * shared design's) for the subgraphs that exist so far (auth, users, workouts, catalog, orders).
+ * shared design's) for every subgraph (auth, users, workouts, catalog, orders, relationship-map).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -52,10 +52,16 @@ const CONTRACT_TYPES = [
   'User', 'AuthPayload', 'Profile', 'DeletionStatus', 'RegisterInput', 'LoginInput', 'UpdateProfileInput', 'InitializeUserInput',
   // orders
   'Order', 'OrderItem', 'SagaState', 'SagaStatusInfo', 'CreateOrderInput', 'OrderItemInput', 'CancelOrderInput',
+  // relationship-map
+  'MapPreferences', 'FacebookConnection', 'AggregateSignals', 'MapPosition', 'MapNode', 'MapBasis', 'RelationshipMap',
+  'ObservationTextTemplates', 'MapNodeInput', 'GenerateMapInput', 'UpdateMapPreferencesInput', 'ConnectFacebookInput',
 ];
 const CONTRACT_ROOT_FIELDS = {
-  Query: ['me', 'order', 'userOrders', 'sagaStatus'],
-  Mutation: ['register', 'login', 'refreshToken', 'logout', 'updateProfile', 'initializeUser', 'deleteMe', 'createOrder', 'cancelOrder', 'shipOrder', 'deliverOrder'],
+  Query: ['me', 'order', 'userOrders', 'sagaStatus', 'relationshipMap', 'observationTextTemplates', 'aggregateSignals'],
+  Mutation: [
+    'register', 'login', 'refreshToken', 'logout', 'updateProfile', 'initializeUser', 'deleteMe', 'createOrder', 'cancelOrder', 'shipOrder', 'deliverOrder',
+    'updateMapPreferences', 'connectFacebook', 'disconnectFacebook', 'generateMap', 'deleteAllData',
+  ],
   Subscription: ['orderUpdated'],
 } as const;
 
@@ -157,8 +163,8 @@ describe.skipIf(!hasContract)(`the composed API schema keeps ${contractPath}`, (
     expect(skipped).toEqual([]);
   });
 
-  it('has the contract enums OrderStatus and SagaStatus with every value', () => {
-    for (const name of ['OrderStatus', 'SagaStatus']) {
+  it('has the contract enums with every value', () => {
+    for (const name of ['OrderStatus', 'SagaStatus', 'UpdateFrequency', 'DisplayMode', 'Distance', 'ActivityLevel', 'SignalLevel']) {
       const expected = (contract.definitions.find((d) => d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === name) as { values?: { name: { value: string } }[] }).values!.map((v) => v.name.value);
       const actual = (api.getType(name) as { getValues?: () => { name: string }[] } | undefined)?.getValues?.().map((v) => v.name);
       expect(actual, `${name} is missing or differs`).toEqual(expected);

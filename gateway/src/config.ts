@@ -23,6 +23,10 @@ export const gatewayEnv = {
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),
   RATE_LIMIT_ANONYMOUS: count(120),
+  /** Seed 004 section 4, per user: aggregateSignals per hour, generateMap per day, every other seed 004 operation per day (one counter). */
+  RATE_LIMIT_SIGNALS_PER_HOUR: count(10),
+  RATE_LIMIT_MAP_GENERATE_PER_DAY: count(100),
+  RATE_LIMIT_MAP_OTHER_PER_DAY: count(1000),
   /** WebSocket (graphql-ws) limits: largest message in bytes (connection_init included), operations in flight per socket, open sockets per client IP. */
   WS_MAX_PAYLOAD: count(1024 * 1024),
   WS_MAX_OPERATIONS: count(100),

@@ -18,6 +18,7 @@ import {
   handleGraphQL,
   listen,
   RateLimitError,
+  RedisCache,
   sendGraphQLError,
   ValidationError,
   type AuthContext,
@@ -40,12 +41,18 @@ import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import { registerRestFacade } from './facade/rest/register-rest-facade.js';
 import { routeTable } from './facade/rest/route-table.js';
 import { complexityLimitPlugin } from './limits/complexity.js';
+import { MemoryQuotaStore } from './limits/memory-quota-store.js';
+import type { QuotaDecision } from './limits/quota-store.js';
+import { RedisQuotaStore } from './limits/redis-quota-store.js';
+import { seed004Policies, seed004QuotaPlugin } from './limits/seed004-quotas.js';
 import { RateLimiter } from './rate-limiter.js';
 import { startSubscriptionServer } from './subscriptions/subscription-server.js';
 import { supergraphPath } from './supergraph.js';
 
 export interface GatewayContext extends BaseContext, RequestScoped {
   auth?: AuthContext;
+  /** Set by seed004QuotaPlugin: the tightest seed 004 quota the operation counted against. */
+  quota?: QuotaDecision;
 }
 
 /** Subgraph names and routing URLs as written in the supergraph (`@join__graph`). */
@@ -118,6 +125,9 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
     apiSchema = loaded;
   });
+  // Seed 004 quotas live where replicas share them (Redis); in memory only in the single-process mode.
+  const quotaStore = infra.cache instanceof RedisCache ? new RedisQuotaStore(infra.cache.redis) : new MemoryQuotaStore();
+  const quotaPolicies = seed004Policies(config);
   const limitRules = [maxDepthRule({ n: config.MAX_DEPTH, ...reportRejection }), maxAliasesRule({ n: config.MAX_ALIASES, ...reportRejection })];
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -134,6 +144,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     plugins: [
       errorReportingPlugin<GatewayContext>(),
       complexityLimitPlugin<GatewayContext>(config.MAX_COMPLEXITY),
+      seed004QuotaPlugin(quotaStore, quotaPolicies),
       operationMetricsPlugin(metrics),
       ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
@@ -197,6 +208,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   registerRestFacade(app, {
     apollo,
     guard,
+    chargeQuota: (userId, quota) => quotaStore.consume(quotaPolicies[quota], userId),
     routes: routeTable({
       cookies: { secure: config.COOKIE_SECURE ?? production, refreshMaxAgeSeconds: config.REFRESH_COOKIE_MAX_AGE },
       logoutRedirectUrl: config.LOGOUT_REDIRECT_URL,

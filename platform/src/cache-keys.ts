@@ -8,6 +8,8 @@ export const cacheKeys = {
   profile: (userId: string) => `profile:${userId}`,
   loginAttempts: (subject: string) => `login-attempts:${subject}`,
   rateLimit: (bucket: string, windowStart: number) => `ratelimit:${bucket}:${windowStart}`,
+  /** A per-user quota's counter for one fixed window (epoch seconds of its start), e.g. seed 004's per-route limits. */
+  quota: (policy: string, userId: string, windowStart: number) => `quota:${policy}:${userId}:${windowStart}`,
   apq: (hash: string) => `apq:${hash}`,
 } as const;
 

@@ -11,7 +11,7 @@ export const usersEnv = {
   /** Services that must confirm an account erasure (comma-separated); later subgraphs add themselves. */
   DELETION_PARTICIPANTS: z
     .string()
-    .default('auth,users,workouts,orders')
+    .default('auth,users,workouts,orders,relationship-map')
     .transform((s) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))]),
   /** How long a replica keeps a profile in process; invalidations from any replica drop it at once. */
   PROFILE_LOCAL_TTL: z.coerce.number().min(0).default(30),

@@ -3,7 +3,7 @@ import { AppError, ErrorCode, httpStatusOf, sendError, ValidationError, type Aut
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { GatewayContext } from '../../server.js';
-import type { RestRoute, RouteInput } from './route.js';
+import type { ExecuteOperation, RestRoute, RouteInput } from './route.js';
 
 function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: FieldError[], part: 'params' | 'query' | 'body'): T {
   if (!schema) return value as T;
@@ -21,6 +21,8 @@ function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: Fi
   return undefined as T;
 }
 
+const QUOTA_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+
 /** Path, query and body are all checked before anything runs; every bad field is reported at once. */
 export function validateInput(route: RestRoute, request: FastifyRequest): RouteInput {
   const problems: FieldError[] = [];
@@ -29,6 +31,11 @@ export function validateInput(route: RestRoute, request: FastifyRequest): RouteI
   const body = check(route.body, request.body, problems, 'body');
   if (problems.length) throw new ValidationError(problems);
   return { params, query, body, cookies: (request.cookies ?? {}) as Record<string, string | undefined> };
+}
+
+/** The validated input with the caller, once authenticated. */
+export function withCaller(input: RouteInput, auth: AuthContext | undefined): RouteInput {
+  return auth ? { ...input, userId: auth.userId } : input;
 }
 
 /** The REST status of a GraphQL error (seed 003's table); unknown codes are internal errors. */
@@ -54,14 +61,35 @@ export async function executeRoute(
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  const response = await apollo.executeOperation(
-    { query: route.operation.document, operationName: route.operation.name, variables: route.variables(input) },
-    { contextValue: { auth, requestId: request.requestId, logger: request.log as Logger } },
-  );
-  if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by REST routes');
-  const { data, errors } = response.body.singleResult;
-  if (errors?.length) return sendError(reply, request, appErrorFromGraphQL(errors[0]));
+  const run: ExecuteOperation = async (operation, variables, options) => {
+    const contextValue: GatewayContext = { auth: options?.anonymous ? undefined : auth, requestId: request.requestId, logger: request.log as Logger };
+    const response = await apollo.executeOperation({ query: operation.document, operationName: operation.name, variables }, { contextValue });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by REST routes');
+    // Seed 004's routes describe their own per-user quota in the X-RateLimit-* headers (set by
+    // the quota plugin on the operation's response; Apollo copies the context, so not there).
+    for (const name of QUOTA_HEADERS) {
+      const value = response.http.headers.get(name);
+      if (value) reply.header(name, value);
+    }
+    const { data, errors } = response.body.singleResult;
+    if (errors?.length) throw appErrorFromGraphQL(errors[0]);
+    return data as Record<string, any>;
+  };
 
+  let data: Record<string, any>;
+  try {
+    data = await run(route.operation, route.variables(input));
+  } catch (err) {
+    if (err instanceof AppError) return sendError(reply, request, err);
+    throw err;
+  }
+
+  if (route.respond) {
+    const answer = await route.respond(data, input, run);
+    reply.code(answer.status).headers(answer.headers ?? {});
+    if (answer.contentType) reply.type(answer.contentType);
+    return reply.send(answer.body);
+  }
   await route.after?.(data, reply, input);
   if (reply.sent) return reply;
   if (route.status === 204) return reply.code(204).send();

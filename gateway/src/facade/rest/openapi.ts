@@ -23,7 +23,7 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
   }));
 }
 
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 302: 'Found (redirect)' };
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 302: 'Found (redirect)' };
 
 /** The OpenAPI 3.1 document of the REST facade, generated from the route table. */
 export function buildOpenApiDocument(routes: RestRoute[], info: { version: string }) {
@@ -36,11 +36,14 @@ export function buildOpenApiDocument(routes: RestRoute[], info: { version: strin
     if (usedIds.has(operationId)) operationId = `${operationId}_${route.method.toLowerCase()}`;
     usedIds.add(operationId);
 
+    const mediaType = route.produces ?? 'application/json';
+    const success = (description: string, schema?: z.ZodType) => ({
+      description,
+      ...(schema ? { content: { [mediaType]: { schema: jsonSchema(schema, 'output') } } } : {}),
+    });
     const responses: Record<string, unknown> = {
-      [route.status]: {
-        description: STATUS_TEXT[route.status],
-        ...(route.response && route.status !== 204 && route.status !== 302 ? { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } } : {}),
-      },
+      [route.status]: success(STATUS_TEXT[route.status], route.status !== 204 && route.status !== 302 ? route.response : undefined),
+      ...Object.fromEntries(Object.entries(route.otherResponses ?? {}).map(([status, r]) => [status, success(r.description, r.schema)])),
       400: errorRef('Invalid input: `details.validationErrors` lists each bad field'),
       429: errorRef('Rate limited: see Retry-After and X-RateLimit-* headers'),
       500: errorRef('Internal error (details are logged under requestId)'),

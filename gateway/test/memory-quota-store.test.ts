@@ -1,0 +1,4 @@
+import { MemoryQuotaStore } from '../src/limits/memory-quota-store.js';
+import { quotaStoreContract } from './quota-store.contract.js';
+
+quotaStoreContract('memory', () => ({ store: new MemoryQuotaStore() }));

@@ -1,0 +1,8 @@
+import { AggregateSignal } from './aggregate-signal.js';
+import { FacebookLink } from './facebook-link.js';
+import { MapPreferences } from './map-preferences.js';
+import { RelationshipMap } from './relationship-map.js';
+
+export { AggregateSignal, FacebookLink, MapPreferences, RelationshipMap };
+export type { Distance, MapBasis, StoredMapNode } from './relationship-map.js';
+export const entities = [MapPreferences, FacebookLink, AggregateSignal, RelationshipMap];

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  createSubgraphServer,
+  dependencyChecks,
+  type Logger,
+  openSubgraphFoundation,
+  type Service,
+  subgraphService,
+  type SubgraphServiceOptions,
+} from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { parse } from 'graphql';
+import type { RelationshipMapConfig } from './config.js';
+import { database } from './database.js';
+import type { RelationshipMapDeps } from './deps.js';
+import { GraphApiFacebookClient, TokenCipher } from './facebook/index.js';
+import { subscribeHandlers } from './handlers/index.js';
+import { createResolvers } from './resolvers/index.js';
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+export type RelationshipMapServiceOptions = SubgraphServiceOptions<RelationshipMapConfig>;
+
+export interface RelationshipMapService extends Service {
+  deps: RelationshipMapDeps;
+}
+
+/**
+ * The token key from the configuration. Outside production a missing key is replaced by one for
+ * this process only (tokens stored with it cannot be read after a restart: the user connects
+ * again); production refuses to start without one (config.ts).
+ */
+function tokenCipher(config: RelationshipMapConfig, logger: Logger): TokenCipher {
+  if (config.FACEBOOK_TOKEN_KEY) return TokenCipher.fromBase64Key(config.FACEBOOK_TOKEN_KEY);
+  if (config.FACEBOOK_GRAPH_URL) logger.warn('FACEBOOK_TOKEN_KEY is not set: Facebook tokens are encrypted with a key that lasts only until this process stops');
+  return new TokenCipher(randomBytes(32));
+}
+
+/** Builds the relationship-map subgraph (tests import this); `index.ts` only listens. */
+export async function buildRelationshipMapService(options: RelationshipMapServiceOptions): Promise<RelationshipMapService> {
+  const { config, logger, infra, orm } = await openSubgraphFoundation('relationship-map', options, database);
+  const em = orm.em as EntityManager;
+  const facebook = config.FACEBOOK_GRAPH_URL
+    ? new GraphApiFacebookClient({
+        baseUrl: config.FACEBOOK_GRAPH_URL,
+        apiVersion: config.FACEBOOK_API_VERSION,
+        timeoutMs: config.FACEBOOK_TIMEOUT_MS,
+        appSecret: config.FACEBOOK_APP_SECRET,
+      })
+    : null;
+  const deps: RelationshipMapDeps = { em, bus: infra.bus, config, logger, facebook, cipher: tokenCipher(config, logger) };
+
+  const subscriptions = await subscribeHandlers(deps);
+
+  const server = await createSubgraphServer({
+    name: 'relationship-map',
+    typeDefs,
+    resolvers: createResolvers(deps),
+    verifier: infra.verifier,
+    logger,
+    production: config.NODE_ENV === 'production',
+    healthChecks: dependencyChecks(orm, infra),
+  });
+
+  return subgraphService('relationship-map', server, deps, [
+    () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    () => infra.close(),
+    () => orm.close(),
+  ]);
+}
+export { loadRelationshipMapConfig, type RelationshipMapConfig } from './config.js';
