@@ -5,7 +5,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, registerAndLogin, type TestUser } from './support/client.js';
+import { buildGateway, loadGatewayConfig } from '@app/gateway';
+import { eventually, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { NO_ROWS, nodes, relationshipMapRows } from './support/map.js';
 import { expectDocumented } from './support/openapi.js';
 import { rest, setCookies } from './support/rest.js';
@@ -105,6 +106,23 @@ describe('seed 004 users and data routes', () => {
     expect((await db.query('select 1 from auth.users where id = $1', [user.id])).rowCount).toBe(0);
     expect((await rest('GET', '/api/users/me', as(user))).status).toBe(401);
   });
+});
+
+it('DELETE /api/users/me answers 202 with the deletion id when the erasure outlasts the wait, and it completes', async () => {
+  // A gateway replica that does not wait at all (ERASURE_WAIT_MS=0): the answer is always 202.
+  const impatient = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), ERASURE_WAIT_MS: '0' }) });
+  try {
+    const base = `http://127.0.0.1:${await impatient.listen(0, '127.0.0.1')}`;
+    const user = await registerAndLogin('rmz');
+    const res = await fetch(`${base}/api/users/me`, { method: 'DELETE', headers: { authorization: `Bearer ${user.accessToken}` } });
+    const body = await res.json();
+    expect(res.status).toBe(202);
+    expect(body).toEqual({ message: expect.any(String), deletionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    await expectDocumented({ status: 202, headers: res.headers, body, text: JSON.stringify(body) }, 'DELETE', '/api/users/me');
+    await eventually(async () => (await gql(`query($id: ID!) { deletionStatus(id: $id) { completedAt } }`, { id: body.deletionId })).body.data?.deletionStatus?.completedAt, 20_000);
+  } finally {
+    await impatient.close();
+  }
 });
 
 describe('seed 004 Facebook routes (Facebook not configured here)', () => {

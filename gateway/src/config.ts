@@ -24,6 +24,8 @@ export const gatewayEnv = {
   RATE_LIMIT_USER: count(600),
   RATE_LIMIT_ANONYMOUS: count(120),
   /** Seed 004 section 4, per user: aggregateSignals per hour, generateMap per day, every other seed 004 operation per day (one counter). */
+  /** How long `DELETE /api/users/me` waits for every service's erasure before answering 202 (ms; seed 004 answers 200 when done). */
+  ERASURE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   RATE_LIMIT_SIGNALS_PER_HOUR: count(10),
   RATE_LIMIT_MAP_GENERATE_PER_DAY: count(100),
   RATE_LIMIT_MAP_OTHER_PER_DAY: count(1000),

@@ -212,6 +212,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     routes: routeTable({
       cookies: { secure: config.COOKIE_SECURE ?? production, refreshMaxAgeSeconds: config.REFRESH_COOKIE_MAX_AGE },
       logoutRedirectUrl: config.LOGOUT_REDIRECT_URL,
+      erasureWaitMs: config.ERASURE_WAIT_MS,
     }),
   });
 

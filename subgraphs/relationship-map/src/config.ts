@@ -1,5 +1,6 @@
 import { commonEnv, ConfigError, loadConfig, port } from '@app/platform';
 import { z } from 'zod';
+import { parseTokenKey } from './facebook/token-cipher.js';
 
 export const relationshipMapEnv = {
   ...commonEnv,
@@ -14,7 +15,16 @@ export const relationshipMapEnv = {
   /** Time limit of one Facebook call, every page included (ms). */
   FACEBOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** AES-256 key (base64 of 32 bytes) that encrypts Facebook tokens at rest. Required in production when Facebook is configured. */
-  FACEBOOK_TOKEN_KEY: z.string().optional(),
+  FACEBOOK_TOKEN_KEY: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseTokenKey(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
 };
 export type RelationshipMapConfig = z.infer<z.ZodObject<typeof relationshipMapEnv>>;
 

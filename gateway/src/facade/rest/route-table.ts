@@ -7,6 +7,6 @@ import { relationshipMapRoutes } from './routes/relationship-map.js';
 import { workoutRoutes } from './routes/workouts.js';
 
 /** Every REST route of the facade: the one list that is executed and documented. */
-export function routeTable(options: AccountRouteOptions): RestRoute[] {
-  return [...accountRoutes(options), ...workoutRoutes, ...exerciseRoutes, ...bodyMetricRoutes, ...mapAccountRoutes(), ...relationshipMapRoutes];
+export function routeTable(options: AccountRouteOptions & { erasureWaitMs?: number }): RestRoute[] {
+  return [...accountRoutes(options), ...workoutRoutes, ...exerciseRoutes, ...bodyMetricRoutes, ...mapAccountRoutes({ erasureWaitMs: options.erasureWaitMs }), ...relationshipMapRoutes];
 }

@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { Distance } from '../svg/map-geometry.js';
 
-export type Distance = 'NEAR' | 'MID' | 'FAR';
+export type { Distance };
 
 export interface StoredMapNode {
   id: string;

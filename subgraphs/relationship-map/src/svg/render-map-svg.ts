@@ -2,17 +2,12 @@ import { DISTANCE_COLORS, DISTANCES, MAP_CANVAS, type Distance } from './map-geo
 import { boxAround, fitLabel, placeLabels, ringNamePoint, type Box } from './map-labels.js';
 import { FRAME, LABEL_STYLES, MAP_FONT_FAMILY, MAP_PALETTE, RING_NAMES, type DisplayMode } from './map-style.js';
 import { attrs, clamp, escapeXml, num } from './xml.js';
+import type { StoredMapNode } from '../entities/index.js';
 
 export type { DisplayMode } from './map-style.js';
 
-export interface SvgMapNode {
-  id: string;
-  label: string;
-  customLabel: string | null;
-  position: { x: number; y: number; distance: Distance };
-  color: string;
-  observationText: string;
-}
+/** A node as stored: its colour and position are drawn from the row, never trusted as markup. */
+export type SvgMapNode = StoredMapNode;
 
 export interface SvgMap {
   id: string;
