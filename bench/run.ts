@@ -3,10 +3,11 @@
  * on their standard local ports (override with DATABASE_URL / REDIS_URL / NATS_URL), or the
  * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5);
  * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
- * BENCH_ONLY a comma-separated subset of: tokens, me, rest, map, saga, fanout, gateways;
+ * BENCH_ONLY a comma-separated subset of: tokens, me, rest, map, line, saga, fanout, gateways;
  * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
+import { benchLineWebhook } from './line-webhook.js';
 import { benchMapGeneration } from './map.js';
 import { benchMe } from './me.js';
 import { benchRestFacade } from './rest-facade.js';
@@ -30,11 +31,14 @@ const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (name: string) => !only || only.includes(name);
 
 if (wanted('tokens')) await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined });
-const platform = await startPlatformProcess({ ...env, ADMIN_USERNAME: BENCH_ADMIN.username, ADMIN_PASSWORD: BENCH_ADMIN.password });
+// Known to the bench too: the LINE benchmark's own gateway calls the platform's auth with it.
+const internalApiKey = randomBytes(32).toString('base64url');
+const platform = await startPlatformProcess({ ...env, ADMIN_USERNAME: BENCH_ADMIN.username, ADMIN_PASSWORD: BENCH_ADMIN.password, INTERNAL_API_KEY: internalApiKey });
 try {
   if (wanted('me')) await benchMe(platform, seconds);
   if (wanted('rest')) await benchRestFacade(platform, seconds);
   if (wanted('map')) await benchMapGeneration(platform, seconds);
+  if (wanted('line')) await benchLineWebhook(platform, seconds, { internalApiKey, databaseUrl: env.DATABASE_URL || undefined });
   if (wanted('saga')) {
     // With NATS the bench hears the saga's transitions on the platform's own namespace.
     const { NatsEventBus } = await import('@app/events');

@@ -4,6 +4,7 @@
  * schema per service, one in-memory cache and one in-process bus shared by all services);
  * with them set, the same code uses the real Postgres, Redis and NATS.
  */
+import { randomBytes } from 'node:crypto';
 import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
 import { buildGateway, loadGatewayConfig, subgraphUrlEnv } from '@app/gateway';
@@ -62,6 +63,9 @@ export interface RunningPlatform {
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const env = { ...process.env, ...options.env };
+  // The gateway's internal calls to auth (a LINE user's short-lived token) need a key both know;
+  // started together in one process, they can share one made up now.
+  env.INTERNAL_API_KEY ||= randomBytes(32).toString('base64url');
   // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
   delete env.DB_SCHEMA;
   const common = loadConfig(commonEnv, env);
@@ -106,7 +110,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     for (const { name, build } of SUBGRAPHS) await start(name, await build(withJwks, shared(name)), ports[name]);
 
     const gateway = await buildGateway({
-      config: loadGatewayConfig({ ...withJwks, ...subgraphUrlEnv(urls) }),
+      config: loadGatewayConfig({ ...withJwks, ...subgraphUrlEnv(urls), AUTH_INTERNAL_URL: urls.auth }),
       infrastructure,
       logger: createLogger('gateway', common.LOG_LEVEL),
     });

@@ -23,6 +23,8 @@ export default async function setup(project: TestProject) {
     NATS_NAMESPACE: `t${randomBytes(5).toString('hex')}`,
     ADMIN_USERNAME: testAdmin.username,
     ADMIN_PASSWORD: testAdmin.password,
+    // Shared by auth and every gateway a test starts (the LINE webhook's internal calls).
+    INTERNAL_API_KEY: randomBytes(32).toString('base64url'),
   };
   const platform = await startPlatform({ env, ports: FREE_PORTS });
   project.provide('gatewayUrl', platform.gatewayUrl);

@@ -33,9 +33,16 @@ export interface SubscribeOptions {
    * always resumes where it was.
    */
   startAt?: 'new' | 'stored';
+  /**
+   * One message in flight for the whole durable, across every subscriber (every replica), in
+   * stream order; a failing message holds back the ones behind it until it is acked or
+   * dead-lettered. For conversations whose steps must apply in order. Default false: each
+   * subscriber handles one message at a time, but replicas work in parallel.
+   */
+  serial?: boolean;
 }
 
-export const subscribeDefaults = { maxDeliver: 5, ackWaitMs: 30_000, backoffMs: 500, startAt: 'new' } as const;
+export const subscribeDefaults = { maxDeliver: 5, ackWaitMs: 30_000, backoffMs: 500, startAt: 'new', serial: false } as const;
 
 /** Dedupe window shared by both implementations (the JetStream stream's duplicate_window). */
 export const DEDUPE_WINDOW_MS = 2 * 60_000;

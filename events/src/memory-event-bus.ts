@@ -63,6 +63,8 @@ interface DurableGroup {
   queue: QueuedMessage[];
   members: Member[];
   nextMember: number;
+  /** Deliveries whose handler still runs (members that left included): what `serial` waits for. */
+  active: number;
   pumpScheduled: boolean;
   timer?: NodeJS.Timeout;
 }
@@ -268,6 +270,7 @@ export class MemoryEventBus implements EventBus {
       queue: options.startAt === 'stored' ? (this.history.get(subject) ?? []).map((raw) => ({ raw, deliveries: 0, availableAt: 0 })) : [],
       members: [],
       nextMember: 0,
+      active: 0,
       pumpScheduled: false,
     };
     this.groups.set(key, group);
@@ -286,6 +289,7 @@ export class MemoryEventBus implements EventBus {
   /** Hands every ready message to an idle member; re-arms a timer for messages still in backoff. */
   private pump(group: DurableGroup): void {
     if (this.closing) return;
+    if (group.options.serial) return this.pumpSerial(group);
     const now = Date.now();
     let nextAvailableAt = Infinity;
     for (let i = 0; i < group.queue.length; ) {
@@ -307,6 +311,23 @@ export class MemoryEventBus implements EventBus {
     }
   }
 
+  /** Like a JetStream consumer with max_ack_pending 1: the head of the queue only, and only when nothing is in flight. */
+  private pumpSerial(group: DurableGroup): void {
+    clearTimeout(group.timer);
+    group.timer = undefined;
+    const head = group.queue[0];
+    if (!head || group.active > 0) return;
+    const wait = head.availableAt - Date.now();
+    if (wait > 0) {
+      group.timer = setTimeout(() => this.schedulePump(group), wait);
+      return;
+    }
+    const member = this.nextIdleMember(group);
+    if (!member) return;
+    group.queue.shift();
+    this.deliver(group, member, head);
+  }
+
   private nextIdleMember(group: DurableGroup): Member | undefined {
     const count = group.members.length;
     for (let step = 0; step < count; step++) {
@@ -322,6 +343,7 @@ export class MemoryEventBus implements EventBus {
 
   private deliver(group: DurableGroup, member: Member, message: QueuedMessage): void {
     member.busy = true;
+    group.active++;
     message.deliveries++;
     const { options } = group;
     const handlerRuns: Promise<unknown>[] = [];
@@ -348,6 +370,7 @@ export class MemoryEventBus implements EventBus {
       .catch((err) => this.logger.error({ err, subject: group.subject }, 'event delivery failed'))
       .finally(() => {
         member.busy = false;
+        group.active--;
         member.current = undefined;
         this.inFlight.delete(work);
         this.schedulePump(group);

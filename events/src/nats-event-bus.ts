@@ -67,6 +67,8 @@ export interface NatsEventBusOptions {
 }
 
 const DEFAULT_STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
+/** JetStream's own default for pull consumers, restated so a durable can go back from serial. */
+const DEFAULT_MAX_ACK_PENDING = 1_000;
 const JS_API_TIMEOUT_MS = 5_000;
 
 // Server error codes for "exists with a different config" (create must become update).
@@ -146,6 +148,8 @@ export class NatsEventBus implements EventBus {
       ack_wait: nanos(options.ackWaitMs),
       // One spare delivery so a message whose last attempt timed out still reaches us to be dead-lettered.
       max_deliver: options.maxDeliver + 1,
+      // Serial: the server hands out the next message only once this one is acked (a nak'd one stays pending).
+      max_ack_pending: options.serial ? 1 : DEFAULT_MAX_ACK_PENDING,
     });
     const consumer = await this.js.consumers.get(this.eventsStream, consumerName);
     // Handlers run one at a time; pulling one message ahead keeps buffered messages from
@@ -375,8 +379,8 @@ export class NatsEventBus implements EventBus {
     } catch (err) {
       const exists = err instanceof JetStreamApiError && (err.code === CONSUMER_ALREADY_EXISTS || err.code === CONSUMER_NAME_IN_USE);
       if (!exists) throw err;
-      const { ack_wait, max_deliver, filter_subject } = config;
-      await this.jsm.consumers.update(this.eventsStream, config.durable_name, { ack_wait, max_deliver, filter_subject });
+      const { ack_wait, max_deliver, filter_subject, max_ack_pending } = config;
+      await this.jsm.consumers.update(this.eventsStream, config.durable_name, { ack_wait, max_deliver, filter_subject, max_ack_pending });
     }
   }
 }

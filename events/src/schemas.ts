@@ -11,7 +11,8 @@ export const durableEventSchemas = {
   [Subjects.AuthUserRegistered]: z.object({
     userId: z.uuid(),
     username: z.string().min(1),
-    email: z.email(),
+    /** Null for an account created by LINE Login without an email. */
+    email: z.email().nullable(),
     occurredAt: isoDateTime(),
   }),
   [Subjects.AuthUserLoggedIn]: z.object({
@@ -59,7 +60,18 @@ export const durableEventSchemas = {
     sagaStatus: z.enum(['STARTED', 'RUNNING', 'COMPLETED', 'FAILED', 'COMPENSATING']).nullable(),
     currentStep: z.string().nullable(),
     occurredAt: isoDateTime(),
-  }),} as const;
+  }),
+  /**
+   * One event of a signed LINE webhook batch, as LINE sent it. Loose on purpose: LINE adds
+   * fields and event types without notice; the gateway's consumer parses it into its own union.
+   */
+  [Subjects.LineWebhookReceived]: z.object({
+    /** The bot's user id the batch was sent to. */
+    destination: z.string().min(1),
+    receivedAt: isoDateTime(),
+    event: z.looseObject({ type: z.string().min(1), webhookEventId: z.string().min(1), timestamp: z.number() }),
+  }),
+} as const;
 
 /** Subject -> payload schema for fan-out (core NATS) messages. */
 export const fanoutEventSchemas = {

@@ -22,6 +22,8 @@ export const Subjects = {
   CatalogInventoryCommitted: 'catalog.inventory.committed',
   // Orders: every status or saga transition of an order.
   OrdersOrderUpdated: 'orders.order.updated',
+  // LINE: a signed webhook event, stored before the webhook answers 200 (processed by the gateway).
+  LineWebhookReceived: 'line.webhook.received',
   // Fan-out (core NATS): every replica gets every message, nothing is stored.
   CacheProfileInvalidated: 'cache.profile.invalidated',
   CacheKeyInvalidated: 'cache.key.invalidated',
@@ -35,7 +37,7 @@ export const Subjects = {
  * so adding a subject there needs no stream migration.
  * Fan-out domains (`cache`) must never appear here: the stream would store every broadcast.
  */
-export const EVENT_STREAM_DOMAINS = ['auth', 'users', 'workouts', 'catalog', 'orders', 'relmap'] as const;
+export const EVENT_STREAM_DOMAINS = ['auth', 'users', 'workouts', 'catalog', 'orders', 'relmap', 'line'] as const;
 
 /** Prefix of the dead-letter subjects (`dlq.<original subject>`), captured by the DLQ stream. */
 export const DEAD_LETTER_DOMAIN = 'dlq';

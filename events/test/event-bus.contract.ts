@@ -269,6 +269,51 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       expect(fromStored.map((e) => e.data)).toEqual([before, after]);
     });
 
+    it('serial: one message at a time across replicas, in publish order', async () => {
+      const order: string[] = [];
+      let running = 0;
+      let maxRunning = 0;
+      const handler = async (e: Deleted) => {
+        maxRunning = Math.max(maxRunning, ++running);
+        await settle(15);
+        order.push(e.id);
+        running--;
+      };
+      const options = { durable: 'ordered', serial: true, ...fast };
+      await bus.subscribe(Subjects.UsersUserDeleted, handler, options);
+      await env.peer.subscribe(Subjects.UsersUserDeleted, handler, options);
+
+      const published = Array.from({ length: 8 }, () => randomUUID());
+      for (const msgId of published) await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId });
+
+      await waitFor(() => order.length === published.length, { what: 'every serial delivery' });
+      expect(order).toEqual(published);
+      expect(maxRunning).toBe(1);
+    });
+
+    it('serial: a failing message holds back the ones behind it until it succeeds', async () => {
+      const attempts: string[] = [];
+      const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+      let failed = false;
+      await bus.subscribe(
+        Subjects.UsersUserDeleted,
+        async (e) => {
+          attempts.push(e.id);
+          if (e.id === first && !failed) {
+            failed = true;
+            throw new Error('transient failure');
+          }
+        },
+        { durable: 'ordered-retry', serial: true, ...fast, backoffMs: 100 },
+      );
+
+      for (const msgId of [first, second, third]) await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId });
+
+      await waitFor(() => attempts.length === 4, { what: 'retry and the two held-back events' });
+      await settle();
+      expect(attempts).toEqual([first, first, second, third]);
+    });
+
     it('reports health and closes idempotently', async () => {
       await expect(bus.health()).resolves.toEqual({ ok: true });
       await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });

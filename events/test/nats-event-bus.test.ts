@@ -60,6 +60,7 @@ describe('NatsEventBus specifics', () => {
     await withJetStreamManager(async (jsm) => {
       const events = await jsm.streams.info(bus.eventsStream);
       expect(events.config.subjects).toContain(`${namespace}.users.>`);
+      expect(events.config.subjects).toContain(`${namespace}.line.>`);
       expect(events.config.subjects).not.toContain(`${namespace}.cache.>`);
       expect(events.config.duplicate_window).toBe(120_000_000_000);
 
@@ -96,6 +97,17 @@ describe('NatsEventBus specifics', () => {
     });
   });
 
+  it('makes a serial durable one the server gives one message at a time (max_ack_pending 1)', async () => {
+    const env = await openNamespace();
+    teardown = env.teardown;
+    await env.bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'ordered', serial: true });
+    await env.bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'parallel' });
+    await withJetStreamManager(async (jsm) => {
+      expect((await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('ordered', Subjects.UsersUserDeleted))).config.max_ack_pending).toBe(1);
+      expect((await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('parallel', Subjects.UsersUserDeleted))).config.max_ack_pending).toBe(1_000);
+    });
+  });
+
   it('updates existing streams at connect', async () => {
     const env = await openNamespace();
     teardown = env.teardown;
@@ -105,6 +117,29 @@ describe('NatsEventBus specifics', () => {
     await withJetStreamManager(async (jsm) => {
       const events = await jsm.streams.info(env.bus.eventsStream);
       expect(events.config.max_age).toBe(oneHourMs * 1_000_000);
+    });
+  });
+
+  it('adds a new domain to a stream created before it existed', async () => {
+    const namespace = randomNamespace();
+    const stream = `${namespace.toUpperCase()}_EVENTS`;
+    await withJetStreamManager(async (jsm) => {
+      await jsm.streams.add({ name: stream, subjects: [`${namespace}.users.>`] });
+    });
+    const bus = await NatsEventBus.connect({ url, namespace });
+    teardown = async () => {
+      await bus.deleteNamespaceStreams();
+      await bus.close();
+    };
+    await bus.publish(Subjects.LineWebhookReceived, {
+      destination: 'Ubot',
+      receivedAt: new Date().toISOString(),
+      event: { type: 'follow', webhookEventId: '01TESTEVENT', timestamp: Date.now() },
+    });
+    await withJetStreamManager(async (jsm) => {
+      const info = await jsm.streams.info(stream);
+      expect(info.config.subjects).toContain(`${namespace}.line.>`);
+      expect(info.state.messages).toBe(1);
     });
   });
 

@@ -47,6 +47,24 @@ export const gatewayEnv = {
   REFRESH_COOKIE_MAX_AGE: count(30 * 86_400),
   /** Where `GET /api/logout` redirects the browser. */
   LOGOUT_REDIRECT_URL: z.string().default('/'),
+  // LINE (seed 002). Unset, the LINE routes answer 503 saying what is missing; nothing else changes.
+  /** LINE Login channel: its id, and the callback URL registered in the LINE console (this gateway's /api/auth/line/callback). */
+  LINE_LOGIN_CHANNEL_ID: z.string().regex(/^\d+$/, 'must be the numeric channel id').optional(),
+  LINE_LOGIN_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Messaging API channel: the secret that signs webhooks, and the long-lived channel access token for replies. */
+  LINE_CHANNEL_SECRET: z.string().min(1).optional(),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** LINE's base URLs (a local fake in tests and demos). */
+  LINE_AUTH_URL: z.url({ protocol: /^https?$/ }).default('https://access.line.me'),
+  LINE_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.line.me'),
+  /** Where the browser lands after LINE Login (with `error=` when it failed). */
+  FRONTEND_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:5173'),
+  /** This gateway's public base URL, for links sent in LINE replies. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:4000'),
+  /** Shared with the auth service: authorises the gateway's internal calls (a LINE user's short-lived token). */
+  INTERNAL_API_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  /** The auth service's base URL for internal calls; default: SUBGRAPH_AUTH_URL without /graphql, else http://127.0.0.1:4001. */
+  AUTH_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Introspection and the sandbox landing page; off in production unless set. */
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
 };
@@ -63,4 +81,11 @@ export function subgraphUrlEnv(baseUrls: Record<string, string>): Record<string,
 
 export function subgraphUrlOverride(config: GatewayConfig, name: string): string | undefined {
   return config[subgraphUrlVariable(name) as keyof GatewayConfig] as string | undefined;
+}
+
+/** The auth service's base URL for internal (non-GraphQL) calls. */
+export function authInternalUrl(config: GatewayConfig): string {
+  if (config.AUTH_INTERNAL_URL) return config.AUTH_INTERNAL_URL.replace(/\/$/, '');
+  if (config.SUBGRAPH_AUTH_URL) return new URL(config.SUBGRAPH_AUTH_URL).origin;
+  return 'http://127.0.0.1:4001';
 }

@@ -11,6 +11,8 @@ export const cacheKeys = {
   /** A per-user quota's counter for one fixed window (epoch seconds of its start), e.g. seed 004's per-route limits. */
   quota: (policy: string, userId: string, windowStart: number) => `quota:${policy}:${userId}:${windowStart}`,
   apq: (hash: string) => `apq:${hash}`,
+  /** Set once a LINE webhook event was handled: its redeliveries (same webhookEventId) are skipped. */
+  lineWebhookProcessed: (webhookEventId: string) => `line-webhook:processed:${webhookEventId}`,
 } as const;
 
 /** TTLs in seconds, as the seeds give them. */

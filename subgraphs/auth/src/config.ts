@@ -16,6 +16,19 @@ export const authEnv = {
   ADMIN_EMAIL: z.email().optional(),
   /** scrypt cost (N). 16384 is ~30 ms a hash; tests may lower it. */
   SCRYPT_COST: z.coerce.number().int().min(1024).default(16_384),
+  // LINE Login (seed 002). Unset, `lineLogin` answers SERVICE_UNAVAILABLE; nothing else changes.
+  /** The LINE Login channel's id: the `aud` of its ID tokens and `client_id` of the code exchange. */
+  LINE_LOGIN_CHANNEL_ID: z.string().regex(/^\d+$/, 'must be the numeric channel id').optional(),
+  /** The channel secret: authenticates the code exchange and is the HS256 key of web-login ID tokens. */
+  LINE_LOGIN_CHANNEL_SECRET: z.string().min(1).optional(),
+  /** The callback URL registered with LINE (the gateway's /api/auth/line/callback): the exchange's `redirect_uri` must equal it. */
+  LINE_LOGIN_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** LINE's API base URL (a local fake in tests). */
+  LINE_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.line.me'),
+  /** Time limit of one call to LINE; past it `lineLogin` answers SERVICE_UNAVAILABLE. */
+  LINE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Shared with the gateway: authorises POST /internal/line/session (a LINE user's short-lived token). Unset: that route answers 503. */
+  INTERNAL_API_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   /** Serve introspection and the sandbox? Defaults to "not production". */
   GRAPHQL_INTROSPECTION: bool(true).optional(),
 };

@@ -13,6 +13,7 @@ import type { AuthConfig } from './config.js';
 import { database } from './database.js';
 import type { AuthDeps } from './deps.js';
 import { subscribeUserDeleted } from './handlers/user-deleted.js';
+import { registerLineSessionRoute } from './internal/line-session-route.js';
 import { KeyStore } from './keys/key-store.js';
 import { createDecoyHash } from './passwords.js';
 import { buildContext, createResolvers } from './resolvers/index.js';
@@ -57,6 +58,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
       app.get('/.well-known/jwks.json', async (_req, reply) =>
         reply.header('cache-control', 'public, max-age=300').send(await keys.publicJwks()),
       );
+      registerLineSessionRoute(app, deps);
     },
   });
 

@@ -16,13 +16,17 @@ export interface AuthPayload {
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
- * Issues an access token (ES256 JWT, 15 min by default) and the next refresh token of the
- * session `familyId`, inside the caller's transaction.
+ * Signs an access token (ES256 JWT with the current kid) for `user`: the one format every
+ * verifier accepts. `sessionId` becomes `sid`; `claims` may add claims (never replace the standard ones).
  */
-export async function issueTokens(deps: AuthDeps, tx: EntityManager, user: User, familyId: string): Promise<AuthPayload> {
+export async function signAccessToken(
+  deps: AuthDeps,
+  user: User,
+  options: { sessionId: string; ttlSeconds: number; claims?: Record<string, unknown> },
+): Promise<string> {
   const { config } = deps;
   const { kid, key } = await deps.keys.signingKey();
-  const accessToken = await new SignJWT({ scope: user.scopes, sid: familyId })
+  return new SignJWT({ ...options.claims, scope: user.scopes, sid: options.sessionId })
     .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
     .setIssuer(config.JWT_ISSUER)
     .setAudience(config.JWT_AUDIENCE)
@@ -30,8 +34,17 @@ export async function issueTokens(deps: AuthDeps, tx: EntityManager, user: User,
     .setJti(crypto.randomUUID())
     .setIssuedAt()
     .setNotBefore('0s')
-    .setExpirationTime(`${config.ACCESS_TOKEN_TTL}s`)
+    .setExpirationTime(`${options.ttlSeconds}s`)
     .sign(key);
+}
+
+/**
+ * Issues an access token (ES256 JWT, 15 min by default) and the next refresh token of the
+ * session `familyId`, inside the caller's transaction.
+ */
+export async function issueTokens(deps: AuthDeps, tx: EntityManager, user: User, familyId: string): Promise<AuthPayload> {
+  const { config } = deps;
+  const accessToken = await signAccessToken(deps, user, { sessionId: familyId, ttlSeconds: config.ACCESS_TOKEN_TTL });
 
   const refreshToken = randomBytes(32).toString('base64url');
   tx.create(RefreshToken, {
@@ -50,4 +63,19 @@ export function recordSession(deps: AuthDeps, familyId: string, userId: string) 
     JSON.stringify({ userId, createdAt: new Date().toISOString() }),
     deps.config.REFRESH_TOKEN_TTL,
   );
+}
+
+/** How long the gateway may act as a LINE user per token (never longer than an ordinary access token). */
+export const LINE_WEBHOOK_TOKEN_TTL = 300;
+
+/**
+ * An access token, and nothing else (no refresh token, no session record), for the gateway to run
+ * a LINE webhook event's operations as the account linked to that LINE user. A fresh `sid` keeps
+ * it apart from the user's own sessions; `amr: ['line-webhook']` says how it was obtained.
+ */
+export async function issueLineWebhookToken(deps: AuthDeps, user: User): Promise<{ accessToken: string; expiresIn: number }> {
+  // Capped by ACCESS_TOKEN_TTL: a retired signing key stays in the JWKS only that long (plus a margin).
+  const expiresIn = Math.min(LINE_WEBHOOK_TOKEN_TTL, deps.config.ACCESS_TOKEN_TTL);
+  const accessToken = await signAccessToken(deps, user, { sessionId: crypto.randomUUID(), ttlSeconds: expiresIn, claims: { amr: ['line-webhook'] } });
+  return { accessToken, expiresIn };
 }

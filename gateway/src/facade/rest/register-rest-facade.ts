@@ -6,6 +6,7 @@ import { registerDocsPage } from './docs-page.js';
 import { executeRoute, validateInput, withCaller } from './execute-route.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { RestRoute } from './route.js';
+import { lineOpenApiPaths } from '../line/line-openapi.js';
 
 export interface RestFacadeOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -38,6 +39,8 @@ export function registerRestFacade(app: FastifyInstance, { apollo, routes, guard
   registerHealthRoute(app);
   const document = buildOpenApiDocument(routes, { version });
   document.paths['/api/health'] = { get: HEALTH_OPERATION };
+  Object.assign(document.paths, lineOpenApiPaths);
+  document.tags.push({ name: 'line' });
   app.get('/api/openapi.json', async (_req, reply) => reply.send(document));
   registerDocsPage(app);
 }

@@ -8,7 +8,8 @@ export const User = defineEntity({
     username: p.string().length(32),
     /** Lower-cased username: uniqueness and login ignore case. */
     usernameKey: p.string().length(32).unique(),
-    email: p.string().length(254).unique(),
+    /** Null for LINE accounts whose ID token carried no email (or one another account already has). */
+    email: p.string().length(254).nullable().unique(),
     /** Null for accounts that only sign in with LINE. */
     passwordHash: p.text().nullable(),
     lineUserId: p.string().length(64).nullable().unique(),

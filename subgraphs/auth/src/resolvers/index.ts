@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
+import { lineLogin } from '../usecases/line-login.js';
 import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
 import { refreshSession } from '../usecases/refresh-session.js';
@@ -11,7 +12,7 @@ import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
 
 export interface AuthGraphQLContext extends SubgraphContext {
   users: DataLoader<string, User | null>;
-  /** The account a register/login in this request acted for: it may see its own email. */
+  /** The account a register/login/lineLogin in this request acted for: it may see its own email. */
   actingUserId?: string;
 }
 
@@ -51,6 +52,11 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLC
       },
       async login(_: unknown, { input }: { input: unknown }, ctx: AuthGraphQLContext) {
         const payload = await login(deps, input);
+        ctx.actingUserId = payload.user.id;
+        return payload;
+      },
+      async lineLogin(_: unknown, { input }: { input: unknown }, ctx: AuthGraphQLContext) {
+        const payload = await lineLogin(deps, input);
         ctx.actingUserId = payload.user.id;
         return payload;
       },

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
 import { verifyPassword } from '../passwords.js';
-import { issueTokens, recordSession, type AuthPayload } from '../tokens.js';
+import type { AuthPayload } from '../tokens.js';
+import { startSession } from './start-session.js';
 
 const loginInput = z.object({
   usernameOrEmail: z.string().trim().min(1, 'Username or email is required').max(254, 'Username or email is too long'),
@@ -28,6 +29,7 @@ export async function login(deps: AuthDeps, rawInput: unknown): Promise<AuthPayl
   }
 
   // Always run scrypt, against a decoy when the user is unknown: equal work, equal timing.
+  // An account created by LINE Login has no password (null hash) and never signs in here.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? deps.decoyHash);
   if (!user || !user.passwordHash || !passwordOk) {
     await deps.cache.incr(attemptsKey, deps.config.LOGIN_WINDOW);
@@ -35,13 +37,5 @@ export async function login(deps: AuthDeps, rawInput: unknown): Promise<AuthPayl
   }
   await deps.cache.del(attemptsKey);
 
-  const familyId = crypto.randomUUID();
-  const payload = await em.transactional(async (tx) => {
-    const fresh = await tx.findOneOrFail(User, { id: user.id });
-    fresh.lastLoginAt = new Date();
-    return issueTokens(deps, tx, fresh, familyId);
-  });
-  await recordSession(deps, familyId, user.id);
-  await deps.bus.publish('auth.user.logged_in', { userId: user.id, at: payload.user.lastLoginAt!.toISOString() }, { msgId: `login:${familyId}` });
-  return payload;
+  return startSession(deps, user.id);
 }

@@ -52,7 +52,7 @@ export async function registerUser(deps: AuthDeps, rawInput: unknown): Promise<U
   }
   await deps.bus.publish(
     'auth.user.registered',
-    { userId: user.id, username: user.username, email: user.email, occurredAt: user.createdAt.toISOString() },
+    { userId: user.id, username: user.username, email: input.email, occurredAt: user.createdAt.toISOString() },
     { msgId: `registered:${user.id}` },
   );
   return user;

@@ -1,0 +1,60 @@
+/**
+ * `POST /line/webhook`: signature over the raw bytes, parse, store each event durably, then 200.
+ * Nothing is processed here: LINE wants a quick answer, and an event stored before the 200 is
+ * processed even if this process dies right after answering (the consumer picks it up).
+ */
+import { Subjects, type EventBus } from '@app/events';
+import { sendError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '@app/platform';
+import { validateSignature } from '@line/bot-sdk';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { parseWebhookBody, type WebhookBody } from './webhook-events.js';
+
+export const LINE_WEBHOOK_PATH = '/line/webhook';
+/** LINE publishes no maximum batch size; 1 MiB holds hundreds of events. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface WebhookRouteOptions {
+  channelSecret: string;
+  bus: EventBus;
+}
+
+/**
+ * Registers `handler` in a scope of its own whose only body parser keeps the bytes as a Buffer:
+ * the signature covers exactly what LINE sent, so no JSON parser may run before the check.
+ */
+export async function registerRawBodyRoute(app: FastifyInstance, handler: RouteHandlerMethod): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+    scope.post(LINE_WEBHOOK_PATH, handler);
+  });
+}
+
+export function webhookHandler(options: WebhookRouteOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const signature = request.headers['x-line-signature'];
+    if (typeof signature !== 'string' || !validateSignature(body, options.channelSecret, signature)) {
+      return sendError(reply, request, new UnauthenticatedError('Missing or invalid x-line-signature'));
+    }
+    const parsed = parseWebhookBody(body);
+    if (!parsed.ok) return sendError(reply, request, new ValidationError([{ field: 'body', message: parsed.error }], 'Not a LINE webhook body'));
+    try {
+      await store(options.bus, parsed.value);
+    } catch (err) {
+      // Not answering 200 makes LINE redeliver; what was stored already is deduplicated.
+      request.log.error({ err }, 'LINE webhook events could not be stored');
+      return sendError(reply, request, new ServiceUnavailableError('The events could not be stored; please redeliver'));
+    }
+    return reply.code(200).send({});
+  };
+}
+
+/** One at a time, in batch order: the stream's order is the order the consumer processes them in. */
+async function store(bus: EventBus, body: WebhookBody): Promise<void> {
+  const receivedAt = new Date().toISOString();
+  for (const event of body.raw) {
+    // JetStream drops a repeat of this id within its dedupe window (LINE's quick redeliveries).
+    await bus.publish(Subjects.LineWebhookReceived, { destination: body.destination, receivedAt, event }, { msgId: `line-webhook:${event.webhookEventId}` });
+  }
+}
