@@ -24,7 +24,7 @@ try {
 Federated platform is running (${mode})
 
   GraphQL gateway   ${platform.gatewayUrl}
-${Object.entries(platform.urls)
+${env.NODE_ENV === 'production' ? '' : `  GraphiQL (IDE)    ${platform.urls.gateway}/graphiql\n`}${Object.entries(platform.urls)
   .filter(([name]) => name !== 'gateway')
   .map(([name, url]) => `  ${`${name} subgraph`.padEnd(17)} ${url}/graphql`)
   .join('\n')}

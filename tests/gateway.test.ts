@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
 
@@ -182,8 +183,8 @@ describe('query limits', () => {
   });
 
   it('refuses an over-complex query before running it (default MAX_COMPLEXITY 1000)', async () => {
-    // Lists without a limit count 10 each: types x fields x args x type = 1112.
-    const res = await query(url, `{ __schema { types { fields { args { type { name } } } } } }`);
+    // Lists without a limit count 10 each: categories x products x (category, products) = 1211.
+    const res = await query(url, `{ categories { products { category { products { id } } } } }`);
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
     expect(codesOf(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
@@ -283,10 +284,22 @@ describe('development mode (the shared gateway)', () => {
     expect(res.body.data.__schema).toEqual({ queryType: { name: 'Query' }, mutationType: { name: 'Mutation' } });
   });
 
-  it('serves the landing page to a browser', async () => {
+  it('serves the full introspection query IDEs send (meta objects count once, not per list item)', async () => {
+    const res = await query(url, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.__schema.types.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['Query', 'Mutation', 'Subscription', 'Product']));
+    // Introspection's cycles stay refused (graphql-js's MaxIntrospectionDepthRule).
+    const cyclic = await query(url, `{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`);
+    expect(codesOf(cyclic)).toContain('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('serves a landing page to a browser that works offline and leads to /graphiql', async () => {
     const res = await call(url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.text).toContain('url=/graphiql');
+    expect(res.text).not.toMatch(/https?:\/\//);
   });
 });
 

@@ -132,10 +132,11 @@ describe('REST: cookie sessions (BFF)', () => {
     expect((await rest('POST', '/api/auth/refresh', { cookie: `refresh_token=${first}` })).status).toBe(401);
   });
 
-  it('POST /api/auth/logout answers 204 for API clients with a Bearer token', async () => {
+  it('POST /api/auth/logout answers 200 (seed 001) for API clients with a Bearer token', async () => {
     const user = await registerAndLogin('restlogout');
     const res = await rest('POST', '/api/auth/logout', { token: user.accessToken });
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true });
     expect((await rest('GET', '/api/me', { token: user.accessToken })).status).toBe(401);
   });
 });

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ForwardingDataSource } from './forwarding-data-source.js';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   AppError,
   connectInfrastructure,
@@ -38,7 +37,9 @@ import type { GraphQLSchema } from 'graphql';
 import { ApqCache } from './apq-cache.js';
 import { authenticate } from './auth/authenticate.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import { registerLineFacade } from './facade/line/register-line-facade.js';
 import { registerRestFacade } from './facade/rest/register-rest-facade.js';
+import { graphiqlLandingPage, registerGraphiQL } from './ide/register-graphiql.js';
 import { routeTable } from './facade/rest/route-table.js';
 import { complexityLimitPlugin } from './limits/complexity.js';
 import { MemoryQuotaStore } from './limits/memory-quota-store.js';
@@ -146,7 +147,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       complexityLimitPlugin<GatewayContext>(config.MAX_COMPLEXITY),
       seed004QuotaPlugin(quotaStore, quotaPolicies),
       operationMetricsPlugin(metrics),
-      ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // A browser's GET /graphql leads to /graphiql (Apollo's own page needs its CDN); none in production.
+      graphiqlLandingPage({ enabled: !production }),
     ],
   });
   await apollo.start();
@@ -205,12 +207,16 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     return handleGraphQL(apollo, request, reply, async () => ({ auth, requestId: request.requestId, logger: request.log as Logger }));
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler: graphqlRoute, errorHandler: graphqlRouteErrorHandler });
+  // Seed 003's IDE, served from our own packages (no CDN); never in production.
+  registerGraphiQL(app, { enabled: !production });
+  const cookieOptions = { secure: config.COOKIE_SECURE ?? production, refreshMaxAgeSeconds: config.REFRESH_COOKIE_MAX_AGE };
+  const line = await registerLineFacade(app, { config, apollo, cache: infra.cache, bus: infra.bus, verifier: infra.verifier, logger, cookies: cookieOptions });
   registerRestFacade(app, {
     apollo,
     guard,
     chargeQuota: (userId, quota) => quotaStore.consume(quotaPolicies[quota], userId),
     routes: routeTable({
-      cookies: { secure: config.COOKIE_SECURE ?? production, refreshMaxAgeSeconds: config.REFRESH_COOKIE_MAX_AGE },
+      cookies: cookieOptions,
       logoutRedirectUrl: config.LOGOUT_REDIRECT_URL,
       erasureWaitMs: config.ERASURE_WAIT_MS,
     }),
@@ -247,6 +253,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       closed = true;
       await subscriptions.close();
       await app.close();
+      await line.close();
       await apollo.stop();
       await infra.close();
     },

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, GraphQLError, isIntrospectionType, isLeafType, isListType, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /** Assumed size of a list that takes no limit argument. */
@@ -12,8 +12,13 @@ const DEFAULT_LIST_SIZE = 10;
  * counted by the paginated field above them. Scalars cost nothing on their own: they come with
  * the object that holds them (aliases and the token limit bound wide selections).
  */
-export function estimateFieldCost({ field, args, childComplexity }: ComplexityEstimatorArgs): number {
+export function estimateFieldCost({ type, field, args, childComplexity }: ComplexityEstimatorArgs): number {
   if (isLeafType(getNamedType(field.type))) return 0;
+  // Introspection is answered from the schema in memory, no subgraph is called: each meta object
+  // counts once, not times a list size, so an IDE's full introspection query fits. The cycles that
+  // could make it costly (fields { type { fields ... } }) are refused by graphql-js's
+  // MaxIntrospectionDepthRule, one of the validation rules every operation passes.
+  if (isIntrospectionType(type) || field.name.startsWith('__')) return 1 + childComplexity;
   if (hasPageArgs(field)) {
     const pageSize = args.limit ?? args.first;
     return 1 + Math.max(1, Number(pageSize ?? 20)) * Math.max(1, childComplexity);

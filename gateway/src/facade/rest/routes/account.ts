@@ -29,6 +29,30 @@ export interface AccountRouteOptions {
   logoutRedirectUrl: string;
 }
 
+const updateProfileRoute = (method: 'PUT' | 'POST', summary: string) =>
+  defineRoute({
+    method,
+    path: '/api/profile',
+    summary,
+    tag: 'account',
+    auth: 'required',
+    body: z.strictObject({
+      firstName: z.string().nullish(),
+      lastName: z.string().nullish(),
+      displayName: z.string().nullish(),
+      pictureUrl: z.string().nullish(),
+      locale: z.string().optional(),
+    }),
+    operation: {
+      name: 'UpdateProfile',
+      document: `mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { id profile { ${PROFILE_FIELDS} } } }`,
+    },
+    variables: ({ body }) => ({ input: body }),
+    status: 200,
+    result: ({ updateProfile }) => ({ success: true, profile: { id: updateProfile.id, ...updateProfile.profile } }),
+    response: z.object({ success: z.literal(true), profile }),
+  });
+
 /** Sign-up, sign-in and session routes of the BFF (seeds 000/001/002), and the caller's own account. */
 export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOptions) {
   return [
@@ -89,8 +113,11 @@ export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOption
       auth: 'required',
       operation: { name: 'Logout', document: `mutation Logout($refreshToken: String) { logout(refreshToken: $refreshToken) }` },
       variables: ({ cookies: jar }) => ({ refreshToken: jar[REFRESH_COOKIE] ?? null }),
-      status: 204,
+      // Seed 001's logout answers 200 OK (not 204); the body says so in the BFF's { success } style.
+      status: 200,
       after: (_data, reply) => void clearAuthCookies(reply, cookies),
+      result: () => ({ success: true }),
+      response: z.object({ success: z.literal(true) }),
     }),
     defineRoute({
       method: 'GET',
@@ -136,27 +163,8 @@ export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOption
       result: ({ me }) => ({ id: me.id, ...me.profile }),
       response: profile,
     }),
-    defineRoute({
-      method: 'PUT',
-      path: '/api/profile',
-      summary: 'Update the profile (seed 000): answers { success, profile }',
-      tag: 'account',
-      auth: 'required',
-      body: z.strictObject({
-        firstName: z.string().nullish(),
-        lastName: z.string().nullish(),
-        displayName: z.string().nullish(),
-        pictureUrl: z.string().nullish(),
-        locale: z.string().optional(),
-      }),
-      operation: {
-        name: 'UpdateProfile',
-        document: `mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { id profile { ${PROFILE_FIELDS} } } }`,
-      },
-      variables: ({ body }) => ({ input: body }),
-      status: 200,
-      result: ({ updateProfile }) => ({ success: true, profile: { id: updateProfile.id, ...updateProfile.profile } }),
-      response: z.object({ success: z.literal(true), profile }),
-    }),
+    // Seed 000's front end POSTs the update to the BFF; seed 001 (and REST habit) PUTs it. One definition, two methods.
+    updateProfileRoute('PUT', 'Update the profile (seed 001): answers { success, profile }'),
+    updateProfileRoute('POST', "Update the profile (seed 000's BFF call, e.g. with only the access_token cookie): answers { success, profile }"),
   ];
 }
