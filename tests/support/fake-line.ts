@@ -57,11 +57,21 @@ const oauthError = (error: string, description: string) => ({ error, error_descr
 interface PendingCode { clientId: string; redirectUri: string; challenge?: string; nonce?: string; scope: string[]; sub: string; expiresAt: number }
 type Tamper = Parameters<FakeLine['tamperNextIdToken']>[0];
 
-export async function startFakeLine(): Promise<FakeLine> {
-  const login = { channelId: String(randomInt(1_000_000_000, 2_000_000_000)), channelSecret: hex(16) };
-  const messaging = { channelSecret: hex(16), channelAccessToken: randomBytes(128).toString('base64') };
+export interface FakeLineOptions {
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Fixed channel credentials (a developer's fake keeps them across restarts); default random. */
+  login?: FakeLine['login'];
+  messaging?: FakeLine['messaging'];
+  /** Who an authorize request signs in as when no nextAuthorize() is queued (a developer's fake). */
+  defaultUser?: FakeLineUser;
+}
+
+export async function startFakeLine(options: FakeLineOptions = {}): Promise<FakeLine> {
+  const login = options.login ?? { channelId: String(randomInt(1_000_000_000, 2_000_000_000)), channelSecret: hex(16) };
+  const messaging = options.messaging ?? { channelSecret: hex(16), channelAccessToken: randomBytes(128).toString('base64') };
   const botUserId = `U${hex(16)}`;
-  const users = new Map<string, FakeLineUser>();
+  const users = new Map<string, FakeLineUser>(options.defaultUser ? [[options.defaultUser.sub, options.defaultUser]] : []);
   const outcomes: ({ sub: string } | { deny: true })[] = [];
   const tampers: Tamper[] = [];
   const codes = new Map<string, PendingCode>();
@@ -103,7 +113,7 @@ export async function startFakeLine(): Promise<FakeLine> {
     if (!scope.includes('openid') && !scope.includes('profile')) return fail('invalid_scope', 'profile or openid is required');
     const challenge = q.get('code_challenge') ?? undefined;
     if (challenge && q.get('code_challenge_method') !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256');
-    const outcome = outcomes.shift();
+    const outcome = outcomes.shift() ?? (options.defaultUser ? { sub: options.defaultUser.sub } : undefined);
     if (!outcome) return res.writeHead(500, { 'content-type': 'text/plain' }).end('fake LINE: call nextAuthorize() before each authorize request');
     if ('deny' in outcome) return fail('access_denied', 'The resource owner denied the request.');
     if (!users.has(outcome.sub)) throw new Error(`fake LINE: unknown user ${outcome.sub}; addUser() it first`);
@@ -222,7 +232,7 @@ export async function startFakeLine(): Promise<FakeLine> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const event = (sub: string, type: string) => {
