@@ -1,7 +1,9 @@
 # One image for every service of the platform; docker-compose.yml picks the entry point.
 FROM node:24-slim
 WORKDIR /app
-ENV NODE_ENV=production APOLLO_TELEMETRY_DISABLED=true
+# HOST: services default to loopback (safe for `npm start` on a laptop); in a container they must
+# listen on its own interface to be reached at all.
+ENV NODE_ENV=production APOLLO_TELEMETRY_DISABLED=true HOST=0.0.0.0
 
 # Workspace manifests first, so the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json ./

@@ -3,12 +3,26 @@
  * against. With DATABASE_URL / REDIS_URL / NATS_URL unset it is fully embedded (one PGlite with a
  * schema per service, one in-memory cache and one in-process bus shared by all services);
  * with them set, the same code uses the real Postgres, Redis and NATS.
+ *
+ * Every service listens on HOST, 127.0.0.1 unless set: the embedded demo seeds an admin with a
+ * known password, so it is reachable from this machine only until HOST opens it up.
  */
 import { randomBytes } from 'node:crypto';
 import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
 import { buildGateway, loadGatewayConfig, subgraphUrlEnv } from '@app/gateway';
-import { commonEnv, createLogger, loadConfig, MemoryCache, RedisCache, startEmbeddedPostgres, type Cache, type Service, type SubgraphServiceOptions } from '@app/platform';
+import {
+  commonEnv,
+  createLogger,
+  loadConfig,
+  MemoryCache,
+  RedisCache,
+  requireSharedInfrastructure,
+  startEmbeddedPostgres,
+  type Cache,
+  type Service,
+  type SubgraphServiceOptions,
+} from '@app/platform';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
 import { buildCatalogService, loadCatalogConfig } from '@app/catalog';
@@ -42,6 +56,17 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 4000, auth:
 /** A free port for every service (tests, benchmarks). */
 export const FREE_PORTS = Object.fromEntries(Object.keys(DEFAULT_PORTS).map((name) => [name, 0])) as Record<ServiceName, number>;
 
+/** True for an address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** How this process reaches a service listening on `host`: an any-address answers on loopback. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 export interface PlatformOptions {
   env?: Record<string, string | undefined>;
   /** 0 picks a free port. Defaults: DEFAULT_PORTS. */
@@ -55,6 +80,8 @@ export interface RunningPlatform {
   urls: Record<string, string>;
   services: Record<string, Service>;
   databaseUrl: string;
+  /** The address every service listens on (HOST). */
+  host: string;
   embedded: { database: boolean; cache: boolean; bus: boolean };
   cache: Cache;
   bus: EventBus;
@@ -69,6 +96,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
   delete env.DB_SCHEMA;
   const common = loadConfig(commonEnv, env);
+  // One process shares one in-memory cache and bus, so the embedded mode may do without Redis and
+  // NATS even in production. With a real database it may not: a shared database is what lets a
+  // second process serve the same users, and that process would never see this one's logouts.
+  if (common.DATABASE_URL) requireSharedInfrastructure(common);
   const logger = createLogger('platform', common.LOG_LEVEL);
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -83,21 +114,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     // One cache and one bus for the whole process: the embedded mode needs them shared
     // (the blacklist written by auth must be seen by the gateway), and with real servers one
     // connection each is simply cheaper.
-    const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL) : new MemoryCache();
+    const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL, { logger }) : new MemoryCache();
     closers.push(() => cache.close());
     const bus: EventBus = common.NATS_URL
       ? await NatsEventBus.connect({ url: common.NATS_URL, namespace: common.NATS_NAMESPACE, logger })
       : new MemoryEventBus({ logger });
     closers.push(() => bus.close());
     const infrastructure = { cache, bus };
-    const host = '127.0.0.1';
+    const host = reachableHost(common.HOST);
     const ports = { ...DEFAULT_PORTS, ...options.ports };
     const urls: Record<string, string> = {};
     const services: Record<string, Service> = {};
 
     const start = async (name: string, service: Service, port: number) => {
       closers.push(() => service.close());
-      const bound = await service.listen(port, env.HOST ?? '0.0.0.0');
+      const bound = await service.listen(port, common.HOST);
       urls[name] = `http://${host}:${bound}`;
       services[name] = service;
     };
@@ -121,6 +152,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       urls,
       services,
       databaseUrl,
+      host: common.HOST,
       embedded: { database: !common.DATABASE_URL, cache: !common.REDIS_URL, bus: !common.NATS_URL },
       cache,
       bus,

@@ -1,6 +1,6 @@
 /** `npm start`: every service in one process (see scripts/platform.ts), then how to use it. */
 import { ConfigError, createLogger, onShutdown } from '@app/platform';
-import { startPlatform } from './platform.js';
+import { isLoopbackHost, startPlatform } from './platform.js';
 
 const DEMO_ADMIN = { username: 'admin', password: 'admin-demo-2026' };
 
@@ -40,6 +40,13 @@ Demo admin: username "${env.ADMIN_USERNAME}", password "${DEMO_ADMIN.password}".
 
 then send the token as "Authorization: Bearer <accessToken>", e.g. with
   {"query":"{ me { id username profile { locale } } }"}
+`
+    : ''
+}${
+  !isLoopbackHost(platform.host) && env.ADMIN_PASSWORD === DEMO_ADMIN.password
+    ? `
+WARNING: HOST=${platform.host} makes every service reachable from the network, and the demo admin's
+password is public. Set ADMIN_USERNAME / ADMIN_PASSWORD, or leave HOST unset (127.0.0.1).
 `
     : ''
 }Stop with Ctrl+C.`);

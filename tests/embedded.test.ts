@@ -34,7 +34,7 @@ beforeAll(async () => {
       NATS_URL: '',
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      SCRYPT_COST: '4096',
+      PASSWORD_HASH_MEMORY_KIB: '1024',
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       SEED_SAMPLE_CATALOG: 'true',
@@ -96,12 +96,12 @@ describe('embedded mode', () => {
   });
 });
 
-/** A REST call to the embedded gateway; the body is parsed when it is JSON. */
+/** A REST call to the embedded gateway, as its own pages make it (a cookie goes with their Origin); the body is parsed when it is JSON. */
 async function restCall(method: string, path: string, body?: unknown, cookie?: string) {
   const res = await fetch(`${platform.urls.gateway}${path}`, {
     method,
     redirect: 'manual',
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}) },
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie, origin: platform.urls.gateway } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

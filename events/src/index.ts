@@ -35,5 +35,5 @@ export {
   EventBusConfigError,
 } from './errors.js';
 export { silentLogger, type EventLogger } from './logger.js';
-export { NatsEventBus, consumerNameFor, type NatsEventBusOptions } from './nats-event-bus.js';
+export { NatsEventBus, consumerNameFor, natsConnectOptions, type NatsEventBusOptions } from './nats-event-bus.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';

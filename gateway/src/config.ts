@@ -1,4 +1,4 @@
-import { bool, commonEnv, loadConfig, port } from '@app/platform';
+import { bool, commonEnv, loadConfig, operatorTokenEnv, port, queryLimitsEnv } from '@app/platform';
 import { z } from 'zod';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -14,11 +14,10 @@ export const gatewayEnv = {
   SUBGRAPH_CATALOG_URL: z.url().optional(),
   SUBGRAPH_ORDERS_URL: z.url().optional(),
   SUBGRAPH_RELATIONSHIP_MAP_URL: z.url().optional(),
-  MAX_DEPTH: count(10),
-  MAX_COMPLEXITY: count(1000),
-  MAX_ALIASES: count(30),
-  MAX_TOKENS: count(5000),
-  MAX_BATCH_SIZE: count(10),
+  /** MAX_DEPTH, MAX_COMPLEXITY, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES(_PER_FIELD), MAX_VALIDATION_ERRORS: shared with the subgraphs. */
+  ...queryLimitsEnv,
+  /** Operations in one batched request; each counts against the rate limit. */
+  MAX_BATCH_SIZE: count(5),
   /** Rate limit window in seconds, and requests allowed per window for a user / an anonymous IP. */
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),
@@ -40,8 +39,16 @@ export const gatewayEnv = {
     .string()
     .default('http://localhost:5173,http://localhost:3000')
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-  /** Honour X-Forwarded-For (only behind a proxy you run). */
+  /**
+   * Proxies of ours in front of the gateway: the client address is that many entries from the
+   * right of X-Forwarded-For (each proxy appends its peer). 0: the socket's address. Only when
+   * every request comes through them: a client reaching the port directly could write the entries.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+  /** Older setting: true means TRUST_PROXY_HOPS=1 (TRUST_PROXY_HOPS wins when both are set). */
   TRUST_PROXY: bool(false),
+  /** Who may read /metrics and the detailed /health: holders of this bearer token (unset: loopback clients only). */
+  ...operatorTokenEnv,
   /** BFF cookies: `Secure` attribute (default: on in production) and the refresh cookie's lifetime. */
   COOKIE_SECURE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   REFRESH_COOKIE_MAX_AGE: count(30 * 86_400),
@@ -89,3 +96,6 @@ export function authInternalUrl(config: GatewayConfig): string {
   if (config.SUBGRAPH_AUTH_URL) return new URL(config.SUBGRAPH_AUTH_URL).origin;
   return 'http://127.0.0.1:4001';
 }
+
+/** How many proxies of ours stand in front (TRUST_PROXY_HOPS, else 1 for TRUST_PROXY=true). */
+export const trustedProxyHops = (config: GatewayConfig): number => config.TRUST_PROXY_HOPS ?? (config.TRUST_PROXY ? 1 : 0);

@@ -13,10 +13,26 @@ type Response = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
  * answers (and errors) back over the original positions, so the gateway sees what it asked for.
  */
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /**
+   * Given for the auth service only. Every call reaches auth from the gateway's address, so the
+   * gateway names its client (`x-client-ip`) for auth's login throttle, with the key beside it
+   * (`x-internal-authorization`): auth believes the name only with the key. (`declare`: the base
+   * class's constructor copies its config onto the object; a field initializer would reset it.)
+   */
+  declare internalApiKey?: string;
+
+  constructor(config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0] & { internalApiKey?: string }) {
+    super(config);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const ctx = context as Partial<GatewayContext>;
     if (ctx.auth) request.http?.headers.set('authorization', `Bearer ${ctx.auth.token}`);
     if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+    if (this.internalApiKey && ctx.clientIp) {
+      request.http?.headers.set('x-client-ip', ctx.clientIp);
+      request.http?.headers.set('x-internal-authorization', `Bearer ${this.internalApiKey}`);
+    }
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<Response> {

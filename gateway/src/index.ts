@@ -1,10 +1,12 @@
-import { ConfigError, createLogger, onShutdown } from '@app/platform';
+import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure } from '@app/platform';
 import { loadGatewayConfig } from './config.js';
 import { buildGateway } from './server.js';
 
 let config;
 try {
   config = loadGatewayConfig();
+  // A production gateway with a private cache would never see the other services' logouts.
+  requireSharedInfrastructure(config);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`gateway: ${err.message}`);

@@ -7,6 +7,7 @@ import { ForwardingDataSource } from './forwarding-data-source.js';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   AppError,
+  complexityLimitPlugin,
   connectInfrastructure,
   createHttpApp,
   createLogger,
@@ -16,6 +17,9 @@ import {
   graphqlRouteErrorHandler,
   handleGraphQL,
   listen,
+  queryLimitOptions,
+  queryLimitRules,
+  queryLimitsOf,
   RateLimitError,
   RedisCache,
   sendGraphQLError,
@@ -27,21 +31,17 @@ import {
   type RequestScoped,
   type Service,
 } from '@app/platform';
-import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import type { GraphQLError, ValidationContext } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { ApqCache } from './apq-cache.js';
 import { authenticate } from './auth/authenticate.js';
-import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import { subgraphUrlOverride, trustedProxyHops, type GatewayConfig } from './config.js';
 import { registerLineFacade } from './facade/line/register-line-facade.js';
 import { registerRestFacade } from './facade/rest/register-rest-facade.js';
 import { graphiqlLandingPage, registerGraphiQL } from './ide/register-graphiql.js';
 import { routeTable } from './facade/rest/route-table.js';
-import { complexityLimitPlugin } from './limits/complexity.js';
 import { MemoryQuotaStore } from './limits/memory-quota-store.js';
 import type { QuotaDecision } from './limits/quota-store.js';
 import { RedisQuotaStore } from './limits/redis-quota-store.js';
@@ -54,6 +54,8 @@ export interface GatewayContext extends BaseContext, RequestScoped {
   auth?: AuthContext;
   /** Set by seed004QuotaPlugin: the tightest seed 004 quota the operation counted against. */
   quota?: QuotaDecision;
+  /** The client's address (TRUST_PROXY_HOPS applied), named to the auth service for its login throttle. */
+  clientIp?: string;
 }
 
 /** Subgraph names and routing URLs as written in the supergraph (`@join__graph`). */
@@ -79,17 +81,6 @@ function operationMetricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayCon
     },
   };
 }
-
-/**
- * graphql-armor's rules throw on rejection by default, and an exception thrown inside
- * validation reaches the client as a 500 INTERNAL_ERROR. Reporting it as a validation error
- * gives the client a 400 GRAPHQL_VALIDATION_FAILED instead (what graphql-armor's own
- * Apollo integration does).
- */
-const reportRejection = {
-  propagateOnRejection: false,
-  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
-};
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -118,7 +109,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     supergraphSdl,
     logger,
     // Node's fetch (undici) keeps connections to the subgraphs alive.
-    buildService: ({ name, url }) => new ForwardingDataSource({ url: urlOf.get(name) ?? url, fetcher: globalThis.fetch as never }),
+    buildService: ({ name, url }) =>
+      new ForwardingDataSource({ url: urlOf.get(name) ?? url, fetcher: globalThis.fetch as never, internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined }),
   });
 
   // The API schema keeps the Subscription type the subgraphs declare; graphql-ws serves it.
@@ -129,7 +121,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // Seed 004 quotas live where replicas share them (Redis); in memory only in the single-process mode.
   const quotaStore = infra.cache instanceof RedisCache ? new RedisQuotaStore(infra.cache.redis) : new MemoryQuotaStore();
   const quotaPolicies = seed004Policies(config);
-  const limitRules = [maxDepthRule({ n: config.MAX_DEPTH, ...reportRejection }), maxAliasesRule({ n: config.MAX_ALIASES, ...reportRejection })];
+  // The same limits as every subgraph's (platform/src/query-limits.ts).
+  const limits = queryLimitsOf(config);
+  const limitRules = queryLimitRules(limits);
+  const trustProxyHops = trustedProxyHops(config);
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -138,13 +133,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     introspection,
     hideSchemaDetailsFromClientErrors: production,
     csrfPrevention: true,
+    // Batches of at most MAX_BATCH_SIZE (checked below), each operation counted by the rate limiter.
     allowBatchedHttpRequests: true,
-    parseOptions: { maxTokens: config.MAX_TOKENS },
+    ...queryLimitOptions(limits),
     validationRules: limitRules,
     persistedQueries: { cache: new ApqCache(infra.cache), ttl: 86_400 },
     plugins: [
       errorReportingPlugin<GatewayContext>(),
-      complexityLimitPlugin<GatewayContext>(config.MAX_COMPLEXITY),
+      complexityLimitPlugin<GatewayContext>(limits.complexity),
       seed004QuotaPlugin(quotaStore, quotaPolicies),
       operationMetricsPlugin(metrics),
       // A browser's GET /graphql leads to /graphiql (Apollo's own page needs its CDN); none in production.
@@ -157,7 +153,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     service: 'gateway',
     logger,
     metrics,
-    trustProxy: config.TRUST_PROXY,
+    trustProxyHops,
+    operatorToken: config.OPERATOR_TOKEN,
     healthChecks: {
       cache: () => infra.cache.health(),
       events: () => infra.bus.health(),
@@ -184,27 +181,42 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   await app.register(cookie);
 
-  /** Authentication and rate limiting, shared by /graphql and the REST facade. Throws AppErrors. */
-  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<AuthContext | undefined> => {
-    const auth = await authenticate(infra.verifier, request);
-    const decision = await rateLimiter.check({ userId: auth?.userId, ip: request.ip });
-    reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
-    if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
+  /**
+   * Authentication and rate limiting, shared by /graphql and the REST facade; `cost` requests are
+   * counted (a batch's operations). Throws AppErrors.
+   */
+  const guard = async (request: FastifyRequest, reply: FastifyReply, cost = 1): Promise<AuthContext | undefined> => {
+    const limit = async (userId?: string) => {
+      const decision = await rateLimiter.check({ userId, ip: request.ip }, cost);
+      reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
+      if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
+    };
+    let auth: AuthContext | undefined;
+    try {
+      auth = await authenticate(infra.verifier, request);
+    } catch (err) {
+      // A refused token counts against its address before the 401: guessing tokens is throttled too.
+      await limit();
+      throw err;
+    }
+    await limit(auth?.userId);
     return auth;
   };
 
   const graphqlRoute = async (request: FastifyRequest, reply: FastifyReply) => {
     let auth: AuthContext | undefined;
+    const batch = Array.isArray(request.body) ? request.body.length : 1;
     try {
-      auth = await guard(request, reply);
-      if (Array.isArray(request.body) && request.body.length > config.MAX_BATCH_SIZE) {
+      // Each operation of a batch is a request; a batch refused for its size costs one.
+      auth = await guard(request, reply, batch > config.MAX_BATCH_SIZE ? 1 : batch);
+      if (batch > config.MAX_BATCH_SIZE) {
         throw new ValidationError([{ field: 'body', message: `A batch may hold at most ${config.MAX_BATCH_SIZE} operations` }]);
       }
     } catch (err) {
       if (err instanceof AppError) return sendGraphQLError(request, reply, err);
       throw err;
     }
-    return handleGraphQL(apollo, request, reply, async () => ({ auth, requestId: request.requestId, logger: request.log as Logger }));
+    return handleGraphQL(apollo, request, reply, async () => ({ auth, requestId: request.requestId, logger: request.log as Logger, clientIp: request.ip }));
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler: graphqlRoute, errorHandler: graphqlRouteErrorHandler });
   // Seed 003's IDE, served from our own packages (no CDN); never in production.
@@ -214,6 +226,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   registerRestFacade(app, {
     apollo,
     guard,
+    // Cookie-authenticated writes must come from one of these (or the gateway's own origin).
+    allowedOrigins: [...config.CORS_ORIGINS, new URL(config.PUBLIC_URL).origin],
     chargeQuota: (userId, quota) => quotaStore.consume(quotaPolicies[quota], userId),
     routes: routeTable({
       cookies: cookieOptions,
@@ -231,14 +245,15 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     logger,
     metrics,
     validationRules: limitRules,
-    maxTokens: config.MAX_TOKENS,
-    maxComplexity: config.MAX_COMPLEXITY,
+    maxTokens: limits.tokens,
+    maxComplexity: limits.complexity,
+    maxValidationErrors: limits.errors,
     maxPayload: config.WS_MAX_PAYLOAD,
     maxOperationsPerConnection: config.WS_MAX_OPERATIONS,
     maxConnectionsPerIp: config.WS_MAX_CONNECTIONS_PER_IP,
     maxBuffered: config.WS_MAX_BUFFERED,
     rateLimiter,
-    trustProxy: config.TRUST_PROXY,
+    trustProxyHops,
     hideSchemaDetails: production,
   });
 

@@ -1,6 +1,10 @@
 /**
  * A key-value cache with TTLs. Redis in production (shared by replicas), in-memory in the
  * embedded single-process mode. Both pass the same contract suite (platform/test/cache.contract.ts).
+ *
+ * It holds two kinds of keys (cache-keys.ts, `isCacheOnlyKey`): copies that may be lost (profiles,
+ * catalog, APQ, JWKS) and state that must not be (revocations, sessions, counters). Only copies
+ * are ever evicted, and a write of a copy that fails (Redis full) is skipped, not an error.
  */
 export interface Cache {
   get(key: string): Promise<string | null>;
@@ -12,6 +16,8 @@ export interface Cache {
   del(...keys: string[]): Promise<number>;
   /** Atomically adds 1; the TTL is set when the key is created and not extended after. */
   incr(key: string, ttlSeconds: number): Promise<number>;
+  /** `incr` by `amount` (a positive integer). */
+  incrBy(key: string, amount: number, ttlSeconds: number): Promise<number>;
   /** Remaining life in seconds; -1 when the key has no TTL, -2 when it does not exist. */
   ttl(key: string): Promise<number>;
   health(): Promise<{ ok: boolean; detail?: string }>;

@@ -12,7 +12,12 @@ export class ConfigError extends Error {
 export const commonEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HOST: z.string().default('0.0.0.0'),
+  /**
+   * Listen address. Loopback unless said otherwise: `npm start` seeds a demo admin with a known
+   * password, and nothing should be reachable from the network by accident. Containers set
+   * 0.0.0.0 (Dockerfile, docker-compose.yml).
+   */
+  HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separate several)').optional(),
@@ -48,3 +53,22 @@ export function loadConfig<S extends z.ZodRawShape>(shape: S, env: Record<string
 }
 
 export type CommonConfig = z.infer<z.ZodObject<typeof commonEnv>>;
+
+/**
+ * In production every process must share its cache and event bus: with a private in-memory
+ * cache a logout (the blacklist entry) never reaches the other services and replicas, and with a
+ * private bus their events never arrive. Throws a ConfigError naming each missing variable. Only
+ * the one-process embedded mode (`npm start`, which hands every service the same in-memory cache
+ * and bus) may do without them.
+ */
+export function requireSharedInfrastructure(config: { NODE_ENV: string; REDIS_URL?: string; NATS_URL?: string }, needs: { cache?: boolean; bus?: boolean } = {}): void {
+  if (config.NODE_ENV !== 'production') return;
+  const problems: { variable: string; message: string }[] = [];
+  if ((needs.cache ?? true) && !config.REDIS_URL) {
+    problems.push({ variable: 'REDIS_URL', message: 'required in production: without it this process keeps logouts and rate limits in a private in-memory cache no other process sees' });
+  }
+  if ((needs.bus ?? true) && !config.NATS_URL) {
+    problems.push({ variable: 'NATS_URL', message: 'required in production: without it events stay in a private in-process bus no other process hears' });
+  }
+  if (problems.length) throw new ConfigError(problems);
+}

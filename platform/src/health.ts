@@ -9,7 +9,8 @@ export interface HealthReport {
   timestamp: string;
   version: string;
   service: string;
-  checks: Record<string, { status: 'up' | 'down'; latencyMs: number; detail?: string }>;
+  /** latencyMs and detail only in an operator's view (publicHealth drops them). */
+  checks: Record<string, { status: 'up' | 'down'; latencyMs?: number; detail?: string }>;
 }
 
 /** Runs every check in parallel, each bounded by `timeoutMs`, in seed 004's `{status, timestamp, version}` shape. */
@@ -38,4 +39,9 @@ export async function runHealthChecks(service: string, version: string, checks: 
     service,
     checks: report,
   };
+}
+
+/** What anyone may see: each check up or down, without latencies or error texts (those are for operators). */
+export function publicHealth(report: HealthReport): HealthReport {
+  return { ...report, checks: Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { status: check.status }])) };
 }

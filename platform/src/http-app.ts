@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, httpStatusOf } from './errors.js';
-import { runHealthChecks, type HealthCheck } from './health.js';
+import { publicHealth, runHealthChecks, type HealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { isOperator } from './operator-access.js';
 import { version } from './version.js';
 
 declare module 'fastify' {
@@ -21,8 +23,13 @@ export interface HttpAppOptions {
   healthChecks?: Record<string, HealthCheck>;
   /** Largest accepted request body. Default 1 MiB. */
   bodyLimit?: number;
-  /** Take the client address from X-Forwarded-For (only behind a proxy you run). Default false. */
-  trustProxy?: boolean;
+  /**
+   * Proxies of ours in front of the service: the client address is taken that many entries from
+   * the right of X-Forwarded-For (TRUST_PROXY_HOPS). Default 0: the socket's address.
+   */
+  trustProxyHops?: number;
+  /** OPERATOR_TOKEN: who may read /metrics and the detailed /health (unset: loopback clients only). */
+  operatorToken?: string;
   /** Requests slower than this are answered 503. Default 30 s. */
   requestTimeoutMs?: number;
 }
@@ -52,11 +59,25 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     keepAliveTimeout: 65_000,
-    trustProxy: options.trustProxy ?? false,
+    // A function, not the number: Fastify 5 trusts no hop of a numeric trustProxy (fail closed).
+    trustProxy: options.trustProxyHops ? (_address: string, hop: number) => hop < options.trustProxyHops! : false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+  });
+
+  // Security headers on every response. The default CSP suits what services answer (JSON, SVG,
+  // text): nothing may load or run, and no page may frame it. A route that serves an HTML page
+  // sets its own CSP (/graphiql, /api/docs); Node lets the route's headers win over these.
+  app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    // Not helmet's no-referrer: under it a browser sends `Origin: null` on a same-origin POST,
+    // which the REST facade's Origin check must refuse.
+    referrerPolicy: { policy: 'same-origin' },
+    // The map picture may be shown by the front end of the same site (another port or subdomain).
+    crossOriginResourcePolicy: { policy: 'same-site' },
   });
 
   app.decorateRequest('requestId', '');
@@ -96,12 +117,22 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     reply.code(404).send({ code: ErrorCode.NOT_FOUND, message: `No route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.requestId }),
   );
 
+  // Liveness and the health status are public (load balancers); latencies, error texts and the
+  // metrics are for operators (isOperator).
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
-  app.get('/health', async (_req, reply) => {
+  app.get('/health', async (request, reply) => {
     const report = await runHealthChecks(service, version, options.healthChecks ?? {});
-    return reply.code(report.status === 'healthy' ? 200 : 503).send(report);
+    return reply.code(report.status === 'healthy' ? 200 : 503).send(isOperator(request, options.operatorToken) ? report : publicHealth(report));
   });
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (request, reply) => {
+    if (!isOperator(request, options.operatorToken)) {
+      // With a token configured the caller may present it; without, there is nothing to present.
+      if (!options.operatorToken) return reply.callNotFound();
+      reply.header('www-authenticate', 'Bearer');
+      return sendError(reply, request, new AppError(ErrorCode.UNAUTHENTICATED, 'Operator token required'));
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   return app;
 }
 

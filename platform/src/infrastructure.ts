@@ -1,6 +1,6 @@
 import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import type { Cache } from './cache.js';
-import type { CommonConfig } from './config.js';
+import { requireSharedInfrastructure, type CommonConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache } from './redis-cache.js';
@@ -22,12 +22,15 @@ export interface InfrastructureOverrides {
 
 /**
  * Redis and NATS when their URLs are set, in-process equivalents otherwise. Overrides let the
- * embedded mode hand every service of the process the same in-memory cache and bus.
+ * embedded mode hand every service of the process the same in-memory cache and bus. In
+ * production a service without an override must have both URLs (a ConfigError otherwise): a
+ * private in-memory cache would keep its logouts from every other process.
  */
 export async function connectInfrastructure(config: CommonConfig, logger: Logger, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
   const ownCache = !overrides.cache;
   const ownBus = !overrides.bus;
-  const cache = overrides.cache ?? (config.REDIS_URL ? RedisCache.connect(config.REDIS_URL) : new MemoryCache());
+  requireSharedInfrastructure(config, { cache: ownCache, bus: ownBus });
+  const cache = overrides.cache ?? (config.REDIS_URL ? RedisCache.connect(config.REDIS_URL, { logger }) : new MemoryCache());
   let bus: EventBus;
   try {
     bus = overrides.bus ?? (config.NATS_URL ? await NatsEventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, logger }) : new MemoryEventBus({ logger }));

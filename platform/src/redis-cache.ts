@@ -1,12 +1,41 @@
 import { Redis } from 'ioredis';
 import type { Cache } from './cache.js';
+import { isCacheOnlyKey } from './cache-keys.js';
+import { ServiceUnavailableError } from './errors.js';
+import type { Logger } from './logger.js';
 
-/** Redis-backed cache: what replicas share (sessions, blacklist, JWKS, profiles, rate limits). */
+export interface RedisCacheOptions {
+  /** Where skipped cache writes are reported (at most once per SKIPPED_WRITE_LOG_MS). */
+  logger?: Logger;
+}
+
+const SKIPPED_WRITE_LOG_MS = 10_000;
+
+/** Redis full (`OOM command not allowed`) is a dependency unable to serve: SERVICE_UNAVAILABLE, not INTERNAL_ERROR. */
+function refusal(err: unknown): unknown {
+  return err instanceof Error && /^OOM\b/.test(err.message) ? new ServiceUnavailableError('The shared cache is full; try again later', { cause: err }) : err;
+}
+
+/**
+ * Redis-backed cache: what replicas share (sessions, blacklist, JWKS, profiles, rate limits).
+ *
+ * Redis runs with `maxmemory-policy noeviction` (docker-compose.yml): any eviction policy could
+ * drop a revocation marker and bring a logged-out token back. When Redis is full it refuses
+ * writes and still answers reads, so revocation checks keep working; a write of a cache-only key
+ * (`isCacheOnlyKey`) is then skipped, since a missing copy only costs a reload, while a write of
+ * state (a blacklist entry, a session, a counter) fails loudly to its caller.
+ */
 export class RedisCache implements Cache {
   private closed = false;
-  constructor(readonly redis: Redis) {}
+  private lastSkipReport = 0;
+  private skippedSinceReport = 0;
 
-  static connect(url: string): RedisCache {
+  constructor(
+    readonly redis: Redis,
+    private readonly options: RedisCacheOptions = {},
+  ) {}
+
+  static connect(url: string, options: RedisCacheOptions = {}): RedisCache {
     const redis = new Redis(url, {
       lazyConnect: false,
       // Fail fast while Redis is down instead of queueing requests forever.
@@ -16,7 +45,24 @@ export class RedisCache implements Cache {
     });
     // ioredis reconnects by itself; without a listener an outage would crash the process.
     redis.on('error', () => {});
-    return new RedisCache(redis);
+    return new RedisCache(redis, options);
+  }
+
+  /** Runs a write; for a cache-only key a failure is reported and swallowed (`fallback` is returned). */
+  private async write<T>(key: string, fallback: T, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isCacheOnlyKey(key)) throw refusal(err);
+      this.skippedSinceReport++;
+      const now = Date.now();
+      if (now - this.lastSkipReport >= SKIPPED_WRITE_LOG_MS) {
+        this.options.logger?.warn({ err: (err as Error).message, key, skipped: this.skippedSinceReport }, 'cache write skipped (Redis refused it)');
+        this.lastSkipReport = now;
+        this.skippedSinceReport = 0;
+      }
+      return fallback;
+    }
   }
 
   get(key: string) {
@@ -26,21 +72,30 @@ export class RedisCache implements Cache {
     return keys.length ? this.redis.mget(...keys) : [];
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds === undefined) await this.redis.set(key, value);
-    else await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));
+    await this.write(key, undefined, async () => {
+      if (ttlSeconds === undefined) await this.redis.set(key, value);
+      else await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));
+    });
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
-    return (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')) === 'OK';
+    return this.write(key, false, async () => (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')) === 'OK');
   }
   async del(...keys: string[]) {
     return keys.length ? this.redis.del(...keys) : 0;
   }
-  async incr(key: string, ttlSeconds: number) {
+  incr(key: string, ttlSeconds: number) {
+    return this.incrBy(key, 1, ttlSeconds);
+  }
+  async incrBy(key: string, amount: number, ttlSeconds: number) {
     const results = await this.redis
       .multi()
-      .incr(key)
+      .incrby(key, amount)
       .pexpire(key, Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')
-      .exec();
+      .exec()
+      // A refused MULTI says only EXECABORT: name why (e.g. OOM, Redis full).
+      .catch((err: Error & { previousErrors?: Error[] }) => {
+        throw refusal(err.previousErrors?.[0] ?? err);
+      });
     const [err, count] = results?.[0] ?? [new Error('empty MULTI result'), 0];
     if (err) throw err;
     return Number(count);

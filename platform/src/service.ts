@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ConfigError } from './config.js';
+import { ConfigError, requireSharedInfrastructure } from './config.js';
 import { startEmbeddedPostgres } from './database.js';
 import { createLogger, type Logger } from './logger.js';
 import { onShutdown } from './shutdown.js';
@@ -13,7 +13,19 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export interface StandaloneOptions<C extends { PORT: number; HOST: string; LOG_LEVEL: string; DATABASE_URL?: string; DATA_DIR: string }> {
+/** What runStandalone reads of a service's config (every service's config extends commonEnv). */
+interface StandaloneConfig {
+  NODE_ENV: string;
+  PORT: number;
+  HOST: string;
+  LOG_LEVEL: string;
+  DATABASE_URL?: string;
+  REDIS_URL?: string;
+  NATS_URL?: string;
+  DATA_DIR: string;
+}
+
+export interface StandaloneOptions<C extends StandaloneConfig> {
   name: string;
   loadConfig: () => C;
   build: (config: C, databaseUrl: string, logger: Logger) => Promise<Service>;
@@ -21,15 +33,15 @@ export interface StandaloneOptions<C extends { PORT: number; HOST: string; LOG_L
 
 /**
  * What each service's `index.ts` runs: validated config (a bad variable stops the process with
- * a message naming it), the database (an embedded PGlite of its own when DATABASE_URL is unset),
- * listen, and graceful shutdown on SIGTERM.
+ * a message naming it; in production REDIS_URL and NATS_URL are required, since a service alone
+ * never shares an in-memory cache or bus with anyone), the database (an embedded PGlite of its
+ * own when DATABASE_URL is unset), listen, and graceful shutdown on SIGTERM.
  */
-export async function runStandalone<C extends { PORT: number; HOST: string; LOG_LEVEL: string; DATABASE_URL?: string; DATA_DIR: string }>(
-  options: StandaloneOptions<C>,
-): Promise<void> {
+export async function runStandalone<C extends StandaloneConfig>(options: StandaloneOptions<C>): Promise<void> {
   let config: C;
   try {
     config = options.loadConfig();
+    requireSharedInfrastructure(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${options.name}: ${err.message}`);
@@ -45,7 +57,9 @@ export async function runStandalone<C extends { PORT: number; HOST: string; LOG_
     logger.info({ port }, `${options.name} listening`);
     onShutdown(logger, [() => service.close(), async () => embedded?.close()]);
   } catch (err) {
-    logger.fatal({ err }, `${options.name} failed to start`);
+    // A setting found wrong while building (e.g. by connectInfrastructure): a message, no stack.
+    if (err instanceof ConfigError) console.error(`${options.name}: ${err.message}`);
+    else logger.fatal({ err }, `${options.name} failed to start`);
     process.exit(1);
   }
 }

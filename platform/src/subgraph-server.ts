@@ -4,6 +4,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode } from 'graphql';
+import { z } from 'zod';
+import { loadConfig } from './config.js';
+import { entitiesLimitPlugin } from './entities-limit.js';
 import { AppError, ForbiddenError, UnauthenticatedError } from './errors.js';
 import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
 import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
@@ -12,6 +15,8 @@ import type { Service } from './service.js';
 import { createHttpApp, listen } from './http-app.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { complexityLimitPlugin } from './query-complexity.js';
+import { queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf, type QueryLimits } from './query-limits.js';
 import { extractToken, isAdmin, type AuthContext, type TokenVerifier } from './token-verifier.js';
 
 export interface SubgraphContext extends BaseContext, RequestScoped {
@@ -29,6 +34,32 @@ export function requireAdmin(ctx: SubgraphContext): AuthContext {
   return auth;
 }
 
+/** OPERATOR_TOKEN: the same rule and variable on every service (README "Operations"). */
+export const operatorTokenEnv = {
+  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -base64 32)').optional(),
+};
+
+/**
+ * What every subgraph reads for its protection, whatever its own settings: the gateway's query
+ * limits (the same variables, the same defaults), the `_entities` cap and the operator token.
+ */
+export const subgraphProtectionEnv = {
+  ...queryLimitsEnv,
+  /** Entity representations one request may ask a subgraph to resolve. */
+  MAX_ENTITIES: z.coerce.number().int().min(1).default(500),
+  ...operatorTokenEnv,
+};
+export interface SubgraphProtection {
+  limits: QueryLimits;
+  maxEntities: number;
+  operatorToken?: string;
+}
+/** The protection settings from the environment (validated: a bad variable stops the start, naming it). */
+export function subgraphProtectionFromEnv(env: Record<string, string | undefined> = process.env): SubgraphProtection {
+  const config = loadConfig(subgraphProtectionEnv, env);
+  return { limits: queryLimitsOf(config), maxEntities: config.MAX_ENTITIES, operatorToken: config.OPERATOR_TOKEN };
+}
+
 export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   name: string;
   typeDefs: DocumentNode;
@@ -42,6 +73,8 @@ export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   buildContext?: (base: SubgraphContext) => TContext;
   /** Extra HTTP routes (the auth service's JWKS, for one). */
   routes?: (app: FastifyInstance) => void | Promise<void>;
+  /** Default: from the process environment (subgraphProtectionFromEnv). */
+  protection?: SubgraphProtection;
 }
 
 export interface SubgraphServer {
@@ -53,12 +86,15 @@ export interface SubgraphServer {
 /**
  * A subgraph service: Apollo Server with a federation schema on `/graphql`, behind the shared
  * HTTP shell. It verifies the caller's token itself (never trusting the gateway blindly), so a
- * subgraph reached directly exposes nothing private.
+ * subgraph reached directly exposes nothing private; and it holds every operation to the
+ * gateway's limits, so one reached directly (or from any container beside it) is no easier to
+ * overload than the gateway.
  */
 export async function createSubgraphServer<TContext extends SubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
   const { name, logger, verifier } = options;
+  const { limits, maxEntities, operatorToken } = options.protection ?? subgraphProtectionFromEnv();
   const metrics = createMetrics(name);
-  const app = createHttpApp({ service: name, logger, metrics, healthChecks: options.healthChecks });
+  const app = createHttpApp({ service: name, logger, metrics, healthChecks: options.healthChecks, operatorToken });
 
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
@@ -67,11 +103,20 @@ export async function createSubgraphServer<TContext extends SubgraphContext>(opt
     introspection: !options.production,
     hideSchemaDetailsFromClientErrors: options.production,
     csrfPrevention: true,
+    // One operation per request: a batch would multiply every limit below by its length.
+    allowBatchedHttpRequests: false,
+    ...queryLimitOptions(limits),
+    // Fields only: the gateway's entity fetches wrap the client's selection in `_entities { ... on T }`.
+    validationRules: queryLimitRules(limits, { flattenFragments: true }),
     plugins: [
       errorReportingPlugin<TContext>(),
+      complexityLimitPlugin<TContext>(limits.complexity),
+      entitiesLimitPlugin<TContext>(maxEntities),
       // Inline traces are for Apollo's hosted studio; this platform reports to no one.
       ApolloServerPluginInlineTraceDisabled(),
-      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // No landing page: Apollo's loads from its CDN, which the services' CSP (and offline use)
+      // refuses; people explore the API through the gateway's /graphiql.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();

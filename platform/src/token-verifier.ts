@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Cache } from './cache.js';
 import { cacheKeys, cacheTtl } from './cache-keys.js';
-import { UnauthenticatedError } from './errors.js';
+import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /** Who is calling, as proven by a verified access token. */
@@ -34,6 +34,11 @@ export interface TokenVerifierOptions {
   verifiedCacheSize?: number;
   /** How long a JWKS is trusted in process and in the shared cache. Default 3600 s (seed 000). */
   jwksTtlSeconds?: number;
+  /**
+   * Longest wait for one shared-cache call. Past it the revocation lookup answers
+   * SERVICE_UNAVAILABLE, and a JWKS read counts as a miss (the auth service is asked). Default 1000 ms.
+   */
+  cacheTimeoutMs?: number;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -42,7 +47,10 @@ const INVALID = 'Invalid or expired token';
 /**
  * THE token check, shared by the gateway and every subgraph: signature against the auth
  * service's JWKS (kept in process and in the shared cache, so a check costs microseconds),
- * pinned algorithm, iss/aud/exp/nbf, then the logout blacklist and erased-user marker.
+ * pinned algorithm, iss/aud/exp/nbf, then the logout blacklist, the ended-session marker and
+ * the erased-user marker (one cache round trip). When that lookup cannot be made the answer is
+ * SERVICE_UNAVAILABLE, never UNAUTHENTICATED: the token may be fine, and a client told it is not
+ * would throw its session away.
  */
 export class TokenVerifier {
   private keys: JSONWebKeySet | null = null;
@@ -61,6 +69,7 @@ export class TokenVerifier {
    */
   private readonly verified = new Map<string, Omit<AuthContext, 'token'>>();
   private readonly verifiedCacheSize: number;
+  private readonly cacheTimeoutMs: number;
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.algorithms = options.algorithms ?? ['ES256'];
@@ -68,6 +77,7 @@ export class TokenVerifier {
     this.jwksTtlMs = (options.jwksTtlSeconds ?? cacheTtl.jwks) * 1000;
     this.fetchFn = options.fetch ?? globalThis.fetch;
     this.verifiedCacheSize = options.verifiedCacheSize ?? 10_000;
+    this.cacheTimeoutMs = options.cacheTimeoutMs ?? 1_000;
   }
 
   async verify(token: string): Promise<AuthContext> {
@@ -85,10 +95,37 @@ export class TokenVerifier {
     return { ...claims, token };
   }
 
+  /** Runs for memoized tokens too: a revocation must take effect on the very next request. */
   private async checkNotRevoked(claims: Omit<AuthContext, 'token'>): Promise<void> {
-    const [blacklisted, revokedAt] = await this.options.cache.mget([cacheKeys.blacklist(claims.jti), cacheKeys.revokedUser(claims.userId)]);
+    const keys = [cacheKeys.blacklist(claims.jti), cacheKeys.revokedUser(claims.userId)];
+    // Tokens without a session (none are issued today) only have the other two checks.
+    if (claims.sessionId) keys.push(cacheKeys.revokedSession(claims.sessionId));
+    const [blacklisted, revokedAt, sessionEnded] = await this.lookUpRevocations(keys);
     if (blacklisted !== null) throw new UnauthenticatedError('Token has been revoked');
     if (revokedAt !== null && claims.issuedAt <= Number(revokedAt)) throw new UnauthenticatedError('Token has been revoked');
+    if (sessionEnded != null) throw new UnauthenticatedError('The session has ended');
+  }
+
+  private async lookUpRevocations(keys: string[]): Promise<(string | null)[]> {
+    try {
+      return await this.withinTimeout(this.options.cache.mget(keys));
+    } catch (err) {
+      this.options.logger?.warn({ err: (err as Error).message }, 'token revocation check failed');
+      throw new ServiceUnavailableError('Cannot check the access token right now; try again later', { cause: err });
+    }
+  }
+
+  /** A cache that hangs (a partition) must not hang every request with it. */
+  private async withinTimeout<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the cache did not answer within ${this.cacheTimeoutMs} ms`)), this.cacheTimeoutMs);
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async verifySignature(token: string): Promise<Omit<AuthContext, 'token'>> {
@@ -140,7 +177,7 @@ export class TokenVerifier {
 
   /** Takes the shared cache's JWKS, but only if it knows `kid` (never trades newer keys for older ones). */
   private async adoptSharedJwksWith(kid: string): Promise<void> {
-    const cached = await this.options.cache.get(cacheKeys.jwks()).catch(() => null);
+    const cached = await this.withinTimeout(this.options.cache.get(cacheKeys.jwks())).catch(() => null);
     if (!cached) return;
     try {
       const jwks = JSON.parse(cached) as JSONWebKeySet;
@@ -166,7 +203,7 @@ export class TokenVerifier {
 
   private async doLoad(mode: 'cache-first' | 'remote'): Promise<void> {
     if (mode === 'cache-first') {
-      const cached = await this.options.cache.get(cacheKeys.jwks()).catch(() => null);
+      const cached = await this.withinTimeout(this.options.cache.get(cacheKeys.jwks())).catch(() => null);
       if (cached) {
         try {
           this.setKeys(JSON.parse(cached) as JSONWebKeySet);
@@ -183,7 +220,7 @@ export class TokenVerifier {
       const jwks = (await res.json()) as JSONWebKeySet;
       if (!Array.isArray(jwks?.keys)) throw new Error('JWKS has no keys array');
       this.setKeys(jwks);
-      await this.options.cache.set(cacheKeys.jwks(), JSON.stringify(jwks), this.jwksTtlMs / 1000).catch(() => {});
+      await this.withinTimeout(this.options.cache.set(cacheKeys.jwks(), JSON.stringify(jwks), this.jwksTtlMs / 1000)).catch(() => {});
     } catch (err) {
       this.options.logger?.warn({ err: (err as Error).message, jwksUrl: this.options.jwksUrl }, 'JWKS fetch failed');
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cache } from '../src/cache.js';
+import { cacheKeys } from '../src/cache-keys.js';
 
 /** The one suite every Cache implementation must pass. */
 export function cacheContract(name: string, create: () => Promise<Cache> | Cache) {
@@ -80,6 +81,38 @@ export function cacheContract(name: string, create: () => Promise<Cache> | Cache
       await cache.incr(k, 0.2);
       await new Promise((r) => setTimeout(r, 400));
       expect(await cache.incr(k, 0.2)).toBe(1);
+    });
+
+    it('incrBy adds its amount atomically and keeps the first TTL', async () => {
+      const k = key('incrby');
+      const totals = await Promise.all(Array.from({ length: 20 }, (_, i) => cache.incrBy(k, i + 1, 60)));
+      expect(Math.max(...totals)).toBe(210);
+      expect(new Set(totals).size).toBe(20);
+      expect(await cache.incr(k, 1)).toBe(211);
+      expect(await cache.ttl(k)).toBeGreaterThan(50);
+    });
+
+    // Security state shares the cache with copies anyone can make more of (APQ documents,
+    // profiles): however many of those are written, a revocation must stay until it expires.
+    it('keeps state through a flood of more than 100k cache-only keys', { timeout: 60_000 }, async () => {
+      const run = randomUUID();
+      const blacklisted = cacheKeys.blacklist(`jti-${run}`);
+      const revoked = cacheKeys.revokedUser(`user-${run}`);
+      const session = cacheKeys.session(`family-${run}`);
+      await cache.set(blacklisted, '1', 120);
+      await cache.set(revoked, '1', 120);
+      await cache.set(session, 'v');
+      const flood = 100_001;
+      for (let from = 0; from < flood; from += 5_000) {
+        await Promise.all(
+          Array.from({ length: Math.min(5_000, flood - from) }, (_, i) =>
+            cache.set((from + i) % 2 ? cacheKeys.apq(`${run}-${from + i}`) : cacheKeys.profile(`${run}-${from + i}`), 'x', 30),
+          ),
+        );
+      }
+      expect(await cache.mget([blacklisted, revoked, session])).toEqual(['1', '1', 'v']);
+      expect(await cache.ttl(session)).toBe(-1);
+      await cache.del(blacklisted, revoked, session);
     });
 
     it('reports health', async () => {

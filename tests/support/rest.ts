@@ -9,12 +9,17 @@ export interface RestResponse<T = any> {
   text: string;
 }
 
-/** One REST call to the gateway's facade; the body is parsed when it is JSON. */
+/**
+ * One REST call to the gateway's facade; the body is parsed when it is JSON. With a cookie it
+ * sends what a browser on the gateway's own pages sends, `Origin` (cookie-authenticated writes
+ * need an allowed one), unless the headers bring their own Origin or Referer, or `origin: false`.
+ */
 export async function rest<T = any>(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; cookie?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; body?: unknown; cookie?: string; headers?: Record<string, string>; origin?: false } = {},
 ): Promise<RestResponse<T>> {
+  const own = Object.keys(options.headers ?? {}).some((h) => /^(origin|referer)$/i.test(h));
   const res = await fetch(`${gatewayBase()}${path}`, {
     method,
     redirect: 'manual',
@@ -22,6 +27,7 @@ export async function rest<T = any>(
       ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...(options.cookie ? { cookie: options.cookie } : {}),
+      ...(options.cookie && !own && options.origin !== false ? { origin: gatewayBase() } : {}),
       ...options.headers,
     },
     body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),

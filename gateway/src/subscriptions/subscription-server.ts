@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { EventBus, FanoutSubject, PayloadOf, Subscription as BusSubscription } from '@app/events';
-import { AppError, formatGraphQLError, isAdmin, RateLimitError, ServiceUnavailableError, type AuthContext, type Logger, type Metrics, type TokenVerifier } from '@app/platform';
+import { AppError, checkComplexity, clientAddress, formatGraphQLError, isAdmin, RateLimitError, ServiceUnavailableError, type AuthContext, type Logger, type Metrics, type TokenVerifier } from '@app/platform';
 import {
   getOperationAST,
   GraphQLError,
@@ -16,11 +16,9 @@ import {
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { print } from 'graphql';
-import { getComplexity } from 'graphql-query-complexity';
 import { Gauge } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { estimateFieldCost } from '../limits/complexity.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import type { GatewayContext } from '../server.js';
 import { Channel } from './channel.js';
@@ -46,6 +44,8 @@ export interface SubscriptionServerOptions {
   maxTokens?: number;
   /** Cost limit of a subscription document, estimated as over HTTP (`MAX_COMPLEXITY`). Default 1000. */
   maxComplexity?: number;
+  /** Validation errors answered before one "too many" (`MAX_VALIDATION_ERRORS`), as over HTTP. Default 10. */
+  maxValidationErrors?: number;
   /** Largest WebSocket message in bytes (`WS_MAX_PAYLOAD`); a larger one closes the socket with 1009. Default 1 MiB. */
   maxPayload?: number;
   /** Operations (subscriptions, queries, mutations) in flight on one socket (`WS_MAX_OPERATIONS`). Default 100. */
@@ -56,8 +56,8 @@ export interface SubscriptionServerOptions {
   rateLimiter?: RateLimiter;
   /** Results of one subscription waiting for a client that reads slowly (`WS_MAX_BUFFERED`); past it the subscription is ended with an error. Default 1000. */
   maxBuffered?: number;
-  /** Take the client address from X-Forwarded-For (`TRUST_PROXY`). */
-  trustProxy?: boolean;
+  /** Proxies of ours in front (`TRUST_PROXY_HOPS`): the client address is that many entries from the right of X-Forwarded-For. */
+  trustProxyHops?: number;
   /** Production: no field or value suggestions ("Did you mean ...?") in errors, as Apollo does over HTTP. */
   hideSchemaDetails?: boolean;
 }
@@ -70,15 +70,8 @@ interface ConnectionExtra {
   request: IncomingMessage;
 }
 
-/** The client's address, as the HTTP side computes it (the left-most X-Forwarded-For entry behind a trusted proxy). */
-function clientIp(request: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = request.headers['x-forwarded-for'];
-  if (trustProxy && forwarded) {
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded).split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return request.socket.remoteAddress ?? 'unknown';
-}
+/** The client's address, as the HTTP side computes it (Fastify with the same trusted hops). */
+const clientIp = (request: IncomingMessage, hops: number) => clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], hops);
 
 type Listener = (data: unknown) => void;
 
@@ -174,7 +167,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   // Open sockets per client address: past the limit a socket is closed at once ("try again later").
   const socketsPerIp = new Map<string, number>();
   wss.on('connection', (socket, request) => {
-    const ip = clientIp(request, options.trustProxy ?? false);
+    const ip = clientIp(request, options.trustProxyHops ?? 0);
     const open = (socketsPerIp.get(ip) ?? 0) + 1;
     socketsPerIp.set(ip, open);
     socket.once('close', () => {
@@ -226,13 +219,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
       async onConnect(ctx) {
         const extra = ctx.extra as unknown as ConnectionExtra;
         extra.requestId = crypto.randomUUID();
-        extra.ip = clientIp(extra.request, options.trustProxy ?? false);
+        extra.ip = clientIp(extra.request, options.trustProxyHops ?? 0);
         const token = tokenFrom(ctx.connectionParams);
         if (token === undefined) return true; // anonymous: public subscriptions only
         if (token === null) return false; // 4403 Forbidden
         try {
           extra.auth = await verifier.verify(token);
         } catch {
+          // A refused token counts against the address, as over HTTP (guessing tokens is throttled).
+          await options.rateLimiter?.check({ ip: extra.ip });
           return false;
         }
         // Opening a socket counts as a request too (anonymous ones are bounded per address above).
@@ -277,21 +272,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         } catch (err) {
           return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        const errors = validate(schema, document, [...specifiedRules, ...options.validationRules]);
+        const errors = validate(schema, document, [...specifiedRules, ...options.validationRules], { maxErrors: options.maxValidationErrors ?? 10 });
         if (errors.length) return errors.map((e) => new GraphQLError(hideDetails(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
         // Queries and mutations get the complexity limit from Apollo; a subscription's selection is
         // resolved through the supergraph on every event, so it is held to the same limit up front.
         const operation = getOperationAST(document, payload.operationName ?? undefined);
         if (operation?.operation === 'subscription') {
-          let cost = 0;
-          try {
-            cost = getComplexity({ schema, query: document, operationName: payload.operationName ?? undefined, variables: payload.variables ?? {}, estimators: [estimateFieldCost] });
-          } catch (err) {
-            if (!(err instanceof GraphQLError)) throw err; // bad variables: reported when the subscription starts
-          }
-          if (cost > maxComplexity) {
-            return [new GraphQLError(`Query is too complex: cost ${cost} exceeds the maximum of ${maxComplexity}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
-          }
+          // Bad variables are left to the subscription's start, which reports them.
+          const refusal = checkComplexity(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, maxComplexity);
+          if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
         }
         return {
           schema,
@@ -306,7 +295,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const extra = args.contextValue as ConnectionExtra;
         const response = await apollo.executeOperation(
           { query: print(args.document), variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined, operationName: args.operationName ?? undefined },
-          { contextValue: { auth: extra.auth, requestId: extra.requestId, logger } },
+          { contextValue: { auth: extra.auth, requestId: extra.requestId, logger, clientIp: extra.ip } },
         );
         return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket')] };
       },

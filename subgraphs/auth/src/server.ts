@@ -9,12 +9,14 @@ import {
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
-import type { AuthConfig } from './config.js';
+import { passwordCost, type AuthConfig } from './config.js';
 import { database } from './database.js';
 import type { AuthDeps } from './deps.js';
 import { subscribeUserDeleted } from './handlers/user-deleted.js';
+import { registerClientAddress } from './internal/client-address.js';
 import { registerLineSessionRoute } from './internal/line-session-route.js';
 import { KeyStore } from './keys/key-store.js';
+import { PrivateKeyCipher } from './keys/private-key-cipher.js';
 import { createDecoyHash } from './passwords.js';
 import { buildContext, createResolvers } from './resolvers/index.js';
 import { bootstrapAdmin } from './usecases/bootstrap-admin.js';
@@ -30,8 +32,16 @@ export interface AuthService extends Service {
 /** Builds the auth subgraph (tests import this); `index.ts` only listens. */
 export async function buildAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const { config, logger, infra, orm } = await openSubgraphFoundation('auth', options, database);
-  const keys = new KeyStore(orm.em as EntityManager, config.ACCESS_TOKEN_TTL + 60);
-  await keys.init();
+  if (!config.SIGNING_KEY_ENCRYPTION_KEY) logger.warn('SIGNING_KEY_ENCRYPTION_KEY is not set: the private signing keys are stored unencrypted (refused in production)');
+  const cipher = config.SIGNING_KEY_ENCRYPTION_KEY ? new PrivateKeyCipher(config.SIGNING_KEY_ENCRYPTION_KEY) : null;
+  const keys = new KeyStore(orm.em as EntityManager, config.ACCESS_TOKEN_TTL + 60, cipher, logger);
+  try {
+    await keys.init();
+  } catch (err) {
+    await infra.close();
+    await orm.close();
+    throw err;
+  }
 
   const deps: AuthDeps = {
     em: orm.em as EntityManager,
@@ -40,7 +50,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     keys,
     config,
     logger,
-    decoyHash: await createDecoyHash(config.SCRYPT_COST),
+    decoyHash: await createDecoyHash(passwordCost(config)),
   };
   await bootstrapAdmin(deps);
   const subscription = await subscribeUserDeleted(deps);
@@ -59,6 +69,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
         reply.header('cache-control', 'public, max-age=300').send(await keys.publicJwks()),
       );
       registerLineSessionRoute(app, deps);
+      registerClientAddress(app, config.INTERNAL_API_KEY);
     },
   });
 

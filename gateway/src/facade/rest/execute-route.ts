@@ -62,7 +62,7 @@ export async function executeRoute(
   reply: FastifyReply,
 ) {
   const run: ExecuteOperation = async (operation, variables, options) => {
-    const contextValue: GatewayContext = { auth: options?.anonymous ? undefined : auth, requestId: request.requestId, logger: request.log as Logger };
+    const contextValue: GatewayContext = { auth: options?.anonymous ? undefined : auth, requestId: request.requestId, logger: request.log as Logger, clientIp: request.ip };
     const response = await apollo.executeOperation({ query: operation.document, operationName: operation.name, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by REST routes');
     // Seed 004's routes describe their own per-user quota in the X-RateLimit-* headers (set by

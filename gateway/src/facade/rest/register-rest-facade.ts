@@ -5,12 +5,15 @@ import type { GatewayContext } from '../../server.js';
 import { registerDocsPage } from './docs-page.js';
 import { executeRoute, validateInput, withCaller } from './execute-route.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { originCheck } from './origin-check.js';
 import type { RestRoute } from './route.js';
 import { lineOpenApiPaths } from '../line/line-openapi.js';
 
 export interface RestFacadeOptions {
   apollo: ApolloServer<GatewayContext>;
   routes: RestRoute[];
+  /** Origins (besides the gateway's own) that cookie-authenticated writes may come from. */
+  allowedOrigins: string[];
   /** Authenticates and rate-limits the request (shared with /graphql); throws AppErrors. */
   guard: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthContext | undefined>;
   /** Charges a route's own seed 004 quota (RestRoute.quota) for the user. */
@@ -18,12 +21,15 @@ export interface RestFacadeOptions {
 }
 
 /** Mounts every route of the table, `/api/openapi.json` and `/api/docs`. */
-export function registerRestFacade(app: FastifyInstance, { apollo, routes, guard, chargeQuota }: RestFacadeOptions) {
+export function registerRestFacade(app: FastifyInstance, { apollo, routes, guard, chargeQuota, allowedOrigins }: RestFacadeOptions) {
+  const checkOrigin = originCheck(allowedOrigins);
   for (const route of routes) {
     app.route({
       method: route.method,
       url: route.path,
       handler: async (request, reply) => {
+        // Before anything else: a forged cross-site write does no work at all.
+        checkOrigin(request);
         const auth = await guard(request, reply);
         if (route.auth === 'required' && !auth) throw new UnauthenticatedError();
         const input = withCaller(validateInput(route, request), auth);

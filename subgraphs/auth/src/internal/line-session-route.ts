@@ -1,17 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { sendError, ServiceUnavailableError, UnauthenticatedError, type SubgraphContext, type SubgraphServerOptions } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { lineWebhookSession } from '../usecases/line-webhook-session.js';
+import { internalKeyMatches } from './internal-key.js';
 
 type HttpApp = Parameters<NonNullable<SubgraphServerOptions<SubgraphContext>['routes']>>[0];
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Same-length digests compared in constant time: neither the key nor its length leaks through timing. */
-function keyMatches(header: string | undefined, key: string): boolean {
-  const presented = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
-  return presented !== undefined && timingSafeEqual(digest(presented), digest(key));
-}
 
 /**
  * `POST /internal/line/session` `{ lineUserId }` -> `{ userId, accessToken, expiresIn }`: lets the
@@ -30,7 +22,7 @@ export function registerLineSessionRoute(app: HttpApp, deps: AuthDeps) {
     onRequest: async (request, reply) => {
       const key = deps.config.INTERNAL_API_KEY;
       if (!key) return sendError(reply, request, new ServiceUnavailableError('The internal API is not configured (INTERNAL_API_KEY)'));
-      if (!keyMatches(request.headers.authorization, key)) {
+      if (!internalKeyMatches(request.headers.authorization, key)) {
         return sendError(reply, request, new UnauthenticatedError('A valid internal API key is required'));
       }
     },

@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
+import { currentClientAddress } from '../internal/client-address.js';
 import { lineLogin } from '../usecases/line-login.js';
 import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
@@ -14,11 +15,15 @@ export interface AuthGraphQLContext extends SubgraphContext {
   users: DataLoader<string, User | null>;
   /** The account a register/login/lineLogin in this request acted for: it may see its own email. */
   actingUserId?: string;
+  /** Who is calling (see internal/client-address.ts), for the login throttle. */
+  clientAddress: string;
 }
 
 export function buildContext(deps: AuthDeps) {
   return (base: SubgraphContext): AuthGraphQLContext => ({
     ...base,
+    // Unknown only outside an HTTP request; such callers then share one count (the strict side).
+    clientAddress: currentClientAddress() ?? 'unknown',
     // One query for every User the gateway asks about in one request.
     users: new DataLoader(async (ids) => {
       const rows = await deps.em.fork().find(User, { id: { $in: [...ids] } });
@@ -51,7 +56,7 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLC
         return user;
       },
       async login(_: unknown, { input }: { input: unknown }, ctx: AuthGraphQLContext) {
-        const payload = await login(deps, input);
+        const payload = await login(deps, input, ctx.clientAddress);
         ctx.actingUserId = payload.user.id;
         return payload;
       },

@@ -1,6 +1,7 @@
 import { ConflictError, parseInput } from '@app/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
+import { passwordCost } from '../config.js';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
 import { hashPassword } from '../passwords.js';
@@ -40,7 +41,7 @@ export async function registerUser(deps: AuthDeps, rawInput: unknown): Promise<U
     username: input.username,
     usernameKey,
     email: input.email,
-    passwordHash: await hashPassword(input.password, deps.config.SCRYPT_COST),
+    passwordHash: await hashPassword(input.password, passwordCost(deps.config)),
     scopes: 'user',
   });
   try {

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { getNamedType, getNullableType, GraphQLError, isIntrospectionType, isLeafType, isListType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, GraphQLError, isIntrospectionType, isLeafType, isListType, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /** Assumed size of a list that takes no limit argument. */
@@ -10,9 +10,11 @@ const DEFAULT_LIST_SIZE = 10;
  * argument multiplies what is selected under it by that number (default 20, the API's default
  * page size); a list without one counts DEFAULT_LIST_SIZE. `items`/`edges` of a page are already
  * counted by the paginated field above them. Scalars cost nothing on their own: they come with
- * the object that holds them (aliases and the token limit bound wide selections).
+ * the object that holds them (aliases and the token limit bound wide selections). A subgraph's
+ * `_entities` costs what it is asked for: one resolution per representation.
  */
 export function estimateFieldCost({ type, field, args, childComplexity }: ComplexityEstimatorArgs): number {
+  if (field.name === '_entities' && Array.isArray(args.representations)) return 1 + args.representations.length * Math.max(1, childComplexity);
   if (isLeafType(getNamedType(field.type))) return 0;
   // Introspection is answered from the schema in memory, no subgraph is called: each meta object
   // counts once, not times a list size, so an IDE's full introspection query fits. The cycles that
@@ -33,32 +35,34 @@ const hasPageArgs = (field: GraphQLField<unknown, unknown>) => field.args.some((
 // Fields named items/edges returning lists are the contents of a page whose size was counted above.
 const isPageItems = (field: GraphQLField<unknown, unknown>) => (field.name === 'items' || field.name === 'edges') && isListType(getNullableType(field.type));
 
-/** Refuses operations whose estimated cost exceeds `max` before any subgraph is called. */
+export const tooComplex = (detail: string) => new GraphQLError(`Query is too complex: ${detail}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+
+/**
+ * The operation's estimated cost, or the error that refuses it. Variables that do not fit their
+ * types leave the estimate to execution, which reports them precisely (BAD_USER_INPUT ->
+ * VALIDATION_ERROR). An operation too large for the estimator to walk (graphql-query-complexity
+ * stops at 10,000 nodes: fragments spread inside fragments expand exponentially) is refused: its
+ * cost is unknown, and not estimating it would let it through unchecked.
+ */
+export function checkComplexity(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, max: number): GraphQLError | undefined {
+  let cost: number;
+  try {
+    cost = getComplexity({ schema, query: document, operationName, variables, estimators: [estimateFieldCost] });
+  } catch (err) {
+    if (!(err instanceof GraphQLError)) throw err;
+    return /maximum allowed number of nodes/.test(err.message) ? tooComplex(`more selections than can be estimated; the maximum cost is ${max}`) : undefined;
+  }
+  return cost > max ? tooComplex(`cost ${cost} exceeds the maximum of ${max}`) : undefined;
+}
+
+/** Refuses operations whose estimated cost exceeds `max` before any resolver (or subgraph) is called. */
 export function complexityLimitPlugin<T extends BaseContext>(max: number): ApolloServerPlugin<T> {
   return {
-    async requestDidStart({ schema }: { schema: GraphQLSchema }) {
+    async requestDidStart({ schema }) {
       return {
         async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [estimateFieldCost],
-            });
-          } catch (err) {
-            // Variables that do not fit their types: execution reports them precisely
-            // (BAD_USER_INPUT -> VALIDATION_ERROR); the estimate cannot be made without them.
-            if (err instanceof GraphQLError) return;
-            throw err;
-          }
-          if (cost > max) {
-            throw new GraphQLError(`Query is too complex: cost ${cost} exceeds the maximum of ${max}`, {
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-            });
-          }
+          const refusal = checkComplexity(schema, document, request.operationName ?? undefined, request.variables ?? {}, max);
+          if (refusal) throw refusal;
         },
       };
     },
