@@ -11,7 +11,7 @@ import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gatew
 import { RedisCache } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, platformEnv } from './support/client.js';
+import { eventually, gql, platformEnv } from './support/client.js';
 import { startFakeLine, type FakeLine } from './support/fake-line.js';
 
 const FRONTEND = 'http://127.0.0.1:5173/app';
@@ -111,6 +111,13 @@ describe('LINE Login through the gateway', () => {
     const rows = await accountRows(sub);
     expect(rows).toHaveLength(1);
     expect(rows[0].password_hash).toBeNull();
+    // Seed 002's /api/me shows the LINE name and picture: the profile starts with them.
+    const cookie = `access_token=${session.access_token}`;
+    const apiMe = await eventually(async () => {
+      const body = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
+      return body.name === 'LINE 太郎' ? body : null;
+    });
+    expect(apiMe).toEqual({ provider: 'line', userId: rows[0].id, username: expect.stringMatching(/^line_/), name: 'LINE 太郎', picture: 'https://example.com/p.png' });
 
     const again = await startLogin({ sub });
     const second = await finish(again.query, `line_login=${again.binding}`);

@@ -215,7 +215,13 @@ describe('seed 004 map routes', () => {
     await expectDocumented(theirs, 'GET', '/api/map/{mapId}.svg');
     expect((await rest('GET', `/api/map/${crypto.randomUUID()}.svg`, as(owner))).status).toBe(404);
     expectBadRequest(await rest('GET', '/api/map/not-a-map.svg', as(owner)), 'mapId');
-    expect((await rest('GET', `/api/map/${body.mapId}.svg`)).status).toBe(401);
+    const anonymous = await rest('GET', `/api/map/${body.mapId}.svg`);
+    expect(anonymous.status).toBe(401);
+    // RFC 6750 challenges (seed 002): how to authenticate, and that a sent token was refused.
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    const badToken = await rest('GET', `/api/map/${body.mapId}.svg`, { token: 'not-a-token' });
+    expect(badToken.status).toBe(401);
+    expect(badToken.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   });
 
   it('a label with markup is only text in the picture: no script, no event handler, no link', async () => {

@@ -14,6 +14,9 @@ export const durableEventSchemas = {
     /** Null for an account created by LINE Login without an email. */
     email: z.email().nullable(),
     occurredAt: isoDateTime(),
+    /** What the sign-in provider (LINE) says about the person: the profile starts with it. */
+    displayName: z.string().min(1).max(100).optional(),
+    pictureUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
   }),
   [Subjects.AuthUserLoggedIn]: z.object({
     userId: z.uuid(),

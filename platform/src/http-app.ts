@@ -34,11 +34,23 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * RFC 6750's challenge on a 401 (seed 002 asks for it): how to authenticate, and whether the
+ * credentials sent were refused. (A 403 here is not always about a token's scope, so none there.)
+ */
+function bearerChallenge(err: AppError, request: FastifyRequest): string | undefined {
+  if (err.code !== ErrorCode.UNAUTHENTICATED) return undefined;
+  const sentCredentials = !!request.headers.authorization || /(?:^|;\s*)access_token=/.test(request.headers.cookie ?? '');
+  return sentCredentials ? 'Bearer error="invalid_token"' : 'Bearer';
+}
+
 /** The body of every REST error (seed 002): `{ code, message, requestId, details? }`. */
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {
   const { validationErrors, ...rest } = err.details as Record<string, unknown>;
   const details = validationErrors ? { validationErrors, ...rest } : Object.keys(rest).length ? rest : undefined;
   if (err.code === ErrorCode.RATE_LIMIT_EXCEEDED) reply.header('retry-after', String(err.details.retryAfter));
+  const challenge = bearerChallenge(err, request);
+  if (challenge && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challenge);
   return reply
     .code(httpStatusOf[err.code])
     .type('application/json; charset=utf-8')

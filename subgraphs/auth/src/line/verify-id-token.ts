@@ -13,14 +13,18 @@ export interface LineIdentity {
   sub: string;
   email?: string;
   name?: string;
+  /** The LINE profile picture (https). */
+  picture?: string;
 }
 
 const claims = z.object({
   sub: z.string().regex(/^U[0-9a-f]{32}$/),
   nonce: z.string().optional(),
   name: z.string().optional(),
+  picture: z.string().optional(),
   email: z.string().optional(),
 });
+const picture = z.url({ protocol: /^https$/ }).max(2048);
 const email = z.string().max(254).pipe(z.email());
 
 /**
@@ -46,7 +50,13 @@ export async function verifyLineIdToken(idToken: string, expected: { channelId: 
   if (!parsed.success) throw new LineIdTokenError('the ID token has no valid LINE user id');
   if (parsed.data.nonce !== expected.nonce) throw new LineIdTokenError('the ID token was issued for another login (nonce mismatch)');
   const verifiedEmail = email.safeParse(parsed.data.email);
-  return { sub: parsed.data.sub, name: parsed.data.name, email: verifiedEmail.success ? verifiedEmail.data.toLowerCase() : undefined };
+  const verifiedPicture = picture.safeParse(parsed.data.picture);
+  return {
+    sub: parsed.data.sub,
+    name: parsed.data.name,
+    picture: verifiedPicture.success ? verifiedPicture.data : undefined,
+    email: verifiedEmail.success ? verifiedEmail.data.toLowerCase() : undefined,
+  };
 }
 
 function whyInvalid(err: unknown): string {

@@ -57,7 +57,15 @@ export async function lineLogin(deps: AuthDeps, rawInput: unknown): Promise<Auth
   if (created) {
     await deps.bus.publish(
       'auth.user.registered',
-      { userId: user.id, username: user.username, email: user.email ?? null, occurredAt: user.createdAt.toISOString() },
+      {
+        userId: user.id,
+        username: user.username,
+        email: user.email ?? null,
+        occurredAt: user.createdAt.toISOString(),
+        // The profile starts with the LINE name and picture (seed 002's /api/me shows them).
+        ...(identity.name ? { displayName: [...identity.name.trim()].slice(0, 100).join('') } : {}),
+        ...(identity.picture ? { pictureUrl: identity.picture } : {}),
+      },
       { msgId: `registered:${user.id}` },
     );
   }

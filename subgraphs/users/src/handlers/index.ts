@@ -3,12 +3,12 @@ import type { UsersDeps } from '../deps.js';
 import { eraseUserData } from '../usecases/erase-user-data.js';
 import { recordErasure } from '../usecases/record-erasure.js';
 import { recordLogin } from '../usecases/record-login.js';
-import { ensureProfile } from '../usecases/ensure-profile.js';
+import { registerProfile } from '../usecases/register-profile.js';
 
 /** NATS -> use cases. Each durable is shared by the users replicas (one of them handles each event). */
 export async function subscribeHandlers(deps: UsersDeps): Promise<Subscription[]> {
   return Promise.all([
-    deps.bus.subscribe('auth.user.registered', async (e) => void (await ensureProfile(deps.em.fork(), e.data.userId, deps.config.DEFAULT_LOCALE)), {
+    deps.bus.subscribe('auth.user.registered', (e) => registerProfile(deps, e.data), {
       durable: 'users-user-registered',
     }),
     deps.bus.subscribe('auth.user.logged_in', (e) => recordLogin(deps, e.data.userId, new Date(e.data.at)), { durable: 'users-user-logged-in' }),

@@ -9,7 +9,13 @@ export const deletionLockKey = (userId: string) => `deletion:${userId}`;
  * Null when the account's deletion has been requested: an erased profile never comes back,
  * whatever event (a late login, a redelivered registration) or request arrives afterwards.
  */
-export async function ensureProfile(em: EntityManager, userId: string, defaultLocale: string): Promise<Profile | null> {
+export async function ensureProfile(
+  em: EntityManager,
+  userId: string,
+  defaultLocale: string,
+  /** What a sign-in provider said about the person (LINE's name and picture): used only when the row is created. */
+  initial: { displayName?: string; pictureUrl?: string } = {},
+): Promise<Profile | null> {
   const existing = await em.findOne(Profile, { userId });
   if (existing) return existing;
   const created = await em.transactional(async (tx) => {
@@ -22,7 +28,7 @@ export async function ensureProfile(em: EntityManager, userId: string, defaultLo
     const now = new Date();
     await tx
       .createQueryBuilder(Profile)
-      .insert({ userId, locale: defaultLocale, createdAt: now, updatedAt: now })
+      .insert({ userId, locale: defaultLocale, displayName: initial.displayName ?? null, pictureUrl: initial.pictureUrl ?? null, createdAt: now, updatedAt: now })
       .onConflict('userId')
       .ignore()
       .execute();
