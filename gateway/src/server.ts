@@ -162,8 +162,12 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
         subgraphs.map((s) => [
           `subgraph:${s.name}`,
           async () => {
-            const res = await fetch(new URL('/healthz', s.url), { signal: AbortSignal.timeout(1_500) });
-            return { ok: res.ok, ...(res.ok ? {} : { detail: `HTTP ${res.status}` }) };
+            // Readiness, not liveness: a subgraph whose database is down is up but cannot serve.
+            const res = await fetch(new URL('/health', s.url), { signal: AbortSignal.timeout(1_500) });
+            if (res.ok) return { ok: true };
+            const body = (await res.json().catch(() => null)) as { checks?: Record<string, { status: string }> } | null;
+            const down = Object.entries(body?.checks ?? {}).filter(([, check]) => check.status === 'down').map(([name]) => name);
+            return { ok: false, detail: down.length ? `down: ${down.join(', ')}` : `HTTP ${res.status}` };
           },
         ]),
       ),
