@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAes256Key } from './aes-gcm.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -29,6 +30,16 @@ export const commonEnv = {
   JWT_AUDIENCE: z.string().min(1).default('federated-platform'),
   AUTH_JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
 };
+
+/** A setting that holds an AES-256 key (base64 of 32 bytes); the message never repeats the value. */
+export const aes256Key = () =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseAes256Key(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 export const bool = (fallback: boolean) =>

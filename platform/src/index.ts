@@ -28,3 +28,5 @@ export * from './decimal.js';
 export * from './db-errors.js';
 export * from './subgraph-foundation.js';
 export * from './serial-loop.js';
+export * from './aes-gcm.js';
+export * from './with-timeout.js';

@@ -1,6 +1,5 @@
-import { bool, commonEnv, ConfigError, loadConfig, port } from '@app/platform';
+import { aes256Key, bool, commonEnv, ConfigError, loadConfig, port } from '@app/platform';
 import { z } from 'zod';
-import { parseEncryptionKey } from './keys/private-key-cipher.js';
 
 export const authEnv = {
   ...commonEnv,
@@ -28,16 +27,7 @@ export const authEnv = {
    * AES-256-GCM key (base64 of 32 bytes) that encrypts the private signing keys at rest. Required
    * in production; elsewhere, unset, they are stored as plain JWKs (with a warning at start).
    */
-  SIGNING_KEY_ENCRYPTION_KEY: z
-    .string()
-    .superRefine((value, ctx) => {
-      try {
-        parseEncryptionKey(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    })
-    .optional(),
+  SIGNING_KEY_ENCRYPTION_KEY: aes256Key().optional(),
   // LINE Login (seed 002). Unset, `lineLogin` answers SERVICE_UNAVAILABLE; nothing else changes.
   /** The LINE Login channel's id: the `aud` of its ID tokens and `client_id` of the code exchange. */
   LINE_LOGIN_CHANNEL_ID: z.string().regex(/^\d+$/, 'must be the numeric channel id').optional(),

@@ -1,6 +1,5 @@
-import { commonEnv, ConfigError, loadConfig, port } from '@app/platform';
+import { aes256Key, commonEnv, ConfigError, loadConfig, port } from '@app/platform';
 import { z } from 'zod';
-import { parseTokenKey } from './facebook/token-cipher.js';
 
 export const relationshipMapEnv = {
   ...commonEnv,
@@ -15,16 +14,7 @@ export const relationshipMapEnv = {
   /** Time limit of one Facebook call, every page included (ms). */
   FACEBOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** AES-256 key (base64 of 32 bytes) that encrypts Facebook tokens at rest. Required in production when Facebook is configured. */
-  FACEBOOK_TOKEN_KEY: z
-    .string()
-    .superRefine((value, ctx) => {
-      try {
-        parseTokenKey(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    })
-    .optional(),
+  FACEBOOK_TOKEN_KEY: aes256Key().optional(),
 };
 export type RelationshipMapConfig = z.infer<z.ZodObject<typeof relationshipMapEnv>>;
 

@@ -1,9 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { openAesGcm, parseAes256Key, sealAesGcm } from '@app/platform';
 import type { JWK } from 'jose';
-
-const KEY_BYTES = 32; // AES-256
-const IV_BYTES = 12; // GCM's standard nonce size
-const TAG_BYTES = 16;
 
 /** A private JWK as stored in `signing_keys.private_jwk` once encrypted (the column stays jsonb). */
 export interface EncryptedJwk {
@@ -23,19 +20,6 @@ export class PrivateKeyCipherError extends Error {
 }
 
 /**
- * SIGNING_KEY_ENCRYPTION_KEY (base64 or base64url of exactly 32 bytes) as a Buffer. The error
- * says what is wrong and never repeats the value (it is a secret).
- */
-export function parseEncryptionKey(value: string): Buffer {
-  const text = value.trim();
-  // Buffer.from(..., 'base64') skips characters it does not know, so check the alphabet first.
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) throw new Error('must be base64 of 32 random bytes (e.g. `openssl rand -base64 32`)');
-  const key = Buffer.from(text, 'base64');
-  if (key.length !== KEY_BYTES) throw new Error(`decodes to ${key.length} bytes; it must be exactly ${KEY_BYTES} (e.g. \`openssl rand -base64 32\`)`);
-  return key;
-}
-
-/**
  * AES-256-GCM for the private signing keys at rest, a fresh IV per encryption. The key's `kid`
  * is authenticated as associated data: a ciphertext copied onto another row does not decrypt.
  */
@@ -44,16 +28,13 @@ export class PrivateKeyCipher {
   readonly keyId: string;
 
   constructor(base64Key: string) {
-    this.key = parseEncryptionKey(base64Key);
+    this.key = parseAes256Key(base64Key);
     this.keyId = createHash('sha256').update(this.key).digest('base64url').slice(0, 11);
   }
 
   encrypt(jwk: JWK, kid: string): EncryptedJwk {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(Buffer.from(kid, 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(jwk), 'utf8'), cipher.final()]);
-    return { enc: 'A256GCM', keyId: this.keyId, iv: iv.toString('base64url'), tag: cipher.getAuthTag().toString('base64url'), ciphertext: ciphertext.toString('base64url') };
+    const { iv, tag, ciphertext } = sealAesGcm(this.key, JSON.stringify(jwk), kid);
+    return { enc: 'A256GCM', keyId: this.keyId, iv: iv.toString('base64url'), tag: tag.toString('base64url'), ciphertext: ciphertext.toString('base64url') };
   }
 
   decrypt(stored: EncryptedJwk, kid: string): JWK {
@@ -61,11 +42,8 @@ export class PrivateKeyCipher {
       throw new PrivateKeyCipherError(`signing key ${kid} was encrypted with another SIGNING_KEY_ENCRYPTION_KEY (key id ${stored.keyId}, configured ${this.keyId})`);
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(stored.iv, 'base64url'), { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(kid, 'utf8'));
-      decipher.setAuthTag(Buffer.from(stored.tag, 'base64url'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(stored.ciphertext, 'base64url')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as JWK;
+      const [iv, tag, ciphertext] = [stored.iv, stored.tag, stored.ciphertext].map((part) => Buffer.from(part, 'base64url'));
+      return JSON.parse(openAesGcm(this.key, { iv, tag, ciphertext }, kid)) as JWK;
     } catch (err) {
       throw new PrivateKeyCipherError(`signing key ${kid} does not decrypt (tampered with, or moved from another row)`, { cause: err });
     }

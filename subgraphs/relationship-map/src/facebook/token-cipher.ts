@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AES_256_KEY_BYTES, GCM_IV_BYTES, GCM_TAG_BYTES, openAesGcm, parseAes256Key, sealAesGcm } from '@app/platform';
 
 /** A stored token could not be decrypted: tampered with, another key, or not our format. */
 export class TokenCipherError extends Error {
@@ -6,9 +6,6 @@ export class TokenCipherError extends Error {
   readonly code = 'TOKEN_CIPHER_FAILED';
 }
 
-const KEY_BYTES = 32; // AES-256
-const IV_BYTES = 12; // the GCM standard nonce size
-const TAG_BYTES = 16;
 const VERSION = 'v1';
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -17,16 +14,11 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
  * that says what is wrong and never repeats the value (it is a secret).
  */
 export function parseTokenKey(value: string): Buffer {
-  const text = typeof value === 'string' ? value.trim() : '';
-  // Buffer.from(..., 'base64') skips characters it does not know, so check the alphabet first.
-  if (text === '' || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
-    throw new Error('The token encryption key must be base64 or base64url of 32 random bytes (e.g. `openssl rand -base64 32`)');
+  try {
+    return parseAes256Key(value);
+  } catch (err) {
+    throw new Error(`The token encryption key ${(err as Error).message}`);
   }
-  const key = Buffer.from(text, 'base64');
-  if (key.length !== KEY_BYTES) {
-    throw new Error(`The token encryption key decodes to ${key.length} bytes; it must be exactly ${KEY_BYTES} (e.g. \`openssl rand -base64 32\`)`);
-  }
-  return key;
 }
 
 /**
@@ -39,7 +31,7 @@ export class TokenCipher {
   private readonly key: Buffer;
 
   constructor(key: Buffer) {
-    if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new RangeError(`TokenCipher needs a ${KEY_BYTES}-byte key`);
+    if (!Buffer.isBuffer(key) || key.length !== AES_256_KEY_BYTES) throw new RangeError(`TokenCipher needs a ${AES_256_KEY_BYTES}-byte key`);
     this.key = Buffer.from(key); // a copy: the caller's buffer may be reused or zeroed
   }
 
@@ -48,11 +40,8 @@ export class TokenCipher {
   }
 
   encrypt(plain: string, context?: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-    if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [VERSION, iv, cipher.getAuthTag(), ciphertext].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    const { iv, tag, ciphertext } = sealAesGcm(this.key, plain, context);
+    return [VERSION, ...[iv, tag, ciphertext].map((part) => part.toString('base64url'))].join('.');
   }
 
   decrypt(stored: string, context?: string): string {
@@ -61,12 +50,9 @@ export class TokenCipher {
       throw new TokenCipherError('The stored token is not in the v1 format');
     }
     const [iv, tag, ciphertext] = parts.slice(1).map((p) => Buffer.from(p, 'base64url'));
-    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new TokenCipherError('The stored token is not in the v1 format');
+    if (iv.length !== GCM_IV_BYTES || tag.length !== GCM_TAG_BYTES) throw new TokenCipherError('The stored token is not in the v1 format');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
-      if (context !== undefined) decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+      return openAesGcm(this.key, { iv, tag, ciphertext }, context);
     } catch {
       throw new TokenCipherError('The stored token could not be decrypted (wrong key or tampered data)');
     }
