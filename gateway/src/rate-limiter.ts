@@ -1,4 +1,4 @@
-import { cacheKeys, type Cache, type Logger } from '@app/platform';
+import { cacheKeys, withTimeout, type Cache, type Logger } from '@app/platform';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -36,7 +36,7 @@ export class RateLimiter {
       // The Cache adds 1 at a time; cost is at most MAX_BATCH_SIZE, and the increments go out together.
       // incrBy: one command however many operations the batch holds. A time limit, because a
       // cache client reconnecting to a dead Redis queues commands for seconds.
-      count = await withTimeout(this.cache.incrBy(key, Math.max(1, cost), this.windowSeconds + 1), RATE_LIMIT_TIMEOUT_MS);
+      count = await withTimeout(this.cache.incrBy(key, Math.max(1, cost), this.windowSeconds + 1), RATE_LIMIT_TIMEOUT_MS, () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`));
     } catch (err) {
       this.logger?.warn({ err: (err as Error).message }, 'rate limiter unavailable; allowing request');
       return { allowed: true, limit, remaining: limit, reset, retryAfter: 0 };
@@ -47,11 +47,3 @@ export class RateLimiter {
 
 /** How long the limiter waits for the cache before treating it as unavailable. */
 export const RATE_LIMIT_TIMEOUT_MS = 1_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

@@ -3,6 +3,7 @@ import type { Cache } from './cache.js';
 import { cacheKeys, cacheTtl } from './cache-keys.js';
 import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';
 import type { Logger } from './logger.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Who is calling, as proven by a verified access token. */
 export interface AuthContext {
@@ -116,16 +117,8 @@ export class TokenVerifier {
   }
 
   /** A cache that hangs (a partition) must not hang every request with it. */
-  private async withinTimeout<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the cache did not answer within ${this.cacheTimeoutMs} ms`)), this.cacheTimeoutMs);
-    });
-    try {
-      return await Promise.race([operation, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withinTimeout<T>(operation: Promise<T>): Promise<T> {
+    return withTimeout(operation, this.cacheTimeoutMs, () => new Error(`the cache did not answer within ${this.cacheTimeoutMs} ms`));
   }
 
   private async verifySignature(token: string): Promise<Omit<AuthContext, 'token'>> {

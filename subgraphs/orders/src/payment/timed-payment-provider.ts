@@ -1,3 +1,4 @@
+import { withTimeout } from '@app/platform';
 import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider.js';
 
 export class PaymentTimeoutError extends Error {
@@ -30,10 +31,6 @@ export class TimedPaymentProvider implements PaymentProvider {
   }
 
   private bounded<T>(operation: string, orderId: string, call: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PaymentTimeoutError(operation, orderId, this.timeoutMs)), this.timeoutMs);
-    });
-    return Promise.race([call(), timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(call(), this.timeoutMs, () => new PaymentTimeoutError(operation, orderId, this.timeoutMs));
   }
 }

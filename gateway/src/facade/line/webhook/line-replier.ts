@@ -2,7 +2,7 @@
  * Replies through `@line/bot-sdk`'s Messaging API client, pointed at LINE_API_URL. A reply token
  * is single use and short-lived, so a failed reply is logged, never retried with the event.
  */
-import type { Logger } from '@app/platform';
+import { withTimeout, type Logger } from '@app/platform';
 import { messagingApi } from '@line/bot-sdk';
 
 /** The SDK's fetch has no timeout: a hanging LINE must not hold the (serial) consumer. */
@@ -13,18 +13,12 @@ export type Replier = (replyToken: string, messages: messagingApi.Message[]) => 
 export function lineReplier(options: { apiUrl: string; channelAccessToken: string; logger: Logger }): Replier {
   const client = new messagingApi.MessagingApiClient({ channelAccessToken: options.channelAccessToken, baseURL: options.apiUrl });
   return async (replyToken, messages) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-    });
     try {
-      await Promise.race([client.replyMessage({ replyToken, messages }), timeout]);
+      await withTimeout(client.replyMessage({ replyToken, messages }), TIMEOUT_MS, () => new Error(`no answer within ${TIMEOUT_MS} ms`));
       return true;
     } catch (err) {
       options.logger.warn({ err: describe(err) }, 'LINE reply failed (reply tokens are single use: not retried)');
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   };
 }
