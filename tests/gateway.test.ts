@@ -5,11 +5,11 @@
  * the documented error codes, and for leaked internals.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
+import { freePort } from './support/ports.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -61,15 +61,6 @@ const query = (url: string, q: string, variables?: Record<string, unknown>, head
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const codesOf = (res: Response): string[] => ((res.body as { errors?: GraphQLError[] })?.errors ?? []).map((e) => String(e.extensions?.code));
 const messagesOf = (res: Response): string => ((res.body as { errors?: GraphQLError[] })?.errors ?? []).map((e) => e.message).join('\n');
-
-/** A port nothing listens on (bound and released at once). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** An extra gateway over the shared platform's subgraphs, with settings of its own. */
 async function extraGateway(overrides: Record<string, string>): Promise<{ gateway: GatewayService; url: string; base: string }> {
@@ -351,7 +342,7 @@ describe('production mode (an extra gateway with NODE_ENV=production)', () => {
 
 describe('internal errors are masked', () => {
   it('a subgraph that cannot be reached yields a masked error with a request id, no details', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const broken = await extraGateway({ SUBGRAPH_USERS_URL: `http://127.0.0.1:${port}/graphql` });
     try {
       const res = await query(broken.url, `{ me { id profile { locale } } }`, undefined, bearer(user.accessToken));

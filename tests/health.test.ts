@@ -2,21 +2,12 @@
  * Operators' endpoints: liveness (/healthz), dependency health (/health, seed 004's shape
  * extended with every check) and Prometheus metrics (/metrics), on the gateway and each subgraph.
  */
-import { createServer } from 'node:net';
 import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import { describe, expect, inject, it } from 'vitest';
 import { gql, platformEnv } from './support/client.js';
+import { freePort } from './support/ports.js';
 
 const SUBGRAPHS = ['auth', 'users', 'workouts', 'catalog', 'orders'];
-
-/** A port nothing listens on (bound and released at once). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface HealthReport {
   status: string;
@@ -76,7 +67,7 @@ describe('gateway', () => {
 
   it('GET /health -> 503 with the subgraph down when one cannot be reached', async () => {
     const urls = inject('urls');
-    const port = await closedPort();
+    const port = await freePort();
     const config = loadGatewayConfig({ ...platformEnv(), SUBGRAPH_USERS_URL: `http://127.0.0.1:${port}/graphql` });
     const gateway = await buildGateway({ config });
     try {

@@ -15,6 +15,7 @@ import type { JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loginAs, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { call, decode, expectError, expectRefused, LOGOUT, ME, mint, openDatabase, REFRESH, signingKey } from './support/tokens.js';
+import { freePort } from './support/ports.js';
 
 const db = openDatabase();
 afterAll(() => db.end());
@@ -104,15 +105,6 @@ describe('tokens without a session', () => {
 
 // ---------- the revocation check cannot be made ----------
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A "Redis" that accepts connections and never answers: a hung server, or a network partition. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -140,7 +132,7 @@ describe('the revocation check cannot be made: SERVICE_UNAVAILABLE, not UNAUTHEN
   });
 
   it('a verifier whose Redis refuses connections answers SERVICE_UNAVAILABLE for a valid token', async () => {
-    const cache = RedisCache.connect(`redis://127.0.0.1:${await closedPort()}`);
+    const cache = RedisCache.connect(`redis://127.0.0.1:${await freePort()}`);
     try {
       const error = await verifierOver(cache).verify(user.accessToken).then(
         () => null,

@@ -2,9 +2,8 @@
  * Configuration from the environment: a missing or bad variable stops the service with a
  * message naming the variable (never a stack trace from deep inside a driver).
  */
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runEntryPoint } from '../../tests/support/run-entry-point.js';
 import { z } from 'zod';
 import { bool, commonEnv, ConfigError, loadConfig, port } from '../src/config.js';
 
@@ -81,33 +80,6 @@ describe('loadConfig', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-const repoRoot = join(import.meta.dirname, '..', '..');
-
-/** Runs a service's entry point as a real process and collects how it ended. */
-function runEntryPoint(entry: string, env: Record<string, string>): Promise<{ code: number | null; signal: string | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [entry], {
-      cwd: repoRoot,
-      // tsx's shebang runs `node` from PATH: the project's Node 24 (this process), not the system's.
-      env: { ...process.env, PATH: `${dirname(process.execPath)}:${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    // A service that (wrongly) starts anyway must not outlive the test.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
 
 describe('a service started with a bad variable', () => {
   // Each start costs a few seconds of TypeScript loading: run them side by side.

@@ -4,35 +4,10 @@
  * cache no other process sees. It refuses to start, naming the variables. `npm start` runs every
  * service in one process and may keep the in-memory ones, unless it uses a real database.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runEntryPoint } from '../../tests/support/run-entry-point.js';
 import { startPlatform } from '../../scripts/platform.js';
 import { ConfigError } from '../src/config.js';
-
-const repoRoot = join(import.meta.dirname, '..', '..');
-
-function runEntryPoint(entry: string, env: Record<string, string>): Promise<{ code: number | null; signal: string | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [entry], {
-      cwd: repoRoot,
-      env: { ...process.env, PATH: `${dirname(process.execPath)}:${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
 
 // Empty counts as unset; a database nobody listens on shows nothing is reached before the refusal.
 const production = { NODE_ENV: 'production', REDIS_URL: '', NATS_URL: '', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', PORT: '0', LOG_LEVEL: 'info' };

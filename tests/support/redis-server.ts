@@ -3,21 +3,13 @@
  * stopped by the test. Needs `redis-server` on PATH, as .ci/run installs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 import { Redis } from 'ioredis';
 
 export interface TestRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts `redis-server` with `args` added (e.g. `['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction']`). */

@@ -2,11 +2,10 @@
  * The relationship-map's configuration: the Facebook token key is checked at start, and a
  * production deployment with Facebook configured refuses to start without one.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@app/platform';
 import { describe, expect, it } from 'vitest';
+import { runEntryPoint } from '../../../tests/support/run-entry-point.js';
 import { loadRelationshipMapConfig } from '../src/config.js';
 
 const GRAPH = { FACEBOOK_GRAPH_URL: 'http://127.0.0.1:9/graph' };
@@ -42,14 +41,14 @@ describe('relationship-map configuration', () => {
     }
   });
 
-  it('the service started alone in production without the key exits at once, naming the variable', () => {
-    const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...GRAPH, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-      timeout: 20_000,
+  it('the service started alone in production without the key exits at once, naming the variable', async () => {
+    const result = await runEntryPoint('subgraphs/relationship-map/src/index.ts', {
+      NODE_ENV: 'production',
+      ...GRAPH,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      LOG_LEVEL: 'silent',
     });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('FACEBOOK_TOKEN_KEY');
-  });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('FACEBOOK_TOKEN_KEY');
+  }, 30_000);
 });
