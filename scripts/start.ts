@@ -20,16 +20,20 @@ try {
   const mode = Object.entries(platform.embedded)
     .map(([part, isEmbedded]) => `${part}: ${isEmbedded ? 'embedded' : 'external'}`)
     .join(', ');
+  const places: [string, string][] = [
+    ['GraphQL gateway', platform.gatewayUrl],
+    ...(env.NODE_ENV === 'production' ? [] : [['GraphiQL (IDE)', `${platform.urls.gateway}/graphiql`] as [string, string]]),
+    ...Object.entries(platform.urls)
+      .filter(([name]) => name !== 'gateway')
+      .map(([name, url]): [string, string] => [`${name} subgraph`, `${url}/graphql`]),
+    ['health', `${platform.urls.gateway}/health`],
+    ['metrics', `${platform.urls.gateway}/metrics`],
+  ];
+  const width = Math.max(...places.map(([label]) => label.length));
   console.log(`
 Federated platform is running (${mode})
 
-  GraphQL gateway   ${platform.gatewayUrl}
-${env.NODE_ENV === 'production' ? '' : `  GraphiQL (IDE)    ${platform.urls.gateway}/graphiql\n`}${Object.entries(platform.urls)
-  .filter(([name]) => name !== 'gateway')
-  .map(([name, url]) => `  ${`${name} subgraph`.padEnd(17)} ${url}/graphql`)
-  .join('\n')}
-  health            ${platform.urls.gateway}/health
-  metrics           ${platform.urls.gateway}/metrics
+${places.map(([label, url]) => `  ${label.padEnd(width)}  ${url}`).join('\n')}
 ${
   env.ADMIN_USERNAME && env.ADMIN_PASSWORD === DEMO_ADMIN.password
     ? `
