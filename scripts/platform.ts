@@ -108,16 +108,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
 
   try {
     const embeddedDb = common.DATABASE_URL ? null : await startEmbeddedPostgres(options.dataDir === undefined ? common.DATA_DIR : options.dataDir, logger);
+    // PGlite serves one query at a time for every service of the process: a connection may wait
+    // its turn well past the 2 s meant for a real server, so the embedded mode waits longer.
+    if (embeddedDb && !env.DB_CONNECT_TIMEOUT_MS) env.DB_CONNECT_TIMEOUT_MS = '15000';
     if (embeddedDb) closers.push(() => embeddedDb.close());
     const databaseUrl = common.DATABASE_URL ?? embeddedDb!.url;
 
     // One cache and one bus for the whole process: the embedded mode needs them shared
     // (the blacklist written by auth must be seen by the gateway), and with real servers one
     // connection each is simply cheaper.
-    const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL, { logger }) : new MemoryCache();
+    const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL, { logger, commandTimeoutMs: common.REDIS_COMMAND_TIMEOUT_MS }) : new MemoryCache();
     closers.push(() => cache.close());
     const bus: EventBus = common.NATS_URL
-      ? await NatsEventBus.connect({ url: common.NATS_URL, namespace: common.NATS_NAMESPACE, logger })
+      ? await NatsEventBus.connect({ url: common.NATS_URL, namespace: common.NATS_NAMESPACE, replicas: common.NATS_STREAM_REPLICAS, logger })
       : new MemoryEventBus({ logger });
     closers.push(() => bus.close());
     const infrastructure = { cache, bus };

@@ -5,8 +5,9 @@
  * (a second replica never serves a stale product after a write on the first) and the idempotent
  * sample seed.
  */
-import { MemoryEventBus, NatsEventBus, type EventBus, type EventEnvelope } from '@app/events';
-import { announceAllProducts, buildCatalogService, loadCatalogConfig, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog, type CatalogService } from '@app/catalog';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { NatsEventBus, type EventBus, type EventEnvelope } from '@app/events';
+import { announceAllProducts, buildCatalogService, getProduct, loadCatalogConfig, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog, type CatalogService } from '@app/catalog';
 import { catalogCacheKeys, createLogger, RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gql, registerAndLogin, unique, eventually, type TestUser } from './support/client.js';
@@ -410,30 +411,57 @@ describe('cross-replica invalidation', () => {
 });
 
 describe('sample catalog seed', () => {
+  /** A product upsert no catalog publishes: once a serial consumer has it, everything published before it was delivered. */
+  const marker = () => ({ productId: randomUUID(), name: unique('Marker'), price: '1', categoryId: null, updatedAt: new Date().toISOString() });
+
   it('is idempotent: a second run (or a second replica) inserts nothing', async () => {
-    const priv = await startPrivateCatalog({ nats: false, prefix: 'catalog_seed' });
+    // Real NATS (a namespace of its own) and Redis (keys of its own), as the catalog runs.
+    const priv = await startPrivateCatalog({ prefix: 'catalog_seed' });
     try {
       const upserts: string[] = [];
-      await priv.bus.subscribe('catalog.product.upserted', async (e) => void upserts.push(e.data.productId), { durable: 'seed-test' });
+      await priv.bus.subscribe('catalog.product.upserted', async (e) => void upserts.push(e.data.productId), { durable: 'seed-test', serial: true });
       const first = await seedSampleCatalog(priv.service.deps);
       expect(first).toEqual({ categories: SAMPLE_CATEGORIES.length, products: SAMPLE_PRODUCTS.length });
+      const productIds = (await priv.sql('select id from $schema.products')).map((r) => r.id as string).sort();
+      expect(productIds).toHaveLength(SAMPLE_PRODUCTS.length);
+      // The first run announces each product it inserted.
+      await eventually(async () => new Set(upserts).size === SAMPLE_PRODUCTS.length);
+      expect([...new Set(upserts)].sort()).toEqual(productIds);
+
       const [second, third] = await Promise.all([seedSampleCatalog(priv.service.deps), seedSampleCatalog(priv.service.deps)]);
       expect(second).toEqual({ categories: 0, products: 0 });
       expect(third).toEqual({ categories: 0, products: 0 });
       expect((await priv.sql('select count(*)::int as n from $schema.categories'))[0].n).toBe(SAMPLE_CATEGORIES.length);
       expect((await priv.sql('select count(*)::int as n from $schema.products'))[0].n).toBe(SAMPLE_PRODUCTS.length);
       expect((await priv.sql('select count(*)::int as n from $schema.products where category_id is null'))[0].n).toBe(0);
-      await eventually(async () => upserts.length === SAMPLE_PRODUCTS.length);
-      expect(new Set(upserts).size).toBe(SAMPLE_PRODUCTS.length);
+      // ... and the later runs announce nothing: once an upsert published after them has come
+      // through the same serial consumer, nothing else came.
+      const last = marker();
+      await priv.bus.publish('catalog.product.upserted', last);
+      await eventually(async () => upserts.includes(last.productId));
+      expect(upserts.filter((id) => id !== last.productId).sort()).toEqual(productIds);
+
+      // Reads of the seeded catalog are cached in the real Redis, under the instance's own keys.
+      const [someId] = productIds;
+      expect(await getProduct(priv.service.deps, someId)).toMatchObject({ id: someId });
+      const redis = RedisCache.connect(inject('env').REDIS_URL);
+      try {
+        expect(await redis.get(priv.cache.key(catalogCacheKeys.product(someId)))).toContain(someId);
+        expect(await redis.get(catalogCacheKeys.product(someId))).toBeNull();
+      } finally {
+        await redis.close();
+      }
     } finally {
       await priv.close();
     }
   });
 
   it('re-announces every stored product (what a catalog does at start, for read models created later)', async () => {
-    const priv = await startPrivateCatalog({ nats: false, prefix: 'catalog_announce' });
-    // A bus that never heard the original upserts: a read model that came after them.
-    const later = new MemoryEventBus();
+    const priv = await startPrivateCatalog({ prefix: 'catalog_announce' });
+    // A stream that never carried the original upserts, for a read model that came after them:
+    // a NATS namespace of its own (on the catalog's own stream, the bus would rightly drop the
+    // announcements as duplicates of those upserts within its dedupe window).
+    const later = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace: `tlate${randomBytes(4).toString('hex')}` });
     try {
       await seedSampleCatalog(priv.service.deps);
       const heard = new Map<string, EventEnvelope<'catalog.product.upserted'>['data']>();
@@ -442,8 +470,10 @@ describe('sample catalog seed', () => {
       expect(announced).toBe(SAMPLE_PRODUCTS.length);
       await eventually(async () => heard.size === SAMPLE_PRODUCTS.length);
       const rows = await priv.sql('select id, name, price::text as price from $schema.products');
+      expect([...heard.keys()].sort()).toEqual(rows.map((r) => r.id).sort());
       for (const row of rows) expect(heard.get(row.id)).toMatchObject({ productId: row.id, name: row.name });
     } finally {
+      await later.deleteNamespaceStreams().catch(() => {});
       await later.close();
       await priv.close();
     }

@@ -346,8 +346,10 @@ describe('internal errors are masked', () => {
     const broken = await extraGateway({ SUBGRAPH_USERS_URL: `http://127.0.0.1:${port}/graphql` });
     try {
       const res = await query(broken.url, `{ me { id profile { locale } } }`, undefined, bearer(user.accessToken));
-      // The users subgraph's part fails, so `me` (nullable) is null; the auth part was fetched.
-      expect(res.status).toBe(200);
+      // The users subgraph's part fails, so `me` (nullable) is null: nothing was served because of
+      // an outage, so the status says so (503 with Retry-After), the body as GraphQL has it.
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res.body.data).toEqual({ me: null });
       const errors: GraphQLError[] = res.body.errors;
       expect(errors.length).toBeGreaterThan(0);

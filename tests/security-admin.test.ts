@@ -4,13 +4,13 @@
  * configured name may belong to a stranger: it is left alone and the start says so.
  *
  * Each test starts an extra auth replica on the shared database with its own ADMIN_* settings
- * (bootstrapAdmin runs at start), on an in-process bus so it takes no events from the platform,
+ * (bootstrapAdmin runs at start), on the platform's bus: it is a replica like the others (its outbox
+ * relay shares the auth schema's outbox, so it must publish where the platform's services listen),
  * then checks the outcome through the shared gateway.
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
-import { MemoryEventBus } from '@app/events';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loginAs, platformEnv, registerAndLogin, unique } from './support/client.js';
@@ -32,11 +32,9 @@ async function startAuthLogging(admin: { username: string; password: string }): 
       done();
     },
   });
-  const bus = new MemoryEventBus();
   const env = { ...platformEnv(), ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password };
-  const auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl: inject('env').DATABASE_URL, logger: pino({ level: 'warn' }, sink), infrastructure: { bus } });
+  const auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl: inject('env').DATABASE_URL, logger: pino({ level: 'warn' }, sink) });
   await auth.close();
-  await bus.close();
   return lines;
 }
 

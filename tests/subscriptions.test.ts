@@ -10,7 +10,7 @@ import { NatsEventBus } from '@app/events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
 import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
-import { liveClient, type LiveClient } from './support/ws.js';
+import { liveClient, type LiveClient, type LiveSubscription } from './support/ws.js';
 import { decode, mint, now, openDatabase, signingKey } from './support/tokens.js';
 import { WebSocket } from 'ws';
 
@@ -47,16 +47,23 @@ const setStock = async (id: string, stockQuantity: number, gatewayUrl?: string) 
   expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
 };
 
-/** A subscription is live once the gateway has registered it: keep changing the stock until the first event arrives. */
-async function primed(sub: ReturnType<LiveClient['subscribe']>, productId: string, gatewayUrl?: string) {
+/**
+ * A subscription is live once the gateway has registered it: keep changing the stock until the
+ * first event arrives. Then one more change, to a quantity of its own: a product's events arrive
+ * in order, so once that one is here no priming event is still on its way, and the count returned
+ * is where the test's own events start.
+ */
+async function primed(sub: LiveSubscription, productId: string, gatewayUrl?: string) {
   let n = 0;
   await eventually(async () => {
     if (sub.results.length) return true;
     await setStock(productId, 500 + ++n, gatewayUrl);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // the polling pace, not an assertion
     return sub.results.length > 0;
   });
-  await new Promise((r) => setTimeout(r, 200));
+  const settled = 10_000 + Math.floor(Math.random() * 90_000);
+  await setStock(productId, settled, gatewayUrl);
+  await sub.waitUntil((r) => r.data?.stockUpdated?.newQuantity === settled);
   return sub.results.length;
 }
 
@@ -100,7 +107,7 @@ describe('stockUpdated', () => {
 
     await setStock(other.id, 7); // not followed
     for (const quantity of [40, 30, 20]) await setStock(watched.id, quantity);
-    const results = (await sub.waitFor(before + 3)).slice(before);
+    const results = (await sub.waitFor(before + 3)).slice(before, before + 3);
     expect(results.map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
     expect(results.map((r) => r.data!.stockUpdated.newQuantity)).toEqual([40, 30, 20]);
     for (const r of results) {
@@ -111,8 +118,13 @@ describe('stockUpdated', () => {
         product: { id: watched.id, name: watched.name, category: { name: expect.stringMatching(/^Live_/) } },
       });
     }
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sub.results.every((r) => r.data?.stockUpdated.productId === watched.id)).toBe(true);
+    // The other product's changes never come through: change it again, then the watched one.
+    // Once that later change is here, anything of the other product would have come before it.
+    await setStock(other.id, 8);
+    await setStock(watched.id, 10);
+    await sub.waitUntil((r) => r.data?.stockUpdated.newQuantity === 10);
+    expect(sub.results.slice(before).map((r) => r.data?.stockUpdated.newQuantity)).toEqual([40, 30, 20, 10]);
+    expect(sub.results.map((r) => r.data?.stockUpdated.productId)).toEqual(sub.results.map(() => watched.id));
   });
 
   it('refuses an empty productIds list with VALIDATION_ERROR', async () => {
@@ -245,13 +257,28 @@ describe('orderUpdated', () => {
     const owner = await registerAndLogin('wsowner');
     const stranger = await registerAndLogin('wsstranger');
     const order = await placeOrder(owner, [{ productId: product.id, quantity: 1 }]);
-    const [forbidden] = await open({ token: stranger.accessToken }).subscribe(ORDER, { id: order.id }).waitFor(1);
+    const strangerSub = open({ token: stranger.accessToken }).subscribe(ORDER, { id: order.id });
+    const [forbidden] = await strangerSub.waitFor(1);
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const [anonymous] = await open().subscribe(ORDER, { id: order.id }).waitFor(1);
+    expect(forbidden.data ?? null).toBeNull();
+    const anonymousSub = open().subscribe(ORDER, { id: order.id });
+    const [anonymous] = await anonymousSub.waitFor(1);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const adminSub = open({ token: admin.accessToken }).subscribe(ORDER, { id: order.id });
-    await new Promise((r) => setTimeout(r, 300));
+    expect(anonymous.data ?? null).toBeNull();
+    // An admin may follow anyone's order: the subscription is live and the next transition
+    // (shipping, once confirmed) reaches it, without errors.
+    const adminSub = await follow(admin.accessToken, order.id);
+    await eventually(async () => (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: owner.accessToken })).body.data?.order?.status === 'CONFIRMED');
+    const ship = await gql('mutation($id: ID!) { shipOrder(orderId: $id) { id status } }', { id: order.id }, { token: admin.accessToken });
+    expect(ship.body.errors, JSON.stringify(ship.body.errors)).toBeUndefined();
+    const shipped = await adminSub.waitUntil((r) => r.data?.orderUpdated.status === 'SHIPPED');
+    expect(shipped.data!.orderUpdated).toMatchObject({ id: order.id, user: { id: owner.id, username: owner.username } });
     expect(adminSub.results.filter((r) => r.errors)).toEqual([]);
+    // The refused subscriptions ended with their refusal: nothing of that transition reached them.
+    await strangerSub.ended();
+    await anonymousSub.ended();
+    expect(strangerSub.results).toHaveLength(1);
+    expect(anonymousSub.results).toHaveLength(1);
   });
 
   it('ends the stream once the subscriber logs out', async () => {
@@ -263,7 +290,7 @@ describe('orderUpdated', () => {
     const logout = await gql('mutation { logout }', {}, { token: user.accessToken });
     expect(logout.body.errors, JSON.stringify(logout.body.errors)).toBeUndefined();
     await gql('mutation($id: ID!) { shipOrder(orderId: $id) { id } }', { id: order.id }, { token: admin.accessToken });
-    await sub.completed;
+    await sub.ended();
     expect(sub.results.at(-1)?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
@@ -309,18 +336,29 @@ describe('review: limits, token lifetime and failures over the socket', () => {
 
   it('allows at most WS_MAX_OPERATIONS operations at once on one socket', async () => {
     const product = await createProduct(10);
+    const baseline = await activeOn(limitedUrl);
     const c = open({ url: limitedUrl });
     const subs = [0, 1, 2].map(() => c.subscribe(STOCK, { ids: [product.id] }));
-    await new Promise((r) => setTimeout(r, 300));
-    const [refused] = await c.subscribe(STOCK, { ids: [product.id] }).waitFor(1);
+    // All three are live: each receives the stock changes.
+    for (const s of subs) await primed(s, product.id);
+    expect(await activeOn(limitedUrl)).toBe(baseline + 3);
+    const fourth = c.subscribe(STOCK, { ids: [product.id] });
+    const [refused] = await fourth.waitFor(1);
     expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMIT_EXCEEDED');
-    expect(subs.map((s) => s.results)).toEqual([[], [], []]);
-    // Once one ends, there is room again.
+    await fourth.ended();
+    // The three carry on after the refusal: the next change reaches each of them, and nothing went wrong on any.
+    await setStock(product.id, 77);
+    for (const s of subs) await s.waitUntil((r) => r.data?.stockUpdated.newQuantity === 77);
+    expect(subs.flatMap((s) => s.results).filter((r) => r.errors)).toEqual([]);
+    expect(fourth.results).toHaveLength(1);
+    // Once one ends, there is room again: a new one is accepted and receives the changes.
     subs[0].unsubscribe();
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(async () => (await activeOn(limitedUrl)) === baseline + 2);
     const again = c.subscribe(STOCK, { ids: [product.id] });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(again.results).toEqual([]);
+    await primed(again, product.id);
+    expect(again.results.filter((r) => r.errors)).toEqual([]);
+    expect(again.results.at(-1)!.data!.stockUpdated.productId).toBe(product.id);
+    expect(await activeOn(limitedUrl)).toBe(baseline + 3);
     await c.dispose();
   });
 
@@ -386,7 +424,7 @@ describe('review: limits, token lifetime and failures over the socket', () => {
       await c.connected;
       const sub = c.subscribe(STOCK, { ids: [crypto.randomUUID()] });
       expect(await Promise.race([c.closed, new Promise((r) => setTimeout(() => r('still open'), 6_000))])).toBe(4403);
-      await sub.completed;
+      await sub.ended();
     } finally {
       await db.end();
     }
@@ -399,7 +437,7 @@ describe('review: limits, token lifetime and failures over the socket', () => {
     expect((await gql('mutation { logout }', {}, { token: user.accessToken })).body.errors).toBeUndefined();
     const sub = c.subscribe(STOCK, { ids: [crypto.randomUUID()] });
     expect(await c.closed).toBe(4403);
-    await sub.completed;
+    await sub.ended();
     expect(sub.results.filter((r) => r.data)).toEqual([]);
   });
 
@@ -444,7 +482,7 @@ describe('review: limits, token lifetime and failures over the socket', () => {
       for (let i = 1; i <= 1_100; i++) await bus.broadcast('live.stock.updated', { productId, newQuantity: i, updatedAt });
       const [ended] = await sub.waitFor(1, 15_000);
       expect(ended.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
-      await sub.completed;
+      await sub.ended();
       await c.dispose();
     } finally {
       await bus.close();

@@ -4,10 +4,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { EventBusConfigError, InvalidEventError } from './errors.js';
-import { subscribeDefaults, type EventEnvelope, type Handler, type SubscribeOptions } from './event-bus.js';
+import { DeadLetterNotReplayableError, EventBusConfigError, InvalidEventError } from './errors.js';
+import {
+  subscribeDefaults,
+  type DeadLetteredCount,
+  type EventEnvelope,
+  type Handler,
+  type ListDeadLettersOptions,
+  type StoredDeadLetter,
+  type SubscribeOptions,
+} from './event-bus.js';
 import type { EventLogger } from './logger.js';
-import { envelopeSchemaFor, eventSchemas, type DeadLetter, type DurableSubject, type PayloadOf, type Subject } from './schemas.js';
+import {
+  deadLetterSchema,
+  envelopeSchemaFor,
+  eventSchemas,
+  isDurableSubject,
+  type DeadLetter,
+  type DurableSubject,
+  type PayloadOf,
+  type Subject,
+} from './schemas.js';
 
 export type ResolvedSubscribeOptions = Required<SubscribeOptions>;
 
@@ -120,6 +137,69 @@ export async function attemptDelivery<S extends DurableSubject>(attempt: Deliver
 
 export function buildDeadLetter(fields: Omit<DeadLetter, 'failedAt'>): DeadLetter {
   return { ...fields, failedAt: new Date().toISOString() };
+}
+
+/** Counts what one bus instance dead-lettered, by subject and consumer (the `events_dead_lettered_total` figures). */
+export class DeadLetterCounter {
+  private readonly counts = new Map<string, DeadLetteredCount>();
+  add(subject: string, consumer: string): void {
+    const key = `${subject} ${consumer}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.count++;
+    else this.counts.set(key, { subject, consumer, count: 1 });
+  }
+  list(): DeadLetteredCount[] {
+    return [...this.counts.values()].map((c) => ({ ...c }));
+  }
+}
+
+export const DEFAULT_DEAD_LETTER_LIST_LIMIT = 1_000;
+
+export function resolveListOptions(opts: ListDeadLettersOptions = {}): { subject?: string; limit: number } {
+  const limit = opts.limit ?? DEFAULT_DEAD_LETTER_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) throw new EventBusConfigError(`limit must be a positive integer, got ${limit}`);
+  if (opts.subject !== undefined && !/^[a-z_]+(\.[a-z_]+)*$/.test(opts.subject)) {
+    throw new EventBusConfigError(`subject "${opts.subject}" is not a subject name (e.g. users.user.deleted)`);
+  }
+  return { subject: opts.subject, limit };
+}
+
+/** A stored dead-letter body as listed: the parsed dead letter, or a placeholder naming what is wrong with it. */
+export function toStoredDeadLetter(seq: number, storedAt: Date, body: string, fallbackSubject: string): StoredDeadLetter {
+  const parsed = deadLetterSchema.safeParse(safeJsonParse(body));
+  if (parsed.success) return { ...parsed.data, seq, storedAt: storedAt.toISOString() };
+  // Written by hand (publishRaw) or by another tool: still listed, so it can be seen and discarded.
+  return {
+    subject: fallbackSubject,
+    data: body,
+    error: 'not a dead-letter record',
+    consumer: '',
+    deliveries: 0,
+    failedAt: storedAt.toISOString(),
+    seq,
+    storedAt: storedAt.toISOString(),
+  };
+}
+
+/** The publish id of a dead letter's replay: new for every dead letter, stable across retries of one replay. */
+export function replayMsgId(seq: number): string {
+  return `dlq-replay:${seq}`;
+}
+
+/**
+ * What a replay of the stored dead letter `seq` publishes: its original message, verbatim, on its
+ * original subject. Refuses (DeadLetterNotReplayableError) what would only be dead-lettered again:
+ * a record that is not a dead letter, a subject that is no longer a durable one, a message that is
+ * still not a valid event under the schemas this code has.
+ */
+export function prepareReplay(seq: number, body: string): { subject: DurableSubject; data: string; eventId: string; msgId: string } {
+  const parsed = deadLetterSchema.safeParse(safeJsonParse(body));
+  if (!parsed.success) throw new DeadLetterNotReplayableError(seq, 'the stored record is not a dead letter');
+  const { subject, data } = parsed.data;
+  if (!isDurableSubject(subject)) throw new DeadLetterNotReplayableError(seq, `${subject} is not a durable subject`);
+  const decoded = decodeEnvelope(subject, data);
+  if (!decoded.ok) throw new DeadLetterNotReplayableError(seq, `its message is still not a valid ${subject} event (${decoded.error}); discard it`);
+  return { subject, data, eventId: decoded.envelope.id, msgId: replayMsgId(seq) };
 }
 
 /** Makes unsubscribe/close idempotent: later calls share the first call's promise. */

@@ -4,6 +4,8 @@ export const EventErrorCode = {
   EVENT_PUBLISH_FAILED: 'EVENT_PUBLISH_FAILED',
   EVENT_BUS_CLOSED: 'EVENT_BUS_CLOSED',
   EVENT_BUS_CONFIG: 'EVENT_BUS_CONFIG',
+  DEAD_LETTER_NOT_FOUND: 'DEAD_LETTER_NOT_FOUND',
+  DEAD_LETTER_NOT_REPLAYABLE: 'DEAD_LETTER_NOT_REPLAYABLE',
 } as const;
 export type EventErrorCode = (typeof EventErrorCode)[keyof typeof EventErrorCode];
 
@@ -63,5 +65,24 @@ export class EventBusConfigError extends EventBusError {
   override name = 'EventBusConfigError';
   constructor(message: string) {
     super(EventErrorCode.EVENT_BUS_CONFIG, message);
+  }
+}
+
+/** No dead letter with this sequence in the store (never stored, replayed, discarded or aged out). */
+export class DeadLetterNotFoundError extends EventBusError {
+  override name = 'DeadLetterNotFoundError';
+  constructor(readonly seq: number) {
+    super(EventErrorCode.DEAD_LETTER_NOT_FOUND, `No dead letter with sequence ${seq}`);
+  }
+}
+
+/** A replay that would only be dead-lettered again: the stored message is still not a valid event. */
+export class DeadLetterNotReplayableError extends EventBusError {
+  override name = 'DeadLetterNotReplayableError';
+  constructor(
+    readonly seq: number,
+    readonly reason: string,
+  ) {
+    super(EventErrorCode.DEAD_LETTER_NOT_REPLAYABLE, `Dead letter ${seq} cannot be replayed: ${reason}`);
   }
 }

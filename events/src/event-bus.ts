@@ -47,6 +47,45 @@ export const subscribeDefaults = { maxDeliver: 5, ackWaitMs: 30_000, backoffMs: 
 /** Dedupe window shared by both implementations (the JetStream stream's duplicate_window). */
 export const DEDUPE_WINDOW_MS = 2 * 60_000;
 
+/** A dead letter as it is stored, with what an operator needs to find and replay it. */
+export interface StoredDeadLetter extends DeadLetter {
+  /** Its position in the dead-letter store (the DLQ stream's sequence): what replay and discard take. */
+  seq: number;
+  /** When it was stored (ISO 8601). */
+  storedAt: string;
+}
+
+export interface DeadLetterStats {
+  /** Dead letters held right now in this namespace's dead-letter store (every service's together). */
+  stored: number;
+  /** The same by original subject (`users.user.deleted`); only subjects holding at least one. */
+  storedBySubject: Record<string, number>;
+}
+
+/** Messages this bus instance dead-lettered since it started, for one subject and consumer (durable). */
+export interface DeadLetteredCount {
+  subject: string;
+  consumer: string;
+  count: number;
+}
+
+export interface ListDeadLettersOptions {
+  /** Only the dead letters of this original subject (`users.user.deleted`). */
+  subject?: string;
+  /** At most this many, oldest first. Default 1 000. */
+  limit?: number;
+}
+
+/** What a replay did: the dead letter `seq` went back to `subject` as a new message `msgId`. */
+export interface ReplayedDeadLetter {
+  seq: number;
+  subject: string;
+  /** The replayed event's envelope id (unchanged, so idempotent handlers still recognise it). */
+  eventId: string;
+  /** The publish (dedupe) id of the replay, new for each dead letter. */
+  msgId: string;
+}
+
 export type Handler<S extends Subject> = (event: EventEnvelope<S>) => Promise<void>;
 export type DeadLetterHandler = (deadLetter: DeadLetter) => Promise<void> | void;
 
@@ -64,8 +103,27 @@ export interface EventBus {
   onBroadcast<S extends FanoutSubject>(subject: S, handler: Handler<S>): Promise<Subscription>;
   /** Unvalidated publish, for tests and tools that must send a malformed message on purpose. */
   publishRaw(subject: string, data: Uint8Array | string, opts?: PublishOptions): Promise<void>;
-  /** Replays stored dead letters, then follows new ones. */
+  /** Reads the stored dead letters, then follows new ones (reading removes nothing). */
   subscribeDeadLetters(handler: DeadLetterHandler): Promise<Subscription>;
+  /**
+   * How many dead letters the store holds now (asks the server: callers on a scrape path bound
+   * it with a timeout). Rejects when the store cannot be reached.
+   */
+  deadLetterStats(): Promise<DeadLetterStats>;
+  /** What this instance dead-lettered since it started, by subject and consumer; local, never waits. */
+  deadLetteredCounts(): DeadLetteredCount[];
+  /** The stored dead letters, oldest first. */
+  listDeadLetters(opts?: ListDeadLettersOptions): Promise<StoredDeadLetter[]>;
+  /**
+   * Publishes the dead letter's original message, verbatim (same envelope and event id), to its
+   * original subject under a new publish id, then removes it from the store. Every durable of that
+   * subject receives it again (handlers must be idempotent by event id, as for any redelivery).
+   * Rejects with DeadLetterNotFoundError for an unknown `seq`, and with DeadLetterNotReplayableError
+   * (keeping the dead letter) when its message is still not a valid event of a known subject.
+   */
+  replayDeadLetter(seq: number): Promise<ReplayedDeadLetter>;
+  /** Removes a dead letter without replaying it (DeadLetterNotFoundError for an unknown `seq`). */
+  discardDeadLetter(seq: number): Promise<void>;
   health(): Promise<{ ok: boolean; detail?: string }>;
   /** Stops subscriptions (waiting for running handlers) and disconnects. Idempotent. */
   close(): Promise<void>;

@@ -24,6 +24,11 @@ export {
   type PublishOptions,
   type SubscribeOptions,
   type Subscription,
+  type StoredDeadLetter,
+  type DeadLetterStats,
+  type DeadLetteredCount,
+  type ListDeadLettersOptions,
+  type ReplayedDeadLetter,
 } from './event-bus.js';
 export {
   EventErrorCode,
@@ -33,7 +38,16 @@ export {
   EventPublishError,
   EventBusClosedError,
   EventBusConfigError,
+  DeadLetterNotFoundError,
+  DeadLetterNotReplayableError,
 } from './errors.js';
 export { silentLogger, type EventLogger } from './logger.js';
-export { NatsEventBus, consumerNameFor, natsConnectOptions, type NatsEventBusOptions } from './nats-event-bus.js';
+export {
+  NatsEventBus,
+  consumerNameFor,
+  natsConnectOptions,
+  DEFAULT_STREAM_MAX_AGE_MS,
+  DEFAULT_DEAD_LETTER_MAX_AGE_MS,
+  type NatsEventBusOptions,
+} from './nats-event-bus.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';

@@ -1,23 +1,32 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  DeadLetterCounter,
   attemptDelivery,
   buildDeadLetter,
   createEnvelope,
   decodeEnvelope,
   once,
+  prepareReplay,
+  resolveListOptions,
   resolveSubscribeOptions,
   safeJsonParse,
+  toStoredDeadLetter,
   toText,
   type DeliveryOutcome,
   type ResolvedSubscribeOptions,
 } from './delivery.js';
-import { EventBusClosedError, EventPublishError, UnknownSubjectError } from './errors.js';
+import { DeadLetterNotFoundError, EventBusClosedError, EventPublishError, UnknownSubjectError } from './errors.js';
 import {
   DEDUPE_WINDOW_MS,
   type DeadLetterHandler,
+  type DeadLetterStats,
+  type DeadLetteredCount,
   type EventBus,
   type Handler,
+  type ListDeadLettersOptions,
   type PublishOptions,
+  type ReplayedDeadLetter,
+  type StoredDeadLetter,
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
@@ -41,6 +50,15 @@ export interface MemoryEventBusOptions {
 
 /** Durable messages kept per subject for `startAt: 'stored'` (the in-memory stand-in for stream retention). */
 export const MEMORY_HISTORY_LIMIT = 10_000;
+
+/** A dead letter as the in-memory store keeps it (the DLQ stream's message, with its sequence). */
+interface StoredRecord {
+  seq: number;
+  /** The original subject (`users.user.deleted`), from the `dlq.<subject>` it was stored under. */
+  subject: string;
+  raw: string;
+  storedAt: Date;
+}
 
 interface QueuedMessage {
   raw: string;
@@ -90,7 +108,10 @@ export class MemoryEventBus implements EventBus {
   private readonly closeTimeoutMs: number;
   private readonly groups = new Map<string, DurableGroup>();
   private readonly recentMsgIds = new Map<string, number>();
-  private readonly deadLetters: string[] = [];
+  /** The dead-letter store, in sequence order (what the DLQ stream holds on NATS). */
+  private readonly deadLetters: StoredRecord[] = [];
+  private deadLetterSeq = 0;
+  private readonly deadLettered = new DeadLetterCounter();
   /** Recent durable messages per subject, for durables that start at 'stored'. */
   private readonly history = new Map<string, string[]>();
   private readonly deadLetterListeners = new Set<SerialListener>();
@@ -181,7 +202,7 @@ export class MemoryEventBus implements EventBus {
         this.logger.error({ err }, 'dead-letter handler failed');
       }
     });
-    for (const raw of this.deadLetters) listener.push(raw);
+    for (const record of this.deadLetters) listener.push(record.raw);
     this.deadLetterListeners.add(listener);
     return {
       unsubscribe: once(async () => {
@@ -189,6 +210,43 @@ export class MemoryEventBus implements EventBus {
         await listener.idle();
       }),
     };
+  }
+
+  async deadLetterStats(): Promise<DeadLetterStats> {
+    this.assertOpen();
+    const storedBySubject: Record<string, number> = {};
+    for (const { subject } of this.deadLetters) storedBySubject[subject] = (storedBySubject[subject] ?? 0) + 1;
+    return { stored: this.deadLetters.length, storedBySubject };
+  }
+
+  deadLetteredCounts(): DeadLetteredCount[] {
+    return this.deadLettered.list();
+  }
+
+  async listDeadLetters(opts?: ListDeadLettersOptions): Promise<StoredDeadLetter[]> {
+    this.assertOpen();
+    const { subject, limit } = resolveListOptions(opts);
+    return this.deadLetters
+      .filter((record) => subject === undefined || record.subject === subject)
+      .slice(0, limit)
+      .map((record) => toStoredDeadLetter(record.seq, record.storedAt, record.raw, record.subject));
+  }
+
+  async replayDeadLetter(seq: number): Promise<ReplayedDeadLetter> {
+    this.assertOpen();
+    const record = this.deadLetters.find((r) => r.seq === seq);
+    if (!record) throw new DeadLetterNotFoundError(seq);
+    const replay = prepareReplay(seq, record.raw);
+    this.store(replay.subject, replay.data, replay.msgId);
+    this.removeDeadLetter(seq);
+    this.logger.info({ seq, subject: replay.subject, eventId: replay.eventId }, 'dead letter replayed');
+    return { seq, subject: replay.subject, eventId: replay.eventId, msgId: replay.msgId };
+  }
+
+  async discardDeadLetter(seq: number): Promise<void> {
+    this.assertOpen();
+    this.removeDeadLetter(seq);
+    this.logger.info({ seq }, 'dead letter discarded');
   }
 
   async health(): Promise<{ ok: boolean; detail?: string }> {
@@ -222,7 +280,7 @@ export class MemoryEventBus implements EventBus {
       return;
     }
     if (domainOf(subject) === DEAD_LETTER_DOMAIN) {
-      this.recordDeadLetter(raw);
+      this.recordDeadLetter(subject.slice(DEAD_LETTER_DOMAIN.length + 1), raw);
       return;
     }
     if (isDurableSubject(subject)) {
@@ -250,9 +308,15 @@ export class MemoryEventBus implements EventBus {
     return false;
   }
 
-  private recordDeadLetter(raw: string): void {
-    this.deadLetters.push(raw);
+  private recordDeadLetter(subject: string, raw: string): void {
+    this.deadLetters.push({ seq: ++this.deadLetterSeq, subject, raw, storedAt: new Date() });
     for (const listener of this.deadLetterListeners) listener.push(raw);
+  }
+
+  private removeDeadLetter(seq: number): void {
+    const index = this.deadLetters.findIndex((r) => r.seq === seq);
+    if (index < 0) throw new DeadLetterNotFoundError(seq);
+    this.deadLetters.splice(index, 1);
   }
 
   private groupFor(subject: DurableSubject, options: ResolvedSubscribeOptions): DurableGroup {
@@ -398,6 +462,7 @@ export class MemoryEventBus implements EventBus {
         });
         this.logger.warn({ subject: group.subject, durable: group.durable, error: outcome.error }, 'event dead-lettered');
         this.store(deadLetterSubject(group.subject), JSON.stringify(deadLetter), undefined);
+        this.deadLettered.add(group.subject, group.durable);
         return;
       }
     }

@@ -15,6 +15,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
+  DeadLetterCounter,
   assertValidName,
   attemptDelivery,
   buildDeadLetter,
@@ -22,17 +23,31 @@ import {
   decodeEnvelope,
   describeError,
   once,
+  prepareReplay,
+  resolveListOptions,
   resolveSubscribeOptions,
   safeJsonParse,
+  toStoredDeadLetter,
   type ResolvedSubscribeOptions,
 } from './delivery.js';
-import { EventBusClosedError, EventBusConfigError, EventPublishError, UnknownSubjectError } from './errors.js';
+import {
+  DeadLetterNotFoundError,
+  EventBusClosedError,
+  EventBusConfigError,
+  EventPublishError,
+  UnknownSubjectError,
+} from './errors.js';
 import {
   DEDUPE_WINDOW_MS,
   type DeadLetterHandler,
+  type DeadLetterStats,
+  type DeadLetteredCount,
   type EventBus,
   type Handler,
+  type ListDeadLettersOptions,
   type PublishOptions,
+  type ReplayedDeadLetter,
+  type StoredDeadLetter,
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
@@ -60,8 +75,22 @@ export interface NatsEventBusOptions {
    */
   namespace?: string;
   logger?: EventLogger;
-  /** Stream retention. Default 7 days. */
+  /** How long the EVENTS stream keeps a message. Default 7 days (DEFAULT_STREAM_MAX_AGE_MS says why). */
   streamMaxAgeMs?: number;
+  /** How long the DLQ stream keeps a dead letter. Default 14 days (DEFAULT_DEAD_LETTER_MAX_AGE_MS says why). */
+  deadLetterMaxAgeMs?: number;
+  /**
+   * Copies of each stream (and of each durable consumer's state, which follows its stream) kept
+   * by a JetStream cluster: 1 for a single server (the default), 3 for a three-node cluster
+   * (survives one node down), 5 at most. Applied to existing streams at connect. A server that
+   * cannot hold that many copies makes connect fail. Env NATS_STREAM_REPLICAS.
+   */
+  replicas?: number;
+  /**
+   * Default true: create the streams, or bring existing ones to these settings. False for tools
+   * (the dlq script) that must not change a deployment's streams: they must exist already.
+   */
+  manageStreams?: boolean;
   /** Connection name shown in the server's monitoring endpoints. */
   connectionName?: string;
 }
@@ -89,7 +118,25 @@ export function natsConnectOptions(url: string | string[]): { servers: string[];
   return { servers, ...auth };
 }
 
-const DEFAULT_STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+/**
+ * EVENTS keeps a message 7 days, whether or not it was consumed. A durable resumes where it
+ * stopped, so this is how long a consumer (a whole service) may be down, or stuck behind a
+ * poison message, and still catch up without loss; it is also the history a new read model
+ * (`startAt: 'stored'`) can rebuild from. Beyond it the disk is better spent elsewhere: every
+ * service keeps its own state in Postgres, the stream is transport, not the record.
+ */
+export const DEFAULT_STREAM_MAX_AGE_MS = 7 * DAY_MS;
+/**
+ * DLQ keeps a dead letter 14 days. A dead letter waits for a person: the alert fires, someone
+ * finds the cause, ships a fix and replays it. Two weeks covers a holiday of the one person who
+ * knows that consumer plus a release cycle, and outlives EVENTS' 7 days (a dead letter carries
+ * its message verbatim, so it can be replayed after the stream dropped the original). Not
+ * forever: payloads hold personal data (emails, user ids) that account erasure cannot reach here.
+ */
+export const DEFAULT_DEAD_LETTER_MAX_AGE_MS = 14 * DAY_MS;
+/** JetStream's own ceiling for stream replicas. */
+const MAX_REPLICAS = 5;
 /** JetStream's own default for pull consumers, restated so a durable can go back from serial. */
 const DEFAULT_MAX_ACK_PENDING = 1_000;
 const JS_API_TIMEOUT_MS = 5_000;
@@ -99,11 +146,14 @@ const STREAM_NAME_IN_USE = 10058;
 const CONSUMER_ALREADY_EXISTS = 10148;
 const CONSUMER_NAME_IN_USE = 10013;
 const STREAM_NOT_FOUND = 10059;
+const NO_MESSAGE_FOUND = 10057;
+const NO_MESSAGE_FOUND_GET = 10037;
 
 export class NatsEventBus implements EventBus {
   private readonly js: JetStreamClient;
   private readonly prefix: string;
   private readonly subscriptions = new Set<Subscription>();
+  private readonly deadLettered = new DeadLetterCounter();
   private closing?: Promise<void>;
 
   readonly eventsStream: string;
@@ -125,6 +175,10 @@ export class NatsEventBus implements EventBus {
   /** Connects and creates (or updates) the EVENTS and DLQ streams. */
   static async connect(options: NatsEventBusOptions): Promise<NatsEventBus> {
     if (options.namespace !== undefined) assertValidName('namespace', options.namespace);
+    const replicas = options.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+      throw new EventBusConfigError(`replicas must be an integer from 1 to ${MAX_REPLICAS}, got ${replicas}`);
+    }
     assertCatalogFitsStreams();
     const logger = options.logger ?? silentLogger;
     const nc = await connect({
@@ -135,8 +189,16 @@ export class NatsEventBus implements EventBus {
     try {
       const jsm = await jetstreamManager(nc, { timeout: JS_API_TIMEOUT_MS });
       const bus = new NatsEventBus(nc, jsm, options.namespace, logger);
-      await bus.ensureStreams(options.streamMaxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS);
-      logger.info({ server: nc.getServer(), streams: [bus.eventsStream, bus.deadLetterStream] }, 'event bus connected');
+      if (options.manageStreams ?? true) {
+        await bus.ensureStreams({
+          eventsMaxAgeMs: options.streamMaxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS,
+          deadLetterMaxAgeMs: options.deadLetterMaxAgeMs ?? DEFAULT_DEAD_LETTER_MAX_AGE_MS,
+          replicas,
+        });
+      } else {
+        await bus.assertStreamsExist();
+      }
+      logger.info({ server: nc.getServer(), streams: [bus.eventsStream, bus.deadLetterStream], replicas }, 'event bus connected');
       return bus;
     } catch (err) {
       await nc.close();
@@ -161,15 +223,27 @@ export class NatsEventBus implements EventBus {
     if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
     const options = resolveSubscribeOptions(opts);
     const consumerName = consumerNameFor(options.durable, subject);
+    // Consumer settings, each on purpose (README "Event durability and dead letters"). Left unset
+    // on purpose: num_replicas (0 = the stream's, and it follows the stream when that is scaled),
+    // mem_storage (consumer state on file, like the stream), inactive_threshold (a durable never
+    // expires while its service is down: its backlog waits for it).
     await this.ensureConsumer({
       durable_name: consumerName,
       filter_subject: this.wire(subject),
+      // Acked only once the handler resolved: a crash mid-handler means redelivery, never loss.
       ack_policy: AckPolicy.Explicit,
       // A brand-new durable starts at "now" unless asked otherwise: deploying a new service must
       // not replay a week of history (read models ask for it: startAt 'stored').
       deliver_policy: options.startAt === 'stored' ? DeliverPolicy.All : DeliverPolicy.New,
+      // Default 30 s: far above what a handler (one transaction and a publish) takes, so a slow
+      // handler is not handled twice at once, yet a replica that died holding a message hands it
+      // on within half a minute.
       ack_wait: nanos(options.ackWaitMs),
-      // One spare delivery so a message whose last attempt timed out still reaches us to be dead-lettered.
+      // Default 5 attempts (500 ms apart, the nak delay): enough for a database failover or a
+      // deadlock to pass, few enough that a poison message reaches the DLQ (and an operator)
+      // within seconds rather than blocking a serial durable. One spare delivery so a message
+      // whose last attempt timed out still reaches us to be dead-lettered rather than dropped
+      // silently by the server.
       max_deliver: options.maxDeliver + 1,
       // Serial: the server hands out the next message only once this one is acked (a nak'd one stays pending).
       max_ack_pending: options.serial ? 1 : DEFAULT_MAX_ACK_PENDING,
@@ -277,6 +351,62 @@ export class NatsEventBus implements EventBus {
     return subscription;
   }
 
+  async deadLetterStats(): Promise<DeadLetterStats> {
+    this.assertOpen();
+    const prefix = this.wire(`${DEAD_LETTER_DOMAIN}.`);
+    const info = await this.jsm.streams.info(this.deadLetterStream, { subjects_filter: `${prefix}>` });
+    const storedBySubject: Record<string, number> = {};
+    let stored = 0;
+    for (const [wire, count] of Object.entries(info.state.subjects ?? {})) {
+      if (count <= 0) continue;
+      storedBySubject[wire.slice(prefix.length)] = count;
+      stored += count;
+    }
+    return { stored, storedBySubject };
+  }
+
+  deadLetteredCounts(): DeadLetteredCount[] {
+    return this.deadLettered.list();
+  }
+
+  async listDeadLetters(opts?: ListDeadLettersOptions): Promise<StoredDeadLetter[]> {
+    this.assertOpen();
+    const { subject, limit } = resolveListOptions(opts);
+    const filter = this.wire(subject ? deadLetterSubject(subject) : `${DEAD_LETTER_DOMAIN}.>`);
+    const prefix = this.wire(`${DEAD_LETTER_DOMAIN}.`);
+    const found: StoredDeadLetter[] = [];
+    // One direct lookup per dead letter ("the next one at or after seq on this filter"): no
+    // consumer to create and clean up, and each step is bounded by the API timeout. An operator
+    // lists tens, not millions; `limit` bounds it anyway.
+    let seq = 1;
+    while (found.length < limit) {
+      const msg = await this.getStoredMessage({ seq, next_by_subj: filter });
+      if (!msg) break;
+      found.push(toStoredDeadLetter(msg.seq, msg.time, msg.string(), msg.subject.slice(prefix.length)));
+      seq = msg.seq + 1;
+    }
+    return found;
+  }
+
+  async replayDeadLetter(seq: number): Promise<ReplayedDeadLetter> {
+    this.assertOpen();
+    const msg = await this.getStoredMessage({ seq });
+    if (!msg) throw new DeadLetterNotFoundError(seq);
+    const replay = prepareReplay(seq, msg.string());
+    // Publish first, then remove: a failure in between leaves the dead letter in place, and a
+    // retried replay within the dedupe window is dropped by JetStream (same publish id).
+    await this.jsPublish(replay.subject, replay.data, replay.msgId);
+    await this.removeStoredMessage(seq);
+    this.logger.info({ seq, subject: replay.subject, eventId: replay.eventId }, 'dead letter replayed');
+    return { seq, subject: replay.subject, eventId: replay.eventId, msgId: replay.msgId };
+  }
+
+  async discardDeadLetter(seq: number): Promise<void> {
+    this.assertOpen();
+    await this.removeStoredMessage(seq);
+    this.logger.info({ seq }, 'dead letter discarded');
+  }
+
   async health(): Promise<{ ok: boolean; detail?: string }> {
     if (this.closing || this.nc.isClosed()) return { ok: false, detail: 'event bus is closed' };
     try {
@@ -322,10 +452,37 @@ export class NatsEventBus implements EventBus {
     return this.prefix + subject;
   }
 
-  private async jsPublish(subject: string, data: Uint8Array | string, msgId: string | undefined): Promise<void> {
+  /** A message of the DLQ stream, or null when there is none (never stored, removed, or aged out). */
+  private async getStoredMessage(query: { seq: number; next_by_subj?: string }) {
+    if (!Number.isInteger(query.seq) || query.seq < 1) return null;
+    try {
+      // next_by_subj ("first at or after seq on this subject") is in the server API since 2.9; nats.js types only `seq`.
+      return await this.jsm.streams.getMessage(this.deadLetterStream, query as { seq: number });
+    } catch (err) {
+      if (err instanceof JetStreamApiError && (err.code === NO_MESSAGE_FOUND || err.code === NO_MESSAGE_FOUND_GET)) return null;
+      throw err;
+    }
+  }
+
+  private async removeStoredMessage(seq: number): Promise<void> {
+    if (!Number.isInteger(seq) || seq < 1) throw new DeadLetterNotFoundError(seq);
+    try {
+      // Erased, not only marked deleted: the payload may hold personal data.
+      await this.jsm.streams.deleteMessage(this.deadLetterStream, seq, true);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && (err.code === NO_MESSAGE_FOUND || err.code === NO_MESSAGE_FOUND_GET)) {
+        throw new DeadLetterNotFoundError(seq);
+      }
+      throw err;
+    }
+  }
+
+  /** Resolves to true when JetStream dropped the message as a duplicate of one in the dedupe window. */
+  private async jsPublish(subject: string, data: Uint8Array | string, msgId: string | undefined): Promise<boolean> {
     try {
       const ack = await this.js.publish(this.wire(subject), data, msgId === undefined ? undefined : { msgID: msgId });
       if (ack.duplicate) this.logger.debug({ subject, msgId }, 'duplicate publish dropped');
+      return ack.duplicate;
     } catch (err) {
       // nats.js reports "no stream captures this subject" as JetStreamNotEnabled.
       throw new EventPublishError(subject, { cause: err });
@@ -352,7 +509,8 @@ export class NatsEventBus implements EventBus {
         const deadLetter = buildDeadLetter({ subject, data: raw, error: outcome.error, consumer: options.durable, deliveries });
         try {
           // Keyed by stream sequence: if the ack below is lost, the redelivery dedupes here.
-          await this.jsPublish(deadLetterSubject(subject), JSON.stringify(deadLetter), `${options.durable}:${msg.seq}`);
+          const duplicate = await this.jsPublish(deadLetterSubject(subject), JSON.stringify(deadLetter), `${options.durable}:${msg.seq}`);
+          if (!duplicate) this.deadLettered.add(subject, options.durable);
           this.logger.warn({ subject, durable: options.durable, error: outcome.error }, 'event dead-lettered');
           msg.ack();
         } catch (err) {
@@ -373,25 +531,76 @@ export class NatsEventBus implements EventBus {
     })().catch(() => {});
   }
 
-  private async ensureStreams(maxAgeMs: number): Promise<void> {
-    const common = {
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      discard: DiscardPolicy.Old,
-      max_age: nanos(maxAgeMs),
-      duplicate_window: nanos(DEDUPE_WINDOW_MS),
-    };
-    await this.ensureStream({ ...common, name: this.eventsStream, subjects: EVENT_STREAM_DOMAINS.map((d) => this.wire(`${d}.>`)) });
-    await this.ensureStream({ ...common, name: this.deadLetterStream, subjects: [this.wire(`${DEAD_LETTER_DOMAIN}.>`)] });
+  private async assertStreamsExist(): Promise<void> {
+    for (const stream of [this.eventsStream, this.deadLetterStream]) {
+      try {
+        await this.jsm.streams.info(stream);
+      } catch (err) {
+        if (err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND) {
+          throw new EventBusConfigError(`stream ${stream} does not exist: is NATS_NAMESPACE right (${this.namespace ?? 'unset'}), and has a service started on this NATS?`);
+        }
+        throw err;
+      }
+    }
   }
 
-  private async ensureStream(config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  private async ensureStreams(settings: { eventsMaxAgeMs: number; deadLetterMaxAgeMs: number; replicas: number }): Promise<void> {
+    // Stream settings, each on purpose (README "Event durability and dead letters").
+    const common = {
+      // Limits, not WorkQueue or Interest: several durables (one per service) read each subject,
+      // and a read model may start at the stored history, so a message must outlive the first
+      // ack. Messages leave by age only.
+      retention: RetentionPolicy.Limits,
+      // On disk: a server restart keeps every unconsumed event and every dead letter. How often
+      // the disk is fsync'd is the server's `jetstream { sync_interval }` (deploy/nats/nats.conf).
+      storage: StorageType.File,
+      // 1 on a single server; 3 in a three-node cluster (a publish is acked once two of three
+      // have it, and the stream keeps serving with a node down).
+      num_replicas: settings.replicas,
+      // No count or size cap is set (age is the bound; the server's max_file_store guards the
+      // disk). Should one be reached (a cap added by hand), New refuses the publish, loudly, where
+      // Old would silently delete the oldest events, possibly ones a consumer has not read yet:
+      // the orders outbox keeps a refused event and retries, a request that publishes fails.
+      discard: DiscardPolicy.New,
+      // Publishes repeated with one message id within 2 minutes are stored once: covers a
+      // publisher's retry after a lost ack and the outbox relay's re-sends; the server keeps
+      // the ids of the window in memory, so not longer.
+      duplicate_window: nanos(DEDUPE_WINDOW_MS),
+    };
+    await this.ensureStream({
+      ...common,
+      name: this.eventsStream,
+      subjects: EVENT_STREAM_DOMAINS.map((d) => this.wire(`${d}.>`)),
+      max_age: nanos(settings.eventsMaxAgeMs),
+    });
+    await this.ensureStream({
+      ...common,
+      name: this.deadLetterStream,
+      subjects: [this.wire(`${DEAD_LETTER_DOMAIN}.>`)],
+      max_age: nanos(settings.deadLetterMaxAgeMs),
+    });
+  }
+
+  private async ensureStream(config: Partial<StreamConfig> & { name: string; num_replicas: number }): Promise<void> {
+    let applied: StreamConfig;
     try {
-      await this.jsm.streams.add(config);
+      try {
+        applied = (await this.jsm.streams.add(config)).config;
+      } catch (err) {
+        if (!(err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE)) throw err;
+        // Everything that may change on a live stream (retention and storage may not).
+        const { subjects, max_age, duplicate_window, discard, num_replicas } = config;
+        applied = (await this.jsm.streams.update(config.name, { subjects, max_age, duplicate_window, discard, num_replicas })).config;
+      }
     } catch (err) {
-      if (!(err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE)) throw err;
-      const { subjects, max_age, duplicate_window, discard } = config;
-      await this.jsm.streams.update(config.name, { subjects, max_age, duplicate_window, discard });
+      if (config.num_replicas > 1 && err instanceof JetStreamApiError) {
+        throw new EventBusConfigError(`stream ${config.name} with ${config.num_replicas} replicas refused (${err.message}): NATS_STREAM_REPLICAS=${config.num_replicas} needs a JetStream cluster of at least ${config.num_replicas} servers`);
+      }
+      throw err;
+    }
+    // A single server accepts an update to R3 and quietly keeps R1: say so rather than run with fewer copies than asked.
+    if ((applied.num_replicas || 1) !== config.num_replicas) {
+      throw new EventBusConfigError(`stream ${config.name} kept ${applied.num_replicas || 1} replica(s) where ${config.num_replicas} were asked: NATS_STREAM_REPLICAS=${config.num_replicas} needs a JetStream cluster of at least ${config.num_replicas} servers`);
     }
   }
 

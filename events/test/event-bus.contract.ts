@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DeadLetterNotFoundError,
+  DeadLetterNotReplayableError,
   EventBusClosedError,
   InvalidEventError,
   Subjects,
@@ -9,7 +11,7 @@ import {
   type EventEnvelope,
   type SubscribeOptions,
 } from '../src/index.js';
-import { settle, userDeleted, waitFor } from './helpers.js';
+import { eventually, settle, userDeleted, waitFor } from './helpers.js';
 
 export interface BusEnvironment {
   bus: EventBus;
@@ -312,6 +314,111 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       await waitFor(() => attempts.length === 4, { what: 'retry and the two held-back events' });
       await settle();
       expect(attempts).toEqual([first, first, second, third]);
+    });
+
+    it('counts stored dead letters by subject, and what this instance dead-lettered', async () => {
+      await expect(bus.deadLetterStats()).resolves.toEqual({ stored: 0, storedBySubject: {} });
+      expect(bus.deadLetteredCounts()).toEqual([]);
+      await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
+      await bus.subscribe(Subjects.UsersUserErased, async () => {}, { durable: 'users', ...fast });
+
+      await bus.publishRaw(Subjects.UsersUserDeleted, 'not json 1');
+      await bus.publishRaw(Subjects.UsersUserDeleted, 'not json 2');
+      await bus.publishRaw(Subjects.UsersUserErased, 'not json 3');
+
+      const stats = await eventually(() => bus.deadLetterStats(), (s) => s.stored === 3, { what: 'three stored dead letters' });
+      expect(stats.storedBySubject).toEqual({ 'users.user.deleted': 2, 'users.user.erased': 1 });
+      expect(bus.deadLetteredCounts().sort((a, b) => a.subject.localeCompare(b.subject))).toEqual([
+        { subject: 'users.user.deleted', consumer: 'users', count: 2 },
+        { subject: 'users.user.erased', consumer: 'users', count: 1 },
+      ]);
+    });
+
+    it('lists stored dead letters with their sequence, by subject and up to a limit', async () => {
+      await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
+      await bus.subscribe(Subjects.UsersUserErased, async () => {}, { durable: 'erasure', ...fast });
+      await bus.publishRaw(Subjects.UsersUserDeleted, 'first');
+      await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'first dead letter' });
+      await bus.publishRaw(Subjects.UsersUserErased, 'second');
+      await eventually(() => bus.listDeadLetters(), (l) => l.length === 2, { what: 'second dead letter' });
+      await bus.publishRaw(Subjects.UsersUserDeleted, 'third');
+      const all = await eventually(() => bus.listDeadLetters(), (l) => l.length === 3, { what: 'third dead letter' });
+
+      expect(all.map((d) => d.data)).toEqual(['first', 'second', 'third']);
+      expect(all[0]).toMatchObject({
+        subject: 'users.user.deleted',
+        consumer: 'users',
+        deliveries: 1,
+        error: expect.stringContaining('malformed JSON'),
+        seq: expect.any(Number),
+      });
+      expect(Number.isNaN(Date.parse(all[0]!.storedAt))).toBe(false);
+      expect(Number.isNaN(Date.parse(all[0]!.failedAt))).toBe(false);
+      const seqs = all.map((d) => d.seq);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+      expect(new Set(seqs).size).toBe(3);
+
+      const deleted = await bus.listDeadLetters({ subject: Subjects.UsersUserDeleted });
+      expect(deleted.map((d) => d.data)).toEqual(['first', 'third']);
+      expect((await bus.listDeadLetters({ limit: 2 })).map((d) => d.data)).toEqual(['first', 'second']);
+      expect(await bus.listDeadLetters({ subject: Subjects.AuthUserLoggedIn })).toEqual([]);
+      // Another replica sees the same store.
+      expect((await env.peer.listDeadLetters()).map((d) => d.seq)).toEqual(seqs);
+    });
+
+    it('replays a dead letter to its subject once the cause is fixed, and removes it from the store', async () => {
+      let fixed = false;
+      const handled: Deleted[] = [];
+      const other: Deleted[] = [];
+      await bus.subscribe(
+        Subjects.UsersUserDeleted,
+        async (e) => {
+          if (!fixed) throw new Error('downstream is broken');
+          handled.push(e);
+        },
+        { durable: 'broken', ...fast, maxDeliver: 2 },
+      );
+      await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void other.push(e), { durable: 'healthy', ...fast });
+      const payload = userDeleted();
+      const eventId = randomUUID();
+      await bus.publish(Subjects.UsersUserDeleted, payload, { msgId: eventId });
+
+      const [deadLetter] = await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'dead letter' });
+      expect(deadLetter).toMatchObject({ subject: 'users.user.deleted', consumer: 'broken', deliveries: 2, error: expect.stringContaining('downstream is broken') });
+      expect(other).toHaveLength(1);
+
+      fixed = true;
+      // From another replica: replay is an operator's act, not tied to the instance that dead-lettered.
+      const replayed = await env.peer.replayDeadLetter(deadLetter!.seq);
+      expect(replayed).toEqual({ seq: deadLetter!.seq, subject: 'users.user.deleted', eventId, msgId: expect.any(String) });
+      expect(replayed.msgId).not.toBe(eventId);
+
+      await waitFor(() => handled.length === 1 && other.length === 2, { what: 'the replayed event at every durable' });
+      // The original message, verbatim: same event id, same payload (idempotent handlers recognise it).
+      expect(handled[0]).toMatchObject({ id: eventId, data: payload });
+      expect(other[1]!.id).toBe(eventId);
+      await expect(bus.listDeadLetters()).resolves.toEqual([]);
+      await expect(bus.deadLetterStats()).resolves.toEqual({ stored: 0, storedBySubject: {} });
+      await expect(bus.replayDeadLetter(deadLetter!.seq)).rejects.toBeInstanceOf(DeadLetterNotFoundError);
+      await settle();
+      expect(handled).toHaveLength(1);
+    });
+
+    it('refuses to replay what would only be dead-lettered again, and discards it on request', async () => {
+      await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
+      await bus.publishRaw(Subjects.UsersUserDeleted, '{"not": "an envelope"}');
+      const [deadLetter] = await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'dead letter' });
+
+      const refused = bus.replayDeadLetter(deadLetter!.seq);
+      await expect(refused).rejects.toBeInstanceOf(DeadLetterNotReplayableError);
+      await expect(refused).rejects.toMatchObject({ code: 'DEAD_LETTER_NOT_REPLAYABLE', seq: deadLetter!.seq });
+      expect(await bus.listDeadLetters()).toHaveLength(1);
+
+      await bus.discardDeadLetter(deadLetter!.seq);
+      await expect(bus.listDeadLetters()).resolves.toEqual([]);
+      await expect(bus.discardDeadLetter(deadLetter!.seq)).rejects.toMatchObject({ code: 'DEAD_LETTER_NOT_FOUND' });
+      await expect(bus.replayDeadLetter(123_456)).rejects.toBeInstanceOf(DeadLetterNotFoundError);
+      await expect(bus.replayDeadLetter(0)).rejects.toBeInstanceOf(DeadLetterNotFoundError);
     });
 
     it('reports health and closes idempotently', async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NatsEventBus, Subjects, consumerNameFor, deadLetterSubject } from '../src/index.js';
+import { EventBusConfigError, NatsEventBus, Subjects, consumerNameFor, deadLetterSubject } from '../src/index.js';
 import { eventBusContract } from './event-bus.contract.js';
 import { userDeleted, waitFor } from './helpers.js';
 
@@ -140,6 +140,77 @@ describe('NatsEventBus specifics', () => {
       const info = await jsm.streams.info(stream);
       expect(info.config.subjects).toContain(`${namespace}.line.>`);
       expect(info.state.messages).toBe(1);
+    });
+  });
+
+  it('creates its streams and consumers with the chosen durability settings', async () => {
+    const env = await openNamespace();
+    teardown = env.teardown;
+    await env.bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users' });
+    const day = 24 * 60 * 60 * 1e9;
+    await withJetStreamManager(async (jsm) => {
+      const events = (await jsm.streams.info(env.bus.eventsStream)).config;
+      const dlq = (await jsm.streams.info(env.bus.deadLetterStream)).config;
+      for (const config of [events, dlq]) {
+        expect(config).toMatchObject({
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          discard: DiscardPolicy.New,
+          num_replicas: 1,
+          duplicate_window: 120_000_000_000,
+          max_msgs: -1,
+          max_bytes: -1,
+        });
+      }
+      expect(events.max_age).toBe(7 * day);
+      expect(dlq.max_age).toBe(14 * day);
+      expect(dlq.subjects).toEqual([`${env.namespace}.dlq.>`]);
+
+      const consumer = (await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('users', Subjects.UsersUserDeleted))).config;
+      expect(consumer).toMatchObject({ ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000, max_deliver: 6 });
+      // Inherits the stream's replicas (and follows them when the stream is scaled); never expires.
+      expect(consumer.num_replicas ?? 0).toBe(0);
+      expect(consumer.inactive_threshold ?? 0).toBe(0);
+    });
+  });
+
+  it('moves existing streams to the chosen settings (discard, dead-letter age)', async () => {
+    const namespace = randomNamespace();
+    const prefix = namespace.toUpperCase();
+    await withJetStreamManager(async (jsm) => {
+      await jsm.streams.add({ name: `${prefix}_EVENTS`, subjects: [`${namespace}.users.>`], discard: DiscardPolicy.Old });
+      await jsm.streams.add({ name: `${prefix}_DLQ`, subjects: [`${namespace}.dlq.>`], discard: DiscardPolicy.Old, max_age: 60 * 1e9 });
+    });
+    const bus = await NatsEventBus.connect({ url, namespace, deadLetterMaxAgeMs: 3 * 24 * 60 * 60_000 });
+    teardown = async () => {
+      await bus.deleteNamespaceStreams();
+      await bus.close();
+    };
+    await withJetStreamManager(async (jsm) => {
+      expect((await jsm.streams.info(bus.eventsStream)).config.discard).toBe(DiscardPolicy.New);
+      const dlq = (await jsm.streams.info(bus.deadLetterStream)).config;
+      expect(dlq).toMatchObject({ discard: DiscardPolicy.New, max_age: 3 * 24 * 60 * 60 * 1e9 });
+    });
+  });
+
+  it('refuses a replica count JetStream cannot have, before connecting', async () => {
+    for (const replicas of [0, 6, 1.5, Number.NaN]) {
+      await expect(NatsEventBus.connect({ url: '127.0.0.1:1', namespace: randomNamespace(), replicas })).rejects.toBeInstanceOf(EventBusConfigError);
+    }
+  });
+
+  it('refuses more replicas than a single server holds, for new and for existing streams', async () => {
+    const namespace = randomNamespace();
+    const fresh = NatsEventBus.connect({ url, namespace, replicas: 3 });
+    await expect(fresh).rejects.toBeInstanceOf(EventBusConfigError);
+    await expect(fresh).rejects.toThrow(/NATS_STREAM_REPLICAS=3 needs a JetStream cluster/);
+
+    const env = await openNamespace();
+    teardown = env.teardown;
+    // The server would accept this update and quietly keep one copy: the bus says so instead.
+    await expect(NatsEventBus.connect({ url, namespace: env.namespace, replicas: 3 })).rejects.toThrow(/NATS_STREAM_REPLICAS=3/);
+    await withJetStreamManager(async (jsm) => {
+      await jsm.streams.delete(`${namespace.toUpperCase()}_EVENTS`).catch(() => {});
     });
   });
 

@@ -18,6 +18,11 @@ export const gatewayEnv = {
   ...queryLimitsEnv,
   /** Operations in one batched request; each counts against the rate limit. */
   MAX_BATCH_SIZE: count(5),
+  /**
+   * Longest wait for one subgraph fetch (ms). Past it the fields of that fetch are null with a
+   * SERVICE_UNAVAILABLE error and every other subgraph's fields still arrive.
+   */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Rate limit window in seconds, and requests allowed per window for a user / an anonymous IP. */
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),

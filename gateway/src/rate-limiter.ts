@@ -1,4 +1,4 @@
-import { cacheKeys, withTimeout, type Cache, type Logger } from '@app/platform';
+import { cacheKeys, MemoryCache, withTimeout, type Cache, type Logger } from '@app/platform';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -9,18 +9,37 @@ export interface RateLimitDecision {
   retryAfter: number;
 }
 
+export interface RateLimiterOptions {
+  logger?: Logger;
+  /** Told each time a count had to be made in this replica's memory (for `cache_fallbacks_total`). */
+  onFallback?: () => void;
+}
+
+/** How long the limiter waits for the shared cache before counting in memory. */
+export const RATE_LIMIT_TIMEOUT_MS = 1_000;
+const FALLBACK_LOG_MS = 10_000;
+
 /**
  * Fixed-window counters in the shared cache, so every gateway replica counts the same requests:
  * per user when signed in, per client address otherwise (a request whose token failed counts
- * against its address). If the cache is down the request is let through (an outage of Redis must
- * not take the API down with it).
+ * against its address).
+ *
+ * The limit never lapses. When the shared count cannot be made (Redis down, full, or slower
+ * than RATE_LIMIT_TIMEOUT_MS), the request is counted in this replica's memory against the same
+ * limit instead: nothing goes uncounted, and the bound during an outage is stated (a client
+ * spread over N gateway replicas gets at most N times its limit per window). Refusing every
+ * request instead would turn a cache outage into a full API outage, public reads included;
+ * what does need Redis (revocation, sessions, the login lockout, quotas) still answers 503.
  */
 export class RateLimiter {
+  private readonly local = new MemoryCache({ evictable: () => false });
+  private lastFallbackLog = 0;
+
   constructor(
     private readonly cache: Cache,
     private readonly windowSeconds: number,
     private readonly limits: { user: number; anonymous: number },
-    private readonly logger?: Logger,
+    private readonly options: RateLimiterOptions = {},
   ) {}
 
   /** Counts `cost` requests (a batch of N operations costs N) and decides on the last of them. */
@@ -31,19 +50,27 @@ export class RateLimiter {
     const limit = subject.userId ? this.limits.user : this.limits.anonymous;
     const bucket = subject.userId ? `user:${subject.userId}` : `ip:${subject.ip}`;
     const key = cacheKeys.rateLimit(bucket, windowStart);
+    const amount = Math.max(1, cost);
     let count: number;
     try {
-      // The Cache adds 1 at a time; cost is at most MAX_BATCH_SIZE, and the increments go out together.
-      // incrBy: one command however many operations the batch holds. A time limit, because a
-      // cache client reconnecting to a dead Redis queues commands for seconds.
-      count = await withTimeout(this.cache.incrBy(key, Math.max(1, cost), this.windowSeconds + 1), RATE_LIMIT_TIMEOUT_MS, () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`));
+      // incrBy: one command however many operations the batch holds.
+      count = await withTimeout(this.cache.incrBy(key, amount, this.windowSeconds + 1), RATE_LIMIT_TIMEOUT_MS, () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`));
     } catch (err) {
-      this.logger?.warn({ err: (err as Error).message }, 'rate limiter unavailable; allowing request');
-      return { allowed: true, limit, remaining: limit, reset, retryAfter: 0 };
+      this.reportFallback(err);
+      count = await this.local.incrBy(key, amount, this.windowSeconds + 1);
     }
     return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), reset, retryAfter: Math.max(1, reset - nowSeconds) };
   }
-}
 
-/** How long the limiter waits for the cache before treating it as unavailable. */
-export const RATE_LIMIT_TIMEOUT_MS = 1_000;
+  async close(): Promise<void> {
+    await this.local.close();
+  }
+
+  private reportFallback(err: unknown) {
+    this.options.onFallback?.();
+    const now = Date.now();
+    if (now - this.lastFallbackLog < FALLBACK_LOG_MS) return;
+    this.lastFallbackLog = now;
+    this.options.logger?.warn({ err: (err as Error).message }, 'shared rate-limit counters unavailable: counting in this replica until they answer');
+  }
+}

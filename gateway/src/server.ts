@@ -3,7 +3,8 @@ process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ForwardingDataSource } from './forwarding-data-source.js';
+import { ForwardingDataSource, timedFetch } from './forwarding-data-source.js';
+import { unavailableStatusPlugin } from './plugins/unavailable-status-plugin.js';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   AppError,
@@ -12,6 +13,7 @@ import {
   createHttpApp,
   createLogger,
   createMetrics,
+  registerEventBusMetrics,
   errorReportingPlugin,
   formatGraphQLError,
   graphqlRouteErrorHandler,
@@ -100,6 +102,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
   const infra = await connectInfrastructure(config, logger, options.infrastructure);
   const metrics = createMetrics('gateway');
+  registerEventBusMetrics(metrics.registry, infra.bus);
 
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? supergraphPath, 'utf8');
   const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({ ...s, url: subgraphUrlOverride(config, s.name) ?? s.url }));
@@ -110,7 +113,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     logger,
     // Node's fetch (undici) keeps connections to the subgraphs alive.
     buildService: ({ name, url }) =>
-      new ForwardingDataSource({ url: urlOf.get(name) ?? url, fetcher: globalThis.fetch as never, internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined }),
+      new ForwardingDataSource({
+        url: urlOf.get(name) ?? url,
+        fetcher: timedFetch(config.SUBGRAPH_TIMEOUT_MS) as never,
+        internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined,
+      }),
   });
 
   // The API schema keeps the Subscription type the subgraphs declare; graphql-ws serves it.
@@ -143,6 +150,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       complexityLimitPlugin<GatewayContext>(limits.complexity),
       seed004QuotaPlugin(quotaStore, quotaPolicies),
       operationMetricsPlugin(metrics),
+      unavailableStatusPlugin<GatewayContext>(),
       // A browser's GET /graphql leads to /graphiql (Apollo's own page needs its CDN); none in production.
       graphiqlLandingPage({ enabled: !production }),
     ],
@@ -155,6 +163,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     metrics,
     trustProxyHops,
     operatorToken: config.OPERATOR_TOKEN,
+    // Longer than a subgraph's own checks (1 s), so its answer "database: timed out" arrives.
+    healthCheckTimeoutMs: 2_500,
     healthChecks: {
       cache: () => infra.cache.health(),
       events: () => infra.bus.health(),
@@ -163,7 +173,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
           `subgraph:${s.name}`,
           async () => {
             // Readiness, not liveness: a subgraph whose database is down is up but cannot serve.
-            const res = await fetch(new URL('/health', s.url), { signal: AbortSignal.timeout(1_500) });
+            const res = await fetch(new URL('/health', s.url), { signal: AbortSignal.timeout(2_000) }).catch((err: Error) => {
+              if (err.name === 'TimeoutError') return null;
+              throw err;
+            });
+            if (!res) return { ok: false, detail: 'timed out' };
             if (res.ok) return { ok: true };
             const body = (await res.json().catch(() => null)) as { checks?: Record<string, { status: string }> } | null;
             const down = Object.entries(body?.checks ?? {}).filter(([, check]) => check.status === 'down').map(([name]) => name);
@@ -181,7 +195,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     exposedHeaders: ['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
   });
 
-  const rateLimiter = new RateLimiter(infra.cache, config.RATE_LIMIT_WINDOW, { user: config.RATE_LIMIT_USER, anonymous: config.RATE_LIMIT_ANONYMOUS }, logger);
+  const rateLimiter = new RateLimiter(infra.cache, config.RATE_LIMIT_WINDOW, { user: config.RATE_LIMIT_USER, anonymous: config.RATE_LIMIT_ANONYMOUS }, {
+    logger,
+    onFallback: () => metrics.cacheFallbacks.inc({ cache: 'rate-limit', operation: 'count' }),
+  });
 
   await app.register(cookie);
 
@@ -272,6 +289,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       closed = true;
       await subscriptions.close();
       await app.close();
+      await rateLimiter.close();
       await line.close();
       await apollo.stop();
       await infra.close();

@@ -24,11 +24,22 @@ export const commonEnv = {
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separate several)').optional(),
   /** Prefixes NATS subjects and streams, so several deployments (or test runs) can share one NATS. */
   NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /**
+   * Copies JetStream keeps of each stream: 1 on a single NATS server, 3 on a three-node cluster
+   * (see the README's "Event durability and dead letters"). The same on every service.
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Where embedded mode keeps its PGlite data when DATABASE_URL is unset. */
   DATA_DIR: z.string().default('.data'),
   JWT_ISSUER: z.string().min(1).default('http://localhost:4001'),
   JWT_AUDIENCE: z.string().min(1).default('federated-platform'),
   AUTH_JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  /** Longest wait for one Redis command; past it a cache read falls back and security state answers 503. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /** Longest wait for a Postgres connection (from the pool, or a new one) before answering 503. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** Longest a statement may run (Postgres statement_timeout; the client gives up 2 s later on a server that stopped answering). */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 };
 
 /** A setting that holds an AES-256 key (base64 of 32 bytes); the message never repeats the value. */

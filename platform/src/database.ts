@@ -4,6 +4,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
 import type { Logger } from './logger.js';
+import { PoolSafeClient } from './pool-safe-pg-client.js';
 
 export type MigrationClass = new (...args: any[]) => Migration;
 
@@ -15,6 +16,10 @@ export interface DatabaseOptions {
   /** Committed migrations, oldest first; applied at start. */
   migrations: { name: string; class: MigrationClass }[];
   poolMax?: number;
+  /** Longest wait for a connection (pool or new). Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** statement_timeout of every session; the client gives up 2 s after it (a server that stopped answering). Default 10 000 ms. */
+  statementTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -26,7 +31,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   const { url, schema } = options;
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
 
-  const lockClient = new pg.Client({ connectionString: url });
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const lockClient = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   await lockClient.connect();
   try {
     await lockClient.query('select pg_advisory_lock(hashtext($1))', [`migrate:${schema}`]);
@@ -37,6 +44,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
       entities: options.entities,
       extensions: [Migrator],
       pool: { min: 0, max: options.poolMax ?? 10 },
+      // Time limits (pg's Pool options): no request waits on the database past them; the error
+      // is a dependency failure (SERVICE_UNAVAILABLE, 503). Migrations run under the same limit.
+      driverOptions: {
+        connectionTimeoutMillis: connectTimeoutMs,
+        statement_timeout: statementTimeoutMs,
+        query_timeout: statementTimeoutMs + 2_000,
+        // A transaction left open by a crashed request must not hold its locks for long.
+        idle_in_transaction_session_timeout: Math.max(30_000, statementTimeoutMs * 3),
+        // A server that vanished without closing the socket is noticed.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        // A transaction caught by an outage gives its connection back (pool-safe-pg-client.ts).
+        Client: PoolSafeClient,
+      },
       migrations: { migrationsList: options.migrations, schema, snapshot: false, silent: true, transactional: true },
       debug: false,
       // MikroORM finds the running transaction by context name (AsyncLocalStorage). With the

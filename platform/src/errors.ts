@@ -88,11 +88,21 @@ export class RateLimitError extends AppError {
   }
 }
 
+/** What a client is told to wait before retrying after a dependency failed (seconds). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** A dependency could not serve (or answer in time): 503 with `retryAfter` (and a Retry-After header). */
 export class ServiceUnavailableError extends AppError {
   override name = 'ServiceUnavailableError';
-  constructor(message = 'Service temporarily unavailable', options?: { cause?: unknown }) {
-    super(ErrorCode.SERVICE_UNAVAILABLE, message, {}, options);
+  constructor(message = 'Service temporarily unavailable', options?: { cause?: unknown; retryAfter?: number }) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryAfter: options?.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS }, options);
   }
+}
+
+/** The Retry-After header value an error asks for, if any (rate limits and outages). */
+export function retryAfterOf(err: AppError): number | undefined {
+  const value = err.details.retryAfter;
+  return typeof value === 'number' && Number.isFinite(value) ? Math.max(1, Math.ceil(value)) : undefined;
 }
 
 /** Errors that mean "a dependency is down", so clients get 503 rather than 500. */
@@ -101,6 +111,10 @@ export function isUnavailableError(err: unknown): boolean {
   if (!e) return false;
   // fetch() (undici) reports a refused connection as "fetch failed" with the real error as its cause.
   if (e.cause && e.cause !== err && isUnavailableError(e.cause)) return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300'].includes(String(e.code))) return true;
-  return e.name === 'ConnectionException' || /Connection terminated|ECONNREFUSED|Connection is closed|fetch failed|socket hang up/i.test(e.message ?? '');
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '57014', '08006', '08001', '08003'].includes(String(e.code))) return true;
+  return (
+    e.name === 'ConnectionException' ||
+    e.name === 'TimeoutError' ||
+    /Connection terminated|ECONNREFUSED|Connection is closed|fetch failed|socket hang up|timeout exceeded when trying to connect|Query read timeout|Command timed out|terminating connection|database system is (starting up|shutting down|in recovery mode)|statement timeout|aborted due to timeout/i.test(e.message ?? '')
+  );
 }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { AppError, ErrorCode, isUnavailableError } from './errors.js';
+import { AppError, DEFAULT_RETRY_AFTER_SECONDS, ErrorCode, isUnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /** Codes clients may see as they are: ours plus the GraphQL-level ones Apollo produces. */
@@ -16,6 +16,16 @@ const PASSTHROUGH_CODES = new Set<string>([
 ]);
 /** Extension keys that are safe to show; anything else (stacktrace, serviceName, exception) is dropped. */
 const SAFE_EXTENSIONS = ['code', 'validationErrors', 'retryAfter', 'field', 'reason', 'requestId'];
+
+/**
+ * A subgraph that answered 502/503/504 (its own dependency down, its token check unable to ask
+ * Redis): @apollo/gateway turns any non-2xx answer into an error with no code and
+ * `extensions.response.status`, which must reach the client as the outage it is.
+ */
+function isUpstreamUnavailable(extensions: Record<string, unknown> | undefined): boolean {
+  const status = (extensions?.response as { status?: unknown } | undefined)?.status;
+  return status === 502 || status === 503 || status === 504;
+}
 
 function pick(extensions: Record<string, unknown> | undefined) {
   const out: Record<string, unknown> = {};
@@ -53,8 +63,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (PASSTHROUGH_CODES.has(code) && code !== ErrorCode.INTERNAL_ERROR) {
     return { message: formatted.message, ...base, extensions: { ...pick(formatted.extensions), timestamp } };
   }
-  if (isUnavailableError(original) || isUnavailableError({ message: formatted.message })) {
-    return { message: 'Service temporarily unavailable', ...base, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, timestamp } };
+  if (isUnavailableError(original) || isUnavailableError({ message: formatted.message }) || isUpstreamUnavailable(formatted.extensions)) {
+    return { message: 'Service temporarily unavailable', ...base, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: DEFAULT_RETRY_AFTER_SECONDS, timestamp } };
   }
   return { message: 'Internal server error', ...base, extensions: { code: ErrorCode.INTERNAL_ERROR, timestamp } };
 }
@@ -75,6 +85,11 @@ export function errorReportingPlugin<TContext extends BaseContext & RequestScope
             if (original instanceof AppError) continue;
             const code = String(err.extensions?.code ?? '');
             if (PASSTHROUGH_CODES.has(code) || code === 'BAD_USER_INPUT') continue;
+            // An outage, not a bug: the subgraph logged its own cause; a warning here.
+            if (isUpstreamUnavailable(err.extensions) || isUnavailableError(original)) {
+              contextValue.logger?.warn({ err: original ?? err, path: err.path }, 'a dependency was unavailable');
+              continue;
+            }
             contextValue.logger?.error({ err: original ?? err, path: err.path }, 'unexpected GraphQL error');
           }
         },

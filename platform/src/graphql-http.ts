@@ -1,6 +1,6 @@
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCode } from './errors.js';
+import { AppError, ErrorCode, retryAfterOf } from './errors.js';
 
 /** True when the client asked for (or accepts only) the legacy `application/json` response type. */
 function wantsLegacyJson(accept: string | undefined): boolean {
@@ -17,7 +17,8 @@ export function sendGraphQLError(request: FastifyRequest, reply: FastifyReply, e
   const legacy = wantsLegacyJson(request.headers.accept);
   let status = httpStatus ?? err.httpStatus;
   if (httpStatus === undefined && err.code === ErrorCode.VALIDATION_ERROR) status = legacy ? 200 : 400;
-  if (err.code === ErrorCode.RATE_LIMIT_EXCEEDED) reply.header('retry-after', String(err.details.retryAfter));
+  const retryAfter = retryAfterOf(err);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply
     .code(status)
     .type(legacy ? 'application/json; charset=utf-8' : 'application/graphql-response+json; charset=utf-8')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AppError, ErrorCode, httpStatusOf } from './errors.js';
+import { AppError, ErrorCode, httpStatusOf, retryAfterOf } from './errors.js';
 import { publicHealth, runHealthChecks, type HealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -21,6 +21,11 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: Metrics;
   healthChecks?: Record<string, HealthCheck>;
+  /**
+   * How long each readiness check may take before it counts as down ("timed out"). Default
+   * 1000 ms; the gateway, whose checks ask the subgraphs' own /health, waits longer than they do.
+   */
+  healthCheckTimeoutMs?: number;
   /** Largest accepted request body. Default 1 MiB. */
   bodyLimit?: number;
   /**
@@ -48,7 +53,8 @@ function bearerChallenge(err: AppError, request: FastifyRequest): string | undef
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {
   const { validationErrors, ...rest } = err.details as Record<string, unknown>;
   const details = validationErrors ? { validationErrors, ...rest } : Object.keys(rest).length ? rest : undefined;
-  if (err.code === ErrorCode.RATE_LIMIT_EXCEEDED) reply.header('retry-after', String(err.details.retryAfter));
+  const retryAfter = retryAfterOf(err);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   const challenge = bearerChallenge(err, request);
   if (challenge && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challenge);
   return reply
@@ -133,7 +139,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // metrics are for operators (isOperator).
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/health', async (request, reply) => {
-    const report = await runHealthChecks(service, version, options.healthChecks ?? {});
+    const report = await runHealthChecks(service, version, options.healthChecks ?? {}, options.healthCheckTimeoutMs ?? 1_000);
     return reply.code(report.status === 'healthy' ? 200 : 503).send(isOperator(request, options.operatorToken) ? report : publicHealth(report));
   });
   app.get('/metrics', async (request, reply) => {

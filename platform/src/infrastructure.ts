@@ -30,10 +30,10 @@ export async function connectInfrastructure(config: CommonConfig, logger: Logger
   const ownCache = !overrides.cache;
   const ownBus = !overrides.bus;
   requireSharedInfrastructure(config, { cache: ownCache, bus: ownBus });
-  const cache = overrides.cache ?? (config.REDIS_URL ? RedisCache.connect(config.REDIS_URL, { logger }) : new MemoryCache());
+  const cache = overrides.cache ?? (config.REDIS_URL ? RedisCache.connect(config.REDIS_URL, { logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }) : new MemoryCache());
   let bus: EventBus;
   try {
-    bus = overrides.bus ?? (config.NATS_URL ? await NatsEventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, logger }) : new MemoryEventBus({ logger }));
+    bus = overrides.bus ?? (config.NATS_URL ? await NatsEventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, replicas: config.NATS_STREAM_REPLICAS, logger }) : new MemoryEventBus({ logger }));
   } catch (err) {
     if (ownCache) await cache.close();
     throw err;

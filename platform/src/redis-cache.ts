@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Cache } from './cache.js';
 import { isCacheOnlyKey } from './cache-keys.js';
 import { ServiceUnavailableError } from './errors.js';
@@ -7,13 +7,30 @@ import type { Logger } from './logger.js';
 export interface RedisCacheOptions {
   /** Where skipped cache writes are reported (at most once per SKIPPED_WRITE_LOG_MS). */
   logger?: Logger;
+  /**
+   * Longest wait for one command's answer (REDIS_COMMAND_TIMEOUT_MS). Default 1000 ms. Past it
+   * the command fails ("Command timed out") and the caller falls back (a cache read) or answers
+   * 503 (security state): a Redis that stopped answering without closing its connection
+   * (frozen, partitioned) must not hold requests for the TCP timeout.
+   */
+  commandTimeoutMs?: number;
 }
+
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
 const SKIPPED_WRITE_LOG_MS = 10_000;
 
-/** Redis full (`OOM command not allowed`) is a dependency unable to serve: SERVICE_UNAVAILABLE, not INTERNAL_ERROR. */
+/**
+ * What a failed Redis call becomes. Redis full (`OOM command not allowed`), and every failure to
+ * get an answer at all (refused, dropped, timed out, retries used up), is a dependency unable to
+ * serve: SERVICE_UNAVAILABLE (503 with retryAfter), never INTERNAL_ERROR. Any other error reply
+ * (WRONGTYPE, a syntax error) is a bug and stays as it is.
+ */
 function refusal(err: unknown): unknown {
-  return err instanceof Error && /^OOM\b/.test(err.message) ? new ServiceUnavailableError('The shared cache is full; try again later', { cause: err }) : err;
+  if (err instanceof ServiceUnavailableError) return err;
+  if (err instanceof Error && /^OOM\b/.test(err.message)) return new ServiceUnavailableError('The shared cache is full; try again later', { cause: err });
+  if (err instanceof ReplyError) return err;
+  return new ServiceUnavailableError('The shared cache is unavailable; try again later', { cause: err });
 }
 
 /**
@@ -38,10 +55,17 @@ export class RedisCache implements Cache {
   static connect(url: string, options: RedisCacheOptions = {}): RedisCache {
     const redis = new Redis(url, {
       lazyConnect: false,
-      // Fail fast while Redis is down instead of queueing requests forever.
-      maxRetriesPerRequest: 2,
+      // Fail fast while Redis is down instead of queueing requests forever: no retry of a
+      // command on another connection (the caller decides), and a time limit on each.
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+      // Commands issued while (re)connecting wait in the offline queue, within commandTimeout.
       enableOfflineQueue: true,
       connectTimeout: 2_000,
+      // Reconnect on its own, forever, at most every 2 s: the platform recovers without a restart.
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+      // A half-open TCP connection (Redis host gone) is noticed by keepalive probes.
+      keepAlive: 10_000,
     });
     // ioredis reconnects by itself; without a listener an outage would crash the process.
     redis.on('error', () => {});
@@ -65,11 +89,20 @@ export class RedisCache implements Cache {
     }
   }
 
+  /** Every call goes through here: its failure becomes `refusal(err)`. */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw refusal(err);
+    }
+  }
+
   get(key: string) {
-    return this.redis.get(key);
+    return this.call(() => this.redis.get(key));
   }
   async mget(keys: string[]) {
-    return keys.length ? this.redis.mget(...keys) : [];
+    return keys.length ? this.call(() => this.redis.mget(...keys)) : [];
   }
   async set(key: string, value: string, ttlSeconds?: number) {
     await this.write(key, undefined, async () => {
@@ -81,7 +114,7 @@ export class RedisCache implements Cache {
     return this.write(key, false, async () => (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')) === 'OK');
   }
   async del(...keys: string[]) {
-    return keys.length ? this.redis.del(...keys) : 0;
+    return keys.length ? this.call(() => this.redis.del(...keys)) : 0;
   }
   incr(key: string, ttlSeconds: number) {
     return this.incrBy(key, 1, ttlSeconds);
@@ -101,7 +134,7 @@ export class RedisCache implements Cache {
     return Number(count);
   }
   ttl(key: string) {
-    return this.redis.ttl(key);
+    return this.call(() => this.redis.ttl(key));
   }
   async health() {
     try {

@@ -27,7 +27,7 @@ export async function openSubgraphFoundation<C extends CommonConfig & { DB_SCHEM
   const logger = options.logger ?? createLogger(name, config.LOG_LEVEL);
   const infra = await connectInfrastructure(config, logger, options.infrastructure);
   try {
-    const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, logger, ...database });
+    const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, logger, ...database });
     return { config, logger, infra, orm };
   } catch (err) {
     await infra.close();

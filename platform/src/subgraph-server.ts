@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
 import { loadConfig } from './config.js';
+import type { EventBus } from '@app/events';
 import { entitiesLimitPlugin } from './entities-limit.js';
+import { registerEventBusMetrics } from './event-bus-metrics.js';
 import { AppError, ForbiddenError, UnauthenticatedError } from './errors.js';
 import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
 import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
@@ -14,7 +16,7 @@ import type { CheckResult, HealthCheck } from './health.js';
 import type { Service } from './service.js';
 import { createHttpApp, listen } from './http-app.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { complexityLimitPlugin } from './query-complexity.js';
 import { queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf, type QueryLimits } from './query-limits.js';
 import { extractToken, isAdmin, type AuthContext, type TokenVerifier } from './token-verifier.js';
@@ -75,6 +77,10 @@ export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   routes?: (app: FastifyInstance) => void | Promise<void>;
   /** Default: from the process environment (subgraphProtectionFromEnv). */
   protection?: SubgraphProtection;
+  /** Whose dead letters and connection `/metrics` reports (registerEventBusMetrics). */
+  bus?: EventBus;
+  /** The service's registry, when its own parts count things too (cache fallbacks). Default: a new one. */
+  metrics?: Metrics;
 }
 
 export interface SubgraphServer {
@@ -93,7 +99,8 @@ export interface SubgraphServer {
 export async function createSubgraphServer<TContext extends SubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
   const { name, logger, verifier } = options;
   const { limits, maxEntities, operatorToken } = options.protection ?? subgraphProtectionFromEnv();
-  const metrics = createMetrics(name);
+  const metrics = options.metrics ?? createMetrics(name);
+  if (options.bus) registerEventBusMetrics(metrics.registry, options.bus);
   const app = createHttpApp({ service: name, logger, metrics, healthChecks: options.healthChecks, operatorToken });
 
   const apollo = new ApolloServer<TContext>({

@@ -1,16 +1,17 @@
 /**
  * Helpers shared by the catalog's system tests (catalog, inventory): GraphQL documents, read-only
  * SQL access to a catalog schema (to prove what was, or was not, written), and a private catalog
- * instance (its own schema, optionally its own NATS namespace) for tests that must not disturb
- * the running platform.
+ * instance (its own schema, its own NATS namespace and Redis keys of its own, on the real
+ * services) for tests that must not disturb the running platform.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
+import { NatsEventBus } from '@app/events';
 import { buildCatalogService, loadCatalogConfig, type CatalogService } from '@app/catalog';
-import { createLogger, MemoryCache, RedisCache, type Cache } from '@app/platform';
+import { createLogger } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { loginAdmin } from './client.js';
+import { NamespacedCache } from './namespaced-cache.js';
 
 export const CATEGORY_FIELDS = 'id name createdAt updatedAt';
 export const PRODUCT_FIELDS = 'id name description price stockQuantity categoryId createdAt updatedAt';
@@ -57,10 +58,12 @@ export function useCatalogDb(schema = 'catalog') {
 export interface PrivateCatalog {
   service: CatalogService;
   schema: string;
-  /** NATS namespace of this instance (undefined with the in-memory bus). */
-  namespace?: string;
-  /** A bus on the same namespace, for the test to publish and listen (the NATS one, or the shared in-memory one). */
-  bus: EventBus;
+  /** NATS namespace of this instance (its streams are deleted at close). */
+  namespace: string;
+  /** A bus on the same namespace, for the test to publish and listen. */
+  bus: NatsEventBus;
+  /** The instance's cache: the real Redis, its keys under a namespace of their own (deleted at close). */
+  cache: NamespacedCache;
   /** Plain SQL on the instance's schema. */
   sql: (text: string, params?: unknown[]) => Promise<any[]>;
   /** Another replica on the same schema and namespace (competing consumers). */
@@ -69,18 +72,20 @@ export interface PrivateCatalog {
 }
 
 /**
- * A catalog instance of its own: a fresh schema (dropped at close) and, with `nats`, a fresh NATS
- * namespace (its streams deleted at close); otherwise an in-memory bus and cache.
+ * A catalog instance of its own, on the real Postgres, NATS and Redis: a fresh schema (dropped at
+ * close), a fresh NATS namespace (its streams deleted at close) and Redis keys under a namespace
+ * of their own (deleted at close). There is no in-memory variant: the system tests promise the
+ * real services.
  */
-export async function startPrivateCatalog(options: { nats: boolean; prefix?: string }): Promise<PrivateCatalog> {
+export async function startPrivateCatalog(options: { prefix?: string; /** Always NATS (kept for callers that say so). */ nats?: true } = {}): Promise<PrivateCatalog> {
   const env = inject('env');
   const suffix = randomBytes(4).toString('hex');
   const schema = `${options.prefix ?? 'catalog_t'}_${suffix}`;
-  const namespace = options.nats ? `tcat${suffix}` : undefined;
+  const namespace = `tcat${suffix}`;
   const logger = createLogger('catalog-private', env.LOG_LEVEL as 'silent');
   const config = loadCatalogConfig({ ...env, DB_SCHEMA: schema, NATS_NAMESPACE: namespace, PORT: '0', DB_POOL_MAX: '12', AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json` });
-  const bus: EventBus = namespace ? await NatsEventBus.connect({ url: env.NATS_URL, namespace }) : new MemoryEventBus();
-  const cache: Cache = namespace ? RedisCache.connect(env.REDIS_URL) : new MemoryCache();
+  const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace });
+  const cache = NamespacedCache.connect(env.REDIS_URL, `tcat${suffix}`);
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
   const services: CatalogService[] = [];
   const build = async () => {
@@ -94,11 +99,12 @@ export async function startPrivateCatalog(options: { nats: boolean; prefix?: str
     schema,
     namespace,
     bus,
+    cache,
     sql: async (text, params = []) => (await pool.query(text.replaceAll('$schema', `"${schema}"`), params)).rows,
     addReplica: build,
     async close() {
       for (const s of services.reverse()) await s.close();
-      if (bus instanceof NatsEventBus) await bus.deleteNamespaceStreams().catch(() => {});
+      await bus.deleteNamespaceStreams().catch(() => {});
       await bus.close();
       await cache.close();
       await pool.query(`drop schema if exists "${schema}" cascade`);

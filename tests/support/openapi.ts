@@ -21,6 +21,9 @@ export async function expectDocumented(res: RestResponse, method: string, path: 
   const doc = await openApiDocument();
   const operation = doc.paths[path]?.[method.toLowerCase()];
   expect(operation, `${method} ${path} is not in /api/openapi.json`).toBeDefined();
+  // Every route documents 500 (and 503), so "documented" alone would accept a crash: an internal
+  // error is never what a test means to check against the document.
+  expect(res.status, `${method} ${path} answered ${res.status} (an internal error): ${res.text.slice(0, 300)}`).not.toBe(500);
   const documented = operation!.responses[String(res.status)];
   expect(documented, `${method} ${path} answered ${res.status}, which is not documented: ${res.text.slice(0, 300)}`).toBeDefined();
   const [mediaType, content] = Object.entries(documented!.content ?? {})[0] ?? [];

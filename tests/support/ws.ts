@@ -10,8 +10,16 @@ export interface LiveSubscription<T = any> {
   results: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }[];
   /** Resolves once `count` results have arrived (fails after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<LiveSubscription<T>['results']>;
+  /**
+   * Resolves with the first result (already here or still to come) that `match` accepts; fails
+   * after `timeoutMs` with every result seen. For a test that must see one particular event, and
+   * for proving a stream live before asserting that something else did not come through it.
+   */
+  waitUntil(match: (result: LiveSubscription<T>['results'][number]) => boolean, timeoutMs?: number): Promise<LiveSubscription<T>['results'][number]>;
   /** Resolves when the server has completed the subscription. */
   completed: Promise<void>;
+  /** `completed`, but fails after `timeoutMs` saying the stream did not end. */
+  ended(timeoutMs?: number): Promise<void>;
   unsubscribe(): void;
 }
 
@@ -66,6 +74,21 @@ export function liveClient(options: { token?: string; authorization?: string; ur
         results.push(result);
         for (const w of waiters.splice(0)) w();
       };
+      /** Waits until `done()` holds, waking at each new result (fails after `timeoutMs` with `describe()`). */
+      const until = async (done: () => boolean, timeoutMs: number, describe: () => string) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!done()) {
+          const left = deadline - Date.now();
+          if (left <= 0) throw new Error(`${describe()} within ${timeoutMs} ms; got ${results.length} results: ${JSON.stringify(results).slice(0, 2000)}`);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, left);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+      };
       const unsubscribe = client.subscribe<T>(
         { query, variables },
         {
@@ -77,26 +100,31 @@ export function liveClient(options: { token?: string; authorization?: string; ur
           complete: () => onComplete(),
         },
       );
-      return {
+      const subscription: LiveSubscription<T> = {
         results,
         completed,
         unsubscribe,
         async waitFor(count: number, timeoutMs = 10_000) {
-          const deadline = Date.now() + timeoutMs;
-          while (results.length < count) {
-            const left = deadline - Date.now();
-            if (left <= 0) throw new Error(`expected ${count} results within ${timeoutMs} ms, got ${results.length}: ${JSON.stringify(results)}`);
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, left);
-              waiters.push(() => {
-                clearTimeout(timer);
-                resolve();
-              });
-            });
-          }
+          await until(() => results.length >= count, timeoutMs, () => `expected ${count} results`);
           return results;
         },
+        async waitUntil(match: (result: LiveSubscription<T>['results'][number]) => boolean, timeoutMs = 10_000) {
+          await until(() => results.some(match), timeoutMs, () => `expected a result matching ${match.toString().slice(0, 200)}`);
+          return results.find(match)!;
+        },
+        async ended(timeoutMs = 10_000) {
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`the subscription did not end within ${timeoutMs} ms; results: ${JSON.stringify(results).slice(0, 2000)}`)), timeoutMs);
+          });
+          try {
+            await Promise.race([completed, timeout]);
+          } finally {
+            clearTimeout(timer);
+          }
+        },
       };
+      return subscription;
     },
     dispose: () => client.dispose() as Promise<void>,
   };

@@ -25,6 +25,9 @@ import { Channel } from './channel.js';
 import { liveTopics, type TopicHandler } from './live-topics.js';
 import { collectFields, fragmentsOf } from './selection.js';
 
+/** A dependency of the check (Redis) failed, as opposed to the check saying no. */
+const isUnavailable = (err: unknown) => err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE';
+
 export interface SubscriptionServerOptions {
   /** The gateway's HTTP server: WebSocket upgrades on `path` are served here. */
   httpServer: Server;
@@ -224,15 +227,23 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         if (token === undefined) return true; // anonymous: public subscriptions only
         if (token === null) return false; // 4403 Forbidden
         try {
-          extra.auth = await verifier.verify(token);
-        } catch {
-          // A refused token counts against the address, as over HTTP (guessing tokens is throttled).
-          await options.rateLimiter?.check({ ip: extra.ip });
-          return false;
-        }
-        // Opening a socket counts as a request too (anonymous ones are bounded per address above).
-        if (options.rateLimiter && !(await options.rateLimiter.check({ userId: extra.auth.userId, ip: extra.ip })).allowed) {
-          extra.socket.close(4429, 'Too many requests');
+          try {
+            extra.auth = await verifier.verify(token);
+          } catch (err) {
+            if (isUnavailable(err)) throw err;
+            // A refused token counts against the address, as over HTTP (guessing tokens is throttled).
+            await options.rateLimiter?.check({ ip: extra.ip });
+            return false;
+          }
+          // Opening a socket counts as a request too (anonymous ones are bounded per address above).
+          if (options.rateLimiter && !(await options.rateLimiter.check({ userId: extra.auth.userId, ip: extra.ip })).allowed) {
+            extra.socket.close(4429, 'Too many requests');
+            return false;
+          }
+        } catch (err) {
+          if (!isUnavailable(err)) throw err;
+          // The revocation list or the limiter cannot be asked: 1013 "Try Again Later" (RFC 6455), not a refusal of the token.
+          extra.socket.close(1013, 'Service temporarily unavailable; try again later');
           return false;
         }
         // The socket lives no longer than its token: at expiry it is closed with 4403 (its streams
@@ -261,11 +272,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
           return [new GraphQLError(`At most ${maxOperations} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMIT_EXCEEDED' } })];
         }
         if (options.rateLimiter) {
-          const decision = await options.rateLimiter.check({ userId: extra.auth?.userId, ip: extra.ip });
+          let decision;
+          try {
+            decision = await options.rateLimiter.check({ userId: extra.auth?.userId, ip: extra.ip });
+          } catch (err) {
+            if (!isUnavailable(err)) throw err;
+            return asFormatted(err as ServiceUnavailableError).errors as GraphQLError[];
+          }
           if (!decision.allowed) return asFormatted(new RateLimitError(decision.retryAfter)).errors as GraphQLError[];
         }
         const schema = options.schema();
-        if (!schema) return [new GraphQLError('Service temporarily unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        if (!schema) return asFormatted(new ServiceUnavailableError()).errors as GraphQLError[];
         let document;
         try {
           document = parse(payload.query, { maxTokens: options.maxTokens ?? 5_000 });

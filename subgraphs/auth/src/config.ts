@@ -1,4 +1,4 @@
-import { aes256Key, bool, commonEnv, ConfigError, loadConfig, port } from '@app/platform';
+import { aes256Key, bool, commonEnv, ConfigError, loadConfig, outboxEnv, port } from '@app/platform';
 import { z } from 'zod';
 
 export const authEnv = {
@@ -6,6 +6,8 @@ export const authEnv = {
   PORT: port(4001),
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('auth'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
+  ...outboxEnv,
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL: z.coerce.number().int().min(60).default(30 * 86_400),
   /** Failed logins allowed per account and client address in LOGIN_WINDOW seconds. */

@@ -12,6 +12,8 @@ export interface AuthDeps {
   keys: KeyStore;
   config: AuthConfig;
   logger: Logger;
+  /** Asks the outbox relay to publish now (call it after every commit that wrote to the outbox). */
+  nudgeOutbox(): void;
   /** See passwords.ts: checked when the user is unknown so timing does not tell. */
   decoyHash: string;
 }

@@ -3,6 +3,7 @@ import {
   createSubgraphServer,
   dependencyChecks,
   openSubgraphFoundation,
+  OutboxRelay,
   type Service,
   subgraphService,
   type SubgraphServiceOptions,
@@ -43,6 +44,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     throw err;
   }
 
+  const relay = new OutboxRelay({ name: 'auth', em: orm.em as EntityManager, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
   const deps: AuthDeps = {
     em: orm.em as EntityManager,
     cache: infra.cache,
@@ -51,7 +53,10 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     config,
     logger,
     decoyHash: await createDecoyHash(passwordCost(config)),
+    nudgeOutbox: () => relay.nudge(),
   };
+  // Publishes what a previous run left in the outbox, then whatever each commit adds.
+  relay.start();
   await bootstrapAdmin(deps);
   const subscription = await subscribeUserDeleted(deps);
 
@@ -64,6 +69,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     logger,
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
+    bus: infra.bus,
     routes(app) {
       app.get('/.well-known/jwks.json', async (_req, reply) =>
         reply.header('cache-control', 'public, max-age=300').send(await keys.publicJwks()),
@@ -75,6 +81,8 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
 
   return subgraphService('auth', server, deps, [
     () => subscription.unsubscribe(),
+    // A round in progress finishes; unsent rows stay for the next start (any replica).
+    () => relay.stop(),
     () => infra.close(),
     () => orm.close(),
   ]);

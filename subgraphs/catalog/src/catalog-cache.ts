@@ -29,6 +29,8 @@ export class CatalogCache {
     private readonly bus: EventBus,
     private readonly localTtlSeconds: number,
     private readonly logger: Logger,
+    /** Told of every shared-cache call that failed and was done without (for `cache_fallbacks_total`). */
+    private readonly onFallback: (operation: 'read' | 'write' | 'invalidate') => void = () => {},
   ) {
     this.local = new MemoryCache({ maxEntries: 20_000 });
   }
@@ -57,6 +59,7 @@ export class CatalogCache {
     const notLocal = unique.filter((k) => !found.has(k));
     if (notLocal.length) {
       const hits = await this.shared.mget(notLocal).catch((err) => {
+        this.onFallback('read');
         this.logger.warn({ err }, 'shared cache unavailable: reading the database');
         return notLocal.map(() => null);
       });
@@ -73,7 +76,10 @@ export class CatalogCache {
         found.set(key, value);
         if (value === null || this.changedSince(key, started)) continue;
         const raw = JSON.stringify(value);
-        await this.shared.set(key, raw, cacheTtl.staticData).catch((err) => this.logger.warn({ err, key }, 'could not fill the shared cache'));
+        await this.shared.set(key, raw, cacheTtl.staticData).catch((err) => {
+          this.onFallback('write');
+          this.logger.warn({ err, key }, 'could not fill the shared cache');
+        });
         await this.keepLocally(key, raw, started);
       }
     }
@@ -112,7 +118,10 @@ export class CatalogCache {
   private async invalidateNow(keys: string[]): Promise<void> {
     this.forgetLocally(keys);
     try {
-      await this.shared.del(...keys);
+      await this.shared.del(...keys).catch((err) => {
+        this.onFallback('invalidate');
+        throw err;
+      });
     } finally {
       // Even when the shared cache is down, the other replicas must drop their copies.
       await this.bus.broadcast('cache.key.invalidated', { keys }).catch((err) => this.logger.warn({ err, keys }, 'could not broadcast a cache invalidation'));

@@ -1,4 +1,4 @@
-import { bool, commonEnv, loadConfig, port } from '@app/platform';
+import { bool, commonEnv, loadConfig, outboxEnv, port } from '@app/platform';
 import { z } from 'zod';
 
 export const catalogEnv = {
@@ -6,6 +6,8 @@ export const catalogEnv = {
   PORT: port(4004),
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('catalog'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
+  ...outboxEnv,
   /** Seconds a replica keeps a product or category in process (the shared cache keeps it a day). 0 turns the local copy off. */
   CATALOG_LOCAL_TTL: z.coerce.number().int().min(0).max(3600).default(30),
   /**

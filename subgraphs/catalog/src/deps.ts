@@ -11,4 +11,6 @@ export interface CatalogDeps {
   cache: CatalogCache;
   config: CatalogConfig;
   logger: Logger;
+  /** Asks the outbox relay to publish now (call it after every commit that wrote to the outbox). */
+  nudgeOutbox(): void;
 }

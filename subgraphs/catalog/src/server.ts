@@ -3,9 +3,11 @@ import {
   createSubgraphServer,
   dependencyChecks,
   openSubgraphFoundation,
+  OutboxRelay,
   type Service,
   subgraphService,
   type SubgraphServiceOptions,
+  createMetrics,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -34,8 +36,11 @@ export interface CatalogService extends Service {
 export async function buildCatalogService(options: CatalogServiceOptions): Promise<CatalogService> {
   const { config, logger, infra, orm } = await openSubgraphFoundation('catalog', options, database);
   const em = orm.em as EntityManager;
-  const cache = new CatalogCache(infra.cache, infra.bus, config.CATALOG_LOCAL_TTL, logger);
-  const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger };
+  const metrics = createMetrics('catalog');
+  const cache = new CatalogCache(infra.cache, infra.bus, config.CATALOG_LOCAL_TTL, logger, (operation) => metrics.cacheFallbacks.inc({ cache: 'catalog', operation }));
+  const relay = new OutboxRelay({ name: 'catalog', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger, nudgeOutbox: () => relay.nudge() };
+  relay.start();
 
   const subscriptions = [await cache.listen(), ...(await subscribeHandlers(deps))];
   if (config.SEED_SAMPLE_CATALOG) {
@@ -68,6 +73,8 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     logger,
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
+    bus: infra.bus,
+    metrics,
   });
 
   return subgraphService('catalog', server, deps, [
@@ -77,6 +84,8 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     },
     () => announcing,
     () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    // A round in progress finishes; unsent rows stay for the next start (any replica).
+    () => relay.stop(),
     () => cache.close(),
     () => infra.close(),
     () => orm.close(),

@@ -1,4 +1,4 @@
-import { commonEnv, decimal, loadConfig, port } from '@app/platform';
+import { commonEnv, decimal, loadConfig, outboxEnv, port } from '@app/platform';
 import { z } from 'zod';
 
 /** Seconds, fractions allowed (tests run the saga with sub-second intervals). */
@@ -26,8 +26,8 @@ export const ordersEnv = {
   SAGA_STEP_TIMEOUT: seconds(60),
   /** Seconds between two looks for sagas past their step deadline (and local steps to retry). */
   SAGA_SWEEP_INTERVAL: seconds(1),
-  /** Seconds between two polls of the outbox (each commit also nudges the relay at once). */
-  OUTBOX_POLL_INTERVAL: seconds(1),
+  // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
+  ...outboxEnv,
 };
 export type OrdersConfig = z.infer<z.ZodObject<typeof ordersEnv>>;
 export const loadOrdersConfig = (env?: Record<string, string | undefined>) => loadConfig(ordersEnv, env);

@@ -3,6 +3,7 @@ import {
   createSubgraphServer,
   dependencyChecks,
   openSubgraphFoundation,
+  OutboxRelay,
   type Service,
   subgraphService,
   type SubgraphServiceOptions,
@@ -13,7 +14,6 @@ import type { OrdersConfig } from './config.js';
 import { database } from './database.js';
 import type { OrdersDeps } from './deps.js';
 import { subscribeHandlers } from './handlers/index.js';
-import { OutboxRelay } from './outbox/outbox-relay.js';
 import type { PaymentProvider } from './payment/payment-provider.js';
 import { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';
 import { TimedPaymentProvider } from './payment/timed-payment-provider.js';
@@ -42,7 +42,7 @@ export interface OrdersService extends Service {
 export async function buildOrdersService(options: OrdersServiceOptions): Promise<OrdersService> {
   const { config, logger, infra, orm } = await openSubgraphFoundation('orders', options, database);
   const em = orm.em as EntityManager;
-  const relay = new OutboxRelay({ em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const relay = new OutboxRelay({ name: 'orders', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
   const deps: OrdersDeps = {
     em,
     bus: infra.bus,
@@ -69,6 +69,7 @@ export async function buildOrdersService(options: OrdersServiceOptions): Promise
     logger,
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
+    bus: infra.bus,
   });
 
   // Stop order: no new sweeps, then the consumers (waiting for running handlers), then the local

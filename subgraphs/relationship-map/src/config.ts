@@ -1,4 +1,4 @@
-import { aes256Key, commonEnv, ConfigError, loadConfig, port } from '@app/platform';
+import { aes256Key, commonEnv, ConfigError, loadConfig, outboxEnv, port } from '@app/platform';
 import { z } from 'zod';
 
 export const relationshipMapEnv = {
@@ -6,6 +6,8 @@ export const relationshipMapEnv = {
   PORT: port(4006),
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('relationship_map'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
+  ...outboxEnv,
   /** Base URL of Facebook's Graph API (https://graph.facebook.com). Unset: the Facebook operations answer SERVICE_UNAVAILABLE. */
   FACEBOOK_GRAPH_URL: z.url({ protocol: /^https?$/ }).optional(),
   FACEBOOK_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v21.0').default('v21.0'),

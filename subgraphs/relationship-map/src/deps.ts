@@ -9,6 +9,8 @@ export interface RelationshipMapDeps {
   bus: EventBus;
   config: RelationshipMapConfig;
   logger: Logger;
+  /** Asks the outbox relay to publish now (call it after every commit that wrote to the outbox). */
+  nudgeOutbox(): void;
   /** Null when FACEBOOK_GRAPH_URL is unset: the Facebook operations answer SERVICE_UNAVAILABLE. */
   facebook: FacebookClient | null;
   /** Encrypts Facebook tokens at rest. */

@@ -5,6 +5,7 @@ import {
   dependencyChecks,
   type Logger,
   openSubgraphFoundation,
+  OutboxRelay,
   type Service,
   subgraphService,
   type SubgraphServiceOptions,
@@ -49,7 +50,9 @@ export async function buildRelationshipMapService(options: RelationshipMapServic
         appSecret: config.FACEBOOK_APP_SECRET,
       })
     : null;
-  const deps: RelationshipMapDeps = { em, bus: infra.bus, config, logger, facebook, cipher: tokenCipher(config, logger) };
+  const relay = new OutboxRelay({ name: 'relationship-map', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const deps: RelationshipMapDeps = { em, bus: infra.bus, config, logger, nudgeOutbox: () => relay.nudge(), facebook, cipher: tokenCipher(config, logger) };
+  relay.start();
 
   const subscriptions = await subscribeHandlers(deps);
 
@@ -61,10 +64,13 @@ export async function buildRelationshipMapService(options: RelationshipMapServic
     logger,
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
+    bus: infra.bus,
   });
 
   return subgraphService('relationship-map', server, deps, [
     () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    // A round in progress finishes; unsent rows stay for the next start (any replica).
+    () => relay.stop(),
     () => infra.close(),
     () => orm.close(),
   ]);

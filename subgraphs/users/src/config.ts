@@ -1,4 +1,4 @@
-import { commonEnv, loadConfig, port } from '@app/platform';
+import { commonEnv, loadConfig, outboxEnv, port } from '@app/platform';
 import { z } from 'zod';
 
 export const usersEnv = {
@@ -6,6 +6,8 @@ export const usersEnv = {
   PORT: port(4002),
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('users'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
+  ...outboxEnv,
   /** Locale of a profile nobody has set yet. */
   DEFAULT_LOCALE: z.string().default('ja-JP'),
   /** Services that must confirm an account erasure (comma-separated); later subgraphs add themselves. */

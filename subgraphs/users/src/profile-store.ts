@@ -23,6 +23,8 @@ export class ProfileStore {
     private readonly bus: EventBus,
     private readonly defaultLocale: string,
     private readonly localTtlSeconds: number,
+    /** Told of every shared-cache call that failed and was done without (for `cache_fallbacks_total`). */
+    private readonly onFallback: (operation: 'read' | 'write') => void = () => {},
   ) {
     this.local = new MemoryCache({ maxEntries: 10_000 });
   }
@@ -43,7 +45,10 @@ export class ProfileStore {
 
     const missing = userIds.filter((id) => !found.has(id));
     if (missing.length) {
-      const sharedHits = await this.shared.mget(missing.map((id) => cacheKeys.profile(id))).catch(() => missing.map(() => null));
+      const sharedHits = await this.shared.mget(missing.map((id) => cacheKeys.profile(id))).catch(() => {
+        this.onFallback('read');
+        return missing.map(() => null);
+      });
       for (const [i, raw] of sharedHits.entries()) {
         if (!raw) continue;
         try {
@@ -63,7 +68,7 @@ export class ProfileStore {
         const view = this.toView(byId.get(id));
         found.set(id, view);
         const raw = JSON.stringify(view);
-        await this.shared.set(cacheKeys.profile(id), raw, cacheTtl.profile).catch(() => {});
+        await this.shared.set(cacheKeys.profile(id), raw, cacheTtl.profile).catch(() => this.onFallback('write'));
         await this.keepLocally(id, raw);
       }
     }

@@ -3,9 +3,11 @@ import {
   createSubgraphServer,
   dependencyChecks,
   openSubgraphFoundation,
+  OutboxRelay,
   type Service,
   subgraphService,
   type SubgraphServiceOptions,
+  createMetrics,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -29,8 +31,13 @@ export interface UsersService extends Service {
 export async function buildUsersService(options: UsersServiceOptions): Promise<UsersService> {
   const { config, logger, infra, orm } = await openSubgraphFoundation('users', options, database);
   const em = orm.em as EntityManager;
-  const profiles = new ProfileStore(em, infra.cache, infra.bus, config.DEFAULT_LOCALE, config.PROFILE_LOCAL_TTL);
-  const deps: UsersDeps = { em, cache: infra.cache, bus: infra.bus, profiles, config, logger };
+  const metrics = createMetrics('users');
+  const profiles = new ProfileStore(em, infra.cache, infra.bus, config.DEFAULT_LOCALE, config.PROFILE_LOCAL_TTL, (operation) =>
+    metrics.cacheFallbacks.inc({ cache: 'profiles', operation }),
+  );
+  const relay = new OutboxRelay({ name: 'users', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const deps: UsersDeps = { em, cache: infra.cache, bus: infra.bus, profiles, config, logger, nudgeOutbox: () => relay.nudge() };
+  relay.start();
 
   const subscriptions = [await profiles.listen(), ...(await subscribeHandlers(deps))];
   const retryTimer = setInterval(() => {
@@ -47,12 +54,16 @@ export async function buildUsersService(options: UsersServiceOptions): Promise<U
     logger,
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
+    bus: infra.bus,
+    metrics,
   });
 
   return subgraphService('users', server, deps, [
     () => clearInterval(retryTimer),
     () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
     () => profiles.close(),
+    // A round in progress finishes; unsent rows stay for the next start (any replica).
+    () => relay.stop(),
     () => infra.close(),
     () => orm.close(),
   ]);

@@ -8,4 +8,6 @@ export interface WorkoutsDeps {
   bus: EventBus;
   config: WorkoutsConfig;
   logger: Logger;
+  /** Asks the outbox relay to publish now (call it after every commit that wrote to the outbox). */
+  nudgeOutbox(): void;
 }

@@ -3,6 +3,7 @@ import {
   createSubgraphServer,
   dependencyChecks,
   openSubgraphFoundation,
+  OutboxRelay,
   type Service,
   subgraphService,
   type SubgraphServiceOptions,
@@ -28,7 +29,9 @@ export async function buildWorkoutsService(options: WorkoutsServiceOptions): Pro
   // Migrations also seed the global exercise list (idempotently).
   const { config, logger, infra, orm } = await openSubgraphFoundation('workouts', options, database);
   const em = orm.em as EntityManager;
-  const deps: WorkoutsDeps = { em, bus: infra.bus, config, logger };
+  const relay = new OutboxRelay({ name: 'workouts', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const deps: WorkoutsDeps = { em, bus: infra.bus, config, logger, nudgeOutbox: () => relay.nudge() };
+  relay.start();
 
   const subscriptions = await subscribeHandlers(deps);
 
@@ -41,10 +44,13 @@ export async function buildWorkoutsService(options: WorkoutsServiceOptions): Pro
     logger,
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
+    bus: infra.bus,
   });
 
   return subgraphService('workouts', server, deps, [
     () => Promise.all(subscriptions.map((s) => s.unsubscribe())),
+    // A round in progress finishes; unsent rows stay for the next start (any replica).
+    () => relay.stop(),
     () => infra.close(),
     () => orm.close(),
   ]);

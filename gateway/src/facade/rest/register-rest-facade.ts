@@ -45,8 +45,9 @@ export function registerRestFacade(app: FastifyInstance, { apollo, routes, guard
   registerHealthRoute(app);
   const document = buildOpenApiDocument(routes, { version });
   document.paths['/api/health'] = { get: HEALTH_OPERATION };
+  document.paths['/healthz'] = { get: LIVENESS_OPERATION };
   Object.assign(document.paths, lineOpenApiPaths);
-  document.tags.push({ name: 'line' });
+  document.tags.push({ name: 'line' }, { name: 'operations' });
   app.get('/api/openapi.json', async (_req, reply) => reply.send(document));
   registerDocsPage(app);
 }
@@ -60,6 +61,17 @@ const HEALTH_OPERATION = {
   responses: {
     200: { description: 'Every dependency and subgraph answers', content: { 'application/json': { schema: healthBody } } },
     503: { description: 'Something the gateway needs is down (details: GET /health)', content: { 'application/json': { schema: healthBody } } },
+  },
+};
+
+/** `GET /healthz` (seed 002 appendix A, no auth): liveness, served by the HTTP shell of every service. */
+const LIVENESS_OPERATION = {
+  operationId: 'Liveness',
+  summary: 'Liveness: the process can serve (always `ok` while it runs; dependencies are /health)',
+  tags: ['operations'],
+  security: [],
+  responses: {
+    200: { description: 'The process is alive', content: { 'text/plain': { schema: { type: 'string', const: 'ok' } } } },
   },
 };
 

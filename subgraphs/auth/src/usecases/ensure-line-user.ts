@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isUniqueViolation } from '@app/platform';
+import { isUniqueViolation, writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
 import type { LineIdentity } from '../line/verify-id-token.js';
@@ -10,7 +10,8 @@ const MAX_ATTEMPTS = 3;
  * The account of a LINE user (seed 002's EnsureUserFromLineProfile), created on their first
  * sign-in: a generated username, no password, and LINE's email when no other account has it.
  * An email already taken stays with its account: linking by email would hand that account to
- * whoever controls a LINE account with the same address.
+ * whoever controls a LINE account with the same address. A new account and its
+ * `auth.user.registered` (with LINE's name and picture) commit together, through the outbox.
  */
 export async function ensureLineUser(deps: AuthDeps, identity: LineIdentity): Promise<{ user: User; created: boolean }> {
   let email = identity.email ?? null;
@@ -22,8 +23,23 @@ export async function ensureLineUser(deps: AuthDeps, identity: LineIdentity): Pr
 
     const username = `line_${randomBytes(5).toString('hex')}`;
     const user = em.create(User, { username, usernameKey: username, email, passwordHash: null, lineUserId: identity.sub, scopes: 'user' });
+    writeOutbox(
+      em,
+      'auth.user.registered',
+      {
+        userId: user.id,
+        username: user.username,
+        email: user.email ?? null,
+        occurredAt: user.createdAt.toISOString(),
+        // The profile starts with the LINE name and picture (seed 002's /api/me shows them).
+        ...(identity.name ? { displayName: [...identity.name.trim()].slice(0, 100).join('') } : {}),
+        ...(identity.picture ? { pictureUrl: identity.picture } : {}),
+      },
+      { msgId: `registered:${user.id}` },
+    );
     try {
       await em.flush();
+      deps.nudgeOutbox();
       return { user, created: true };
     } catch (err) {
       if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;

@@ -1,4 +1,4 @@
-import { cacheKeys } from '@app/platform';
+import { cacheKeys, writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { RefreshToken, User } from '../entities/index.js';
 
@@ -6,8 +6,10 @@ export const AUTH_SERVICE = 'auth';
 
 /**
  * GDPR erasure (on `users.user.deleted`): the account and its refresh tokens go, every access
- * token already issued is refused from now on, and the users service hears that auth is done.
- * Running it twice changes nothing the second time.
+ * token already issued is refused from now on, and the users service hears that auth is done
+ * (`users.user.erased`, written to the outbox in the deletion's transaction). A revocation that
+ * fails (the cache down: every token check fails closed meanwhile) throws, and the redelivered
+ * event revokes again. Running it twice changes nothing the second time.
  */
 export async function eraseUser(deps: AuthDeps, userId: string): Promise<void> {
   const em = deps.em.fork();
@@ -15,13 +17,12 @@ export async function eraseUser(deps: AuthDeps, userId: string): Promise<void> {
   await em.transactional(async (tx) => {
     await tx.nativeDelete(RefreshToken, { userId });
     await tx.nativeDelete(User, { id: userId });
+    writeOutbox(tx, 'users.user.erased', { userId, service: AUTH_SERVICE, erasedAt: new Date().toISOString() }, { msgId: `erased:${AUTH_SERVICE}:${userId}` });
   });
+  // Revoked after the deletion (no login can slip in behind the revocation), and before the
+  // relay is nudged, so the erasure is announced once the tokens are refused (bar a poll in between).
   await deps.cache.set(cacheKeys.revokedUser(userId), String(Math.floor(Date.now() / 1000)), deps.config.ACCESS_TOKEN_TTL + 60);
   const sessionKeys = [...new Set(families.map((f) => cacheKeys.session(f.familyId)))];
   if (sessionKeys.length) await deps.cache.del(...sessionKeys);
-  await deps.bus.publish(
-    'users.user.erased',
-    { userId, service: AUTH_SERVICE, erasedAt: new Date().toISOString() },
-    { msgId: `erased:${AUTH_SERVICE}:${userId}` },
-  );
+  deps.nudgeOutbox();
 }

@@ -53,22 +53,8 @@ export async function lineLogin(deps: AuthDeps, rawInput: unknown): Promise<Auth
     throw err;
   }
 
-  const { user, created } = await ensureLineUser(deps, identity);
-  if (created) {
-    await deps.bus.publish(
-      'auth.user.registered',
-      {
-        userId: user.id,
-        username: user.username,
-        email: user.email ?? null,
-        occurredAt: user.createdAt.toISOString(),
-        // The profile starts with the LINE name and picture (seed 002's /api/me shows them).
-        ...(identity.name ? { displayName: [...identity.name.trim()].slice(0, 100).join('') } : {}),
-        ...(identity.picture ? { pictureUrl: identity.picture } : {}),
-      },
-      { msgId: `registered:${user.id}` },
-    );
-  }
+  // A new account is announced (`auth.user.registered`) from the outbox, committed with it.
+  const { user } = await ensureLineUser(deps, identity);
   return startSession(deps, user.id);
 }
 

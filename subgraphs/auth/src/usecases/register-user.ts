@@ -1,4 +1,4 @@
-import { ConflictError, parseInput } from '@app/platform';
+import { ConflictError, parseInput, writeOutbox } from '@app/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import { passwordCost } from '../config.js';
@@ -44,6 +44,14 @@ export async function registerUser(deps: AuthDeps, rawInput: unknown): Promise<U
     passwordHash: await hashPassword(input.password, passwordCost(deps.config)),
     scopes: 'user',
   });
+  // The account and `auth.user.registered` commit together (one flush): the users service hears of
+  // every account, once the relay can reach the bus (see OutboxRelay), and of no account that failed.
+  writeOutbox(
+    em,
+    'auth.user.registered',
+    { userId: user.id, username: user.username, email: input.email, occurredAt: user.createdAt.toISOString() },
+    { msgId: `registered:${user.id}` },
+  );
   try {
     await em.flush();
   } catch (err) {
@@ -51,11 +59,7 @@ export async function registerUser(deps: AuthDeps, rawInput: unknown): Promise<U
     if (err instanceof UniqueConstraintViolationException) throw conflictFor(/email/.test(err.message) ? 'email' : 'username');
     throw err;
   }
-  await deps.bus.publish(
-    'auth.user.registered',
-    { userId: user.id, username: user.username, email: input.email, occurredAt: user.createdAt.toISOString() },
-    { msgId: `registered:${user.id}` },
-  );
+  deps.nudgeOutbox();
   return user;
 }
 

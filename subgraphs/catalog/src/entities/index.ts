@@ -1,3 +1,4 @@
+import { defineOutboxMessage } from '@app/platform';
 import { Category } from './category.js';
 import { InboxMessage, type StockChange } from './inbox-message.js';
 import { InventoryOrder, InventoryOrderState } from './inventory-order.js';
@@ -5,4 +6,6 @@ import { InventoryReservation, ReservationState } from './inventory-reservation.
 import { Product } from './product.js';
 
 export { Category, InboxMessage, InventoryOrder, InventoryOrderState, InventoryReservation, Product, ReservationState, type StockChange };
-export const entities = [Category, Product, InventoryOrder, InventoryReservation, InboxMessage];
+/** This service's outbox: its events, written in the transaction of the change they announce (see @app/platform). */
+export const OutboxMessage = defineOutboxMessage();
+export const entities = [Category, Product, InventoryOrder, InventoryReservation, InboxMessage, OutboxMessage];

@@ -9,6 +9,10 @@ const PAGE = 500;
  * products were (the orders service deployed later, or one whose events have aged out of the
  * stream) converges without a manual step. Upserts are idempotent for their consumers, and the
  * message id (product id + updatedAt) lets the bus drop repeats within its dedupe window.
+ *
+ * Published directly, not through the outbox: it is a best-effort refresh of what every product
+ * write already announced through the outbox (and each start runs it again), so a publish that
+ * fails (the bus down) loses nothing that is not repeated; it only stops this run.
  */
 export async function announceAllProducts(deps: CatalogDeps, stopped: () => boolean = () => false): Promise<number> {
   const em = deps.em.fork();

@@ -1,57 +1,75 @@
-import { catalogCacheKeys } from '@app/platform';
+import { catalogCacheKeys, writeOutbox } from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
 import type { Product, StockChange } from '../entities/index.js';
 import { productView } from '../views.js';
 
 /**
- * After-commit announcements of the catalog's use cases (never inside a transaction: nobody
- * hears about a change that might still roll back).
+ * The catalog's announcements. Events go to the outbox inside the transaction of the change they
+ * announce (the relay publishes them once committed, in order, even after a bus outage: nobody
+ * hears about a change that might still roll back, and no committed change goes unannounced).
+ * After the commit a use case drops the cached copies, then nudges the relay.
  */
 
 /**
- * Stock levels that changed: the product keys are invalidated (shared cache and every replica),
- * `catalog.stock.changed` is published durably, and, when `live`, `live.stock.updated` is
- * broadcast to every gateway (the `stockUpdated` subscription). Throws when publishing the durable event fails.
+ * Stock levels that changed, inside the transaction that changed them: `catalog.stock.changed`
+ * (durable) and, when `live`, `live.stock.updated` (fan-out to every gateway, for the
+ * `stockUpdated` subscription).
  */
-export async function announceStockChanges(deps: CatalogDeps, changes: readonly StockChange[], opts: { msgId: (change: StockChange) => string; live: boolean }): Promise<void> {
+export function writeStockChanges(tx: EntityManager, changes: readonly StockChange[], opts: { msgId: (change: StockChange) => string; live: boolean }): void {
+  for (const change of changes) writeOutbox(tx, 'catalog.stock.changed', change, { msgId: opts.msgId(change) });
+  if (!opts.live) return;
+  for (const change of changes) writeOutbox(tx, 'live.stock.updated', change);
+}
+
+/** After the commit of stock changes: the product keys are invalidated (shared cache and every replica). Never throws. */
+export async function invalidateStockChanges(deps: CatalogDeps, changes: readonly StockChange[]): Promise<void> {
   if (!changes.length) return;
-  // A shared cache that is down must not hold back the saga's reply (the cache retries a second later).
+  // A shared cache that is down must not fail the handling (the cache retries a second later).
   await deps.cache
     .invalidate(changes.map((c) => catalogCacheKeys.product(c.productId)))
     .catch((err) => deps.logger.warn({ err, products: changes.map((c) => c.productId) }, 'could not invalidate cached products after a stock change'));
-  for (const change of changes) await deps.bus.publish('catalog.stock.changed', change, { msgId: opts.msgId(change) });
-  if (!opts.live) return;
-  for (const change of changes) {
-    await deps.bus.broadcast('live.stock.updated', change).catch((err) => deps.logger.warn({ err, productId: change.productId }, 'could not broadcast a stock update'));
-  }
 }
 
 export const stockChangeOf = (p: Product): StockChange => ({ productId: p.id, newQuantity: p.stockQuantity, updatedAt: p.updatedAt.toISOString() });
 
-/** `catalog.product.upserted` for the read models of other services (price as an exact decimal string). */
-export function publishProductUpserted(deps: CatalogDeps, product: Product): Promise<void> {
+/** `catalog.product.upserted` for the read models of other services (price as an exact decimal string), with its message id. */
+function productUpserted(product: Product) {
   const view = productView(product);
-  return deps.bus.publish(
-    'catalog.product.upserted',
-    { productId: view.id, name: view.name, price: view.price, categoryId: view.categoryId, updatedAt: view.updatedAt },
-    { msgId: `product:${view.id}:${product.updatedAt.getTime()}` },
-  );
+  return {
+    payload: { productId: view.id, name: view.name, price: view.price, categoryId: view.categoryId, updatedAt: view.updatedAt },
+    msgId: `product:${view.id}:${product.updatedAt.getTime()}`,
+  };
 }
 
-export function publishProductDeleted(deps: CatalogDeps, productId: string, deletedAt: Date): Promise<void> {
-  return deps.bus.publish('catalog.product.deleted', { productId, deletedAt: deletedAt.toISOString() }, { msgId: `product:${productId}:deleted:${deletedAt.getTime()}` });
+/** `catalog.product.upserted` into the outbox, in the transaction that wrote the product (flushed: `updatedAt` is final). */
+export function writeProductUpserted(tx: EntityManager, product: Product): void {
+  const { payload, msgId } = productUpserted(product);
+  writeOutbox(tx, 'catalog.product.upserted', payload, { msgId });
+}
+
+/** `catalog.product.upserted` published directly: only for announceAllProducts' best-effort refresh. */
+export function publishProductUpserted(deps: CatalogDeps, product: Product): Promise<void> {
+  const { payload, msgId } = productUpserted(product);
+  return deps.bus.publish('catalog.product.upserted', payload, { msgId });
+}
+
+export function writeProductDeleted(tx: EntityManager, productId: string, deletedAt: Date): void {
+  writeOutbox(tx, 'catalog.product.deleted', { productId, deletedAt: deletedAt.toISOString() }, { msgId: `product:${productId}:deleted:${deletedAt.getTime()}` });
 }
 
 /**
- * Runs the announcements of an admin write that has already committed. A failure is logged, not
- * thrown: the write happened, and answering with an error would invite a client to repeat it.
+ * Runs the after-commit steps of an admin write (cache invalidation), then nudges the outbox
+ * relay. A failure is logged, not thrown: the write happened, and answering with an error would
+ * invite a client to repeat it.
  */
 export async function afterCommit(deps: CatalogDeps, what: string, steps: (() => Promise<void>)[]): Promise<void> {
   for (const step of steps) {
     try {
       await step();
     } catch (err) {
-      deps.logger.error({ err, what }, 'announcing a committed catalog change failed');
+      deps.logger.error({ err, what }, 'a step after a committed catalog change failed');
     }
   }
+  deps.nudgeOutbox();
 }

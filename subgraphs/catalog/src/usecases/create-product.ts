@@ -5,7 +5,7 @@ import type { CatalogDeps } from '../deps.js';
 import { asObject, DESCRIPTION_MAX, name, nameKey, price, stockQuantity, text, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
 import { productView, type ProductView } from '../views.js';
-import { afterCommit, publishProductUpserted } from './announce.js';
+import { afterCommit, writeProductUpserted } from './announce.js';
 import { requireCategory, unknownCategory } from './require-category.js';
 
 export const productFields = {
@@ -24,7 +24,7 @@ const createProductInput = z.object({
   stockQuantity: productFields.stockQuantity.nullish().transform((v) => v ?? 0),
 });
 
-/** Admin: a new product (stock 0 unless given); `catalog.product.upserted` once committed. */
+/** Admin: a new product (stock 0 unless given); `catalog.product.upserted` in the outbox, committed with it. */
 export async function createProduct(deps: CatalogDeps, rawInput: unknown): Promise<ProductView> {
   const input = parseInput(createProductInput, asObject(rawInput));
   const product = await translateConstraintErrors(
@@ -32,13 +32,14 @@ export async function createProduct(deps: CatalogDeps, rawInput: unknown): Promi
       deps.em.fork().transactional(async (tx) => {
         const repos = repositories(tx);
         if (input.categoryId) await requireCategory(repos.categories, input.categoryId);
-        return repos.products.create({ ...input, nameKey: nameKey(input.name) });
+        const created = await repos.products.create({ ...input, nameKey: nameKey(input.name) });
+        writeProductUpserted(tx, created);
+        return created;
       }),
     (err) => (isForeignKeyViolation(err) ? unknownCategory() : undefined),
   );
   await afterCommit(deps, 'createProduct', [
     () => deps.cache.invalidate([catalogCacheKeys.product(product.id), ...(product.category ? [catalogCacheKeys.categoryProducts(product.category)] : [])]),
-    () => publishProductUpserted(deps, product),
   ]);
   return productView(product);
 }

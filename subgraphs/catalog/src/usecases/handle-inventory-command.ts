@@ -1,10 +1,11 @@
-import type { DurableSubject, EventEnvelope, PayloadOf } from '@app/events';
+import type { EventEnvelope, PayloadOf } from '@app/events';
+import { writeOutbox } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
 import type { StockChange } from '../entities/index.js';
 import { InboxRepository } from '../repositories/index.js';
-import { announceStockChanges } from './announce.js';
+import { invalidateStockChanges, writeStockChanges } from './announce.js';
 import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
 
 export type InventoryCommandSubject = 'catalog.inventory.reserve' | 'catalog.inventory.release' | 'catalog.inventory.commit';
@@ -23,12 +24,12 @@ interface Handled {
 /**
  * Runs one inventory command exactly once per message id. In ONE transaction: claim the message
  * in the inbox (a redelivery finds it claimed), run the step, store the reply and stock changes
- * next to it. After the commit: invalidate the cached products, publish `catalog.stock.changed`
- * (and broadcast `live.stock.updated`), then the reply with message id `<message id>:reply`.
- * A redelivered message changes nothing and publishes the stored reply and stock events again
- * under the same message ids (JetStream drops the copies it already has), so a crash between
- * commit and publish loses nothing. A failure before the commit leaves no trace and throws: the
- * bus redelivers, then dead-letters.
+ * next to it, and write to the outbox `catalog.stock.changed` (and `live.stock.updated`), then
+ * the reply with message id `<message id>:reply`. After the commit: invalidate the cached
+ * products and nudge the relay. The reply is thus committed exactly once with the decision it
+ * reports, and published by the relay even across a crash or a bus outage; a redelivered message
+ * changes nothing and writes nothing (its reply is already in the outbox, or sent). A failure
+ * before the commit leaves no trace and throws: the bus redelivers, then dead-letters.
  */
 export async function handleInventoryCommand<S extends InventoryCommandSubject>(deps: CatalogDeps, envelope: EventEnvelope<S>, step: InventoryStep<S>): Promise<void> {
   const handled = await withRetries(() =>
@@ -38,23 +39,22 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         const stored = await inbox.find(envelope.id);
         if (stored && stored.subject !== envelope.subject) {
           deps.logger.warn({ id: envelope.id, subject: envelope.subject, storedSubject: stored.subject }, 'message id already used by another command: ignored');
-          return { fresh: false, reply: null, stockChanges: [] };
         }
-        const reply = stored?.replySubject ? ({ subject: stored.replySubject, data: stored.replyData } as InventoryReply) : null;
-        return { fresh: false, reply, stockChanges: stored?.stockChanges ?? [] };
+        return { fresh: false, reply: null, stockChanges: [] };
       }
       const outcome = await step(tx, envelope.data);
       await inbox.record(envelope.id, outcome.reply, outcome.stockChanges);
+      writeStockChanges(tx, outcome.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: true });
+      if (outcome.reply) writeOutbox(tx, outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` });
       return { fresh: true, ...outcome };
     }),
   );
-  if (!handled.fresh) deps.logger.info({ id: envelope.id, subject: envelope.subject }, 'inventory command already handled: answering again');
-
-  // Replays skip the live broadcast: its level may be old news by now, and subscribers already had it.
-  await announceStockChanges(deps, handled.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: handled.fresh });
-  if (handled.reply) {
-    await deps.bus.publish(handled.reply.subject as DurableSubject, handled.reply.data as never, { msgId: `${envelope.id}:reply` });
+  if (!handled.fresh) {
+    deps.logger.info({ id: envelope.id, subject: envelope.subject }, 'inventory command already handled: its reply was committed with its first handling');
+    return;
   }
+  await invalidateStockChanges(deps, handled.stockChanges);
+  deps.nudgeOutbox();
 }
 
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,8 +1,9 @@
 import { catalogCacheKeys } from '@app/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
 import { Category, Product } from '../entities/index.js';
 import { nameKey } from '../inputs.js';
-import { afterCommit, publishProductUpserted } from './announce.js';
+import { afterCommit, writeProductUpserted } from './announce.js';
 
 /** The sample catalog: fixed ids, so seeding twice (or from two replicas at once) adds nothing. */
 export const SAMPLE_CATEGORIES = [
@@ -28,11 +29,26 @@ export const SAMPLE_PRODUCTS: { id: string; name: string; description: string; p
  * Seeds the sample catalog (what `npm start`'s embedded mode shows) when SEED_SAMPLE_CATALOG is
  * on. Idempotent: rows are inserted with fixed ids and `ON CONFLICT DO NOTHING`, so a second run
  * (or another replica) inserts nothing; a category name that already exists is reused. Sample
- * products an admin deleted come back at the next start while the setting is on.
+ * products an admin deleted come back at the next start while the setting is on. One transaction,
+ * with `catalog.product.upserted` of each inserted product in the outbox.
  * Returns how many categories and products this call inserted.
  */
 export async function seedSampleCatalog(deps: CatalogDeps): Promise<{ categories: number; products: number }> {
-  const em = deps.em.fork();
+  const { categories, categoryIds, inserted } = await deps.em.fork().transactional((em) => seedIn(em));
+  if (categories || inserted.length) {
+    await afterCommit(deps, 'seedSampleCatalog', [
+      () =>
+        deps.cache.invalidate([
+          catalogCacheKeys.categories(),
+          ...[...categoryIds.values()].flatMap((id) => [catalogCacheKeys.category(id), catalogCacheKeys.categoryProducts(id)]),
+          ...inserted.map((id) => catalogCacheKeys.product(id)),
+        ]),
+    ]);
+  }
+  return { categories, products: inserted.length };
+}
+
+async function seedIn(em: EntityManager) {
   const now = new Date();
   let categories = 0;
   const categoryIds = new Map<string, string>();
@@ -56,17 +72,8 @@ export async function seedSampleCatalog(deps: CatalogDeps): Promise<{ categories
     if ((result as { affectedRows?: number }).affectedRows) inserted.push(p.id);
   }
 
-  if (categories || inserted.length) {
-    const products = await em.find(Product, { id: { $in: inserted } });
-    await afterCommit(deps, 'seedSampleCatalog', [
-      () =>
-        deps.cache.invalidate([
-          catalogCacheKeys.categories(),
-          ...[...categoryIds.values()].flatMap((id) => [catalogCacheKeys.category(id), catalogCacheKeys.categoryProducts(id)]),
-          ...inserted.map((id) => catalogCacheKeys.product(id)),
-        ]),
-      ...products.map((product) => () => publishProductUpserted(deps, product)),
-    ]);
+  if (inserted.length) {
+    for (const product of await em.find(Product, { id: { $in: inserted } })) writeProductUpserted(em, product);
   }
-  return { categories, products: inserted.length };
+  return { categories, categoryIds, inserted };
 }

@@ -5,7 +5,7 @@ import type { CatalogDeps } from '../deps.js';
 import { asObject, nameKey, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
 import { productView, type ProductView } from '../views.js';
-import { afterCommit, announceStockChanges, publishProductUpserted, stockChangeOf } from './announce.js';
+import { afterCommit, stockChangeOf, writeProductUpserted, writeStockChanges } from './announce.js';
 import { productFields } from './create-product.js';
 import { requireCategory, unknownCategory } from './require-category.js';
 
@@ -23,7 +23,8 @@ const updateProductInput = z.object({
 /**
  * Admin: partial update (a field left out is unchanged; null clears description or categoryId).
  * Setting `stockQuantity` is a stock change like a reservation: announced on `catalog.stock.changed`
- * and `live.stock.updated`. Every update publishes `catalog.product.upserted`.
+ * and `live.stock.updated`. Every update publishes `catalog.product.upserted`. The events go to
+ * the outbox in the update's transaction.
  */
 export async function updateProduct(deps: CatalogDeps, rawInput: unknown): Promise<ProductView> {
   const { id, ...changes } = parseInput(updateProductInput, asObject(rawInput));
@@ -37,6 +38,11 @@ export async function updateProduct(deps: CatalogDeps, rawInput: unknown): Promi
         const previous = { categoryId: found.category ?? null, stockQuantity: found.stockQuantity };
         if (changes.categoryId && changes.categoryId !== found.category) await requireCategory(repos.categories, changes.categoryId);
         repos.products.applyChanges(found, { ...changes, nameKey: changes.name === undefined ? undefined : nameKey(changes.name) });
+        await tx.flush(); // `updatedAt` is final: the events carry it (and their message ids)
+        writeProductUpserted(tx, found);
+        if (found.stockQuantity !== previous.stockQuantity) {
+          writeStockChanges(tx, [stockChangeOf(found)], { msgId: (c) => `stock:${c.productId}:${found.updatedAt.getTime()}`, live: true });
+        }
         return { product: found, before: previous };
       }),
     (err) => (isForeignKeyViolation(err) ? unknownCategory() : undefined),
@@ -44,11 +50,6 @@ export async function updateProduct(deps: CatalogDeps, rawInput: unknown): Promi
   const categories = [...new Set([before.categoryId, product.category ?? null])].filter((c): c is string => !!c);
   await afterCommit(deps, 'updateProduct', [
     () => deps.cache.invalidate([catalogCacheKeys.product(product.id), ...categories.map((c) => catalogCacheKeys.categoryProducts(c))]),
-    () => publishProductUpserted(deps, product),
-    async () => {
-      if (product.stockQuantity === before.stockQuantity) return;
-      await announceStockChanges(deps, [stockChangeOf(product)], { msgId: (c) => `stock:${c.productId}:${product.updatedAt.getTime()}`, live: true });
-    },
   ]);
   return productView(product);
 }

@@ -1,25 +1,9 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineOutboxMessage, type OutboxMessage as OutboxRow } from '@app/platform';
 
 /**
- * A message to publish, written in the same transaction as the state change it announces.
- * The relay publishes unsent rows in `seq` order with `id` as the NATS message id (so a
- * re-publish after a crash is dropped by JetStream's dedupe window), then sets `sentAt`.
+ * A message to publish, written in the same transaction as the state change it announces (the
+ * platform's outbox: see `@app/platform` outbox). Orders' rows have no `msgId`: the relay
+ * publishes them with their row `id` as the NATS message id.
  */
-export const OutboxMessage = defineEntity({
-  name: 'OutboxMessage',
-  tableName: 'outbox',
-  properties: {
-    seq: p.bigint('number').primary().autoincrement(),
-    /** The NATS message id (and envelope id). */
-    id: p.uuid().unique(),
-    subject: p.string().length(100),
-    /** durable: JetStream publish; fanout: core NATS broadcast. */
-    kind: p.string().length(8),
-    payload: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime(),
-    sentAt: p.datetime().nullable().index(),
-    attempts: p.integer().default(0),
-    lastError: p.text().nullable(),
-  },
-});
-export type OutboxMessage = InferEntity<typeof OutboxMessage>;
+export const OutboxMessage = defineOutboxMessage();
+export type OutboxMessage = OutboxRow;

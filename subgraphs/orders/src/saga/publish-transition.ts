@@ -1,5 +1,5 @@
 import type { OrderStatus } from '../entities/index.js';
-import { writeOutbox } from '../outbox/outbox-writer.js';
+import { writeOutbox } from '@app/platform';
 import { sagaStateView } from '../views.js';
 import type { StepContext } from './saga-step.js';
 
@@ -27,7 +27,7 @@ export function publishTransition({ tx, order, saga, now }: Ctx): void {
       currentStep: state?.currentStep ?? null,
       occurredAt: now.toISOString(),
     },
-    now,
+    { now },
   );
   writeOutbox(
     tx,
@@ -44,6 +44,6 @@ export function publishTransition({ tx, order, saga, now }: Ctx): void {
         completedAt: state.completedAt?.toISOString() ?? null,
       },
     },
-    now,
+    { now },
   );
 }

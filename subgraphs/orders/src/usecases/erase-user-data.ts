@@ -1,6 +1,6 @@
 import type { OrdersDeps } from '../deps.js';
 import { Erasure, type Saga } from '../entities/index.js';
-import { writeOutbox } from '../outbox/outbox-writer.js';
+import { writeOutbox } from '@app/platform';
 import { repositories } from '../repositories/index.js';
 import { lockUserOrders } from '../repositories/user-lock.js';
 import { PaymentStatus, SagaCompensation, SagaStep } from '../saga/saga-names.js';
@@ -41,11 +41,11 @@ export async function eraseUserData(deps: OrdersDeps, userId: string): Promise<v
     const orders = await repos.orders.listIdsForUser(id);
     const unfinished = (await repos.sagas.lockAllOf(orders)).filter((saga) => saga.deadlineAt != null);
     for (const saga of unfinished) {
-      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: saga.order, reason: ERASURE_REASON }, now);
+      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: saga.order, reason: ERASURE_REASON }, { now });
     }
     await tx.flush();
     await repos.orders.deleteAllForUser(id);
-    writeOutbox(tx, 'users.user.erased', { userId: id, service: ORDERS_SERVICE, erasedAt: now.toISOString() }, now);
+    writeOutbox(tx, 'users.user.erased', { userId: id, service: ORDERS_SERVICE, erasedAt: now.toISOString() }, { now });
     await tx.flush();
     for (const saga of unfinished.filter(mayHoldCharge)) {
       await deps.payments.refund({ orderId: saga.order, reason: ERASURE_REASON });

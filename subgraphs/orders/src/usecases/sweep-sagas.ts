@@ -1,5 +1,5 @@
 import type { OrdersDeps } from '../deps.js';
-import { OutboxMessage, Saga } from '../entities/index.js';
+import { Saga } from '../entities/index.js';
 import { InboxRepository, SagaRepository } from '../repositories/index.js';
 import { onDeadline } from '../saga/orchestrator.js';
 import { ORDER_SAGA_STEPS } from '../saga/order-saga.js';
@@ -49,13 +49,10 @@ export async function resumeAfterStart(deps: OrdersDeps): Promise<number> {
   return remote + local;
 }
 
-/** Sent outbox rows are kept a day (for inspection), then deleted. */
-const OUTBOX_RETENTION_MS = 24 * 60 * 60_000;
-
-/** Housekeeping: forgets inbox ids older than the stream's retention, and old sent outbox rows. */
+/**
+ * Housekeeping: forgets inbox ids older than the stream's retention. (Old sent outbox rows are
+ * the relay's to delete: it keeps them a day, see OutboxRelay.)
+ */
 export async function purgeInbox(deps: OrdersDeps): Promise<number> {
-  const em = deps.em.fork();
-  const inbox = await new InboxRepository(em).purgeOlderThan(new Date(Date.now() - INBOX_RETENTION_MS));
-  const outbox = await em.nativeDelete(OutboxMessage, { sentAt: { $lt: new Date(Date.now() - OUTBOX_RETENTION_MS) } });
-  return inbox + outbox;
+  return new InboxRepository(deps.em.fork()).purgeOlderThan(new Date(Date.now() - INBOX_RETENTION_MS));
 }

@@ -1,3 +1,4 @@
+import { defineOutboxMessage } from '@app/platform';
 import { AggregateSignal } from './aggregate-signal.js';
 import { FacebookLink } from './facebook-link.js';
 import { MapPreferences } from './map-preferences.js';
@@ -5,4 +6,6 @@ import { RelationshipMap } from './relationship-map.js';
 
 export { AggregateSignal, FacebookLink, MapPreferences, RelationshipMap };
 export type { Distance, MapBasis, StoredMapNode } from './relationship-map.js';
-export const entities = [MapPreferences, FacebookLink, AggregateSignal, RelationshipMap];
+/** This service's outbox: its events, written in the transaction of the change they announce (see @app/platform). */
+export const OutboxMessage = defineOutboxMessage();
+export const entities = [MapPreferences, FacebookLink, AggregateSignal, RelationshipMap, OutboxMessage];

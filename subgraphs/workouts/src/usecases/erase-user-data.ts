@@ -1,3 +1,4 @@
+import { writeOutbox } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
 
@@ -5,7 +6,8 @@ export const WORKOUTS_SERVICE = 'workouts';
 
 /**
  * GDPR erasure (on `users.user.deleted`): every workout, set, own exercise and body metric of
- * the user goes in one transaction, then the users service hears that workouts is done.
+ * the user goes in one transaction, with `users.user.erased` in the outbox: the users service
+ * hears that workouts is done once it has committed.
  * Idempotent: a redelivered event deletes nothing more and confirms again (same message id).
  */
 export async function eraseUserData(deps: WorkoutsDeps, userId: string): Promise<void> {
@@ -15,10 +17,7 @@ export async function eraseUserData(deps: WorkoutsDeps, userId: string): Promise
     await repos.workouts.deleteAllForUser(userId);
     await repos.exercises.deleteAllOwnedBy(userId);
     await repos.bodyMetrics.deleteAllForUser(userId);
+    writeOutbox(tx, 'users.user.erased', { userId, service: WORKOUTS_SERVICE, erasedAt: new Date().toISOString() }, { msgId: `erased:${WORKOUTS_SERVICE}:${userId}` });
   });
-  await deps.bus.publish(
-    'users.user.erased',
-    { userId, service: WORKOUTS_SERVICE, erasedAt: new Date().toISOString() },
-    { msgId: `erased:${WORKOUTS_SERVICE}:${userId}` },
-  );
+  deps.nudgeOutbox();
 }

@@ -1,4 +1,4 @@
-import { writeOutbox } from '../../outbox/outbox-writer.js';
+import { writeOutbox } from '@app/platform';
 import { SagaStateName, SagaStep } from '../saga-names.js';
 import type { SagaStepDefinition } from '../saga-step.js';
 
@@ -13,6 +13,6 @@ export const confirmOrderStep: SagaStepDefinition = {
   kind: 'remote',
   state: SagaStateName.Confirming,
   send({ tx, saga, order, now }) {
-    writeOutbox(tx, 'catalog.inventory.commit', { sagaId: saga.id, orderId: order.id }, now);
+    writeOutbox(tx, 'catalog.inventory.commit', { sagaId: saga.id, orderId: order.id }, { now });
   },
 };

@@ -1,4 +1,4 @@
-import { writeOutbox } from '../../outbox/outbox-writer.js';
+import { writeOutbox } from '@app/platform';
 import { SagaCompensation, SagaStateName, SagaStep } from '../saga-names.js';
 import type { SagaStepDefinition } from '../saga-step.js';
 
@@ -18,14 +18,14 @@ export const reserveInventoryStep: SagaStepDefinition = {
       tx,
       'catalog.inventory.reserve',
       { sagaId: saga.id, orderId: order.id, items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })) },
-      now,
+      { now },
     );
   },
   compensation: {
     name: SagaCompensation.ReleaseInventory,
     kind: 'remote',
     send({ tx, saga, order, now }) {
-      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' }, now);
+      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' }, { now });
     },
   },
 };

@@ -1,37 +1,48 @@
 import { InvalidEventError, type DurableSubject, type EventBus, type FanoutSubject, type PayloadOf } from '@app/events';
-import { SerialLoop, type Logger } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OutboxMessage } from '../entities/index.js';
+import type { Logger } from '../logger.js';
+import { SerialLoop } from '../serial-loop.js';
+import { outboxEntity } from './outbox-message.js';
+
+const HOUR_MS = 60 * 60_000;
 
 export interface OutboxRelayOptions {
   em: EntityManager;
   bus: EventBus;
   logger: Logger;
+  /** The service's name: with the schema, it names the relay lock (`<name>-outbox:<schema>`). */
+  name: string;
   /** The service's schema: replicas of one deployment share the relay lock, other deployments do not. */
   schema: string;
   pollIntervalMs: number;
   batchSize?: number;
+  /** Sent rows are kept this long (for inspection), then deleted. Default a day. */
+  retentionMs?: number;
+  /** How often the relay deletes sent rows past their retention (at its first round, then at most this often). Default an hour. */
+  pruneIntervalMs?: number;
 }
 
 /**
- * Publishes the outbox: unsent rows in `seq` order, durable subjects with `bus.publish` and the
- * row id as message id (a re-publish after a crash is dropped by JetStream's dedupe window),
- * `live.*` with `bus.broadcast`; then marks them sent. It polls, and is nudged right after
- * every commit that wrote rows.
+ * Publishes a service's outbox: unsent rows in `seq` order, durable subjects with `bus.publish`
+ * and the row's `msgId` (or its id) as message id (a re-publish after a crash is dropped by
+ * JetStream's dedupe window), `live.*` with `bus.broadcast`; then marks them sent. It polls, and
+ * is nudged right after every commit that wrote rows.
  *
  * With several replicas one relays at a time (a transaction-scoped advisory lock; the others skip
  * the round), which keeps the global order; rows are also taken `FOR UPDATE SKIP LOCKED`. A row
- * that fails to publish stops the round (order is kept) and is retried at the next one.
+ * that fails to publish stops the round (order is kept) and is retried at the next one, with
+ * `attempts` and `lastError` recorded. Sent rows are deleted once past `retentionMs`.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly loop: SerialLoop;
+  private lastPrune = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
     this.loop = new SerialLoop({
-      round: () => this.relayOnce(),
+      round: () => this.round(),
       intervalMs: options.pollIntervalMs,
       onError: (err) => options.logger.error({ err }, 'outbox relay round failed'),
     });
@@ -53,6 +64,8 @@ export class OutboxRelay {
 
   /** One relay round: publishes unsent rows until none are left (or one fails). Returns how many were sent. */
   async relayOnce(): Promise<number> {
+    // The usual poll finds nothing: one indexed read then, no transaction and no lock.
+    if (!(await this.anyUnsent())) return 0;
     let total = 0;
     for (;;) {
       const result = await this.relayBatch();
@@ -66,23 +79,37 @@ export class OutboxRelay {
     }
   }
 
+  /** Deletes sent rows older than the retention; how many went. Safe on every replica at once. */
+  async prune(now = new Date()): Promise<number> {
+    const em = this.options.em.fork();
+    return em.nativeDelete(outboxEntity(em), { sentAt: { $lt: new Date(now.getTime() - (this.options.retentionMs ?? 24 * HOUR_MS)) } });
+  }
+
+  private async anyUnsent(): Promise<boolean> {
+    const em = this.options.em.fork();
+    return (await em.findOne(outboxEntity(em), { sentAt: null }, { fields: ['seq'] })) !== null;
+  }
+
+  private async round(): Promise<void> {
+    await this.relayOnce();
+    if (Date.now() - this.lastPrune < (this.options.pruneIntervalMs ?? HOUR_MS)) return;
+    this.lastPrune = Date.now();
+    await this.prune().catch((err) => this.options.logger.warn({ err }, 'pruning the outbox failed'));
+  }
+
   private async relayBatch(): Promise<{ sent: number; failed: boolean; busy: boolean }> {
-    const { em, bus, logger, schema } = this.options;
+    const { em, bus, logger, name, schema } = this.options;
     return em.fork().transactional(async (tx) => {
-      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as locked', [`orders-outbox:${schema}`]);
+      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as locked', [`${name}-outbox:${schema}`]);
       if (!lock?.locked) return { sent: 0, failed: false, busy: true };
-      const rows = await tx.find(
-        OutboxMessage,
-        { sentAt: null },
-        { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
-      );
+      const rows = await tx.find(outboxEntity(tx), { sentAt: null }, { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE });
       let sent = 0;
       for (const row of rows) {
         try {
           if (row.kind === 'fanout') {
             await bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>);
           } else {
-            await bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.id });
+            await bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msgId ?? row.id });
           }
           row.sentAt = new Date();
           row.attempts += 1;

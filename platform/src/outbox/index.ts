@@ -1,0 +1,12 @@
+// The transactional outbox every service publishes its events through (see outbox-relay.ts).
+import { z } from 'zod';
+
+export { defineOutboxMessage, outboxEntity, OUTBOX_ENTITY_NAME, type OutboxMessage, type OutboxMessageSchema } from './outbox-message.js';
+export { writeOutbox, type WriteOutboxOptions } from './outbox-writer.js';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+
+/** The relay's setting, for a service's config (fractions allowed: tests poll faster). */
+export const outboxEnv = {
+  /** Seconds between two polls of the outbox (each commit also nudges the relay at once). */
+  OUTBOX_POLL_INTERVAL: z.coerce.number().positive().max(86_400).default(1),
+};
