@@ -44,13 +44,15 @@ beforeAll(async () => {
   // No in-process copy: every catalog read goes to the shared cache, so its failures show.
   platform = await startFaultPlatform({ REDIS_URL: redis.url, CATALOG_LOCAL_TTL: '0' });
   db = new pg.Pool({ connectionString: platform.env.DATABASE_URL, max: 2 });
+  db.on('error', () => {}); // an idle connection ended by the server is not a test failure
   user = await registerOn(platform, 'redisfault');
 }, 90_000);
 
 afterAll(async () => {
+  // Our pool first: closing the platform drops its database, connections and all.
+  await db?.end();
   await platform?.close();
   await redis?.server.dispose();
-  await db?.end();
 });
 
 async function duringOutage(label: string) {
