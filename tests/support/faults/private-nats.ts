@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -24,6 +24,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
   const url = `nats://127.0.0.1:${port}`;
   const server = new PrivateServer({
     name: `nats-server :${port}`,
+    dataDir: storeDir,
     command: 'nats-server',
     args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
     async probe() {
@@ -41,9 +42,6 @@ export async function startPrivateNats(): Promise<PrivateNats> {
     url,
     port,
     server,
-    async dispose() {
-      await server.dispose();
-      rmSync(storeDir, { recursive: true, force: true });
-    },
+    dispose: () => server.dispose(),
   };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -45,6 +45,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const url = `postgres://postgres@127.0.0.1:${port}/test`;
   const server = new PrivateServer({
     name: `postgres :${port}`,
+    dataDir: dir,
     command: join(bin, 'postgres'),
     args: ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
     spawnOptions: user,
@@ -66,9 +67,6 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url,
     port,
     server,
-    async dispose() {
-      await server.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    dispose: () => server.dispose(),
   };
 }

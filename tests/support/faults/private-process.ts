@@ -4,6 +4,7 @@
  * machine's shared services. Never outlives the test process.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export interface PrivateServerSpec {
   /** For messages: "redis", "nats", "postgres". */
@@ -16,6 +17,8 @@ export interface PrivateServerSpec {
   /** The signal of a clean stop (SIGTERM; Postgres's fast shutdown is SIGINT). */
   stopSignal?: NodeJS.Signals;
   startTimeoutMs?: number;
+  /** The server's files (a store, a cluster), removed by `dispose()`; kept across restarts. */
+  dataDir?: string;
 }
 
 export class PrivateServer {
@@ -103,11 +106,12 @@ export class PrivateServer {
     await this.start();
   }
 
-  /** Stops for good and stops watching the test process's exit. */
+  /** Stops for good, removes its files and stops watching the test process's exit. */
   async dispose(): Promise<void> {
     this.thaw();
     await this.kill();
     process.off('exit', this.killOnExit);
+    if (this.spec.dataDir) rmSync(this.spec.dataDir, { recursive: true, force: true });
   }
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
