@@ -3,7 +3,7 @@
  * subscription fan-out, and a deep federated query through three gateways over the same subgraphs.
  */
 import { randomBytes } from 'node:crypto';
-import type { EventBus } from '@app/events';
+import { Subjects, type EventBus } from '@app/events';
 import { createClient } from 'graphql-ws';
 import { alternate, graphql, printTable, startChild, type PlatformProcess } from './lib.js';
 
@@ -84,7 +84,7 @@ export async function benchSaga(platform: PlatformProcess, options: { orders: nu
   // Final statuses heard on the bus, by order id (an order may end before createOrder answers).
   const ended = new Map<string, string>();
   const waiting = new Map<string, () => void>();
-  const listener = await options.bus?.onBroadcast('live.order.updated', async (event) => {
+  const listener = await options.bus?.onBroadcast(Subjects.LiveOrderUpdated, async (event) => {
     if (event.data.status !== 'CONFIRMED' && event.data.status !== 'CANCELLED') return;
     ended.set(event.data.orderId, event.data.status);
     waiting.get(event.data.orderId)?.();

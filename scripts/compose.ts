@@ -1,6 +1,7 @@
 /** `npm run compose`: supergraph.yaml -> supergraph.graphql (commit the result). */
 import { writeFileSync } from 'node:fs';
-import { composeSupergraph, supergraphPath } from '../gateway/src/supergraph.js';
+import { composeSupergraph } from '../gateway/src/compose-supergraph.js';
+import { supergraphPath } from '../gateway/src/supergraph.js';
 
 try {
   writeFileSync(supergraphPath, composeSupergraph());

@@ -18,10 +18,15 @@ import {
   MemoryCache,
   RedisCache,
   requireSharedInfrastructure,
+  runAsService,
   startEmbeddedPostgres,
+  startTracing,
   type Cache,
+  type CommonConfig,
+  type Logger,
   type Service,
   type SubgraphServiceOptions,
+  type Tracing,
 } from '@app/platform';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
@@ -85,6 +90,8 @@ export interface RunningPlatform {
   embedded: { database: boolean; cache: boolean; bus: boolean };
   cache: Cache;
   bus: EventBus;
+  /** On when OTEL_EXPORTER_OTLP_ENDPOINT is set: each service's spans under its own service.name. */
+  tracing: Tracing;
   close(): Promise<void>;
 }
 
@@ -100,8 +107,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   // NATS even in production. With a real database it may not: a shared database is what lets a
   // second process serve the same users, and that process would never see this one's logouts.
   if (common.DATABASE_URL) requireSharedInfrastructure(common);
+  // Before anything is built (the HTTP shells, GraphQL servers and loggers trace only when it
+  // runs); each service is built as itself (runAsService), so its spans carry its own name.
+  const tracing = await startTracing({ service: 'platform', perService: true, env, logger: createLogger('platform', common.LOG_LEVEL) });
   const logger = createLogger('platform', common.LOG_LEVEL);
-  const closers: (() => Promise<unknown>)[] = [];
+  // The first closer runs last: the spans of the shutdown go out too.
+  const closers: (() => Promise<unknown>)[] = [() => tracing.shutdown()];
   const close = async () => {
     for (const fn of closers.reverse()) await fn().catch((err) => logger.warn({ err }, 'error while stopping'));
   };
@@ -114,15 +125,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     if (embeddedDb) closers.push(() => embeddedDb.close());
     const databaseUrl = common.DATABASE_URL ?? embeddedDb!.url;
 
-    // One cache and one bus for the whole process: the embedded mode needs them shared
-    // (the blacklist written by auth must be seen by the gateway), and with real servers one
-    // connection each is simply cheaper.
-    const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL, { logger, commandTimeoutMs: common.REDIS_COMMAND_TIMEOUT_MS }) : new MemoryCache();
-    closers.push(() => cache.close());
-    const bus: EventBus = common.NATS_URL
-      ? await NatsEventBus.connect({ url: common.NATS_URL, namespace: common.NATS_NAMESPACE, replicas: common.NATS_STREAM_REPLICAS, logger })
-      : new MemoryEventBus({ logger });
-    closers.push(() => bus.close());
+    const { cache, bus } = await sharedInfrastructure(common, logger, closers);
     const infrastructure = { cache, bus };
     const host = reachableHost(common.HOST);
     const ports = { ...DEFAULT_PORTS, ...options.ports };
@@ -137,17 +140,19 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     };
 
     const shared = (name: string) => ({ databaseUrl, infrastructure, logger: createLogger(name, common.LOG_LEVEL) });
-    await start(AUTH.name, await AUTH.build(env, shared(AUTH.name)), ports.auth);
+    await start(AUTH.name, await runAsService(AUTH.name, () => AUTH.build(env, shared(AUTH.name))), ports.auth);
     const withJwks = { ...env, AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json` };
 
     // Every other subgraph verifies tokens against auth's JWKS, so auth starts first.
-    for (const { name, build } of SUBGRAPHS) await start(name, await build(withJwks, shared(name)), ports[name]);
+    for (const { name, build } of SUBGRAPHS) await start(name, await runAsService(name, () => build(withJwks, shared(name))), ports[name]);
 
-    const gateway = await buildGateway({
-      config: loadGatewayConfig({ ...withJwks, ...subgraphUrlEnv(urls), AUTH_INTERNAL_URL: urls.auth }),
-      infrastructure,
-      logger: createLogger('gateway', common.LOG_LEVEL),
-    });
+    const gateway = await runAsService('gateway', () =>
+      buildGateway({
+        config: loadGatewayConfig({ ...withJwks, ...subgraphUrlEnv(urls), AUTH_INTERNAL_URL: urls.auth }),
+        infrastructure,
+        logger: createLogger('gateway', common.LOG_LEVEL),
+      }),
+    );
     await start('gateway', gateway, ports.gateway);
 
     return {
@@ -159,10 +164,26 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       embedded: { database: !common.DATABASE_URL, cache: !common.REDIS_URL, bus: !common.NATS_URL },
       cache,
       bus,
+      tracing,
       close,
     };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * One cache and one bus for the whole process: the embedded mode needs them shared (the
+ * blacklist written by auth must be seen by the gateway), and with real servers one connection
+ * each is simply cheaper. Each is closed by `closers`.
+ */
+async function sharedInfrastructure(common: CommonConfig, logger: Logger, closers: (() => Promise<unknown>)[]): Promise<{ cache: Cache; bus: EventBus }> {
+  const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL, { logger, commandTimeoutMs: common.REDIS_COMMAND_TIMEOUT_MS }) : new MemoryCache();
+  closers.push(() => cache.close());
+  const bus: EventBus = common.NATS_URL
+    ? await NatsEventBus.connect({ url: common.NATS_URL, namespace: common.NATS_NAMESPACE, replicas: common.NATS_STREAM_REPLICAS, logger })
+    : new MemoryEventBus({ logger });
+  closers.push(() => bus.close());
+  return { cache, bus };
 }

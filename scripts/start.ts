@@ -1,6 +1,6 @@
 /** `npm start`: every service in one process (see scripts/platform.ts), then how to use it. */
 import { ConfigError, createLogger, onShutdown } from '@app/platform';
-import { isLoopbackHost, startPlatform } from './platform.js';
+import { DEFAULT_PORTS, isLoopbackHost, startPlatform } from './platform.js';
 
 const DEMO_ADMIN = { username: 'admin', password: 'admin-demo-2026' };
 
@@ -58,6 +58,13 @@ password is public. Set ADMIN_USERNAME / ADMIN_PASSWORD, or leave HOST unset (12
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
+    process.exit(1);
+  }
+  const { code, port } = err as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    // Usually an earlier `npm start` still running: say which port and how to find its holder.
+    const service = Object.entries(DEFAULT_PORTS).find(([, p]) => p === port)?.[0];
+    console.error(`failed to start: port ${port}${service ? ` (${service})` : ''} is in use. Find what holds it with: ss -ltnp 'sport = :${port}'`);
     process.exit(1);
   }
   console.error('failed to start:', err);

@@ -6,7 +6,7 @@
  * sample seed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { NatsEventBus, type EventBus, type EventEnvelope } from '@app/events';
+import { NatsEventBus, Subjects, type EventBus, type EventEnvelope } from '@app/events';
 import { announceAllProducts, buildCatalogService, getProduct, loadCatalogConfig, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog, type CatalogService } from '@app/catalog';
 import { catalogCacheKeys, createLogger, RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -324,7 +324,7 @@ describe('read cache', () => {
 });
 
 describe('cross-replica invalidation', () => {
-  type Invalidation = EventEnvelope<'cache.key.invalidated'>;
+  type Invalidation = EventEnvelope<typeof Subjects.CacheKeyInvalidated>;
   let realBus: NatsEventBus;
   let replica: CatalogService;
   let replicaUrl: string;
@@ -339,7 +339,7 @@ describe('cross-replica invalidation', () => {
     const gated = new Proxy(realBus, {
       get: (target, prop, receiver) => {
         if (prop === 'onBroadcast') {
-          return (subject: 'cache.key.invalidated', handler: (e: Invalidation) => Promise<void>) =>
+          return (subject: typeof Subjects.CacheKeyInvalidated, handler: (e: Invalidation) => Promise<void>) =>
             target.onBroadcast(subject, async (event) => {
               if (paused) held.push(() => handler(event));
               else await handler(event);
@@ -419,7 +419,7 @@ describe('sample catalog seed', () => {
     const priv = await startPrivateCatalog({ prefix: 'catalog_seed' });
     try {
       const upserts: string[] = [];
-      await priv.bus.subscribe('catalog.product.upserted', async (e) => void upserts.push(e.data.productId), { durable: 'seed-test', serial: true });
+      await priv.bus.subscribe(Subjects.CatalogProductUpserted, async (e) => void upserts.push(e.data.productId), { durable: 'seed-test', serial: true });
       const first = await seedSampleCatalog(priv.service.deps);
       expect(first).toEqual({ categories: SAMPLE_CATEGORIES.length, products: SAMPLE_PRODUCTS.length });
       const productIds = (await priv.sql('select id from $schema.products')).map((r) => r.id as string).sort();
@@ -437,7 +437,7 @@ describe('sample catalog seed', () => {
       // ... and the later runs announce nothing: once an upsert published after them has come
       // through the same serial consumer, nothing else came.
       const last = marker();
-      await priv.bus.publish('catalog.product.upserted', last);
+      await priv.bus.publish(Subjects.CatalogProductUpserted, last);
       await eventually(async () => upserts.includes(last.productId));
       expect(upserts.filter((id) => id !== last.productId).sort()).toEqual(productIds);
 
@@ -464,8 +464,8 @@ describe('sample catalog seed', () => {
     const later = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace: `tlate${randomBytes(4).toString('hex')}` });
     try {
       await seedSampleCatalog(priv.service.deps);
-      const heard = new Map<string, EventEnvelope<'catalog.product.upserted'>['data']>();
-      await later.subscribe('catalog.product.upserted', async (e) => void heard.set(e.data.productId, e.data), { durable: 'late-read-model' });
+      const heard = new Map<string, EventEnvelope<typeof Subjects.CatalogProductUpserted>['data']>();
+      await later.subscribe(Subjects.CatalogProductUpserted, async (e) => void heard.set(e.data.productId, e.data), { durable: 'late-read-model' });
       const announced = await announceAllProducts({ ...priv.service.deps, bus: later });
       expect(announced).toBe(SAMPLE_PRODUCTS.length);
       await eventually(async () => heard.size === SAMPLE_PRODUCTS.length);

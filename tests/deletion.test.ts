@@ -5,7 +5,7 @@
  * to prove what is (not) stored and that the services have handled the events.
  */
 import { randomUUID } from 'node:crypto';
-import { consumerNameFor, NatsEventBus, type DurableSubject } from '@app/events';
+import { consumerNameFor, NatsEventBus, Subjects, type DurableSubject } from '@app/events';
 import { RedisCache } from '@app/platform';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -247,9 +247,9 @@ describe('redelivered and late events', () => {
     await call(UPDATE, { input: { firstName: 'Successor' } }, { token: successor.accessToken });
 
     for (let i = 0; i < 2; i++) {
-      await bus.publish('users.user.deleted', { userId: user.id, requestedAt: new Date().toISOString() }, { msgId: `test-redelivery:${randomUUID()}` });
+      await bus.publish(Subjects.UsersUserDeleted, { userId: user.id, requestedAt: new Date().toISOString() }, { msgId: `test-redelivery:${randomUUID()}` });
     }
-    await eventually(async () => (await consumerIdle('users-user-deleted', 'users.user.deleted')) && (await consumerIdle('auth-user-deleted', 'users.user.deleted')), 20_000);
+    await eventually(async () => (await consumerIdle('users-user-deleted', Subjects.UsersUserDeleted)) && (await consumerIdle('auth-user-deleted', Subjects.UsersUserDeleted)), 20_000);
 
     expect(await status(done.id)).toEqual(done);
     expect(await deletionRows(user.id)).toEqual(requestsBefore);
@@ -266,14 +266,14 @@ describe('redelivered and late events', () => {
     expect(await profileRows(user.id)).toEqual([]);
 
     const now = new Date().toISOString();
-    await bus.publish('auth.user.logged_in', { userId: user.id, at: now }, { msgId: `test-late-login:${randomUUID()}` });
+    await bus.publish(Subjects.AuthUserLoggedIn, { userId: user.id, at: now }, { msgId: `test-late-login:${randomUUID()}` });
     await bus.publish(
-      'auth.user.registered',
+      Subjects.AuthUserRegistered,
       { userId: user.id, username: user.username, email: user.email, occurredAt: now },
       { msgId: `test-late-registered:${randomUUID()}` },
     );
     await eventually(
-      async () => (await consumerIdle('users-user-logged-in', 'auth.user.logged_in')) && (await consumerIdle('users-user-registered', 'auth.user.registered')),
+      async () => (await consumerIdle('users-user-logged-in', Subjects.AuthUserLoggedIn)) && (await consumerIdle('users-user-registered', Subjects.AuthUserRegistered)),
       20_000,
     );
 

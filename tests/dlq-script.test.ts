@@ -55,8 +55,8 @@ describe('scripts/dlq.ts against NATS', () => {
   const env = { NATS_URL: natsUrl, NATS_NAMESPACE: namespace };
   let bus: NatsEventBus;
   let broken = true;
-  const deleted: EventEnvelope<'users.user.deleted'>[] = [];
-  const erased: EventEnvelope<'users.user.erased'>[] = [];
+  const deleted: EventEnvelope<typeof Subjects.UsersUserDeleted>[] = [];
+  const erased: EventEnvelope<typeof Subjects.UsersUserErased>[] = [];
   const fast = { ackWaitMs: 5_000, backoffMs: 10, maxDeliver: 2 };
 
   beforeAll(async () => {
@@ -113,8 +113,8 @@ describe('scripts/dlq.ts against NATS', () => {
     expect(lines[5]).toBe('4 dead letter(s)');
 
     const all = await list();
-    expect(all.map((d) => d.subject)).toEqual(['users.user.deleted', 'users.user.deleted', 'users.user.deleted', 'users.user.erased']);
-    expect((await list('--subject', 'users.user.erased')).map((d) => d.seq)).toEqual([all[3]!.seq]);
+    expect(all.map((d) => d.subject)).toEqual([Subjects.UsersUserDeleted, Subjects.UsersUserDeleted, Subjects.UsersUserDeleted, Subjects.UsersUserErased]);
+    expect((await list('--subject', Subjects.UsersUserErased)).map((d) => d.seq)).toEqual([all[3]!.seq]);
     expect((await list('--limit', '1')).map((d) => d.seq)).toEqual([all[0]!.seq]);
 
     // The cause is fixed: replay one by its sequence.
@@ -126,7 +126,7 @@ describe('scripts/dlq.ts against NATS', () => {
     expect(deleted[0]!.id).toBe(first);
 
     // The rest of one subject: the valid one goes back, the malformed one is refused and kept.
-    const rest = await dlq(['replay', '--all', '--subject', 'users.user.deleted'], env);
+    const rest = await dlq(['replay', '--all', '--subject', Subjects.UsersUserDeleted], env);
     expect(rest.code).toBe(1);
     expect(rest.stdout).toContain(`replayed dead letter ${all[2]!.seq} to users.user.deleted (event ${second})`);
     expect(rest.stderr).toContain(`Dead letter ${all[1]!.seq} cannot be replayed`);

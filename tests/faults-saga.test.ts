@@ -18,6 +18,7 @@
  *   with nothing pending or unacknowledged, the dead-letter stream empty.
  */
 import { randomBytes } from 'node:crypto';
+import { Subjects } from '@app/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql } from './support/client.js';
 import { testAdmin } from './support/env.js';
@@ -169,11 +170,11 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     const ok = row.status === 'CONFIRMED';
     // started, payment, confirming, confirmed | started, cancelled (the reserve refused).
     expect(row.version, `${label}: transitions of order ${row.id} (${row.status})`).toBe(ok ? 4 : 2);
-    expect(count(row.id, 'orders.order.updated'), `${label}: orders.order.updated of ${row.id}`).toBe(row.version);
-    expect(count(row.id, 'orders.order.updated', 'CONFIRMED'), `${label}: confirmations of ${row.id}`).toBe(ok ? 1 : 0);
-    expect(count(row.id, 'catalog.inventory.reserve'), `${label}: reserve commands of ${row.id}`).toBe(1);
-    expect(count(row.id, 'catalog.inventory.commit'), `${label}: commit commands of ${row.id}`).toBe(ok ? 1 : 0);
-    expect(count(row.id, 'catalog.inventory.release'), `${label}: release commands of ${row.id}`).toBe(0);
+    expect(count(row.id, Subjects.OrdersOrderUpdated), `${label}: orders.order.updated of ${row.id}`).toBe(row.version);
+    expect(count(row.id, Subjects.OrdersOrderUpdated, 'CONFIRMED'), `${label}: confirmations of ${row.id}`).toBe(ok ? 1 : 0);
+    expect(count(row.id, Subjects.CatalogInventoryReserve), `${label}: reserve commands of ${row.id}`).toBe(1);
+    expect(count(row.id, Subjects.CatalogInventoryCommit), `${label}: commit commands of ${row.id}`).toBe(ok ? 1 : 0);
+    expect(count(row.id, Subjects.CatalogInventoryRelease), `${label}: release commands of ${row.id}`).toBe(0);
   }
 
   // The catalog database: one inventory row per order, lines committed for exactly the confirmed
@@ -197,9 +198,9 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     const wanted = [...new Set(p.items.map((l) => l.productId))].map((productId) => ({ product_id: productId, quantity: sum(p.items, productId), state: 'committed' }));
     const byProduct = (a: { product_id: string }, b: { product_id: string }) => a.product_id.localeCompare(b.product_id);
     expect(mine.map(({ product_id, quantity, state }) => ({ product_id, quantity, state })).sort(byProduct), `${label}: reserved lines of ${p.id}`).toEqual(ok ? wanted.sort(byProduct) : []);
-    expect(handledCount(p.id, 'catalog.inventory.reserve'), `${label}: reserves handled for ${p.id}`).toBe(1);
-    expect(handledCount(p.id, 'catalog.inventory.commit'), `${label}: commits handled for ${p.id}`).toBe(ok ? 1 : 0);
-    expect(handledCount(p.id, 'catalog.inventory.release'), `${label}: releases handled for ${p.id}`).toBe(0);
+    expect(handledCount(p.id, Subjects.CatalogInventoryReserve), `${label}: reserves handled for ${p.id}`).toBe(1);
+    expect(handledCount(p.id, Subjects.CatalogInventoryCommit), `${label}: commits handled for ${p.id}`).toBe(ok ? 1 : 0);
+    expect(handledCount(p.id, Subjects.CatalogInventoryRelease), `${label}: releases handled for ${p.id}`).toBe(0);
   }
 
   await expectNothingPending(label);
@@ -284,7 +285,7 @@ describe('the order saga across crashes (every service a process of its own)', (
     await killing;
     expect(platform.nats.server.running).toBe(false);
     // The commands of the orders placed during the outage wait in the outbox.
-    const [waiting] = await platform.query<{ n: number }>(`select count(*)::int as n from ${schema('orders')}.outbox where sent_at is null and subject = 'catalog.inventory.reserve'`);
+    const [waiting] = await platform.query<{ n: number }>(`select count(*)::int as n from ${schema('orders')}.outbox where sent_at is null and subject = $1`, [Subjects.CatalogInventoryReserve]);
     expect(waiting.n, 'reserve commands waiting in the outbox during the outage').toBeGreaterThan(0);
     expect(inFlightAtKill, 'sagas in flight when NATS died').toBeGreaterThan(0);
     const outage = Date.now() - killedAt;

@@ -8,35 +8,34 @@
  * `catalog.stock.changed` and `live.stock.updated`.
  */
 import { randomUUID } from 'node:crypto';
-import type { DeadLetter, EventEnvelope, PayloadOf } from '@app/events';
+import { INVENTORY_REPLY_SUBJECTS, Subjects, type DeadLetter, type EventEnvelope, type InventoryReplySubject, type PayloadOf } from '@app/events';
 import { createProduct, getProduct, handleInventoryCommand, pruneInbox, reserveInventory } from '@app/catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, unique } from './support/client.js';
 import { startPrivateCatalog, type PrivateCatalog } from './support/catalog.js';
 
-type ReplySubject = 'catalog.inventory.reserved' | 'catalog.inventory.reservation_failed' | 'catalog.inventory.released' | 'catalog.inventory.committed';
 interface Reply {
-  subject: ReplySubject;
+  subject: InventoryReplySubject;
   id: string;
   data: { sagaId: string; orderId: string; reason?: string };
 }
 
 let priv: PrivateCatalog;
 const replies: Reply[] = [];
-const stockChanged: EventEnvelope<'catalog.stock.changed'>[] = [];
-const live: EventEnvelope<'live.stock.updated'>[] = [];
+const stockChanged: EventEnvelope<typeof Subjects.CatalogStockChanged>[] = [];
+const live: EventEnvelope<typeof Subjects.LiveStockUpdated>[] = [];
 const deadLetters: DeadLetter[] = [];
 
 beforeAll(async () => {
   priv = await startPrivateCatalog({ nats: true, prefix: 'catalog_inv' });
   const { bus } = priv;
-  const subjects: ReplySubject[] = ['catalog.inventory.reserved', 'catalog.inventory.reservation_failed', 'catalog.inventory.released', 'catalog.inventory.committed'];
+  const subjects: readonly InventoryReplySubject[] = INVENTORY_REPLY_SUBJECTS;
   await Promise.all([
     ...subjects.map((subject) =>
       bus.subscribe(subject, async (e) => void replies.push({ subject, id: e.id, data: e.data as Reply['data'] }), { durable: `test-${subject.split('.').pop()}` }),
     ),
-    bus.subscribe('catalog.stock.changed', async (e) => void stockChanged.push(e), { durable: 'test-stock-changed' }),
-    bus.onBroadcast('live.stock.updated', async (e) => void live.push(e)),
+    bus.subscribe(Subjects.CatalogStockChanged, async (e) => void stockChanged.push(e), { durable: 'test-stock-changed' }),
+    bus.onBroadcast(Subjects.LiveStockUpdated, async (e) => void live.push(e)),
     bus.subscribeDeadLetters((d) => void deadLetters.push(d)),
   ]);
 });
@@ -58,9 +57,9 @@ type Items = { productId: string; quantity: number }[];
 const sagaOf = new Map<string, string>();
 const saga = (orderId: string) => sagaOf.get(orderId) ?? (sagaOf.set(orderId, randomUUID()), sagaOf.get(orderId)!);
 
-const reserve = (orderId: string, items: Items, msgId?: string) => priv.bus.publish('catalog.inventory.reserve', { sagaId: saga(orderId), orderId, items }, { msgId });
-const release = (orderId: string, reason = 'payment declined') => priv.bus.publish('catalog.inventory.release', { sagaId: saga(orderId), orderId, reason });
-const commit = (orderId: string) => priv.bus.publish('catalog.inventory.commit', { sagaId: saga(orderId), orderId });
+const reserve = (orderId: string, items: Items, msgId?: string) => priv.bus.publish(Subjects.CatalogInventoryReserve, { sagaId: saga(orderId), orderId, items }, { msgId });
+const release = (orderId: string, reason = 'payment declined') => priv.bus.publish(Subjects.CatalogInventoryRelease, { sagaId: saga(orderId), orderId, reason });
+const commit = (orderId: string) => priv.bus.publish(Subjects.CatalogInventoryCommit, { sagaId: saga(orderId), orderId });
 
 /** Waits for the order's `n`th reply and returns them all. */
 const awaitReplies = (orderId: string, n = 1) => eventually(async () => repliesFor(orderId).length >= n && repliesFor(orderId), 10_000, 20);
@@ -71,7 +70,7 @@ describe('reserve: every line or none', () => {
     const orderId = randomUUID();
     await reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 3 }]);
     const [answer] = await awaitReplies(orderId);
-    expect(answer).toMatchObject({ subject: 'catalog.inventory.reserved', data: { sagaId: saga(orderId), orderId } });
+    expect(answer).toMatchObject({ subject: Subjects.CatalogInventoryReserved, data: { sagaId: saga(orderId), orderId } });
     expect([await stockOf(a), await stockOf(b)]).toEqual([3, 0]);
     expect(await reservationsOf(orderId)).toEqual(
       [{ product_id: a, quantity: 2, state: 'reserved' }, { product_id: b, quantity: 3, state: 'reserved' }].sort((x, y) => (x.product_id < y.product_id ? -1 : 1)),
@@ -84,7 +83,7 @@ describe('reserve: every line or none', () => {
     const changesBefore = stockChanged.length;
     await reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }]);
     const [answer] = await awaitReplies(orderId);
-    expect(answer.subject).toBe('catalog.inventory.reservation_failed');
+    expect(answer.subject).toBe(Subjects.CatalogInventoryReservationFailed);
     expect(answer.data.reason).toMatch(/Insufficient stock for "Scarce thing": 2 requested, 1 available/);
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
     expect(await reservationsOf(orderId)).toEqual([]);
@@ -93,7 +92,7 @@ describe('reserve: every line or none', () => {
     const other = randomUUID();
     await reserve(other, [{ productId: a, quantity: 1 }, { productId: randomUUID(), quantity: 1 }]);
     const [failed] = await awaitReplies(other);
-    expect(failed.subject).toBe('catalog.inventory.reservation_failed');
+    expect(failed.subject).toBe(Subjects.CatalogInventoryReservationFailed);
     expect(failed.data.reason).toMatch(/does not exist/);
     expect(await stockOf(a)).toBe(5);
     expect(stockChanged.slice(changesBefore).some((e) => e.data.productId === a || e.data.productId === b)).toBe(false);
@@ -103,10 +102,10 @@ describe('reserve: every line or none', () => {
     const a = await product(4);
     const orderId = randomUUID();
     await reserve(orderId, [{ productId: a, quantity: 2 }, { productId: a, quantity: 3 }]);
-    expect((await awaitReplies(orderId))[0].subject).toBe('catalog.inventory.reservation_failed');
+    expect((await awaitReplies(orderId))[0].subject).toBe(Subjects.CatalogInventoryReservationFailed);
     const ok = randomUUID();
     await reserve(ok, [{ productId: a, quantity: 1 }, { productId: a, quantity: 3 }]);
-    expect((await awaitReplies(ok))[0].subject).toBe('catalog.inventory.reserved');
+    expect((await awaitReplies(ok))[0].subject).toBe(Subjects.CatalogInventoryReserved);
     expect(await stockOf(a)).toBe(0);
   });
 });
@@ -120,13 +119,13 @@ describe('release and commit', () => {
     expect([await stockOf(a), await stockOf(b)]).toEqual([6, 9]);
     await release(orderId);
     const answers = await awaitReplies(orderId, 2);
-    expect(answers[1]).toMatchObject({ subject: 'catalog.inventory.released', data: { orderId, sagaId: saga(orderId) } });
+    expect(answers[1]).toMatchObject({ subject: Subjects.CatalogInventoryReleased, data: { orderId, sagaId: saga(orderId) } });
     expect([await stockOf(a), await stockOf(b)]).toEqual([10, 10]);
     expect((await reservationsOf(orderId)).map((r) => r.state)).toEqual(['released', 'released']);
 
     // Released again (another message): answered again, nothing given back twice.
     await release(orderId);
-    expect((await awaitReplies(orderId, 3))[2].subject).toBe('catalog.inventory.released');
+    expect((await awaitReplies(orderId, 3))[2].subject).toBe(Subjects.CatalogInventoryReleased);
     expect([await stockOf(a), await stockOf(b)]).toEqual([10, 10]);
   });
 
@@ -134,10 +133,10 @@ describe('release and commit', () => {
     const a = await product(3);
     const orderId = randomUUID();
     await release(orderId, 'timed out');
-    expect((await awaitReplies(orderId))[0].subject).toBe('catalog.inventory.released');
+    expect((await awaitReplies(orderId))[0].subject).toBe(Subjects.CatalogInventoryReleased);
     await reserve(orderId, [{ productId: a, quantity: 1 }]);
     const answers = await awaitReplies(orderId, 2);
-    expect(answers[1].subject).toBe('catalog.inventory.reservation_failed');
+    expect(answers[1].subject).toBe(Subjects.CatalogInventoryReservationFailed);
     expect(await stockOf(a)).toBe(3);
   });
 
@@ -147,12 +146,12 @@ describe('release and commit', () => {
     await reserve(orderId, [{ productId: a, quantity: 2 }]);
     await awaitReplies(orderId);
     await commit(orderId);
-    expect((await awaitReplies(orderId, 2))[1]).toMatchObject({ subject: 'catalog.inventory.committed', data: { orderId } });
+    expect((await awaitReplies(orderId, 2))[1]).toMatchObject({ subject: Subjects.CatalogInventoryCommitted, data: { orderId } });
     expect(await stockOf(a)).toBe(3);
     expect(await reservationsOf(orderId)).toEqual([{ product_id: a, quantity: 2, state: 'committed' }]);
     expect((await priv.sql('select state from $schema.inventory_orders where order_id = $1', [orderId]))[0].state).toBe('committed');
     await commit(orderId);
-    expect((await awaitReplies(orderId, 3))[2].subject).toBe('catalog.inventory.committed');
+    expect((await awaitReplies(orderId, 3))[2].subject).toBe(Subjects.CatalogInventoryCommitted);
     expect(await stockOf(a)).toBe(3);
 
     // A commit of an order that holds nothing is not answered and changes nothing.
@@ -176,14 +175,14 @@ describe('idempotence', () => {
     const orderId = randomUUID();
     const envelope = {
       id: randomUUID(),
-      subject: 'catalog.inventory.reserve',
+      subject: Subjects.CatalogInventoryReserve,
       occurredAt: new Date().toISOString(),
       data: { sagaId: saga(orderId), orderId, items: [{ productId: a, quantity: 3 }] },
     };
     // Published raw with no NATS message id, so JetStream's dedupe window does not drop the copy:
     // the inbox is what must recognise it.
-    await priv.bus.publishRaw('catalog.inventory.reserve', JSON.stringify(envelope));
-    await priv.bus.publishRaw('catalog.inventory.reserve', JSON.stringify(envelope));
+    await priv.bus.publishRaw(Subjects.CatalogInventoryReserve, JSON.stringify(envelope));
+    await priv.bus.publishRaw(Subjects.CatalogInventoryReserve, JSON.stringify(envelope));
     await awaitReplies(orderId);
     await eventually(async () => (await priv.sql('select count(*)::int as n from $schema.inbox_messages where id = $1', [envelope.id]))[0].n === 1);
     // Wait until the copy was handled too: a marker behind it on the same consumer is answered.
@@ -193,7 +192,7 @@ describe('idempotence', () => {
     expect(await stockOf(a)).toBe(6); // 10 - 3 (once) - 1 (marker)
     expect(await reservationsOf(orderId)).toEqual([{ product_id: a, quantity: 3, state: 'reserved' }]);
     // The stored reply went out again under the same message id: JetStream kept one copy.
-    expect(repliesFor(orderId).map((r) => r.subject)).toEqual(['catalog.inventory.reserved']);
+    expect(repliesFor(orderId).map((r) => r.subject)).toEqual([Subjects.CatalogInventoryReserved]);
   });
 
   it('another message for the same order (a saga retry) gets the same answer and reserves nothing more', async () => {
@@ -202,7 +201,7 @@ describe('idempotence', () => {
     await reserve(orderId, [{ productId: a, quantity: 4 }]);
     await reserve(orderId, [{ productId: a, quantity: 4 }]);
     const answers = await awaitReplies(orderId, 2);
-    expect(answers.map((r) => r.subject)).toEqual(['catalog.inventory.reserved', 'catalog.inventory.reserved']);
+    expect(answers.map((r) => r.subject)).toEqual([Subjects.CatalogInventoryReserved, Subjects.CatalogInventoryReserved]);
     expect(await stockOf(a)).toBe(6);
 
     // A failed order stays failed, even once stock has arrived.
@@ -213,16 +212,16 @@ describe('idempotence', () => {
     await priv.sql('update $schema.products set stock_quantity = 5 where id = $1', [b]);
     await reserve(failed, [{ productId: b, quantity: 2 }]);
     const again = await awaitReplies(failed, 2);
-    expect(again.map((r) => r.subject)).toEqual(['catalog.inventory.reservation_failed', 'catalog.inventory.reservation_failed']);
+    expect(again.map((r) => r.subject)).toEqual([Subjects.CatalogInventoryReservationFailed, Subjects.CatalogInventoryReservationFailed]);
     expect(await stockOf(b)).toBe(5);
   });
 
   it('the same message handled concurrently (two replicas at once) still reserves once', async () => {
     const a = await product(10);
     const orderId = randomUUID();
-    const envelope: EventEnvelope<'catalog.inventory.reserve'> = {
+    const envelope: EventEnvelope<typeof Subjects.CatalogInventoryReserve> = {
       id: randomUUID(),
-      subject: 'catalog.inventory.reserve',
+      subject: Subjects.CatalogInventoryReserve,
       occurredAt: new Date().toISOString(),
       data: { sagaId: saga(orderId), orderId, items: [{ productId: a, quantity: 2 }] },
     };
@@ -237,9 +236,9 @@ describe('inbox retention', () => {
   it('old inbox entries are forgotten; a very late copy of a command still changes nothing (idempotent per order)', async () => {
     const a = await product(5);
     const orderId = randomUUID();
-    const envelope: EventEnvelope<'catalog.inventory.reserve'> = {
+    const envelope: EventEnvelope<typeof Subjects.CatalogInventoryReserve> = {
       id: randomUUID(),
-      subject: 'catalog.inventory.reserve',
+      subject: Subjects.CatalogInventoryReserve,
       occurredAt: new Date().toISOString(),
       data: { sagaId: saga(orderId), orderId, items: [{ productId: a, quantity: 2 }] },
     };
@@ -264,8 +263,8 @@ describe('concurrency: never oversold', () => {
     await Promise.all(orders.map((orderId) => reserve(orderId, [{ productId: a, quantity: 1 }])));
     await eventually(async () => orders.every((o) => repliesFor(o).length === 1), 20_000, 50);
     const outcomes = orders.map((o) => repliesFor(o)[0].subject);
-    expect(outcomes.filter((s) => s === 'catalog.inventory.reserved')).toHaveLength(20);
-    expect(outcomes.filter((s) => s === 'catalog.inventory.reservation_failed')).toHaveLength(20);
+    expect(outcomes.filter((s) => s === Subjects.CatalogInventoryReserved)).toHaveLength(20);
+    expect(outcomes.filter((s) => s === Subjects.CatalogInventoryReservationFailed)).toHaveLength(20);
     expect(await stockOf(a)).toBe(0);
     const [{ n }] = await priv.sql('select coalesce(sum(quantity), 0)::int as n from $schema.inventory_reservations where product_id = $1', [a]);
     expect(n).toBe(20);
@@ -278,11 +277,11 @@ describe('concurrency: never oversold', () => {
       // Lines in both orders (a,b) and (b,a): the id-ordered row locks must prevent deadlocks.
       items: i % 2 ? [{ productId: a, quantity: 1 + (i % 3) }, { productId: b, quantity: 1 }] : [{ productId: b, quantity: 2 }, { productId: a, quantity: 1 + (i % 2) }],
     }));
-    const envelopes: EventEnvelope<'catalog.inventory.reserve'>[] = orders.map(({ orderId, items }) => ({
+    const envelopes: EventEnvelope<typeof Subjects.CatalogInventoryReserve>[] = orders.map(({ orderId, items }) => ({
       id: randomUUID(),
-      subject: 'catalog.inventory.reserve',
+      subject: Subjects.CatalogInventoryReserve,
       occurredAt: new Date().toISOString(),
-      data: { sagaId: saga(orderId), orderId, items } satisfies PayloadOf<'catalog.inventory.reserve'>,
+      data: { sagaId: saga(orderId), orderId, items } satisfies PayloadOf<typeof Subjects.CatalogInventoryReserve>,
     }));
     const results = await Promise.allSettled(envelopes.map((e) => handleInventoryCommand(deps(), e, reserveInventory)));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
@@ -317,18 +316,18 @@ describe('dead letters', () => {
   it('a malformed command goes to dlq.<subject> and the consumer carries on with the next one', async () => {
     const a = await product(5);
     const seen = deadLetters.length;
-    await priv.bus.publishRaw('catalog.inventory.reserve', '{ not json');
+    await priv.bus.publishRaw(Subjects.CatalogInventoryReserve, '{ not json');
     const badOrder = randomUUID();
     await priv.bus.publishRaw(
-      'catalog.inventory.reserve',
-      JSON.stringify({ id: randomUUID(), subject: 'catalog.inventory.reserve', occurredAt: new Date().toISOString(), data: { sagaId: randomUUID(), orderId: badOrder, items: [{ productId: a, quantity: 0 }] } }),
+      Subjects.CatalogInventoryReserve,
+      JSON.stringify({ id: randomUUID(), subject: Subjects.CatalogInventoryReserve, occurredAt: new Date().toISOString(), data: { sagaId: randomUUID(), orderId: badOrder, items: [{ productId: a, quantity: 0 }] } }),
     );
-    await priv.bus.publishRaw('catalog.inventory.release', JSON.stringify({ hello: 'world' }));
+    await priv.bus.publishRaw(Subjects.CatalogInventoryRelease, JSON.stringify({ hello: 'world' }));
     const orderId = randomUUID();
     await reserve(orderId, [{ productId: a, quantity: 2 }]);
-    expect((await awaitReplies(orderId))[0].subject).toBe('catalog.inventory.reserved');
+    expect((await awaitReplies(orderId))[0].subject).toBe(Subjects.CatalogInventoryReserved);
     const letters = await eventually(async () => deadLetters.length >= seen + 3 && deadLetters.slice(seen));
-    expect(letters.map((d) => d.subject).sort()).toEqual(['catalog.inventory.release', 'catalog.inventory.reserve', 'catalog.inventory.reserve']);
+    expect(letters.map((d) => d.subject).sort()).toEqual([Subjects.CatalogInventoryRelease, Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryReserve]);
     expect(letters.find((d) => d.data === '{ not json')).toMatchObject({ consumer: 'catalog-inventory-reserve', error: expect.stringMatching(/malformed JSON/) });
     expect(letters.some((d) => d.data.includes(badOrder) && /invalid envelope/.test(d.error))).toBe(true);
     expect(repliesFor(badOrder)).toEqual([]);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { NatsEventBus } from '@app/events';
+import { NatsEventBus, Subjects } from '@app/events';
 import { buildOrdersService, loadOrdersConfig, type OrdersService } from '@app/orders';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -67,7 +67,7 @@ describe('the orders outbox relay across a NATS outage (a private nats-server)',
     orders = await buildOrdersService({ config, databaseUrl: inject('env').DATABASE_URL });
     url = `http://127.0.0.1:${await orders.listen(0, '127.0.0.1')}/graphql`;
     const bus = await NatsEventBus.connect({ url: natsUrl(), namespace });
-    await bus.publish('catalog.product.upserted', { productId, name: 'Outage widget', price: '2', categoryId: null, updatedAt: new Date().toISOString() });
+    await bus.publish(Subjects.CatalogProductUpserted, { productId, name: 'Outage widget', price: '2', categoryId: null, updatedAt: new Date().toISOString() });
     await bus.close();
     user = await registerAndLogin('outage');
     await untilOrdersKnow(user.accessToken, [productId], { url });
@@ -91,7 +91,7 @@ describe('the orders outbox relay across a NATS outage (a private nats-server)',
     for (let i = 0; i < 3; i++) placed.push(await placeOrder(user.accessToken, [{ productId, quantity: 1 }], { url }));
     await new Promise((r) => setTimeout(r, 8_000));
     const during = await outbox();
-    expect(during.filter((r) => r.subject === 'catalog.inventory.reserve' && !r.sent_at).length).toBe(3);
+    expect(during.filter((r) => r.subject === Subjects.CatalogInventoryReserve && !r.sent_at).length).toBe(3);
 
     await startNats();
     await eventually(async () => (await outbox()).every((r) => r.sent_at), 20_000, 200);
@@ -99,7 +99,7 @@ describe('the orders outbox relay across a NATS outage (a private nats-server)',
     // Each reserve command is in the stream once, in the order the orders were placed.
     const bus = await NatsEventBus.connect({ url: natsUrl(), namespace });
     const seen: string[] = [];
-    const sub = await bus.subscribe('catalog.inventory.reserve', async (e) => void seen.push(e.data.orderId), { durable: `t_reserve_${suffix}`, startAt: 'stored' });
+    const sub = await bus.subscribe(Subjects.CatalogInventoryReserve, async (e) => void seen.push(e.data.orderId), { durable: `t_reserve_${suffix}`, startAt: 'stored' });
     try {
       await eventually(async () => seen.length >= 3);
       await new Promise((r) => setTimeout(r, 500));

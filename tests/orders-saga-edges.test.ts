@@ -4,7 +4,7 @@
  * payment provider: account erasure racing running sagas and failing refunds.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { NatsEventBus } from '@app/events';
+import { NatsEventBus, Subjects } from '@app/events';
 import { buildOrdersService, loadOrdersConfig, SimulatedPaymentProvider, type OrdersService, type PaymentProvider } from '@app/orders';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -76,7 +76,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     await startOrders();
     bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     // Play the catalog: publish a product to the read model.
-    await bus.publish('catalog.product.upserted', { productId, name: 'Edge widget', price: '5', categoryId: null, updatedAt: new Date().toISOString() });
+    await bus.publish(Subjects.CatalogProductUpserted, { productId, name: 'Edge widget', price: '5', categoryId: null, updatedAt: new Date().toISOString() });
   });
 
   afterAll(async () => {
@@ -95,12 +95,12 @@ describe('a private orders deployment with a scripted payment provider', () => {
     await untilOrdersKnow(user.accessToken, [productId], { url });
     const placed = await placeOrder(user.accessToken, [{ productId, quantity: 2 }], { url });
     const sagaId = await sagaIdOf(user, placed.id);
-    await bus.publish('catalog.inventory.reserved', { sagaId, orderId: placed.id });
+    await bus.publish(Subjects.CatalogInventoryReserved, { sagaId, orderId: placed.id });
     return { ...placed, sagaId };
   }
 
   const erase = async (user: TestUser) => {
-    await bus.publish('users.user.deleted', { userId: user.id, requestedAt: new Date().toISOString() });
+    await bus.publish(Subjects.UsersUserDeleted, { userId: user.id, requestedAt: new Date().toISOString() });
   };
   const ordersOfUser = async (userId: string) => Number((await db.query(`select count(*)::int as n from "${schema}".orders where user_id = $1`, [userId])).rows[0].n);
 
@@ -124,7 +124,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     const placed = await placeOrder(user.accessToken, [{ productId, quantity: 1 }], { url });
     payments.loseChargeAnswer.add(placed.id);
     const sagaId = await sagaIdOf(user, placed.id);
-    await bus.publish('catalog.inventory.reserved', { sagaId, orderId: placed.id });
+    await bus.publish(Subjects.CatalogInventoryReserved, { sagaId, orderId: placed.id });
     await eventually(async () => payments.charged.has(placed.id));
     expect((await readOrder(user.accessToken, placed.id, { url }))?.sagaState?.currentStep).toBe('process_payment');
 
@@ -177,7 +177,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     await orders.close(); // a deploy (or a crash) that takes longer than SAGA_STEP_TIMEOUT
 
     // The catalog answers at once; the answers wait in the stream for the orders service.
-    for (const ids of placed) await bus.publish('catalog.inventory.reserved', ids);
+    for (const ids of placed) await bus.publish(Subjects.CatalogInventoryReserved, ids);
     await new Promise((r) => setTimeout(r, 4_500));
 
     await startOrders(3);
@@ -187,7 +187,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
         return order?.sagaState?.currentStep === 'confirm_order' || order?.sagaState?.status === 'COMPENSATING' || order?.status === 'CANCELLED' ? order : undefined;
       }, 10_000, 20);
       expect(o.sagaState, JSON.stringify(o.sagaState)).toMatchObject({ status: 'RUNNING', currentStep: 'confirm_order', completedSteps: ['reserve_inventory', 'process_payment'] });
-      await bus.publish('catalog.inventory.committed', ids);
+      await bus.publish(Subjects.CatalogInventoryCommitted, ids);
     }
     for (const ids of placed) expect((await untilStatusDirect(user, ids.orderId)).status).toBe('CONFIRMED');
 
@@ -199,7 +199,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     const user = await registerAndLogin('erase_lockorder');
     const order = await reservedOrder(user);
     await eventually(async () => (await readOrder(user.accessToken, order.id, { url }))?.sagaState?.currentStep === 'confirm_order');
-    await bus.publish('catalog.inventory.committed', { sagaId: order.sagaId, orderId: order.id });
+    await bus.publish(Subjects.CatalogInventoryCommitted, { sagaId: order.sagaId, orderId: order.id });
     expect((await untilStatusDirect(user, order.id)).status).toBe('CONFIRMED');
 
     // What shipOrder / cancelOrder / a reply do: the saga row first, then the order row.
@@ -241,7 +241,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
         placed.push({ orderId: order.id, sagaId: await sagaIdOf(user, order.id) });
       }
       // The catalog reserves all six at once; each charge then takes a second.
-      for (const ids of placed) await bus.publish('catalog.inventory.reserved', ids);
+      for (const ids of placed) await bus.publish(Subjects.CatalogInventoryReserved, ids);
       for (const ids of placed) {
         const o = await eventually(async () => {
           const order = await readOrder(user.accessToken, ids.orderId, { url });
@@ -266,7 +266,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
       await untilOrdersKnow(user.accessToken, [productId], { url });
       const placed = await placeOrder(user.accessToken, [{ productId, quantity: 1 }], { url });
       payments.hangCharge.add(placed.id);
-      await bus.publish('catalog.inventory.reserved', { sagaId: await sagaIdOf(user, placed.id), orderId: placed.id });
+      await bus.publish(Subjects.CatalogInventoryReserved, { sagaId: await sagaIdOf(user, placed.id), orderId: placed.id });
       // The payment step times out and compensates (refund, then the release the absent catalog never confirms).
       const o = await eventually(async () => {
         const order = await readOrder(user.accessToken, placed.id, { url });

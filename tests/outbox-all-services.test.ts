@@ -12,7 +12,7 @@
  * platform's rows where its services never hear them.
  */
 import { randomBytes } from 'node:crypto';
-import { NatsEventBus, type EventEnvelope } from '@app/events';
+import { NatsEventBus, Subjects, type EventEnvelope } from '@app/events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, gql, type GraphQLResult } from './support/client.js';
@@ -127,12 +127,12 @@ describe('every service publishes through its outbox', () => {
     // Every event is in its service's outbox, committed and unsent.
     const waiting = (await outboxRows()).filter((r) => !before.has(`${r.schema}:${r.seq}`));
     const find = (schema: string, subject: string, match: (r: OutboxRow) => boolean = () => true) => waiting.filter((r) => r.schema === schema && r.subject === subject && match(r));
-    expect(find('auth', 'auth.user.registered').map((r) => r.msg_id)).toEqual([`registered:${userId}`]);
-    expect(find('auth', 'auth.user.logged_in', (r) => r.payload.userId === userId)).toHaveLength(1);
-    expect(find('catalog', 'catalog.product.upserted', (r) => r.payload.productId === product.id).map((r) => r.payload.price)).toEqual(['20', '30']);
-    expect(find('catalog', 'catalog.stock.changed', (r) => r.payload.productId === product.id).map((r) => r.payload.newQuantity)).toEqual([7]);
-    expect(find('catalog', 'live.stock.updated', (r) => r.payload.productId === product.id)).toHaveLength(1);
-    expect(find('users', 'users.user.deleted', (r) => r.payload.userId === leaving.id)).toHaveLength(1);
+    expect(find('auth', Subjects.AuthUserRegistered).map((r) => r.msg_id)).toEqual([`registered:${userId}`]);
+    expect(find('auth', Subjects.AuthUserLoggedIn, (r) => r.payload.userId === userId)).toHaveLength(1);
+    expect(find('catalog', Subjects.CatalogProductUpserted, (r) => r.payload.productId === product.id).map((r) => r.payload.price)).toEqual(['20', '30']);
+    expect(find('catalog', Subjects.CatalogStockChanged, (r) => r.payload.productId === product.id).map((r) => r.payload.newQuantity)).toEqual([7]);
+    expect(find('catalog', Subjects.LiveStockUpdated, (r) => r.payload.productId === product.id)).toHaveLength(1);
+    expect(find('users', Subjects.UsersUserDeleted, (r) => r.payload.userId === leaving.id)).toHaveLength(1);
     expect(waiting.filter((r) => r.sent_at)).toEqual([]);
     // Nothing was acted on: the users service has not heard of the account.
     expect(await one('select 1 from users.profiles where user_id = $1', [userId])).toBeUndefined();
@@ -156,16 +156,16 @@ describe('every service publishes through its outbox', () => {
     // and every service erased the deleted account and said so through its own outbox.
     await eventually(async () => !!(await one('select 1 from users.deletion_requests where id = $1 and completed_at is not null', [deletion.id])), 30_000, 200);
     expect(await one('select 1 from auth.users where id = $1', [leaving.id])).toBeUndefined();
-    const erasures = (await outboxRows()).filter((r) => r.subject === 'users.user.erased' && r.payload.userId === leaving.id);
+    const erasures = (await outboxRows()).filter((r) => r.subject === Subjects.UsersUserErased && r.payload.userId === leaving.id);
     expect(new Set(erasures.map((r) => r.schema))).toEqual(new Set(['auth', 'users', 'workouts', 'orders', 'relationship_map']));
 
     // Once each in the stream, in the order written (envelope id = the outbox row's message id).
     const bus = await NatsEventBus.connect({ url: nats.url, namespace: platform.env.NATS_NAMESPACE });
-    const registered: EventEnvelope<'auth.user.registered'>[] = [];
-    const upserted: EventEnvelope<'catalog.product.upserted'>[] = [];
+    const registered: EventEnvelope<typeof Subjects.AuthUserRegistered>[] = [];
+    const upserted: EventEnvelope<typeof Subjects.CatalogProductUpserted>[] = [];
     const subscriptions = await Promise.all([
-      bus.subscribe('auth.user.registered', async (e) => void registered.push(e), { durable: `t-outbox-registered-${randomBytes(3).toString('hex')}`, startAt: 'stored', serial: true }),
-      bus.subscribe('catalog.product.upserted', async (e) => void upserted.push(e), { durable: `t-outbox-upserted-${randomBytes(3).toString('hex')}`, startAt: 'stored', serial: true }),
+      bus.subscribe(Subjects.AuthUserRegistered, async (e) => void registered.push(e), { durable: `t-outbox-registered-${randomBytes(3).toString('hex')}`, startAt: 'stored', serial: true }),
+      bus.subscribe(Subjects.CatalogProductUpserted, async (e) => void upserted.push(e), { durable: `t-outbox-upserted-${randomBytes(3).toString('hex')}`, startAt: 'stored', serial: true }),
     ]);
     try {
       const ofProduct = () => upserted.filter((e) => e.data.productId === product.id);

@@ -5,7 +5,7 @@
  * `cache.profile.invalidated` broadcast; a control experiment that holds the broadcasts back
  * shows that it is the broadcast, and nothing else, that makes replica 2 fresh.
  */
-import { NatsEventBus, type EventBus, type EventEnvelope, type Subscription } from '@app/events';
+import { NatsEventBus, Subjects, type EventBus, type EventEnvelope, type Subscription } from '@app/events';
 import { createLogger, RedisCache } from '@app/platform';
 import { buildUsersService, loadUsersConfig, type UsersService } from '@app/users';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +15,7 @@ const ME = `query Me { me { id profile { firstName lastName locale } lastLoginAt
 const UPDATE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`;
 const ENTITY = `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { profile { firstName } } } }`;
 
-type Invalidation = EventEnvelope<'cache.profile.invalidated'>;
+type Invalidation = EventEnvelope<typeof Subjects.CacheProfileInvalidated>;
 
 async function call(query: string, variables?: Record<string, unknown>, options?: RequestOptions) {
   const result = await gql(query, variables, options);
@@ -44,7 +44,7 @@ class GatedBus {
     }) as EventBus;
   }
 
-  private onBroadcast = ((subject: 'cache.profile.invalidated', handler: (e: Invalidation) => Promise<void>) =>
+  private onBroadcast = ((subject: typeof Subjects.CacheProfileInvalidated, handler: (e: Invalidation) => Promise<void>) =>
     this.real.onBroadcast(subject, async (event) => {
       if (this.paused) this.held.push({ event, deliver: () => handler(event) });
       else await handler(event);
@@ -83,7 +83,7 @@ beforeAll(async () => {
   });
   replicaUrl = `http://127.0.0.1:${await replica.listen(0, '127.0.0.1')}/graphql`;
   // What every replica hears: the test listens on the same fan-out subject.
-  observer = await realBus.onBroadcast('cache.profile.invalidated', async (event) => void observed.push(event));
+  observer = await realBus.onBroadcast(Subjects.CacheProfileInvalidated, async (event) => void observed.push(event));
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { buildCatalogService, loadCatalogConfig, type CatalogService } from '@app/catalog';
-import { NatsEventBus, type PayloadOf } from '@app/events';
+import { NatsEventBus, Subjects, type InventoryReplySubject, type PayloadOf } from '@app/events';
 import { buildOrdersService, loadOrdersConfig, type OrdersService } from '@app/orders';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -146,8 +146,8 @@ describe('a private catalog + orders deployment, stopped and started under runni
 
   it('broadcasts every transition on live.order.updated, in order, with the saga state (what orderUpdated serves)', async () => {
     const bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
-    const events: PayloadOf<'live.order.updated'>[] = [];
-    const sub = await bus.onBroadcast('live.order.updated', async (e) => void events.push(e.data));
+    const events: PayloadOf<typeof Subjects.LiveOrderUpdated>[] = [];
+    const sub = await bus.onBroadcast(Subjects.LiveOrderUpdated, async (e) => void events.push(e.data));
     try {
       const placed = await placeOrder(alice.accessToken, [{ productId, quantity: 1 }], { url: ordersUrl });
       await untilStatus(alice.accessToken, placed.id, ['CONFIRMED', 'CANCELLED'], { url: ordersUrl });
@@ -196,16 +196,16 @@ describe('a private catalog + orders deployment, stopped and started under runni
     const late = { failed: randomUUID(), released: randomUUID(), committed: randomUUID() };
     const bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     try {
-      await bus.publish('catalog.inventory.reservation_failed', { ...ids, reason: 'late' }, { msgId: late.failed });
-      await bus.publish('catalog.inventory.released', ids, { msgId: late.released });
+      await bus.publish(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: 'late' }, { msgId: late.failed });
+      await bus.publish(Subjects.CatalogInventoryReleased, ids, { msgId: late.released });
       // The same message delivered twice (another transport id, so JetStream's dedupe lets it through).
-      const envelope = JSON.stringify({ id: late.committed, subject: 'catalog.inventory.committed', occurredAt: new Date().toISOString(), data: ids });
-      await bus.publishRaw('catalog.inventory.committed', envelope, { msgId: `${late.committed}-a` });
-      await bus.publishRaw('catalog.inventory.committed', envelope, { msgId: `${late.committed}-b` });
+      const envelope = JSON.stringify({ id: late.committed, subject: Subjects.CatalogInventoryCommitted, occurredAt: new Date().toISOString(), data: ids });
+      await bus.publishRaw(Subjects.CatalogInventoryCommitted, envelope, { msgId: `${late.committed}-a` });
+      await bus.publishRaw(Subjects.CatalogInventoryCommitted, envelope, { msgId: `${late.committed}-b` });
     } finally {
       await bus.close();
     }
-    const inboxIds = [`catalog.inventory.reservation_failed:${late.failed}`, `catalog.inventory.released:${late.released}`, `catalog.inventory.committed:${late.committed}`];
+    const inboxIds = [`${Subjects.CatalogInventoryReservationFailed}:${late.failed}`, `${Subjects.CatalogInventoryReleased}:${late.released}`, `${Subjects.CatalogInventoryCommitted}:${late.committed}`];
     await eventually(async () => Number((await db.query(`select count(*)::int as n from "${ordersSchema}".processed_messages where id = any($1)`, [inboxIds])).rows[0].n) === 3);
     const after = await order(placed.id);
     expect(after).toEqual(done);
@@ -249,9 +249,9 @@ describe('a private catalog + orders deployment, stopped and started under runni
     const placed = await placeOrder(user.accessToken, [{ productId, quantity: 2 }], { url: ordersUrl });
     const bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     const confirmations: string[] = [];
-    const sub = await bus.subscribe('users.user.erased', async (e) => void confirmations.push(`${e.data.service}:${e.data.userId}`), { durable: `t_erased_${suffix}`, startAt: 'stored' });
+    const sub = await bus.subscribe(Subjects.UsersUserErased, async (e) => void confirmations.push(`${e.data.service}:${e.data.userId}`), { durable: `t_erased_${suffix}`, startAt: 'stored' });
     try {
-      await bus.publish('users.user.deleted', { userId: user.id, requestedAt: new Date().toISOString() });
+      await bus.publish(Subjects.UsersUserDeleted, { userId: user.id, requestedAt: new Date().toISOString() });
       await eventually(async () => confirmations.includes(`orders:${user.id}`));
     } finally {
       await sub.unsubscribe();
@@ -265,12 +265,12 @@ describe('a private catalog + orders deployment, stopped and started under runni
     // order): once it has answered both, nothing is kept.
     const answers = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     const answered = new Set<string>();
-    const listen = (subject: 'catalog.inventory.released' | 'catalog.inventory.reserved' | 'catalog.inventory.reservation_failed') =>
-      answers.subscribe(subject, async (e) => void (e.data.orderId === placed.id && answered.add(subject === 'catalog.inventory.released' ? 'release' : 'reserve')), {
+    const listen = (subject: InventoryReplySubject) =>
+      answers.subscribe(subject, async (e) => void (e.data.orderId === placed.id && answered.add(subject === Subjects.CatalogInventoryReleased ? 'release' : 'reserve')), {
         durable: `t_${subject.split('.').pop()}_${suffix}`,
         startAt: 'stored',
       });
-    const subs = await Promise.all([listen('catalog.inventory.released'), listen('catalog.inventory.reserved'), listen('catalog.inventory.reservation_failed')]);
+    const subs = await Promise.all([listen(Subjects.CatalogInventoryReleased), listen(Subjects.CatalogInventoryReserved), listen(Subjects.CatalogInventoryReservationFailed)]);
     try {
       await startCatalog();
       await eventually(async () => answered.size === 2);

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NatsEventBus } from '@app/events';
+import { NatsEventBus, Subjects } from '@app/events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
 import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
@@ -476,10 +476,10 @@ describe('review: limits, token lifetime and failures over the socket', () => {
       const probe = c.subscribe(`subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { newQuantity } }`, { ids: [productId] });
       const updatedAt = new Date().toISOString();
       await eventually(async () => {
-        await bus.broadcast('live.stock.updated', { productId, newQuantity: 0, updatedAt });
+        await bus.broadcast(Subjects.LiveStockUpdated, { productId, newQuantity: 0, updatedAt });
         return probe.results.length > 0; // both subscriptions are live
       });
-      for (let i = 1; i <= 1_100; i++) await bus.broadcast('live.stock.updated', { productId, newQuantity: i, updatedAt });
+      for (let i = 1; i <= 1_100; i++) await bus.broadcast(Subjects.LiveStockUpdated, { productId, newQuantity: i, updatedAt });
       const [ended] = await sub.waitFor(1, 15_000);
       expect(ended.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
       await sub.ended();
@@ -501,7 +501,7 @@ describe('review: limits, token lifetime and failures over the socket', () => {
       get(target, prop) {
         if (prop === 'onBroadcast') {
           return async (subject: string, handler: never) => {
-            if (subject === 'live.stock.updated' && failures-- > 0) throw new Error('nats: disconnected');
+            if (subject === Subjects.LiveStockUpdated && failures-- > 0) throw new Error('nats: disconnected');
             return target.onBroadcast(subject as never, handler);
           };
         }
@@ -570,14 +570,14 @@ describe('review: limits, token lifetime and failures over the socket', () => {
       socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { ids: [productId] } } }));
       const updatedAt = new Date().toISOString();
       await eventually(async () => {
-        await bus.broadcast('live.stock.updated', { productId, newQuantity: 0, updatedAt });
+        await bus.broadcast(Subjects.LiveStockUpdated, { productId, newQuantity: 0, updatedAt });
         return messages.some((m) => m.type === 'next');
       });
       // The client stops reading; events keep coming.
       (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
       // Paced, so the gateway keeps up resolving them: what piles up is what the client does not read.
       for (let i = 1; i <= 400; i++) {
-        await bus.broadcast('live.stock.updated', { productId, newQuantity: i, updatedAt });
+        await bus.broadcast(Subjects.LiveStockUpdated, { productId, newQuantity: i, updatedAt });
         if (i % 2 === 0) await new Promise((r) => setTimeout(r, 10));
       }
       await new Promise((r) => setTimeout(r, 2_000));

@@ -37,7 +37,8 @@ import {
   type TypeNode,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSupergraph, repoRoot, supergraphPath } from '../gateway/src/supergraph.js';
+import { composeSupergraph } from '../gateway/src/compose-supergraph.js';
+import { repoRoot, supergraphPath } from '../gateway/src/supergraph.js';
 
 describe('supergraph.graphql', () => {
   it('is what supergraph.yaml composes to, byte for byte', () => {

@@ -3,6 +3,7 @@
  * validates, retries and dead-letters exactly like the NATS one.
  */
 import { randomUUID } from 'node:crypto';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import { DeadLetterNotReplayableError, EventBusConfigError, InvalidEventError } from './errors.js';
 import {
@@ -96,6 +97,88 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
 }
 
+/**
+ * W3C trace context (`traceparent`, `tracestate`) carried beside a message, in its headers and
+ * never in its body: a consumer's span continues the publisher's trace.
+ */
+export type TraceHeaders = Record<string, string>;
+
+const tracer = trace.getTracer('@app/events');
+
+/** Which bus a span is about (`messaging.system`). */
+export type MessagingSystem = 'nats' | 'memory';
+
+/**
+ * Runs a publish in a PRODUCER span (`publish <subject>`) and gives it the headers that carry the
+ * span to the consumers. Outside a trace (or with tracing off) there is no span and no headers:
+ * a publish does not start a trace of its own.
+ */
+export function tracedPublish<T>(system: MessagingSystem, subject: string, messageId: string | undefined, publish: (headers: TraceHeaders | undefined) => Promise<T>): Promise<T> {
+  const parent = context.active();
+  if (!trace.getSpan(parent)) return publish(undefined);
+  const attributes = {
+    'messaging.system': system,
+    'messaging.operation.type': 'send',
+    'messaging.operation.name': 'publish',
+    'messaging.destination.name': subject,
+    ...(messageId ? { 'messaging.message.id': messageId } : {}),
+  };
+  return tracer.startActiveSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER, attributes }, parent, async (span) => {
+    const headers: TraceHeaders = {};
+    propagation.inject(context.active(), headers);
+    try {
+      return await publish(headers);
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Where a consumer's span comes from: the subscriber's context and the message's trace headers. */
+export interface ConsumeTrace {
+  system: MessagingSystem;
+  /** The context subscribe() was called in (the one-process platform names the service there). */
+  subscriberContext: Context;
+  headers?: TraceHeaders;
+}
+
+/**
+ * Runs a handler in a CONSUMER span (`process <subject>`), child of the publisher's span when the
+ * message carried one (else the start of a trace), in the subscriber's context (not whichever
+ * publish happened to wake the consumer up). With tracing off these are the API's no-ops.
+ */
+export function consumeInSpan<T>(traced: ConsumeTrace, subject: string, details: { consumer?: string; messageId: string; deliveries?: number }, handle: () => Promise<T>): Promise<T> {
+  const base = trace.deleteSpan(traced.subscriberContext);
+  const parent = traced.headers ? propagation.extract(base, traced.headers) : base;
+  const attributes = {
+    'messaging.system': traced.system,
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.destination.name': subject,
+    'messaging.message.id': details.messageId,
+    ...(details.consumer ? { 'messaging.consumer.group.name': details.consumer } : {}),
+    ...(details.deliveries ? { 'messaging.message.delivery_count': details.deliveries } : {}),
+  };
+  return tracer.startActiveSpan(`process ${subject}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+    try {
+      return await handle();
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function failSpan(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err) });
+}
+
 export type DeliveryOutcome =
   | { action: 'ack' }
   | { action: 'retry'; delayMs: number }
@@ -110,6 +193,8 @@ export interface DeliveryAttempt<S extends DurableSubject> {
   handler: Handler<S>;
   options: ResolvedSubscribeOptions;
   logger: EventLogger;
+  /** The consumer span's parent and service (consumeInSpan). */
+  trace: ConsumeTrace;
 }
 
 /** Decides what happens to one delivered message; the caller applies the outcome (ack/nak/dead-letter). */
@@ -123,7 +208,8 @@ export async function attemptDelivery<S extends DurableSubject>(attempt: Deliver
     return { action: 'dead-letter', error: `no successful handler run in ${options.maxDeliver} deliveries (ack wait ${options.ackWaitMs} ms)` };
   }
   try {
-    await attempt.handler(decoded.envelope);
+    const envelope = decoded.envelope;
+    await consumeInSpan(attempt.trace, subject, { consumer: durable, messageId: envelope.id, deliveries }, () => attempt.handler(envelope));
     return { action: 'ack' };
   } catch (err) {
     const error = describeError(err);

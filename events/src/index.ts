@@ -14,6 +14,21 @@ export {
   type PayloadOf,
   type DeadLetter,
 } from './schemas.js';
+export { ORDER_STATUSES, SAGA_STATUSES, type OrderStatus, type SagaStatus } from './order-statuses.js';
+export {
+  INVENTORY_COMMAND_SUBJECTS,
+  INVENTORY_REPLY_SUBJECTS,
+  isInventoryCommandSubject,
+  isInventoryReplySubject,
+  type InventoryCommandSubject,
+  type InventoryReplySubject,
+  type InventoryCommand,
+  type InventoryReplyPayload,
+  type ReserveInventoryCommand,
+  type ReleaseInventoryCommand,
+  type CommitInventoryCommand,
+} from './saga-messages.js';
+export { userErasedMessage, type UserErasedMessage } from './user-erased-message.js';
 export {
   DEDUPE_WINDOW_MS,
   subscribeDefaults,

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { context, type Context } from '@opentelemetry/api';
 import {
   DeadLetterCounter,
   attemptDelivery,
   buildDeadLetter,
+  consumeInSpan,
   createEnvelope,
   decodeEnvelope,
   once,
@@ -12,8 +14,10 @@ import {
   safeJsonParse,
   toStoredDeadLetter,
   toText,
+  tracedPublish,
   type DeliveryOutcome,
   type ResolvedSubscribeOptions,
+  type TraceHeaders,
 } from './delivery.js';
 import { DeadLetterNotFoundError, EventBusClosedError, EventPublishError, UnknownSubjectError } from './errors.js';
 import {
@@ -62,6 +66,8 @@ interface StoredRecord {
 
 interface QueuedMessage {
   raw: string;
+  /** The publisher's trace (tracedPublish), when it published inside one. */
+  trace?: TraceHeaders;
   deliveries: number;
   /** Epoch ms before which the message must not be redelivered (backoff). */
   availableAt: number;
@@ -69,6 +75,8 @@ interface QueuedMessage {
 
 interface Member {
   handler: Handler<DurableSubject>;
+  /** The context subscribe() was called in: its consumer spans start there (consumeInSpan). */
+  context: Context;
   busy: boolean;
   current?: Promise<void>;
 }
@@ -90,9 +98,9 @@ interface DurableGroup {
 /** Delivers to one listener in order, never inside the caller's stack. */
 class SerialListener {
   private chain: Promise<void> = Promise.resolve();
-  constructor(private readonly deliver: (raw: string) => Promise<void>) {}
-  push(raw: string): void {
-    this.chain = this.chain.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.deliver(raw));
+  constructor(private readonly deliver: (raw: string, trace?: TraceHeaders) => Promise<void>) {}
+  push(raw: string, trace?: TraceHeaders): void {
+    this.chain = this.chain.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.deliver(raw, trace));
   }
   idle(): Promise<void> {
     return this.chain;
@@ -129,7 +137,7 @@ export class MemoryEventBus implements EventBus {
     this.assertOpen();
     if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
     const envelope = createEnvelope(subject, data, opts?.msgId);
-    this.store(subject, JSON.stringify(envelope), envelope.id);
+    await tracedPublish('memory', subject, envelope.id, async (trace) => this.store(subject, JSON.stringify(envelope), envelope.id, trace));
   }
 
   async publishRaw(subject: string, data: Uint8Array | string, opts?: PublishOptions): Promise<void> {
@@ -144,7 +152,7 @@ export class MemoryEventBus implements EventBus {
     if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
     const options = resolveSubscribeOptions(opts);
     const group = this.groupFor(subject, options);
-    const member: Member = { handler: handler as Handler<DurableSubject>, busy: false };
+    const member: Member = { handler: handler as Handler<DurableSubject>, context: context.active(), busy: false };
     group.members.push(member);
     this.schedulePump(group);
     return {
@@ -159,21 +167,26 @@ export class MemoryEventBus implements EventBus {
   async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>): Promise<void> {
     this.assertOpen();
     if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
-    const raw = JSON.stringify(createEnvelope(subject, data));
-    for (const listener of this.broadcastListeners.get(subject) ?? []) listener.push(raw);
+    const envelope = createEnvelope(subject, data);
+    const raw = JSON.stringify(envelope);
+    await tracedPublish('memory', subject, envelope.id, async (trace) => {
+      for (const listener of this.broadcastListeners.get(subject) ?? []) listener.push(raw, trace);
+    });
   }
 
   async onBroadcast<S extends FanoutSubject>(subject: S, handler: Handler<S>): Promise<Subscription> {
     this.assertOpen();
     if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
-    const listener = new SerialListener(async (raw) => {
+    const subscriberContext = context.active();
+    const listener = new SerialListener(async (raw, trace) => {
       const decoded = decodeEnvelope(subject, raw);
       if (!decoded.ok) {
         this.logger.warn({ subject, error: decoded.error }, 'dropping invalid broadcast');
         return;
       }
+      const envelope = decoded.envelope;
       try {
-        await handler(decoded.envelope);
+        await consumeInSpan({ system: 'memory', subscriberContext, headers: trace }, subject, { messageId: envelope.id }, () => handler(envelope));
       } catch (err) {
         this.logger.error({ subject, err }, 'broadcast handler failed');
       }
@@ -274,7 +287,7 @@ export class MemoryEventBus implements EventBus {
   }
 
   /** The in-memory equivalent of a JetStream publish: dedupe, then append to every matching queue. */
-  private store(subject: string, raw: string, msgId: string | undefined): void {
+  private store(subject: string, raw: string, msgId: string | undefined, trace?: TraceHeaders): void {
     if (msgId !== undefined && this.isDuplicate(msgId)) {
       this.logger.debug({ subject, msgId }, 'duplicate publish dropped');
       return;
@@ -291,7 +304,7 @@ export class MemoryEventBus implements EventBus {
     }
     for (const group of this.groups.values()) {
       if (group.subject !== subject) continue;
-      group.queue.push({ raw, deliveries: 0, availableAt: 0 });
+      group.queue.push({ raw, trace, deliveries: 0, availableAt: 0 });
       this.schedulePump(group);
     }
   }
@@ -426,6 +439,7 @@ export class MemoryEventBus implements EventBus {
         handler,
         options,
         logger: this.logger,
+        trace: { system: 'memory', subscriberContext: member.context, headers: message.trace },
       });
       this.settle(group, message, outcome);
       // The member stays busy while a timed-out handler still runs, as a sequential consume loop would.

@@ -13,12 +13,14 @@ import {
   type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { context, type Context } from '@opentelemetry/api';
 import {
   DeadLetterCounter,
   assertValidName,
   attemptDelivery,
   buildDeadLetter,
+  consumeInSpan,
   createEnvelope,
   decodeEnvelope,
   describeError,
@@ -28,7 +30,9 @@ import {
   resolveSubscribeOptions,
   safeJsonParse,
   toStoredDeadLetter,
+  tracedPublish,
   type ResolvedSubscribeOptions,
+  type TraceHeaders,
 } from './delivery.js';
 import {
   DeadLetterNotFoundError,
@@ -210,7 +214,7 @@ export class NatsEventBus implements EventBus {
     this.assertOpen();
     if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
     const envelope = createEnvelope(subject, data, opts?.msgId);
-    await this.jsPublish(subject, JSON.stringify(envelope), envelope.id);
+    await tracedPublish('nats', subject, envelope.id, (trace) => this.jsPublish(subject, JSON.stringify(envelope), envelope.id, trace));
   }
 
   async publishRaw(subject: string, data: Uint8Array | string, opts?: PublishOptions): Promise<void> {
@@ -222,6 +226,7 @@ export class NatsEventBus implements EventBus {
     this.assertOpen();
     if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
     const options = resolveSubscribeOptions(opts);
+    const subscriberContext = context.active();
     const consumerName = consumerNameFor(options.durable, subject);
     // Consumer settings, each on purpose (README "Event durability and dead letters"). Left unset
     // on purpose: num_replicas (0 = the stream's, and it follows the stream when that is scaled),
@@ -261,7 +266,7 @@ export class NatsEventBus implements EventBus {
           msg.nak(); // already pulled but not started: hand it back for another subscriber now
           continue;
         }
-        await this.handleDelivery(msg, subject, handler, options);
+        await this.handleDelivery(msg, subject, handler, options, subscriberContext);
       }
     })().catch((err) => this.logger.error({ err, subject, durable: options.durable }, 'event consumer stopped'));
     this.watchConsumerStatus(messages, subject, options.durable);
@@ -282,11 +287,13 @@ export class NatsEventBus implements EventBus {
     this.assertOpen();
     if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
     const envelope = createEnvelope(subject, data);
-    try {
-      this.nc.publish(this.wire(subject), JSON.stringify(envelope));
-    } catch (err) {
-      throw new EventPublishError(subject, { cause: err });
-    }
+    await tracedPublish('nats', subject, envelope.id, async (trace) => {
+      try {
+        this.nc.publish(this.wire(subject), JSON.stringify(envelope), trace ? { headers: toNatsHeaders(trace) } : undefined);
+      } catch (err) {
+        throw new EventPublishError(subject, { cause: err });
+      }
+    });
   }
 
   async onBroadcast<S extends FanoutSubject>(subject: S, handler: Handler<S>): Promise<Subscription> {
@@ -294,6 +301,7 @@ export class NatsEventBus implements EventBus {
     if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
     // No queue group: every replica must see every invalidation.
     const sub = this.nc.subscribe(this.wire(subject));
+    const subscriberContext = context.active();
     const loop = (async () => {
       for await (const msg of sub) {
         const decoded = decodeEnvelope(subject, msg.string());
@@ -301,8 +309,9 @@ export class NatsEventBus implements EventBus {
           this.logger.warn({ subject, error: decoded.error }, 'dropping invalid broadcast');
           continue;
         }
+        const envelope = decoded.envelope;
         try {
-          await handler(decoded.envelope);
+          await consumeInSpan({ system: 'nats', subscriberContext, headers: fromNatsHeaders(msg.headers) }, subject, { messageId: envelope.id }, () => handler(envelope));
         } catch (err) {
           this.logger.error({ subject, err }, 'broadcast handler failed');
         }
@@ -478,9 +487,10 @@ export class NatsEventBus implements EventBus {
   }
 
   /** Resolves to true when JetStream dropped the message as a duplicate of one in the dedupe window. */
-  private async jsPublish(subject: string, data: Uint8Array | string, msgId: string | undefined): Promise<boolean> {
+  private async jsPublish(subject: string, data: Uint8Array | string, msgId: string | undefined, trace?: TraceHeaders): Promise<boolean> {
     try {
-      const ack = await this.js.publish(this.wire(subject), data, msgId === undefined ? undefined : { msgID: msgId });
+      const options = msgId === undefined && !trace ? undefined : { ...(msgId === undefined ? {} : { msgID: msgId }), ...(trace ? { headers: toNatsHeaders(trace) } : {}) };
+      const ack = await this.js.publish(this.wire(subject), data, options);
       if (ack.duplicate) this.logger.debug({ subject, msgId }, 'duplicate publish dropped');
       return ack.duplicate;
     } catch (err) {
@@ -494,10 +504,12 @@ export class NatsEventBus implements EventBus {
     subject: S,
     handler: Handler<S>,
     options: ResolvedSubscribeOptions,
+    subscriberContext: Context,
   ): Promise<void> {
     const raw = msg.string();
     const deliveries = msg.info.deliveryCount;
-    const outcome = await attemptDelivery({ subject, raw, deliveries, durable: options.durable, handler, options, logger: this.logger });
+    const trace = { system: 'nats' as const, subscriberContext, headers: fromNatsHeaders(msg.headers) };
+    const outcome = await attemptDelivery({ subject, raw, deliveries, durable: options.durable, handler, options, logger: this.logger, trace });
     switch (outcome.action) {
       case 'ack':
         msg.ack();
@@ -620,4 +632,19 @@ export class NatsEventBus implements EventBus {
 /** Durables are per subject, so one service can use its name as the durable for all its subscriptions. */
 export function consumerNameFor(durable: string, subject: DurableSubject): string {
   return `${durable}__${subject.replaceAll('.', '_')}`;
+}
+
+/** The trace headers as NATS message headers (the same names: `traceparent`, `tracestate`). */
+function toNatsHeaders(trace: TraceHeaders): MsgHdrs {
+  const result = natsHeaders();
+  for (const [name, value] of Object.entries(trace)) result.set(name, value);
+  return result;
+}
+
+/** The trace headers a NATS message carries, if any. */
+function fromNatsHeaders(hdrs: MsgHdrs | undefined): TraceHeaders | undefined {
+  const traceparent = hdrs?.get('traceparent');
+  if (!traceparent) return undefined;
+  const tracestate = hdrs!.get('tracestate');
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventBusConfigError } from './errors.js';
+import { ORDER_STATUSES, SAGA_STATUSES } from './order-statuses.js';
 import { DEAD_LETTER_DOMAIN, EVENT_STREAM_DOMAINS, Subjects, domainOf } from './subjects.js';
 
 // Producers serialise Dates with toISOString(), but accept explicit offsets from other stacks.
@@ -59,8 +60,8 @@ export const durableEventSchemas = {
   [Subjects.OrdersOrderUpdated]: z.object({
     orderId: z.uuid(),
     userId: z.uuid(),
-    status: z.enum(['PENDING', 'PROCESSING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']),
-    sagaStatus: z.enum(['STARTED', 'RUNNING', 'COMPLETED', 'FAILED', 'COMPENSATING']).nullable(),
+    status: z.enum(ORDER_STATUSES),
+    sagaStatus: z.enum(SAGA_STATUSES).nullable(),
     currentStep: z.string().nullable(),
     occurredAt: isoDateTime(),
   }),
@@ -95,12 +96,12 @@ export const fanoutEventSchemas = {
     userId: z.uuid(),
     /** Increases with every transition of the order: lets a gateway drop a late, older event. */
     version: z.number().int().nonnegative(),
-    status: z.enum(['PENDING', 'PROCESSING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']),
+    status: z.enum(ORDER_STATUSES),
     updatedAt: isoDateTime(),
     sagaState: z
       .object({
         state: z.string(),
-        status: z.enum(['STARTED', 'RUNNING', 'COMPLETED', 'FAILED', 'COMPENSATING']),
+        status: z.enum(SAGA_STATUSES),
         currentStep: z.string().nullable(),
         completedSteps: z.array(z.string()),
         failureReason: z.string().nullable(),

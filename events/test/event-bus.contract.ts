@@ -52,7 +52,7 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
 
       await waitFor(() => received.length === 1);
       const [event] = received;
-      expect(event!.subject).toBe('users.user.deleted');
+      expect(event!.subject).toBe(Subjects.UsersUserDeleted);
       expect(event!.data).toEqual(payload);
       expect(event!.id).toEqual(expect.any(String));
       expect(Number.isNaN(Date.parse(event!.occurredAt))).toBe(false);
@@ -135,13 +135,13 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       expect(received[0]!.data).toEqual(good);
       const byData = new Map(deadLetters.map((dl) => [dl.data, dl]));
       expect(byData.get(badJson)).toMatchObject({
-        subject: 'users.user.deleted',
+        subject: Subjects.UsersUserDeleted,
         consumer: 'users',
         deliveries: 1,
         error: expect.stringContaining('malformed JSON'),
       });
       expect(byData.get(badPayload)).toMatchObject({
-        subject: 'users.user.deleted',
+        subject: Subjects.UsersUserDeleted,
         consumer: 'users',
         deliveries: 1,
         error: expect.stringMatching(/invalid envelope[\s\S]*userId/),
@@ -190,7 +190,7 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       expect(attempts).toBe(3);
       expect(deadLetters).toHaveLength(1);
       expect(deadLetters[0]).toMatchObject({
-        subject: 'users.user.deleted',
+        subject: Subjects.UsersUserDeleted,
         consumer: 'broken',
         deliveries: 3,
         error: expect.stringContaining('boom'),
@@ -327,10 +327,10 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       await bus.publishRaw(Subjects.UsersUserErased, 'not json 3');
 
       const stats = await eventually(() => bus.deadLetterStats(), (s) => s.stored === 3, { what: 'three stored dead letters' });
-      expect(stats.storedBySubject).toEqual({ 'users.user.deleted': 2, 'users.user.erased': 1 });
+      expect(stats.storedBySubject).toEqual({ [Subjects.UsersUserDeleted]: 2, [Subjects.UsersUserErased]: 1 });
       expect(bus.deadLetteredCounts().sort((a, b) => a.subject.localeCompare(b.subject))).toEqual([
-        { subject: 'users.user.deleted', consumer: 'users', count: 2 },
-        { subject: 'users.user.erased', consumer: 'users', count: 1 },
+        { subject: Subjects.UsersUserDeleted, consumer: 'users', count: 2 },
+        { subject: Subjects.UsersUserErased, consumer: 'users', count: 1 },
       ]);
     });
 
@@ -346,7 +346,7 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
 
       expect(all.map((d) => d.data)).toEqual(['first', 'second', 'third']);
       expect(all[0]).toMatchObject({
-        subject: 'users.user.deleted',
+        subject: Subjects.UsersUserDeleted,
         consumer: 'users',
         deliveries: 1,
         error: expect.stringContaining('malformed JSON'),
@@ -384,13 +384,13 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       await bus.publish(Subjects.UsersUserDeleted, payload, { msgId: eventId });
 
       const [deadLetter] = await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'dead letter' });
-      expect(deadLetter).toMatchObject({ subject: 'users.user.deleted', consumer: 'broken', deliveries: 2, error: expect.stringContaining('downstream is broken') });
+      expect(deadLetter).toMatchObject({ subject: Subjects.UsersUserDeleted, consumer: 'broken', deliveries: 2, error: expect.stringContaining('downstream is broken') });
       expect(other).toHaveLength(1);
 
       fixed = true;
       // From another replica: replay is an operator's act, not tied to the instance that dead-lettered.
       const replayed = await env.peer.replayDeadLetter(deadLetter!.seq);
-      expect(replayed).toEqual({ seq: deadLetter!.seq, subject: 'users.user.deleted', eventId, msgId: expect.any(String) });
+      expect(replayed).toEqual({ seq: deadLetter!.seq, subject: Subjects.UsersUserDeleted, eventId, msgId: expect.any(String) });
       expect(replayed.msgId).not.toBe(eventId);
 
       await waitFor(() => handled.length === 1 && other.length === 2, { what: 'the replayed event at every durable' });

@@ -77,7 +77,7 @@ describe('NatsEventBus specifics', () => {
         return stored !== undefined;
       });
       expect(stored!.subject).toBe(`${namespace}.dlq.users.user.deleted`);
-      expect(JSON.parse(stored!.data)).toMatchObject({ subject: 'users.user.deleted', data: 'not json' });
+      expect(JSON.parse(stored!.data)).toMatchObject({ subject: Subjects.UsersUserDeleted, data: 'not json' });
     });
   });
 

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { assertCatalogFitsStreams } from '../src/schemas.js';
 import { isStoredSubject } from '../src/subjects.js';
-import { Subjects, deadLetterSubject, durableSubjects, fanoutSubjects } from '../src/index.js';
+import {
+  INVENTORY_COMMAND_SUBJECTS,
+  INVENTORY_REPLY_SUBJECTS,
+  Subjects,
+  deadLetterSubject,
+  durableEventSchemas,
+  durableSubjects,
+  fanoutSubjects,
+  userErasedMessage,
+} from '../src/index.js';
 
 describe('subject catalog', () => {
   it('names every subject <domain>.<entity>.<event>', () => {
@@ -14,5 +23,22 @@ describe('subject catalog', () => {
     for (const subject of fanoutSubjects) expect(isStoredSubject(subject)).toBe(false);
     expect(isStoredSubject(deadLetterSubject(Subjects.UsersUserDeleted))).toBe(true);
     expect(deadLetterSubject(Subjects.UsersUserDeleted)).toBe('dlq.users.user.deleted');
+  });
+
+  it('carries every saga message durably, and no subject is both a command and a reply', () => {
+    const saga: string[] = [...INVENTORY_COMMAND_SUBJECTS, ...INVENTORY_REPLY_SUBJECTS];
+    for (const subject of saga) expect(durableSubjects).toContain(subject);
+    expect(new Set(saga).size).toBe(saga.length);
+  });
+
+  it('builds a valid users.user.erased confirmation, one message id per service and user', () => {
+    const userId = crypto.randomUUID();
+    const erased = userErasedMessage('orders', userId, new Date('2024-01-02T03:04:05.000Z'));
+    expect(erased).toEqual({
+      subject: Subjects.UsersUserErased,
+      payload: { userId, service: 'orders', erasedAt: '2024-01-02T03:04:05.000Z' },
+      msgId: `erased:orders:${userId}`,
+    });
+    expect(durableEventSchemas[erased.subject].safeParse(erased.payload).success).toBe(true);
   });
 });

@@ -1,7 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GatewayContext } from './server.js';
+import { context as otelContext, propagation, type TextMapSetter } from '@opentelemetry/api';
+import type { GatewayContext } from './context.js';
 
 type Response = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** Writes `traceparent` (and `tracestate`) into a subgraph request's fetch headers. */
+const headerSetter: TextMapSetter<{ set(name: string, value: string): void }> = { set: (headers, name, value) => headers.set(name, value) };
 
 /**
  * Node's fetch with a time limit on each call (the whole exchange, body included): a subgraph
@@ -16,8 +20,9 @@ export function timedFetch(timeoutMs: number): typeof fetch {
 }
 
 /**
- * How a subgraph is called: the caller's token and the request id go along (each subgraph
- * verifies the token again itself), and an entity fetch asks for each distinct entity once.
+ * How a subgraph is called: the caller's token, the request id and the trace (`traceparent` of
+ * the gateway's `gateway.fetch` span, so the subgraph's spans hang under it) go along (each
+ * subgraph verifies the token again itself), and an entity fetch asks for each distinct entity once.
  *
  * `@apollo/gateway` sends one representation per occurrence: 10 orders of the same user, or 40
  * order lines over 4 products, become 10 and 40 representations that the subgraph resolves one by
@@ -41,6 +46,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const ctx = context as Partial<GatewayContext>;
     if (ctx.auth) request.http?.headers.set('authorization', `Bearer ${ctx.auth.token}`);
     if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
+    // With tracing off the propagator is the API's no-op and nothing is set.
+    if (request.http) propagation.inject(otelContext.active(), request.http.headers, headerSetter);
     if (this.internalApiKey && ctx.clientIp) {
       request.http?.headers.set('x-client-ip', ctx.clientIp);
       request.http?.headers.set('x-internal-authorization', `Bearer ${this.internalApiKey}`);

@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure } from '@app/platform';
+import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure, startProcessTracing } from '@app/platform';
 import { loadGatewayConfig } from './config.js';
 import { buildGateway } from './server.js';
 
@@ -12,12 +12,14 @@ try {
   console.error(`gateway: ${err.message}`);
   process.exit(1);
 }
+// Before anything is built: the HTTP shell and the logger add their tracing parts only when it runs.
+const tracing = await startProcessTracing('gateway');
 const logger = createLogger('gateway', config.LOG_LEVEL);
 try {
   const gateway = await buildGateway({ config, logger });
   const port = await gateway.listen(config.PORT, config.HOST);
   logger.info({ port }, `gateway listening on http://localhost:${port}/graphql`);
-  onShutdown(logger, [() => gateway.close()]);
+  onShutdown(logger, [() => gateway.close(), () => tracing.shutdown()]);
 } catch (err) {
   logger.fatal({ err }, 'gateway failed to start');
   process.exit(1);

@@ -1,26 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
-import { parse as parseYaml } from 'yaml';
+import { resolve } from 'node:path';
 
+// The gateway loads this at run time: paths and reading the SDL only. Composing (a build step) is in compose-supergraph.ts.
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const supergraphConfigPath = resolve(repoRoot, 'supergraph.yaml');
 export const supergraphPath = resolve(repoRoot, 'supergraph.graphql');
 
-interface SupergraphConfig {
-  subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
-}
-
-/** Composes supergraph.yaml's subgraphs; throws with every composition error listed. */
-export function composeSupergraph(configPath = supergraphConfigPath): string {
-  const config = parseYaml(readFileSync(configPath, 'utf8')) as SupergraphConfig;
-  const services = Object.entries(config.subgraphs).map(([name, subgraph]) => ({
-    name,
-    url: subgraph.routing_url,
-    typeDefs: parse(readFileSync(resolve(dirname(configPath), subgraph.schema.file), 'utf8')),
-  }));
-  const result = composeServices(services);
-  if (result.errors?.length) throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
-  return result.supergraphSdl!;
+/** Subgraph names and routing URLs as written in the supergraph (`@join__graph`). */
+export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)].map(([, name, url]) => ({ name, url }));
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../src/limits/memory-quota-store.js';
 import type { QuotaStore } from '../src/limits/quota-store.js';
 import { QUOTA_FIELDS, rootFieldsOf, seed004Policies, seed004QuotaPlugin } from '../src/limits/seed004-quotas.js';
-import type { GatewayContext } from '../src/server.js';
+import type { GatewayContext } from '../src/context.js';
 
 const typeDefs = /* GraphQL */ `
   type Query {

@@ -9,6 +9,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * OpenTelemetry tracing (platform/src/tracing). Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set:
+ * otherwise no SDK is loaded and every span is the API's no-op.
+ */
+export const tracingEnv = {
+  /**
+   * Base URL of an OTLP/HTTP collector (`http://otel-collector:4318`): spans go to `<it>/v1/traces`
+   * as OTLP JSON. Unset (the default): tracing is off. The SDK's own OTEL_EXPORTER_OTLP_HEADERS,
+   * OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_* and OTEL_RESOURCE_ATTRIBUTES apply.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * The `service.name` spans are reported under. Default: the service's own name (`orders`,
+   * `gateway`). In the one-process platform each service keeps its own name and this names only
+   * what runs outside every service (default `platform`).
+   */
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).optional(),
+};
+
 /** Settings every service reads. Variables are documented in the README's configuration table. */
 export const commonEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -40,6 +59,7 @@ export const commonEnv = {
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Longest a statement may run (Postgres statement_timeout; the client gives up 2 s later on a server that stopped answering). */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  ...tracingEnv,
 };
 
 /** A setting that holds an AES-256 key (base64 of 32 bytes); the message never repeats the value. */

@@ -6,6 +6,8 @@ import { publicHealth, runHealthChecks, type HealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isOperator } from './operator-access.js';
+import { traceHttpRequests } from './tracing/http-server-spans.js';
+import { tracingEnabled } from './tracing/tracing-state.js';
 import { version } from './version.js';
 
 declare module 'fastify' {
@@ -66,7 +68,8 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, err: App
 /**
  * The HTTP shell every service shares: request ids (kept from `x-request-id` when well formed),
  * request-scoped logs, metrics, JSON body parsing that answers bad JSON with 400, and the
- * `/healthz` (liveness), `/health` (dependencies) and `/metrics` (Prometheus) routes.
+ * `/healthz` (liveness), `/health` (dependencies) and `/metrics` (Prometheus) routes; with tracing
+ * on, a server span per request (traceHttpRequests).
  */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { service, logger, metrics } = options;
@@ -84,6 +87,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
+  // First, so every other hook runs inside the request's span (with tracing off: no hook at all).
+  if (tracingEnabled()) traceHttpRequests(app, service);
 
   // Security headers on every response. The default CSP suits what services answer (JSON, SVG,
   // text): nothing may load or run, and no page may frame it. A route that serves an HTML page
@@ -110,6 +115,13 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     else request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  registerErrorHandling(app);
+  registerOperationalRoutes(app, options);
+  return app;
+}
+
+/** JSON bodies (bad JSON is a 400), and every error answered in the platform's one shape. */
+function registerErrorHandling(app: FastifyInstance): void {
   // JSON bodies: a parse failure is the client's fault (400), never a 500 with a stack.
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser(/^application\/(.+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
@@ -134,7 +146,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ code: ErrorCode.NOT_FOUND, message: `No route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.requestId }),
   );
+}
 
+/** `/healthz` (liveness), `/health` (dependencies) and `/metrics` (Prometheus). */
+function registerOperationalRoutes(app: FastifyInstance, options: HttpAppOptions): void {
+  const { service, metrics } = options;
   // Liveness and the health status are public (load balancers); latencies, error texts and the
   // metrics are for operators (isOperator).
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
@@ -151,7 +167,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  return app;
 }
 
 /** Listens and returns the bound port (0 picks a free one). */

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { bearerToken } from './token-verifier.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -13,8 +14,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  */
 export function isOperator(request: FastifyRequest, operatorToken: string | undefined): boolean {
   if (operatorToken) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    return !!match && timingSafeEqual(digest(match[1]), digest(operatorToken));
+    const token = bearerToken(request.headers.authorization);
+    return !!token && timingSafeEqual(digest(token), digest(operatorToken));
   }
   const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
   return !forwarded && LOOPBACK.test(request.socket.remoteAddress ?? '');

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { endQuerySpan, startQuerySpan } from './tracing/db-spans.js';
 
 /** BEGIN, START TRANSACTION, COMMIT and ROLLBACK (not ROLLBACK TO SAVEPOINT). */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?!\s+to\b)/i;
@@ -14,13 +15,17 @@ const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?
  * service cannot reach its database at all, and its close() hangs. So when such a command fails,
  * this client hands itself back to the pool with the error, and the pool closes it (Postgres
  * rolls back whatever the session had open), before the error goes on to the caller as usual.
+ * With tracing on it also reports each statement as a span of the trace it runs in.
  */
 export class PoolSafeClient extends pg.Client {
   private discarded = false;
 
   // pg's query has many overloads; Kysely uses query(text, values) with a promise.
   override query(...args: unknown[]): any {
-    const result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
+    // Every statement of the services goes through here: the one place for their database spans.
+    const span = startQuerySpan(args[0], this);
+    let result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
+    if (span) result = endQuerySpan(span, result);
     if (typeof args[0] !== 'string' || !(result instanceof Promise) || !TRANSACTION_CONTROL.test(args[0])) return result;
     return result.catch((err: unknown) => {
       this.discard(err);

@@ -25,6 +25,8 @@ export function onShutdown(logger: Logger, closers: (() => Promise<unknown>)[], 
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // `on`, not `once`: a signal repeated during the shutdown (or re-raised by a library that
+  // handled it first) must not find the default action, which ends the process at once.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }

@@ -20,6 +20,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { complexityLimitPlugin } from './query-complexity.js';
 import { queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf, type QueryLimits } from './query-limits.js';
 import { extractToken, isAdmin, type AuthContext, type TokenVerifier } from './token-verifier.js';
+import { traceRootResolvers } from './tracing/resolver-spans.js';
+import { tracingEnabled } from './tracing/tracing-state.js';
 
 export interface SubgraphContext extends BaseContext, RequestScoped {
   /** Present only when the request carried a token that this subgraph verified itself. */
@@ -103,12 +105,18 @@ export async function createSubgraphServer<TContext extends SubgraphContext>(opt
   if (options.bus) registerEventBusMetrics(metrics.registry, options.bus);
   const app = createHttpApp({ service: name, logger, metrics, healthChecks: options.healthChecks, operatorToken });
 
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
+  // A span per root field (and `_entities`); with tracing off the resolvers stay unwrapped.
+  if (tracingEnabled()) traceRootResolvers(schema);
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
+    schema,
     formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
     introspection: !options.production,
     hideSchemaDetailsFromClientErrors: options.production,
+    // Our onShutdown owns SIGTERM/SIGINT. Apollo's own handlers (on outside NODE_ENV=test) stop the
+    // server, then re-raise the signal: the process died before its pools, bus and outbox stopped.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     // One operation per request: a batch would multiply every limit below by its length.
     allowBatchedHttpRequests: false,

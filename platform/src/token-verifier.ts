@@ -235,13 +235,19 @@ export class TokenVerifier {
   }
 }
 
+/**
+ * The one parser of `Authorization: Bearer <token>` (RFC 6750; the scheme in any case): the token,
+ * undefined without a header, '' for a header that is present but malformed, so callers refuse it.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
 /** `Authorization: Bearer x` first, then the BFF's `access_token` cookie. */
 export function extractToken(headers: { authorization?: string; cookie?: string }): string | undefined {
-  const header = headers.authorization;
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match ? match[1] : ''; // '' = present but malformed, so callers refuse it
-  }
+  if (headers.authorization) return bearerToken(headers.authorization);
   const cookie = headers.cookie;
   if (cookie) {
     for (const part of cookie.split(';')) {

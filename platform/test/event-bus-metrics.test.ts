@@ -45,29 +45,29 @@ describe('registerEventBusMetrics', () => {
 
     let text = await scrape();
     expect(sample(text, 'events_bus_up')).toBe(1);
-    expect(sample(text, 'events_dead_letters_stored', { subject: 'users.user.deleted' })).toBe(0);
-    expect(sample(text, 'events_dead_letters_stored', { subject: 'orders.order.updated' })).toBe(0);
+    expect(sample(text, 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted })).toBe(0);
+    expect(sample(text, 'events_dead_letters_stored', { subject: Subjects.OrdersOrderUpdated })).toBe(0);
     expect(sample(text, 'events_dead_lettered_total')).toBeUndefined();
 
     let attempts = 0;
     await bus.subscribe(Subjects.UsersUserDeleted, async () => void attempts++, { durable: 'erasure', ...fast });
     await bus.publishRaw(Subjects.UsersUserDeleted, 'never valid');
     await bus.publishRaw(Subjects.UsersUserDeleted, '{"still": "not an event"}');
-    await until(async () => sample(await scrape(), 'events_dead_letters_stored', { subject: 'users.user.deleted' }) === 2, 'two stored dead letters');
+    await until(async () => sample(await scrape(), 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted }) === 2, 'two stored dead letters');
 
     text = await scrape();
     expect(text).toMatch(/^# TYPE events_dead_letters_stored gauge/m);
     expect(text).toMatch(/^# TYPE events_dead_lettered_total counter/m);
-    expect(sample(text, 'events_dead_lettered_total', { subject: 'users.user.deleted', consumer: 'erasure' })).toBe(2);
-    expect(sample(text, 'events_dead_letters_stored', { subject: 'users.user.erased' })).toBe(0);
+    expect(sample(text, 'events_dead_lettered_total', { subject: Subjects.UsersUserDeleted, consumer: 'erasure' })).toBe(2);
+    expect(sample(text, 'events_dead_letters_stored', { subject: Subjects.UsersUserErased })).toBe(0);
     expect(attempts).toBe(0);
 
     // The operator discards one: the stored figure drops, what this process dead-lettered does not.
     const [first] = await bus.listDeadLetters();
     await bus.discardDeadLetter(first!.seq);
     text = await scrape();
-    expect(sample(text, 'events_dead_letters_stored', { subject: 'users.user.deleted' })).toBe(1);
-    expect(sample(text, 'events_dead_lettered_total', { subject: 'users.user.deleted', consumer: 'erasure' })).toBe(2);
+    expect(sample(text, 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted })).toBe(1);
+    expect(sample(text, 'events_dead_lettered_total', { subject: Subjects.UsersUserDeleted, consumer: 'erasure' })).toBe(2);
   }
 
   it('reports stored and dead-lettered messages of an in-process bus', async () => {
@@ -102,7 +102,7 @@ describe('registerEventBusMetrics', () => {
     const text = await registry.metrics();
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(sample(text, 'events_bus_up')).toBe(0);
-    expect(sample(text, 'events_dead_letters_stored', { subject: 'users.user.deleted' })).toBeUndefined();
+    expect(sample(text, 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted })).toBeUndefined();
     // One request for the whole scrape, and a second scrape waits on it rather than adding another.
     await registry.metrics();
     expect(calls).toBe(1);
@@ -126,7 +126,7 @@ describe('registerEventBusMetrics', () => {
     const text = await registry.metrics();
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(sample(text, 'events_bus_up')).toBe(0);
-    expect(sample(text, 'events_dead_letters_stored', { subject: 'users.user.deleted' })).toBeUndefined();
+    expect(sample(text, 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted })).toBeUndefined();
 
     server = await startNatsServer(port, [], { storeDir });
     await until(async () => sample(await registry.metrics(), 'events_bus_up') === 1, 'the bus back up', 15_000);

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DirectiveNode, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { GatewayConfig } from '../config.js';
-import type { GatewayContext } from '../server.js';
+import type { GatewayContext } from '../context.js';
 import type { QuotaDecision, QuotaPolicy, QuotaStore } from './quota-store.js';
 
 /** Seed 004 section 4: per-user limits of the relationship-map API. */

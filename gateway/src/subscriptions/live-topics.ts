@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@app/events';
+import { Subjects, type PayloadOf } from '@app/events';
 import { GraphQLError, type ExecutionResult, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { collectFields, entityQuery, responseKey, type Fragments } from './selection.js';
 
@@ -22,7 +22,7 @@ export interface TopicContext {
 }
 
 /** A subscription field fed by one fan-out subject. */
-export interface LiveTopic<S extends 'live.order.updated' | 'live.stock.updated' = any> {
+export interface LiveTopic<S extends typeof Subjects.LiveOrderUpdated | typeof Subjects.LiveStockUpdated = any> {
   field: string;
   subject: S;
   /**
@@ -65,9 +65,9 @@ function overlay(target: Record<string, unknown>, source: Record<string, unknown
  * the transition's own state (status, sagaState, updatedAt) is laid over it, so every
  * transition is seen even when the next one has already happened.
  */
-export const orderUpdatedTopic: LiveTopic<'live.order.updated'> = {
+export const orderUpdatedTopic: LiveTopic<typeof Subjects.LiveOrderUpdated> = {
   field: 'orderUpdated',
-  subject: 'live.order.updated',
+  subject: Subjects.LiveOrderUpdated,
   async prepare(ctx) {
     if (!ctx.userId) throw gqlError('Authentication required to follow an order', 'UNAUTHENTICATED');
     const orderId = String(ctx.args.orderId ?? '');
@@ -106,9 +106,9 @@ export const orderUpdatedTopic: LiveTopic<'live.order.updated'> = {
  * `stockUpdated(productIds)`: public, like the catalog. The event carries productId,
  * newQuantity and updatedAt; a selected `product { ... }` is resolved through the supergraph.
  */
-export const stockUpdatedTopic: LiveTopic<'live.stock.updated'> = {
+export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
   field: 'stockUpdated',
-  subject: 'live.stock.updated',
+  subject: Subjects.LiveStockUpdated,
   async prepare(ctx) {
     const ids = new Set((ctx.args.productIds as string[] | undefined) ?? []);
     if (ids.size === 0) throw gqlError('productIds must name at least one product', 'VALIDATION_ERROR');

@@ -31,6 +31,8 @@ export function defineOutboxMessage() {
       sentAt: p.datetime().nullable().index(),
       attempts: p.integer().default(0),
       lastError: p.text().nullable(),
+      /** The writer's trace (W3C headers as JSON, serializeTraceContext): the relayed publish continues it. Null outside a trace. */
+      traceContext: p.text().nullable(),
     },
   });
 }

@@ -1,8 +1,11 @@
 import { InvalidEventError, type DurableSubject, type EventBus, type FanoutSubject, type PayloadOf } from '@app/events';
 import { LockMode } from '@mikro-orm/core';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
 import { SerialLoop } from '../serial-loop.js';
+import { withService } from '../tracing/service-context.js';
+import { deserializeTraceContext } from '../tracing/trace-context.js';
 import { outboxEntity } from './outbox-message.js';
 
 const HOUR_MS = 60 * 60_000;
@@ -32,15 +35,24 @@ export interface OutboxRelayOptions {
  * With several replicas one relays at a time (a transaction-scoped advisory lock; the others skip
  * the round), which keeps the global order; rows are also taken `FOR UPDATE SKIP LOCKED`. A row
  * that fails to publish stops the round (order is kept) and is retried at the next one, with
- * `attempts` and `lastError` recorded. Sent rows are deleted once past `retentionMs`.
+ * `attempts` and `lastError` recorded. Sent rows are deleted once past `retentionMs`. Each
+ * publish runs in the trace its row was written in (`traceContext`), so a trace follows a request
+ * through the outbox onto the bus.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly loop: SerialLoop;
+  /**
+   * The context the relay's rounds run in: this service's, outside any trace. A nudge comes from
+   * inside a request's or a handler's trace, and a timer set there would run every later round
+   * (each poll's query) inside that trace.
+   */
+  private readonly loopContext;
   private lastPrune = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
+    this.loopContext = withService(ROOT_CONTEXT, options.name);
     this.loop = new SerialLoop({
       round: () => this.round(),
       intervalMs: options.pollIntervalMs,
@@ -49,12 +61,12 @@ export class OutboxRelay {
   }
 
   start(): void {
-    this.loop.start();
+    context.with(this.loopContext, () => this.loop.start());
   }
 
   /** Publish soon: something was just committed. */
   nudge(): void {
-    this.loop.nudge();
+    context.with(this.loopContext, () => this.loop.nudge());
   }
 
   /** Stops polling and waits for a round in progress. Unsent rows stay for the next start (any replica). */
@@ -106,11 +118,12 @@ export class OutboxRelay {
       let sent = 0;
       for (const row of rows) {
         try {
-          if (row.kind === 'fanout') {
-            await bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>);
-          } else {
-            await bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msgId ?? row.id });
-          }
+          const publish = () =>
+            row.kind === 'fanout'
+              ? bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>)
+              : bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msgId ?? row.id });
+          // In the writer's trace, as this service's work: the publish span continues the request.
+          await (row.traceContext ? context.with(deserializeTraceContext(row.traceContext, withService(ROOT_CONTEXT, name)), publish) : publish());
           row.sentAt = new Date();
           row.attempts += 1;
           sent++;

@@ -1,5 +1,6 @@
 import { eventSchemas, isDurableSubject, type PayloadOf, type Subject } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { serializeTraceContext } from '../tracing/trace-context.js';
 import { outboxEntity, type OutboxMessage } from './outbox-message.js';
 
 export interface WriteOutboxOptions {
@@ -17,7 +18,8 @@ export interface WriteOutboxOptions {
  * Adds a message to the service's outbox inside the caller's transaction (or unit of work: the
  * row is persisted with the caller's next flush, so the change and its message commit together).
  * The payload is validated here (the same schema the bus checks when publishing), so a bad
- * message fails the transaction that wrote it instead of blocking the relay later. After the
+ * message fails the transaction that wrote it instead of blocking the relay later. The active
+ * trace goes with the row, so the relayed publish joins the request's trace. After the
  * commit, nudge the relay (`OutboxRelay.nudge`) so it publishes at once instead of at its next poll.
  */
 export function writeOutbox<S extends Subject>(tx: EntityManager, subject: S, payload: PayloadOf<S>, options: WriteOutboxOptions = {}): OutboxMessage {
@@ -33,5 +35,6 @@ export function writeOutbox<S extends Subject>(tx: EntityManager, subject: S, pa
     sentAt: null,
     attempts: 0,
     lastError: null,
+    traceContext: serializeTraceContext(),
   });
 }

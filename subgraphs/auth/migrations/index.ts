@@ -2,9 +2,11 @@
 import { Migration20261123092917_initial } from './Migration20261123092917_initial.js';
 import { Migration20261201174414_line_login } from './Migration20261201174414_line_login.js';
 import { Migration20261201202304_outbox } from './Migration20261201202304_outbox.js';
+import { Migration20261201230539_outbox_trace_context } from './Migration20261201230539_outbox_trace_context.js';
 
 export const migrations = [
   { name: 'Migration20261123092917_initial', class: Migration20261123092917_initial },
   { name: 'Migration20261201174414_line_login', class: Migration20261201174414_line_login },
   { name: 'Migration20261201202304_outbox', class: Migration20261201202304_outbox },
+  { name: 'Migration20261201230539_outbox_trace_context', class: Migration20261201230539_outbox_trace_context },
 ];

@@ -11,7 +11,7 @@ import {
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
-import { CatalogCache } from './catalog-cache.js';
+import { createCatalogCache } from './catalog-cache.js';
 import type { CatalogConfig } from './config.js';
 import { database } from './database.js';
 import type { CatalogDeps } from './deps.js';
@@ -37,7 +37,7 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
   const { config, logger, infra, orm } = await openSubgraphFoundation('catalog', options, database);
   const em = orm.em as EntityManager;
   const metrics = createMetrics('catalog');
-  const cache = new CatalogCache(infra.cache, infra.bus, config.CATALOG_LOCAL_TTL, logger, (operation) => metrics.cacheFallbacks.inc({ cache: 'catalog', operation }));
+  const cache = createCatalogCache({ shared: infra.cache, bus: infra.bus, localTtlSeconds: config.CATALOG_LOCAL_TTL, metrics, logger });
   const relay = new OutboxRelay({ name: 'catalog', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
   const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger, nudgeOutbox: () => relay.nudge() };
   relay.start();

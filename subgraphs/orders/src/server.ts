@@ -14,12 +14,12 @@ import type { OrdersConfig } from './config.js';
 import { database } from './database.js';
 import type { OrdersDeps } from './deps.js';
 import { subscribeHandlers } from './handlers/index.js';
+import { LocalStepRunner } from './handlers/local-step-runner.js';
+import { SagaSweeper } from './handlers/saga-sweeper.js';
 import type { PaymentProvider } from './payment/payment-provider.js';
 import { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';
 import { TimedPaymentProvider } from './payment/timed-payment-provider.js';
 import { createResolvers } from './resolvers/index.js';
-import { LocalStepRunner } from './saga/local-step-runner.js';
-import { SagaSweeper } from './saga/saga-sweeper.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 

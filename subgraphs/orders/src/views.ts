@@ -1,10 +1,11 @@
+import type { SagaStatus } from '@app/events';
 import { decimal } from '@app/platform';
 import type { Order, OrderItem, Saga } from './entities/index.js';
 
 /** What `SagaState` shows (and what live.order.updated carries). */
 export interface SagaStateView {
   state: string;
-  status: 'STARTED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'COMPENSATING';
+  status: SagaStatus;
   currentStep: string | null;
   completedSteps: string[];
   failureReason: string | null;
@@ -46,7 +47,7 @@ export interface SagaStatusInfoView {
 
 export const sagaStateView = (saga: Saga): SagaStateView => ({
   state: saga.state,
-  status: saga.status as SagaStateView['status'],
+  status: saga.status as SagaStatus,
   currentStep: saga.currentStep ?? null,
   completedSteps: [...saga.completedSteps],
   failureReason: saga.failureReason ?? null,

@@ -1,9 +1,11 @@
-import { runStandalone } from '@app/platform';
+import { runStandalone, startProcessTracing, withTracingShutdown } from '@app/platform';
 import { loadUsersConfig } from './config.js';
 import { buildUsersService } from './server.js';
 
+// Before the service is built: its HTTP shell, GraphQL server and logger trace only when this ran.
+const tracing = await startProcessTracing('users');
 await runStandalone({
   name: 'users',
   loadConfig: () => loadUsersConfig(),
-  build: (config, databaseUrl, logger) => buildUsersService({ config, databaseUrl, logger }),
+  build: async (config, databaseUrl, logger) => withTracingShutdown(await buildUsersService({ config, databaseUrl, logger }), tracing),
 });

@@ -1,5 +1,5 @@
-import type { EventBus } from '@app/events';
-import { cacheKeys, cacheTtl, MemoryCache, type Cache } from '@app/platform';
+import { type EventBus, Subjects, type Subscription } from '@app/events';
+import { busInvalidation, cacheKeys, cacheTtl, TwoLevelCache, type TwoLevelCacheOptions } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Profile } from './entities/index.js';
 
@@ -9,86 +9,59 @@ export interface ProfileView {
   lastLoginAt: string | null;
 }
 
+/** The shared cache, this replica's copies and the fallback metrics; the rest is fixed by seed 001. */
+export type ProfileCacheOptions = Pick<TwoLevelCacheOptions<ProfileView>, 'shared' | 'localTtlSeconds' | 'metrics' | 'logger'> & {
+  bus: EventBus;
+};
+
 /**
- * Cache-aside reads of `profile:{id}` (seed 001, 300 s in the shared cache) with a short-lived
- * copy in each replica's memory. Every write goes through `invalidate`: the shared key is
- * deleted and an invalidation is broadcast so every replica drops its own copy too.
+ * Profiles by user id through a TwoLevelCache: `profile:{id}` (seed 001, 300 s in the shared
+ * cache) and a short-lived copy in each replica's memory. Every write goes through `invalidate`:
+ * the shared key is deleted and `cache.profile.invalidated` is broadcast so every replica drops
+ * its own copy too.
  */
 export class ProfileStore {
-  private readonly local: MemoryCache;
+  private readonly cache: TwoLevelCache<ProfileView>;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly shared: Cache,
-    private readonly bus: EventBus,
     private readonly defaultLocale: string,
-    private readonly localTtlSeconds: number,
-    /** Told of every shared-cache call that failed and was done without (for `cache_fallbacks_total`). */
-    private readonly onFallback: (operation: 'read' | 'write') => void = () => {},
+    { bus, ...options }: ProfileCacheOptions,
   ) {
-    this.local = new MemoryCache({ maxEntries: 10_000 });
-  }
-
-  /** Drops the in-process copy when any replica announces a change. */
-  listen() {
-    return this.bus.onBroadcast('cache.profile.invalidated', async (event) => {
-      await this.local.del(cacheKeys.profile(event.data.userId));
+    this.cache = new TwoLevelCache<ProfileView>({
+      ...options,
+      name: 'profiles',
+      sharedTtlSeconds: cacheTtl.profile,
+      sharedKey: cacheKeys.profile,
+      invalidation: busInvalidation(bus, Subjects.CacheProfileInvalidated, {
+        encode: (userIds) => userIds.map((userId) => ({ userId })),
+        decode: (data) => [data.userId],
+      }),
     });
   }
 
+  /** Drops the in-process copy when any replica announces a change. */
+  listen(): Promise<Subscription> {
+    return this.cache.listen();
+  }
+
   async loadMany(userIds: readonly string[]): Promise<ProfileView[]> {
-    const keys = userIds.map((id) => cacheKeys.profile(id));
-    const found = new Map<string, ProfileView>();
-
-    const localHits = this.localTtlSeconds > 0 ? await this.local.mget(keys) : keys.map(() => null);
-    localHits.forEach((raw, i) => raw && found.set(userIds[i], JSON.parse(raw)));
-
-    const missing = userIds.filter((id) => !found.has(id));
-    if (missing.length) {
-      const sharedHits = await this.shared.mget(missing.map((id) => cacheKeys.profile(id))).catch(() => {
-        this.onFallback('read');
-        return missing.map(() => null);
-      });
-      for (const [i, raw] of sharedHits.entries()) {
-        if (!raw) continue;
-        try {
-          found.set(missing[i], JSON.parse(raw));
-          await this.keepLocally(missing[i], raw);
-        } catch {
-          /* corrupt entry: read from the database below */
-        }
-      }
-    }
-
-    const fromDb = userIds.filter((id) => !found.has(id));
-    if (fromDb.length) {
-      const rows = await this.em.fork().find(Profile, { userId: { $in: [...new Set(fromDb)] } });
+    const views = await this.cache.getMany(userIds, async (missing) => {
+      const rows = await this.em.fork().find(Profile, { userId: { $in: missing } });
       const byId = new Map(rows.map((r) => [r.userId, r]));
-      for (const id of fromDb) {
-        const view = this.toView(byId.get(id));
-        found.set(id, view);
-        const raw = JSON.stringify(view);
-        await this.shared.set(cacheKeys.profile(id), raw, cacheTtl.profile).catch(() => this.onFallback('write'));
-        await this.keepLocally(id, raw);
-      }
-    }
-    return userIds.map((id) => found.get(id)!);
+      // No row yet still reads as a profile (the defaults), and is cached like one.
+      return new Map(missing.map((id) => [id, this.toView(byId.get(id))]));
+    });
+    return views.map((view) => view ?? this.toView(undefined));
   }
 
   /** After a write: delete the shared entry, drop ours, tell the other replicas to drop theirs. */
-  async invalidate(userId: string): Promise<void> {
-    const key = cacheKeys.profile(userId);
-    await this.shared.del(key);
-    await this.local.del(key);
-    await this.bus.broadcast('cache.profile.invalidated', { userId });
+  invalidate(userId: string): Promise<void> {
+    return this.cache.invalidate([userId]);
   }
 
-  async close() {
-    await this.local.close();
-  }
-
-  private async keepLocally(userId: string, raw: string) {
-    if (this.localTtlSeconds > 0) await this.local.set(cacheKeys.profile(userId), raw, this.localTtlSeconds);
+  close(): Promise<void> {
+    return this.cache.close();
   }
 
   private toView(row: Profile | undefined): ProfileView {

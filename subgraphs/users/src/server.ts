@@ -32,9 +32,7 @@ export async function buildUsersService(options: UsersServiceOptions): Promise<U
   const { config, logger, infra, orm } = await openSubgraphFoundation('users', options, database);
   const em = orm.em as EntityManager;
   const metrics = createMetrics('users');
-  const profiles = new ProfileStore(em, infra.cache, infra.bus, config.DEFAULT_LOCALE, config.PROFILE_LOCAL_TTL, (operation) =>
-    metrics.cacheFallbacks.inc({ cache: 'profiles', operation }),
-  );
+  const profiles = new ProfileStore(em, config.DEFAULT_LOCALE, { shared: infra.cache, bus: infra.bus, localTtlSeconds: config.PROFILE_LOCAL_TTL, metrics, logger });
   const relay = new OutboxRelay({ name: 'users', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
   const deps: UsersDeps = { em, cache: infra.cache, bus: infra.bus, profiles, config, logger, nudgeOutbox: () => relay.nudge() };
   relay.start();

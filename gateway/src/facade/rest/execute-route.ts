@@ -1,8 +1,8 @@
 import type { ApolloServer } from '@apollo/server';
-import { AppError, ErrorCode, httpStatusOf, sendError, ValidationError, type AuthContext, type FieldError, type Logger } from '@app/platform';
+import { AppError, ErrorCode, httpStatusOf, sendError, ValidationError, type AuthContext, type FieldError } from '@app/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { GatewayContext } from '../../server.js';
+import { requestContext, type GatewayContext } from '../../context.js';
 import type { ExecuteOperation, RestRoute, RouteInput } from './route.js';
 
 function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: FieldError[], part: 'params' | 'query' | 'body'): T {
@@ -62,7 +62,7 @@ export async function executeRoute(
   reply: FastifyReply,
 ) {
   const run: ExecuteOperation = async (operation, variables, options) => {
-    const contextValue: GatewayContext = { auth: options?.anonymous ? undefined : auth, requestId: request.requestId, logger: request.log as Logger, clientIp: request.ip };
+    const contextValue = requestContext(request, options?.anonymous ? undefined : auth);
     const response = await apollo.executeOperation({ query: operation.document, operationName: operation.name, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by REST routes');
     // Seed 004's routes describe their own per-user quota in the X-RateLimit-* headers (set by

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import { RateLimitError, UnauthenticatedError, version, type AuthContext } from '@app/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayContext } from '../../server.js';
+import type { GatewayContext } from '../../context.js';
 import { registerDocsPage } from './docs-page.js';
 import { executeRoute, validateInput, withCaller } from './execute-route.js';
 import { buildOpenApiDocument } from './openapi.js';

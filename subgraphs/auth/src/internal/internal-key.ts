@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from '@app/platform';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -8,6 +9,6 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  */
 export function internalKeyMatches(header: string | string[] | undefined, key: string | undefined): boolean {
   if (!key || typeof header !== 'string') return false;
-  const presented = /^Bearer (\S+)$/.exec(header)?.[1];
-  return presented !== undefined && timingSafeEqual(digest(presented), digest(key));
+  const presented = bearerToken(header);
+  return !!presented && timingSafeEqual(digest(presented), digest(key));
 }

@@ -1,9 +1,10 @@
-import { DateTimeScalar, isAdmin, isUuid, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, isAdmin, isUuid, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import DataLoader from 'dataloader';
 import type { AuthDeps } from '../deps.js';
-import { User } from '../entities/index.js';
+import type { User } from '../entities/index.js';
 import { currentClientAddress } from '../internal/client-address.js';
+import { findUsers } from '../usecases/find-users.js';
 import { lineLogin } from '../usecases/line-login.js';
 import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
@@ -25,17 +26,12 @@ export function buildContext(deps: AuthDeps) {
     // Unknown only outside an HTTP request; such callers then share one count (the strict side).
     clientAddress: currentClientAddress() ?? 'unknown',
     // One query for every User the gateway asks about in one request.
-    users: new DataLoader(async (ids) => {
-      const rows = await deps.em.fork().find(User, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((u) => [u.id, u]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    users: new DataLoader((ids) => findUsers(deps, ids)),
   });
 }
 
 const canSeePrivate = (user: User, ctx: AuthGraphQLContext) =>
   ctx.actingUserId === user.id || ctx.auth?.userId === user.id || isAdmin(ctx.auth);
-
 
 export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLContext> {
   return {
@@ -70,7 +66,8 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLC
         ctx.actingUserId = payload.user.id;
         return payload;
       },
-      logout: (_: unknown, args: { refreshToken?: string | null }, ctx: AuthGraphQLContext) => logout(deps, requireAuth(ctx), args.refreshToken),
+      logout: (_: unknown, args: { refreshToken?: string | null }, ctx: AuthGraphQLContext) =>
+        logout(deps, requireAuth(ctx), args.refreshToken),
       rotateSigningKey(_: unknown, __: unknown, ctx: AuthGraphQLContext) {
         requireAdmin(ctx);
         return rotateSigningKey(deps);

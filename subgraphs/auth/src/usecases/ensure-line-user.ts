@@ -1,3 +1,4 @@
+import { Subjects } from '@app/events';
 import { randomBytes } from 'node:crypto';
 import { isUniqueViolation, writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
@@ -25,7 +26,7 @@ export async function ensureLineUser(deps: AuthDeps, identity: LineIdentity): Pr
     const user = em.create(User, { username, usernameKey: username, email, passwordHash: null, lineUserId: identity.sub, scopes: 'user' });
     writeOutbox(
       em,
-      'auth.user.registered',
+      Subjects.AuthUserRegistered,
       {
         userId: user.id,
         username: user.username,

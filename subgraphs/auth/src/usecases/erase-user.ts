@@ -1,3 +1,4 @@
+import { userErasedMessage } from '@app/events';
 import { cacheKeys, writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { RefreshToken, User } from '../entities/index.js';
@@ -17,7 +18,8 @@ export async function eraseUser(deps: AuthDeps, userId: string): Promise<void> {
   await em.transactional(async (tx) => {
     await tx.nativeDelete(RefreshToken, { userId });
     await tx.nativeDelete(User, { id: userId });
-    writeOutbox(tx, 'users.user.erased', { userId, service: AUTH_SERVICE, erasedAt: new Date().toISOString() }, { msgId: `erased:${AUTH_SERVICE}:${userId}` });
+    const erased = userErasedMessage(AUTH_SERVICE, userId);
+    writeOutbox(tx, erased.subject, erased.payload, { msgId: erased.msgId });
   });
   // Revoked after the deletion (no login can slip in behind the revocation), and before the
   // relay is nudged, so the erasure is announced once the tokens are refused (bar a poll in between).

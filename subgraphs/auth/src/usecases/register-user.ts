@@ -1,3 +1,4 @@
+import { Subjects } from '@app/events';
 import { ConflictError, parseInput, writeOutbox } from '@app/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -48,7 +49,7 @@ export async function registerUser(deps: AuthDeps, rawInput: unknown): Promise<U
   // every account, once the relay can reach the bus (see OutboxRelay), and of no account that failed.
   writeOutbox(
     em,
-    'auth.user.registered',
+    Subjects.AuthUserRegistered,
     { userId: user.id, username: user.username, email: input.email, occurredAt: user.createdAt.toISOString() },
     { msgId: `registered:${user.id}` },
   );

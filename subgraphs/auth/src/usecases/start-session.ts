@@ -1,3 +1,4 @@
+import { Subjects } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
@@ -13,7 +14,7 @@ export async function startSession(deps: AuthDeps, userId: string): Promise<Auth
   const payload = await deps.em.fork().transactional(async (tx) => {
     const fresh = await tx.findOneOrFail(User, { id: userId });
     fresh.lastLoginAt = new Date();
-    writeOutbox(tx, 'auth.user.logged_in', { userId, at: fresh.lastLoginAt.toISOString() }, { msgId: `login:${familyId}` });
+    writeOutbox(tx, Subjects.AuthUserLoggedIn, { userId, at: fresh.lastLoginAt.toISOString() }, { msgId: `login:${familyId}` });
     return issueTokens(deps, tx, fresh, familyId);
   });
   deps.nudgeOutbox();

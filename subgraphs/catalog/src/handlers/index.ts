@@ -1,4 +1,4 @@
-import type { Subscription } from '@app/events';
+import { Subjects, type Subscription } from '@app/events';
 import type { CatalogDeps } from '../deps.js';
 import { commitInventory } from '../usecases/commit-inventory.js';
 import { handleInventoryCommand } from '../usecases/handle-inventory-command.js';
@@ -15,9 +15,9 @@ export const INVENTORY_DURABLES = {
 /** NATS -> use cases: inventory as a participant of the order saga. */
 export async function subscribeHandlers(deps: CatalogDeps): Promise<Subscription[]> {
   return Promise.all([
-    deps.bus.subscribe('catalog.inventory.reserve', (e) => handleInventoryCommand(deps, e, reserveInventory), { durable: INVENTORY_DURABLES.reserve }),
-    deps.bus.subscribe('catalog.inventory.release', (e) => handleInventoryCommand(deps, e, releaseInventory), { durable: INVENTORY_DURABLES.release }),
-    deps.bus.subscribe('catalog.inventory.commit', (e) => handleInventoryCommand(deps, e, (tx, c) => commitInventory(tx, c, deps.logger)), {
+    deps.bus.subscribe(Subjects.CatalogInventoryReserve, (e) => handleInventoryCommand(deps, e, reserveInventory), { durable: INVENTORY_DURABLES.reserve }),
+    deps.bus.subscribe(Subjects.CatalogInventoryRelease, (e) => handleInventoryCommand(deps, e, releaseInventory), { durable: INVENTORY_DURABLES.release }),
+    deps.bus.subscribe(Subjects.CatalogInventoryCommit, (e) => handleInventoryCommand(deps, e, (tx, c) => commitInventory(tx, c, deps.logger)), {
       durable: INVENTORY_DURABLES.commit,
     }),
   ]);

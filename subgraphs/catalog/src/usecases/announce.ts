@@ -1,3 +1,4 @@
+import { Subjects } from '@app/events';
 import { catalogCacheKeys, writeOutbox } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
@@ -17,9 +18,9 @@ import { productView } from '../views.js';
  * `stockUpdated` subscription).
  */
 export function writeStockChanges(tx: EntityManager, changes: readonly StockChange[], opts: { msgId: (change: StockChange) => string; live: boolean }): void {
-  for (const change of changes) writeOutbox(tx, 'catalog.stock.changed', change, { msgId: opts.msgId(change) });
+  for (const change of changes) writeOutbox(tx, Subjects.CatalogStockChanged, change, { msgId: opts.msgId(change) });
   if (!opts.live) return;
-  for (const change of changes) writeOutbox(tx, 'live.stock.updated', change);
+  for (const change of changes) writeOutbox(tx, Subjects.LiveStockUpdated, change);
 }
 
 /** After the commit of stock changes: the product keys are invalidated (shared cache and every replica). Never throws. */
@@ -45,17 +46,17 @@ function productUpserted(product: Product) {
 /** `catalog.product.upserted` into the outbox, in the transaction that wrote the product (flushed: `updatedAt` is final). */
 export function writeProductUpserted(tx: EntityManager, product: Product): void {
   const { payload, msgId } = productUpserted(product);
-  writeOutbox(tx, 'catalog.product.upserted', payload, { msgId });
+  writeOutbox(tx, Subjects.CatalogProductUpserted, payload, { msgId });
 }
 
 /** `catalog.product.upserted` published directly: only for announceAllProducts' best-effort refresh. */
 export function publishProductUpserted(deps: CatalogDeps, product: Product): Promise<void> {
   const { payload, msgId } = productUpserted(product);
-  return deps.bus.publish('catalog.product.upserted', payload, { msgId });
+  return deps.bus.publish(Subjects.CatalogProductUpserted, payload, { msgId });
 }
 
 export function writeProductDeleted(tx: EntityManager, productId: string, deletedAt: Date): void {
-  writeOutbox(tx, 'catalog.product.deleted', { productId, deletedAt: deletedAt.toISOString() }, { msgId: `product:${productId}:deleted:${deletedAt.getTime()}` });
+  writeOutbox(tx, Subjects.CatalogProductDeleted, { productId, deletedAt: deletedAt.toISOString() }, { msgId: `product:${productId}:deleted:${deletedAt.getTime()}` });
 }
 
 /**

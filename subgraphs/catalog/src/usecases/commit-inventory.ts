@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@app/events';
+import { Subjects, type CommitInventoryCommand } from '@app/events';
 import type { Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
@@ -10,7 +10,7 @@ import { reply, type InventoryOutcome } from './inventory-outcome.js';
  * `committed` again. An order that holds nothing (never reserved, failed, released) cannot be
  * committed: nothing changes and no reply is sent (the saga's step timeout handles it).
  */
-export async function commitInventory(tx: EntityManager, command: PayloadOf<'catalog.inventory.commit'>, logger?: Logger): Promise<InventoryOutcome> {
+export async function commitInventory(tx: EntityManager, command: CommitInventoryCommand, logger?: Logger): Promise<InventoryOutcome> {
   const { inventory } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
   const order = await inventory.findOrderForUpdate(orderId);
@@ -23,5 +23,5 @@ export async function commitInventory(tx: EntityManager, command: PayloadOf<'cat
     order.state = 'committed';
     await inventory.flush();
   }
-  return { reply: reply('catalog.inventory.committed', { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
+  return { reply: reply(Subjects.CatalogInventoryCommitted, { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
 }

@@ -1,4 +1,4 @@
-import type { EventEnvelope, PayloadOf } from '@app/events';
+import type { EventEnvelope, InventoryCommand, InventoryCommandSubject } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -8,8 +8,7 @@ import { InboxRepository } from '../repositories/index.js';
 import { invalidateStockChanges, writeStockChanges } from './announce.js';
 import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
 
-export type InventoryCommandSubject = 'catalog.inventory.reserve' | 'catalog.inventory.release' | 'catalog.inventory.commit';
-export type InventoryStep<S extends InventoryCommandSubject> = (tx: EntityManager, command: PayloadOf<S>) => Promise<InventoryOutcome>;
+export type InventoryStep<S extends InventoryCommandSubject> = (tx: EntityManager, command: InventoryCommand<S>) => Promise<InventoryOutcome>;
 
 /** Conflicts a fresh attempt resolves: two handlings of one order at once, or a deadlock the database broke. */
 const isRetryable = (err: unknown) => err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException;

@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@app/events';
+import { Subjects, type ReleaseInventoryCommand } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
 import { stockChangeOf } from './announce.js';
@@ -11,10 +11,10 @@ import { reply, type InventoryOutcome } from './inventory-outcome.js';
  * `released`; an order never seen is remembered as released, so a reserve that arrives after
  * its own compensation reserves nothing.
  */
-export async function releaseInventory(tx: EntityManager, command: PayloadOf<'catalog.inventory.release'>): Promise<InventoryOutcome> {
+export async function releaseInventory(tx: EntityManager, command: ReleaseInventoryCommand): Promise<InventoryOutcome> {
   const { inventory, products } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
-  const done = { reply: reply('catalog.inventory.released', { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
+  const done = { reply: reply(Subjects.CatalogInventoryReleased, { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
 
   const order = await inventory.findOrderForUpdate(orderId);
   if (!order) {

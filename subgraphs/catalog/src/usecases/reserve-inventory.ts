@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@app/events';
+import { Subjects, type ReserveInventoryCommand } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryOrder } from '../entities/index.js';
 import { repositories } from '../repositories/index.js';
@@ -14,11 +14,11 @@ function decided(order: InventoryOrder, sagaId: string): InventoryOutcome {
   switch (order.state) {
     case 'reserved':
     case 'committed':
-      return { reply: reply('catalog.inventory.reserved', ids), stockChanges: [] };
+      return { reply: reply(Subjects.CatalogInventoryReserved, ids), stockChanges: [] };
     case 'failed':
-      return { reply: reply('catalog.inventory.reservation_failed', { ...ids, reason: order.reason ?? 'The reservation failed' }), stockChanges: [] };
+      return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: order.reason ?? 'The reservation failed' }), stockChanges: [] };
     default:
-      return { reply: reply('catalog.inventory.reservation_failed', { ...ids, reason: `The order ${order.orderId} was already released` }), stockChanges: [] };
+      return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: `The order ${order.orderId} was already released` }), stockChanges: [] };
   }
 }
 
@@ -30,7 +30,7 @@ function decided(order: InventoryOrder, sagaId: string): InventoryOutcome {
  * nothing changes; a concurrent handling of the same order fails on the order's primary key and
  * is retried, to find that decision.
  */
-export async function reserveInventory(tx: EntityManager, command: PayloadOf<'catalog.inventory.reserve'>): Promise<InventoryOutcome> {
+export async function reserveInventory(tx: EntityManager, command: ReserveInventoryCommand): Promise<InventoryOutcome> {
   const { inventory, products } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
   const existing = await inventory.findOrderForUpdate(orderId);
@@ -54,7 +54,7 @@ export async function reserveInventory(tx: EntityManager, command: PayloadOf<'ca
   if (problems.length) {
     const reason = truncate(problems.join('; '));
     await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'failed', reason });
-    return { reply: reply('catalog.inventory.reservation_failed', { sagaId: command.sagaId, orderId: command.orderId, reason }), stockChanges: [] };
+    return { reply: reply(Subjects.CatalogInventoryReservationFailed, { sagaId: command.sagaId, orderId: command.orderId, reason }), stockChanges: [] };
   }
 
   for (const [productId, quantity] of lines) {
@@ -63,7 +63,7 @@ export async function reserveInventory(tx: EntityManager, command: PayloadOf<'ca
   }
   await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'reserved' });
   return {
-    reply: reply('catalog.inventory.reserved', { sagaId: command.sagaId, orderId: command.orderId }),
+    reply: reply(Subjects.CatalogInventoryReserved, { sagaId: command.sagaId, orderId: command.orderId }),
     stockChanges: lines.map(([productId]) => stockChangeOf(locked.get(productId)!)),
   };
 }

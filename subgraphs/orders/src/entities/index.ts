@@ -7,6 +7,6 @@ import { Product } from './product.js';
 import { Saga } from './saga.js';
 
 export { Erasure, Order, OrderItem, OutboxMessage, ProcessedMessage, Product, Saga };
-export { ORDER_STATUSES, type OrderStatus } from './order.js';
-export { SAGA_STATUSES, type SagaStatus } from './saga.js';
+// The status lists are the events' (one list for the entities' checks, the events and the views).
+export { ORDER_STATUSES, SAGA_STATUSES, type OrderStatus, type SagaStatus } from '@app/events';
 export const entities = [Order, OrderItem, Saga, OutboxMessage, ProcessedMessage, Product, Erasure];

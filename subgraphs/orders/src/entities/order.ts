@@ -1,7 +1,5 @@
+import { ORDER_STATUSES } from '@app/events';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-
-export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** An order of a user. `version` grows by one with every status or saga transition (live updates carry it). */
 export const Order = defineEntity({

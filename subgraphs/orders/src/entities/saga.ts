@@ -1,8 +1,6 @@
+import { SAGA_STATUSES } from '@app/events';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Order } from './order.js';
-
-export const SAGA_STATUSES = ['STARTED', 'RUNNING', 'COMPLETED', 'FAILED', 'COMPENSATING'] as const;
-export type SagaStatus = (typeof SAGA_STATUSES)[number];
 
 /**
  * The order saga's state (one per order). Every change happens in a transaction that holds this

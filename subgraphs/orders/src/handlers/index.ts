@@ -1,4 +1,4 @@
-import type { Subscription } from '@app/events';
+import { Subjects, type Subscription } from '@app/events';
 import type { OrdersDeps } from '../deps.js';
 import { applyProductDeleted, applyProductUpserted } from '../usecases/apply-product-event.js';
 import { eraseUserData } from '../usecases/erase-user-data.js';
@@ -28,12 +28,12 @@ export async function subscribeHandlers(deps: OrdersDeps): Promise<Subscription[
   // The read model must also learn the products published before this service first started.
   const readModel = (durable: string) => ({ ...opts(durable), startAt: 'stored' as const });
   return Promise.all([
-    deps.bus.subscribe('catalog.inventory.reserved', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reserved)),
-    deps.bus.subscribe('catalog.inventory.reservation_failed', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reservationFailed)),
-    deps.bus.subscribe('catalog.inventory.committed', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.committed)),
-    deps.bus.subscribe('catalog.inventory.released', (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.released)),
-    deps.bus.subscribe('catalog.product.upserted', (e) => applyProductUpserted(deps, e.data), readModel(ORDERS_DURABLES.productUpserted)),
-    deps.bus.subscribe('catalog.product.deleted', (e) => applyProductDeleted(deps, e.data), readModel(ORDERS_DURABLES.productDeleted)),
-    deps.bus.subscribe('users.user.deleted', (e) => eraseUserData(deps, e.data.userId), opts(ORDERS_DURABLES.userDeleted)),
+    deps.bus.subscribe(Subjects.CatalogInventoryReserved, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reserved)),
+    deps.bus.subscribe(Subjects.CatalogInventoryReservationFailed, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reservationFailed)),
+    deps.bus.subscribe(Subjects.CatalogInventoryCommitted, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.committed)),
+    deps.bus.subscribe(Subjects.CatalogInventoryReleased, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.released)),
+    deps.bus.subscribe(Subjects.CatalogProductUpserted, (e) => applyProductUpserted(deps, e.data), readModel(ORDERS_DURABLES.productUpserted)),
+    deps.bus.subscribe(Subjects.CatalogProductDeleted, (e) => applyProductDeleted(deps, e.data), readModel(ORDERS_DURABLES.productDeleted)),
+    deps.bus.subscribe(Subjects.UsersUserDeleted, (e) => eraseUserData(deps, e.data.userId), opts(ORDERS_DURABLES.userDeleted)),
   ]);
 }

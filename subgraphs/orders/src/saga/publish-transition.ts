@@ -1,4 +1,4 @@
-import type { OrderStatus } from '../entities/index.js';
+import { type OrderStatus, Subjects } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import { sagaStateView } from '../views.js';
 import type { StepContext } from './saga-step.js';
@@ -18,7 +18,7 @@ export function publishTransition({ tx, order, saga, now }: Ctx): void {
   const state = saga ? sagaStateView(saga) : null;
   writeOutbox(
     tx,
-    'orders.order.updated',
+    Subjects.OrdersOrderUpdated,
     {
       orderId: order.id,
       userId: order.userId,
@@ -31,7 +31,7 @@ export function publishTransition({ tx, order, saga, now }: Ctx): void {
   );
   writeOutbox(
     tx,
-    'live.order.updated',
+    Subjects.LiveOrderUpdated,
     {
       orderId: order.id,
       userId: order.userId,

@@ -1,3 +1,5 @@
+import type { SagaStatus } from '@app/events';
+
 /**
  * Every name of the order saga, in one place: forward steps, their compensations, the lower-case
  * `SagaState.state` values and the statuses. Clients see these strings (`currentStep`,
@@ -38,7 +40,7 @@ export const SagaStatusName = {
   /** The saga ended without completing: compensated after a failure, a timeout or a cancellation. */
   Failed: 'FAILED',
   Compensating: 'COMPENSATING',
-} as const;
+} as const satisfies Record<string, SagaStatus>;
 
 /** How a compensation ends: the saga's final state. */
 export type TerminalState = typeof SagaStateName.Failed | typeof SagaStateName.Cancelled;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
-import { runLocalAction, type TransitionResult } from './orchestrator.js';
+import type { TransitionResult } from './orchestrator.js';
 import type { StepContext } from './saga-step.js';
 
 export interface SagaTransactionOptions {
@@ -13,8 +13,10 @@ export interface SagaTransactionOptions {
 
 /**
  * Runs `fn` on the locked saga in one transaction (state, commands and events commit together),
- * then nudges the outbox relay and starts any local action that became due (in the background:
- * LocalStepRunner). Null: no such saga, or skipped.
+ * then hands the commit's follow-ups to the service: the outbox relay publishes now, and a local
+ * action that became due is queued (`deps.runLocalSteps`: the local-step runner runs it in the
+ * background through the run-saga-local-steps use case, which never comes back here). Null: no
+ * such saga, or skipped.
  */
 export async function inSagaTransaction<T extends TransitionResult>(
   deps: OrdersDeps,
@@ -34,28 +36,4 @@ export async function inSagaTransaction<T extends TransitionResult>(
   // In the background: a slow payment provider must not hold up the caller (a consumer's next messages).
   if (result.out.runLocal) deps.runLocalSteps(result.sagaId);
   return result.out;
-}
-
-/**
- * Runs the saga's due local actions (payment, refund), one transaction each, with the saga row
- * locked so no other runner (another replica, the sweeper) does the same at once. A provider
- * error is logged and left to the sweeper, which retries at the action's deadline.
- */
-export async function runSagaLocalSteps(deps: OrdersDeps, sagaId: string): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    let result: TransitionResult | null;
-    try {
-      result = await deps.em.fork().transactional(async (tx) => {
-        const locked = await repositories(tx).sagas.lock({ id: sagaId });
-        if (!locked) return null;
-        return runLocalAction({ tx, deps, ...locked, now: new Date() });
-      });
-    } catch (err) {
-      deps.logger.warn({ err, sagaId }, 'saga local step failed; the sweeper will retry it');
-      return;
-    }
-    if (!result) return;
-    if (result.applied) deps.nudgeOutbox();
-    if (!result.runLocal) return;
-  }
 }

@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@app/events';
+import type { PayloadOf, Subjects } from '@app/events';
 import { decimal } from '@app/platform';
 import type { OrdersDeps } from '../deps.js';
 import { ProductRepository } from '../repositories/index.js';
@@ -8,7 +8,7 @@ import { ProductRepository } from '../repositories/index.js';
  * are ordered by the catalog's timestamps, so a redelivered or late event never goes back in time,
  * and a deleted product stays deleted (tombstone) whatever older upsert arrives later.
  */
-export async function applyProductUpserted(deps: OrdersDeps, data: PayloadOf<'catalog.product.upserted'>): Promise<void> {
+export async function applyProductUpserted(deps: OrdersDeps, data: PayloadOf<typeof Subjects.CatalogProductUpserted>): Promise<void> {
   await new ProductRepository(deps.em.fork()).apply({
     id: data.productId.toLowerCase(),
     name: data.name,
@@ -19,7 +19,7 @@ export async function applyProductUpserted(deps: OrdersDeps, data: PayloadOf<'ca
   });
 }
 
-export async function applyProductDeleted(deps: OrdersDeps, data: PayloadOf<'catalog.product.deleted'>): Promise<void> {
+export async function applyProductDeleted(deps: OrdersDeps, data: PayloadOf<typeof Subjects.CatalogProductDeleted>): Promise<void> {
   const at = new Date(data.deletedAt);
   await new ProductRepository(deps.em.fork()).apply({ id: data.productId.toLowerCase(), sourceUpdatedAt: at, deletedAt: at });
 }

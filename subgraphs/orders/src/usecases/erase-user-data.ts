@@ -1,3 +1,4 @@
+import { Subjects, userErasedMessage } from '@app/events';
 import type { OrdersDeps } from '../deps.js';
 import { Erasure, type Saga } from '../entities/index.js';
 import { writeOutbox } from '@app/platform';
@@ -41,11 +42,12 @@ export async function eraseUserData(deps: OrdersDeps, userId: string): Promise<v
     const orders = await repos.orders.listIdsForUser(id);
     const unfinished = (await repos.sagas.lockAllOf(orders)).filter((saga) => saga.deadlineAt != null);
     for (const saga of unfinished) {
-      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: saga.order, reason: ERASURE_REASON }, { now });
+      writeOutbox(tx, Subjects.CatalogInventoryRelease, { sagaId: saga.id, orderId: saga.order, reason: ERASURE_REASON }, { now });
     }
     await tx.flush();
     await repos.orders.deleteAllForUser(id);
-    writeOutbox(tx, 'users.user.erased', { userId: id, service: ORDERS_SERVICE, erasedAt: now.toISOString() }, { now });
+    const erased = userErasedMessage(ORDERS_SERVICE, id, now);
+    writeOutbox(tx, erased.subject, erased.payload, { msgId: erased.msgId, now });
     await tx.flush();
     for (const saga of unfinished.filter(mayHoldCharge)) {
       await deps.payments.refund({ orderId: saga.order, reason: ERASURE_REASON });

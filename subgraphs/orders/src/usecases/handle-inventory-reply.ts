@@ -1,24 +1,9 @@
-import type { EventEnvelope } from '@app/events';
+import type { EventEnvelope, InventoryReplySubject } from '@app/events';
 import type { OrdersDeps } from '../deps.js';
 import { InboxRepository } from '../repositories/index.js';
-import { completeCompensation, completeStep, failStep, type TransitionResult } from '../saga/orchestrator.js';
-import { SagaCompensation, SagaStep } from '../saga/saga-names.js';
-import type { StepContext } from '../saga/saga-step.js';
+import { inventoryReplyInput } from '../saga/inventory-reply-input.js';
+import { advanceSaga } from '../saga/orchestrator.js';
 import { inSagaTransaction } from '../saga/saga-transaction.js';
-
-export type InventoryReplySubject =
-  | 'catalog.inventory.reserved'
-  | 'catalog.inventory.reservation_failed'
-  | 'catalog.inventory.committed'
-  | 'catalog.inventory.released';
-
-/** Which saga action a reply answers, and how. */
-const apply: Record<InventoryReplySubject, (ctx: StepContext, data: { reason?: string }) => TransitionResult> = {
-  'catalog.inventory.reserved': (ctx) => completeStep(ctx, SagaStep.ReserveInventory),
-  'catalog.inventory.reservation_failed': (ctx, data) => failStep(ctx, SagaStep.ReserveInventory, data.reason ?? 'The reservation failed'),
-  'catalog.inventory.committed': (ctx) => completeStep(ctx, SagaStep.ConfirmOrder),
-  'catalog.inventory.released': (ctx) => completeCompensation(ctx, SagaCompensation.ReleaseInventory),
-};
 
 /**
  * A participant's reply moves the saga, exactly once per message: the message id goes into the
@@ -36,7 +21,7 @@ async function inSagaTransactionForReply(deps: OrdersDeps, subject: InventoryRep
   return inSagaTransaction(
     deps,
     { id: data.sagaId.toLowerCase() },
-    (ctx) => (ctx.order.id === data.orderId.toLowerCase() ? apply[subject](ctx, data) : { applied: false, runLocal: false }),
+    (ctx) => (ctx.order.id === data.orderId.toLowerCase() ? advanceSaga(ctx, inventoryReplyInput(subject, data)) : { applied: false, runLocal: false }),
     { before: (tx) => new InboxRepository(tx).claim(`${subject}:${id}`) },
   );
 }

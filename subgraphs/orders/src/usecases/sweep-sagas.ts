@@ -1,7 +1,7 @@
 import type { OrdersDeps } from '../deps.js';
 import { Saga } from '../entities/index.js';
 import { InboxRepository, SagaRepository } from '../repositories/index.js';
-import { onDeadline } from '../saga/orchestrator.js';
+import { advanceSaga } from '../saga/orchestrator.js';
 import { ORDER_SAGA_STEPS } from '../saga/order-saga.js';
 import { SagaStatusName } from '../saga/saga-names.js';
 import { inSagaTransaction } from '../saga/saga-transaction.js';
@@ -21,9 +21,8 @@ export async function sweepSagas(deps: OrdersDeps): Promise<number> {
   const ids = await new SagaRepository(deps.em.fork()).dueIds(new Date(), BATCH);
   for (const id of ids) {
     try {
-      await inSagaTransaction(deps, { id }, (ctx) => (ctx.saga.deadlineAt && ctx.saga.deadlineAt <= ctx.now ? onDeadline(ctx) : { applied: false, runLocal: false }), {
-        skipLocked: true,
-      });
+      // The saga may have moved since dueIds read it: the machine ignores a deadline not yet passed.
+      await inSagaTransaction(deps, { id }, (ctx) => advanceSaga(ctx, { type: 'deadline' }), { skipLocked: true });
     } catch (err) {
       deps.logger.error({ err, sagaId: id }, 'saga sweep failed for one saga');
     }

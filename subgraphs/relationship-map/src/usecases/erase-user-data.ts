@@ -1,3 +1,4 @@
+import { userErasedMessage } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import type { RelationshipMapDeps } from '../deps.js';
 import { deleteEverythingOf } from './delete-all-data.js';
@@ -12,12 +13,8 @@ export const RELATIONSHIP_MAP_SERVICE = 'relationship-map';
 export async function eraseUserData(deps: RelationshipMapDeps, userId: string): Promise<void> {
   await deps.em.fork().transactional(async (tx) => {
     await deleteEverythingOf(tx, userId);
-    writeOutbox(
-      tx,
-      'users.user.erased',
-      { userId, service: RELATIONSHIP_MAP_SERVICE, erasedAt: new Date().toISOString() },
-      { msgId: `erased:${RELATIONSHIP_MAP_SERVICE}:${userId}` },
-    );
+    const erased = userErasedMessage(RELATIONSHIP_MAP_SERVICE, userId);
+    writeOutbox(tx, erased.subject, erased.payload, { msgId: erased.msgId });
   });
   deps.nudgeOutbox();
 }

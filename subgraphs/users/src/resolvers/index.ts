@@ -1,10 +1,11 @@
-import { DateTimeScalar, ForbiddenError, isAdmin, isUuid, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, ForbiddenError, isAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import DataLoader from 'dataloader';
 import type { UsersDeps } from '../deps.js';
-import { DeletionRequest } from '../entities/index.js';
 import type { ProfileView } from '../profile-store.js';
 import { deleteMe } from '../usecases/delete-me.js';
+import { toDeletionStatusView } from '../usecases/deletion-status-view.js';
+import { getDeletionStatus } from '../usecases/get-deletion-status.js';
 import { initializeUser } from '../usecases/initialize-user.js';
 import { updateProfile } from '../usecases/update-profile.js';
 
@@ -28,24 +29,12 @@ function ownView(user: UserRef, ctx: UsersGraphQLContext): Promise<ProfileView> 
   return ctx.profiles.load(user.id);
 }
 
-const toStatus = (r: DeletionRequest) => ({
-  id: r.id,
-  userId: r.userId,
-  requestedAt: r.requestedAt,
-  completedAt: r.completedAt ?? null,
-  pendingServices: r.pendingServices,
-});
-
 export function createResolvers(deps: UsersDeps): GraphQLResolverMap<UsersGraphQLContext> {
   return {
     DateTime: DateTimeScalar,
     Query: {
       me: (_: unknown, __: unknown, ctx: UsersGraphQLContext): UserRef => ({ id: requireAuth(ctx).userId }),
-      async deletionStatus(_: unknown, { id }: { id: string }) {
-        if (!isUuid(id)) return null;
-        const request = await deps.em.fork().findOne(DeletionRequest, { id });
-        return request ? toStatus(request) : null;
-      },
+      deletionStatus: (_: unknown, { id }: { id: string }) => getDeletionStatus(deps, id),
     },
     User: {
       __resolveReference(ref: UserRef, ctx: UsersGraphQLContext) {
@@ -56,9 +45,12 @@ export function createResolvers(deps: UsersDeps): GraphQLResolverMap<UsersGraphQ
       lastLoginAt: async (user: UserRef, _: unknown, ctx: UsersGraphQLContext) => (await ownView(user, ctx)).lastLoginAt,
     },
     Mutation: {
-      updateProfile: (_: unknown, { input }: { input: unknown }, ctx: UsersGraphQLContext) => updateProfile(deps, requireAuth(ctx).userId, input),
-      initializeUser: (_: unknown, { input }: { input: unknown }, ctx: UsersGraphQLContext) => initializeUser(deps, requireAuth(ctx).userId, input),
-      deleteMe: async (_: unknown, __: unknown, ctx: UsersGraphQLContext) => toStatus(await deleteMe(deps, requireAuth(ctx).userId)),
+      updateProfile: (_: unknown, { input }: { input: unknown }, ctx: UsersGraphQLContext) =>
+        updateProfile(deps, requireAuth(ctx).userId, input),
+      initializeUser: (_: unknown, { input }: { input: unknown }, ctx: UsersGraphQLContext) =>
+        initializeUser(deps, requireAuth(ctx).userId, input),
+      deleteMe: async (_: unknown, __: unknown, ctx: UsersGraphQLContext) =>
+        toDeletionStatusView(await deleteMe(deps, requireAuth(ctx).userId)),
     },
   };
 }

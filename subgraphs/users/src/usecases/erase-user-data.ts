@@ -1,3 +1,4 @@
+import { userErasedMessage } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import type { UsersDeps } from '../deps.js';
 import { Profile } from '../entities/index.js';
@@ -11,7 +12,8 @@ export const USERS_SERVICE = 'users';
 export async function eraseUserData(deps: UsersDeps, userId: string): Promise<void> {
   await deps.em.fork().transactional(async (tx) => {
     await tx.nativeDelete(Profile, { userId });
-    writeOutbox(tx, 'users.user.erased', { userId, service: USERS_SERVICE, erasedAt: new Date().toISOString() }, { msgId: `erased:${USERS_SERVICE}:${userId}` });
+    const erased = userErasedMessage(USERS_SERVICE, userId);
+    writeOutbox(tx, erased.subject, erased.payload, { msgId: erased.msgId });
   });
   await deps.profiles.invalidate(userId);
   deps.nudgeOutbox();

@@ -1,4 +1,4 @@
-import type { PayloadOf } from '@app/events';
+import type { PayloadOf, Subjects } from '@app/events';
 import type { UsersDeps } from '../deps.js';
 import { Profile } from '../entities/index.js';
 import { ensureProfile } from './ensure-profile.js';
@@ -8,7 +8,7 @@ import { ensureProfile } from './ensure-profile.js';
  * (a LINE account's name and picture). The login event may have created the row first, so the
  * provider's values fill what is still empty; they never overwrite what is set.
  */
-export async function registerProfile(deps: UsersDeps, event: PayloadOf<'auth.user.registered'>): Promise<void> {
+export async function registerProfile(deps: UsersDeps, event: PayloadOf<typeof Subjects.AuthUserRegistered>): Promise<void> {
   const em = deps.em.fork();
   const { displayName, pictureUrl } = event;
   const profile = await ensureProfile(em, event.userId, deps.config.DEFAULT_LOCALE, { displayName, pictureUrl });

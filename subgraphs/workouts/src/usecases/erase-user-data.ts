@@ -1,3 +1,4 @@
+import { userErasedMessage } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
@@ -17,7 +18,8 @@ export async function eraseUserData(deps: WorkoutsDeps, userId: string): Promise
     await repos.workouts.deleteAllForUser(userId);
     await repos.exercises.deleteAllOwnedBy(userId);
     await repos.bodyMetrics.deleteAllForUser(userId);
-    writeOutbox(tx, 'users.user.erased', { userId, service: WORKOUTS_SERVICE, erasedAt: new Date().toISOString() }, { msgId: `erased:${WORKOUTS_SERVICE}:${userId}` });
+    const erased = userErasedMessage(WORKOUTS_SERVICE, userId);
+    writeOutbox(tx, erased.subject, erased.payload, { msgId: erased.msgId });
   });
   deps.nudgeOutbox();
 }

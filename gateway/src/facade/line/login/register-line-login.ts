@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, sendError, type Logger } from '@app/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setAuthCookies } from '../../rest/cookies.js';
-import type { LineFacadeOptions } from '../register-line-facade.js';
+import type { LineFacadeOptions } from '../line-facade-options.js';
 import { bindingHashOf, LINE_LOGIN_TTL_SECONDS, newLineLogin, savePendingLogin, takePendingLogin } from './line-login-state.js';
 
 /** The browser binding of a login attempt: sent only to the LINE Login routes, gone after 10 minutes. */

@@ -6,7 +6,7 @@
  */
 import type { ApolloServer } from '@apollo/server';
 import type { AuthContext, Logger } from '@app/platform';
-import type { GatewayContext } from '../../../server.js';
+import type { GatewayContext } from '../../../context.js';
 import { appErrorFromGraphQL } from '../../rest/execute-route.js';
 import { exerciseRoutes } from '../../rest/routes/exercises.js';
 import { workoutRoutes } from '../../rest/routes/workouts.js';

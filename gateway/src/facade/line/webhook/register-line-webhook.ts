@@ -1,7 +1,7 @@
 import { sendError, ServiceUnavailableError } from '@app/platform';
 import type { FastifyInstance } from 'fastify';
 import { authInternalUrl, type GatewayConfig } from '../../../config.js';
-import type { LineFacadeOptions } from '../register-line-facade.js';
+import type { LineFacadeOptions } from '../line-facade-options.js';
 import { respond } from './conversation.js';
 import { lineAccountResolver } from './line-account.js';
 import { startLineEventConsumer } from './line-event-consumer.js';

@@ -1,3 +1,4 @@
+import { Subjects } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import { SagaStateName, SagaStep } from '../saga-names.js';
 import type { SagaStepDefinition } from '../saga-step.js';
@@ -13,6 +14,6 @@ export const confirmOrderStep: SagaStepDefinition = {
   kind: 'remote',
   state: SagaStateName.Confirming,
   send({ tx, saga, order, now }) {
-    writeOutbox(tx, 'catalog.inventory.commit', { sagaId: saga.id, orderId: order.id }, { now });
+    writeOutbox(tx, Subjects.CatalogInventoryCommit, { sagaId: saga.id, orderId: order.id }, { now });
   },
 };

@@ -1,3 +1,4 @@
+import { Subjects } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import { SagaCompensation, SagaStateName, SagaStep } from '../saga-names.js';
 import type { SagaStepDefinition } from '../saga-step.js';
@@ -16,7 +17,7 @@ export const reserveInventoryStep: SagaStepDefinition = {
   send({ tx, saga, order, items, now }) {
     writeOutbox(
       tx,
-      'catalog.inventory.reserve',
+      Subjects.CatalogInventoryReserve,
       { sagaId: saga.id, orderId: order.id, items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })) },
       { now },
     );
@@ -25,7 +26,7 @@ export const reserveInventoryStep: SagaStepDefinition = {
     name: SagaCompensation.ReleaseInventory,
     kind: 'remote',
     send({ tx, saga, order, now }) {
-      writeOutbox(tx, 'catalog.inventory.release', { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' }, { now });
+      writeOutbox(tx, Subjects.CatalogInventoryRelease, { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' }, { now });
     },
   },
 };

@@ -1,5 +1,5 @@
 import type { OrdersDeps } from '../deps.js';
-import { runSagaLocalSteps } from './saga-transaction.js';
+import { runSagaLocalSteps } from '../usecases/run-saga-local-steps.js';
 
 /**
  * Runs sagas' due local actions (payment, refund) in the background, a few at a time, so the

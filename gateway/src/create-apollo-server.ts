@@ -1,0 +1,83 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { complexityLimitPlugin, errorReportingPlugin, formatGraphQLError, queryLimitOptions, type Cache, type Logger, type Metrics, type QueryLimits } from '@app/platform';
+import type { GraphQLSchema, ValidationRule } from 'graphql';
+import { ApqCache } from './apq-cache.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { ForwardingDataSource, timedFetch } from './forwarding-data-source.js';
+import { graphiqlLandingPage } from './ide/register-graphiql.js';
+import { operationMetricsPlugin } from './plugins/operation-metrics-plugin.js';
+import { unavailableStatusPlugin } from './plugins/unavailable-status-plugin.js';
+
+export interface ApolloServerOptions {
+  config: GatewayConfig;
+  supergraphSdl: string;
+  /** Where each subgraph is reached (the supergraph's URLs with SUBGRAPH_<NAME>_URL applied). */
+  subgraphs: { name: string; url: string }[];
+  logger: Logger;
+  metrics: Metrics;
+  /** Shared with the other replicas: APQ documents live here. */
+  cache: Cache;
+  /** The same limits as every subgraph's (platform/src/query-limits.ts). */
+  limits: QueryLimits;
+  /** `queryLimitRules(limits)`, shared with the subscription server. */
+  validationRules: ValidationRule[];
+  /** Seed 004's per-user quotas (seed004QuotaPlugin). */
+  quotaPlugin: ApolloServerPlugin<GatewayContext>;
+}
+
+export interface GatewayApollo {
+  apollo: ApolloServer<GatewayContext>;
+  /** The API schema once loaded: it keeps the Subscription type the subgraphs declare, for graphql-ws. */
+  apiSchema: () => GraphQLSchema | undefined;
+}
+
+/** The gateway's Apollo Server over the supergraph (not started). */
+export function createApolloServer({ config, supergraphSdl, subgraphs, logger, metrics, cache, limits, validationRules, quotaPlugin }: ApolloServerOptions): GatewayApollo {
+  const production = config.NODE_ENV === 'production';
+  const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
+  const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    // Node's fetch (undici) keeps connections to the subgraphs alive.
+    buildService: ({ name, url }) =>
+      new ForwardingDataSource({
+        url: urlOf.get(name) ?? url,
+        fetcher: timedFetch(config.SUBGRAPH_TIMEOUT_MS) as never,
+        internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined,
+      }),
+  });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: formatGraphQLError,
+    includeStacktraceInErrorResponses: false,
+    introspection,
+    hideSchemaDetailsFromClientErrors: production,
+    // Our onShutdown owns SIGTERM/SIGINT. Apollo's own handlers (on outside NODE_ENV=test) stop the
+    // server, then re-raise the signal: the process died before its pools, bus and outbox stopped.
+    stopOnTerminationSignals: false,
+    csrfPrevention: true,
+    // Batches of at most MAX_BATCH_SIZE (checked by the /graphql route), each operation counted by the rate limiter.
+    allowBatchedHttpRequests: true,
+    ...queryLimitOptions(limits),
+    validationRules,
+    persistedQueries: { cache: new ApqCache(cache), ttl: 86_400 },
+    plugins: [
+      errorReportingPlugin<GatewayContext>(),
+      complexityLimitPlugin<GatewayContext>(limits.complexity),
+      quotaPlugin,
+      operationMetricsPlugin<GatewayContext>(metrics),
+      unavailableStatusPlugin<GatewayContext>(),
+      // A browser's GET /graphql leads to /graphiql (Apollo's own page needs its CDN); none in production.
+      graphiqlLandingPage({ enabled: !production }),
+    ],
+  });
+  return { apollo, apiSchema: () => apiSchema };
+}

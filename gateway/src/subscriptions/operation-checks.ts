@@ -1,0 +1,76 @@
+import { checkComplexity, RateLimitError, ServiceUnavailableError } from '@app/platform';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import type { RateLimiter } from '../rate-limiter.js';
+import { extraOf, type SocketContext } from './connection-guard.js';
+import { isUnavailable, refusal } from './error-result.js';
+
+export interface OperationCheckOptions {
+  /** The supergraph's API schema; undefined until it is loaded. */
+  schema: () => GraphQLSchema | undefined;
+  /** Every operation sent over a socket counts as one request, as over HTTP. */
+  rateLimiter?: RateLimiter;
+  /** Extra validation (depth, aliases) applied to socket documents as to any other. */
+  validationRules: ValidationRule[];
+  /** Operations in flight on one socket. */
+  maxOperations: number;
+  maxTokens: number;
+  maxComplexity: number;
+  maxValidationErrors: number;
+  /** Strips "Did you mean ...?" in production. */
+  hideDetails: (message: string) => string;
+}
+
+/** Why an operation may not start (as graphql-ws sends them), or what it runs with. */
+export type OperationCheck = (ctx: SocketContext, payload: SubscribePayload) => Promise<ExecutionArgs | GraphQLError[]>;
+
+/**
+ * What any operation sent over a socket must pass before it starts, the same limits as over
+ * HTTP: operations per socket, the rate limit, the token limit, validation (with the gateway's
+ * extra rules) and, for a subscription, the complexity limit.
+ */
+export function operationChecks(options: OperationCheckOptions): OperationCheck {
+  const { maxOperations, rateLimiter, hideDetails } = options;
+  return async (ctx, payload) => {
+    const extra = extraOf(ctx);
+    // ctx.subscriptions already holds this operation.
+    if (Object.keys(ctx.subscriptions).length > maxOperations) {
+      return [new GraphQLError(`At most ${maxOperations} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMIT_EXCEEDED' } })];
+    }
+    if (rateLimiter) {
+      let decision;
+      try {
+        decision = await rateLimiter.check({ userId: extra.auth?.userId, ip: extra.ip });
+      } catch (err) {
+        if (!isUnavailable(err)) throw err;
+        return refusal(err);
+      }
+      if (!decision.allowed) return refusal(new RateLimitError(decision.retryAfter));
+    }
+    const schema = options.schema();
+    if (!schema) return refusal(new ServiceUnavailableError());
+    let document;
+    try {
+      document = parse(payload.query, { maxTokens: options.maxTokens });
+    } catch (err) {
+      return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    }
+    const errors = validate(schema, document, [...specifiedRules, ...options.validationRules], { maxErrors: options.maxValidationErrors });
+    if (errors.length) return errors.map((e) => new GraphQLError(hideDetails(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    // Queries and mutations get the complexity limit from Apollo; a subscription's selection is
+    // resolved through the supergraph on every event, so it is held to the same limit up front.
+    const operation = getOperationAST(document, payload.operationName ?? undefined);
+    if (operation?.operation === 'subscription') {
+      // Bad variables are left to the subscription's start, which reports them.
+      const tooComplex = checkComplexity(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, options.maxComplexity);
+      if (tooComplex) return [new GraphQLError(tooComplex.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+    }
+    return {
+      schema,
+      document,
+      variableValues: payload.variables ?? undefined,
+      operationName: payload.operationName ?? undefined,
+      contextValue: extra,
+    } satisfies ExecutionArgs;
+  };
+}

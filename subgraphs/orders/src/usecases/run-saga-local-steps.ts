@@ -1,0 +1,32 @@
+import type { OrdersDeps } from '../deps.js';
+import { repositories } from '../repositories/index.js';
+import { runLocalAction, type TransitionResult } from '../saga/orchestrator.js';
+
+/** A saga makes at most a few local actions in a row (payment, then refund when a later step fails at once). */
+const MAX_ACTIONS_IN_A_ROW = 10;
+
+/**
+ * Runs the saga's due local actions (payment, refund), one transaction each, with the saga row
+ * locked so no other runner (another replica, the sweeper) does the same at once. A provider
+ * error is logged and left to the sweeper, which retries at the action's deadline. Called by the
+ * local-step runner (handlers/local-step-runner.ts) only: it queues nothing itself, so it cannot
+ * start itself again.
+ */
+export async function runSagaLocalSteps(deps: OrdersDeps, sagaId: string): Promise<void> {
+  for (let i = 0; i < MAX_ACTIONS_IN_A_ROW; i++) {
+    let result: TransitionResult | null;
+    try {
+      result = await deps.em.fork().transactional(async (tx) => {
+        const locked = await repositories(tx).sagas.lock({ id: sagaId });
+        if (!locked) return null;
+        return runLocalAction({ tx, deps, ...locked, now: new Date() });
+      });
+    } catch (err) {
+      deps.logger.warn({ err, sagaId }, 'saga local step failed; the sweeper will retry it');
+      return;
+    }
+    if (!result) return;
+    if (result.applied) deps.nudgeOutbox();
+    if (!result.runLocal) return;
+  }
+}
