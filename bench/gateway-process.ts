@@ -6,9 +6,10 @@
  * the caller's Authorization header. Usage: gateway-process.ts <kind> <subgraph urls as JSON>.
  * Prints one JSON line `{ url }` when listening.
  */
+
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 
 const [kind, urlsJson] = process.argv.slice(2);
 const subgraphUrls = JSON.parse(urlsJson) as Record<string, string>;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
@@ -36,7 +36,13 @@ export async function alternate(scenarios: autocannon.Options[], rounds: number)
 }
 
 /** A GraphQL POST of `body` under fixed-concurrency load for `seconds`. */
-export async function load(opts: { url: string; body: string; headers?: Record<string, string>; seconds?: number; connections?: number }): Promise<Measurement> {
+export async function load(opts: {
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+  seconds?: number;
+  connections?: number;
+}): Promise<Measurement> {
   const r = await measure({
     url: opts.url,
     method: 'POST',
@@ -62,11 +68,25 @@ export interface PlatformProcess {
 }
 
 /** Runs a bench script in its own process; resolves with the JSON line it prints when ready. */
-export async function startChild<T>(script: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<T & { child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF && script.includes('platform') ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+export async function startChild<T>(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+): Promise<T & { child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF && script.includes('platform') ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      '--import',
+      'tsx',
+      new URL(script, import.meta.url).pathname,
+      ...args,
+    ],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { startFakeLine, type FakeLine } from '../tests/support/fake-line.js';
-import { graphql, printTable, startChild, type PlatformProcess } from './lib.js';
+import { type FakeLine, startFakeLine } from '../tests/support/fake-line.js';
+import { graphql, type PlatformProcess, printTable, startChild } from './lib.js';
 
 const BENCH_PRESS = '18d0185e-292a-5034-a18f-8533db4e8435';
 const USERS = 16;
@@ -55,12 +55,21 @@ export async function benchLineWebhook(platform: PlatformProcess, seconds: numbe
     const webhook = `${gateway.url}/line/webhook`;
     const linked = await linkedLineUsers(platform, databaseUrl, USERS);
     const replied = replyWatcher(fake);
-    await send(fake, webhook, replied, linked.map((sub) => fake.events.postback(sub, 'action=start')));
-    const addSet = (i: number, n: number) => fake.events.postback(linked[(i + n) % linked.length]!, `action=add_set&exerciseId=${BENCH_PRESS}&reps=10&weight=60`);
+    await send(
+      fake,
+      webhook,
+      replied,
+      linked.map((sub) => fake.events.postback(sub, 'action=start')),
+    );
+    const addSet = (i: number, n: number) =>
+      fake.events.postback(linked[(i + n) % linked.length]!, `action=add_set&exerciseId=${BENCH_PRESS}&reps=10&weight=60`);
     const unlinked = () => fake.events.text(`U${randomBytes(16).toString('hex')}`, '開始');
     const rows = [];
     for (const connections of options.connections ?? [1, 8]) {
-      for (const [scenario, make] of [['add_set, linked user', addSet], ['unlinked user (login link)', unlinked]] as const) {
+      for (const [scenario, make] of [
+        ['add_set, linked user', addSet],
+        ['unlinked user (login link)', unlinked],
+      ] as const) {
         await closedLoop(fake, webhook, replied, 1, connections, make);
         const run = await closedLoop(fake, webhook, replied, seconds, connections, make);
         rows.push(row(`${scenario}, ${connections} sender(s)`, run));
@@ -74,7 +83,8 @@ export async function benchLineWebhook(platform: PlatformProcess, seconds: numbe
   }
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 function row(scenario: string, run: Run) {
   const latencies = [...run.latencies].sort((a, b) => a - b);
@@ -136,7 +146,14 @@ async function send(fake: FakeLine, webhook: string, replied: ReplyWatcher, even
   }
 }
 
-async function closedLoop(fake: FakeLine, webhook: string, replied: ReplyWatcher, seconds: number, connections: number, make: (sender: number, n: number) => object): Promise<Run> {
+async function closedLoop(
+  fake: FakeLine,
+  webhook: string,
+  replied: ReplyWatcher,
+  seconds: number,
+  connections: number,
+  make: (sender: number, n: number) => object,
+): Promise<Run> {
   const run: Run = { events: 0, seconds, latencies: [], acks: [], errors: 0 };
   const begun = Date.now();
   const deadline = begun + seconds * 1000;

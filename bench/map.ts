@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type autocannon from 'autocannon';
-import { alternate, graphql, printTable, type PlatformProcess } from './lib.js';
+import { alternate, graphql, type PlatformProcess, printTable } from './lib.js';
 
 const LABELS = ['家族', '親友A', '同僚', '恋人', '母', '父', '兄', '幼なじみ', '上司', '先輩', '後輩', 'サークル'];
 const HINTS = ['near', 'mid', 'far', null];
@@ -13,8 +13,12 @@ const HINTS = ['near', 'mid', 'far', null];
 export async function benchMapGeneration(platform: PlatformProcess, seconds: number) {
   const username = `bench_${randomBytes(4).toString('hex')}`;
   const password = `bench-${randomBytes(6).toString('hex')}-1`;
-  await graphql(platform.gatewayUrl, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } });
-  const { login } = await graphql(platform.gatewayUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { usernameOrEmail: username, password } });
+  await graphql(platform.gatewayUrl, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+    i: { username, email: `${username}@example.com`, password },
+  });
+  const { login } = await graphql(platform.gatewayUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
+    i: { usernameOrEmail: username, password },
+  });
   const headers = { authorization: `Bearer ${login.accessToken}`, 'content-type': 'application/json' };
   const body = JSON.stringify({
     nodes: LABELS.map((label, i) => ({ id: `node-${i + 1}`, label, customLabel: null, userHint: HINTS[i % HINTS.length] })),
@@ -24,8 +28,20 @@ export async function benchMapGeneration(platform: PlatformProcess, seconds: num
   if (first.status !== 200) throw new Error(`map generation failed: ${first.status} ${await first.text()}`);
   const { mapId } = (await first.json()) as { mapId: string };
 
-  const generate: autocannon.Options = { url: `${platform.urls.gateway}/api/map/generate`, method: 'POST', headers, body, connections: 16, duration: seconds };
-  const picture: autocannon.Options = { url: `${platform.urls.gateway}/api/map/${mapId}.svg`, headers: { authorization: headers.authorization }, connections: 16, duration: seconds };
+  const generate: autocannon.Options = {
+    url: `${platform.urls.gateway}/api/map/generate`,
+    method: 'POST',
+    headers,
+    body,
+    connections: 16,
+    duration: seconds,
+  };
+  const picture: autocannon.Options = {
+    url: `${platform.urls.gateway}/api/map/${mapId}.svg`,
+    headers: { authorization: headers.authorization },
+    connections: 16,
+    duration: seconds,
+  };
   const [gen, svg] = await alternate([generate, picture], 2);
   const rows = [
     { scenario: 'POST /api/map/generate (12 nodes, stored)', 'req/s': gen.rps, 'p50 ms': gen.p50, 'p99 ms': gen.p99, errors: gen.errors },

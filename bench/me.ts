@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { graphql, load, printTable, type PlatformProcess } from './lib.js';
+import { graphql, load, type PlatformProcess, printTable } from './lib.js';
 
 /** `me` with its profile: through the gateway against the same read sent straight to the users subgraph. */
 export async function benchMe(platform: PlatformProcess, seconds: number) {
   const username = `bench_${randomBytes(4).toString('hex')}`;
   const password = `bench-${randomBytes(6).toString('hex')}-1`;
-  await graphql(platform.gatewayUrl, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } });
-  const { login } = await graphql(platform.gatewayUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { usernameOrEmail: username, password } });
+  await graphql(platform.gatewayUrl, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+    i: { username, email: `${username}@example.com`, password },
+  });
+  const { login } = await graphql(platform.gatewayUrl, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
+    i: { usernameOrEmail: username, password },
+  });
   const headers = { authorization: `Bearer ${login.accessToken}` };
 
   const profileOnly = JSON.stringify({ query: '{ me { id profile { locale displayName } } }' });
@@ -15,8 +19,14 @@ export async function benchMe(platform: PlatformProcess, seconds: number) {
 
   const scenarios = [
     { name: 'users subgraph directly: me { id profile }', ...(await load({ url: usersUrl, body: profileOnly, headers, seconds })) },
-    { name: 'gateway: me { id profile } (1 subgraph fetch)', ...(await load({ url: platform.gatewayUrl, body: profileOnly, headers, seconds })) },
-    { name: 'gateway: me { id username profile } (users + auth)', ...(await load({ url: platform.gatewayUrl, body: withUsername, headers, seconds })) },
+    {
+      name: 'gateway: me { id profile } (1 subgraph fetch)',
+      ...(await load({ url: platform.gatewayUrl, body: profileOnly, headers, seconds })),
+    },
+    {
+      name: 'gateway: me { id username profile } (users + auth)',
+      ...(await load({ url: platform.gatewayUrl, body: withUsername, headers, seconds })),
+    },
   ];
   const direct = scenarios[0];
   const rows = scenarios.map((r) => ({

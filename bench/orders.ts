@@ -3,9 +3,9 @@
  * subscription fan-out, and a deep federated query through three gateways over the same subgraphs.
  */
 import { randomBytes } from 'node:crypto';
-import { Subjects, type EventBus } from '@app/events';
+import { type EventBus, Subjects } from '@app/events';
 import { createClient } from 'graphql-ws';
-import { alternate, graphql, printTable, startChild, type PlatformProcess } from './lib.js';
+import { alternate, graphql, type PlatformProcess, printTable, startChild } from './lib.js';
 
 export const BENCH_ADMIN = { username: 'bench_admin', password: 'bench-admin-password-1' };
 
@@ -15,14 +15,18 @@ interface Session {
 }
 
 async function login(url: string, usernameOrEmail: string, password: string): Promise<Session> {
-  const { login } = await graphql(url, 'mutation($i: LoginInput!) { login(input: $i) { accessToken user { id } } }', { i: { usernameOrEmail, password } });
+  const { login } = await graphql(url, 'mutation($i: LoginInput!) { login(input: $i) { accessToken user { id } } }', {
+    i: { usernameOrEmail, password },
+  });
   return { token: login.accessToken, userId: login.user.id };
 }
 
 async function newUser(url: string): Promise<Session> {
   const username = `bench_${randomBytes(4).toString('hex')}`;
   const password = `bench-${randomBytes(6).toString('hex')}-1`;
-  await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } });
+  await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+    i: { username, email: `${username}@example.com`, password },
+  });
   return login(url, username, password);
 }
 
@@ -32,7 +36,12 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 /** Products with plenty of stock (so no order is short) in a category of their own. */
 async function seedProducts(url: string, admin: Session, count: number, stockQuantity: number) {
   const suffix = randomBytes(3).toString('hex');
-  const { createCategory } = await graphql(url, 'mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }', { i: { name: `Bench ${suffix}` } }, admin.token);
+  const { createCategory } = await graphql(
+    url,
+    'mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }',
+    { i: { name: `Bench ${suffix}` } },
+    admin.token,
+  );
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const { createProduct } = await graphql(
@@ -103,7 +112,10 @@ export async function benchSaga(platform: PlatformProcess, options: { orders: nu
   const placeOne = async () => {
     const i = next++;
     const t0 = performance.now();
-    const items = [{ productId: products[i % products.length], quantity: 1 }, { productId: products[(i + 1) % products.length], quantity: 2 }];
+    const items = [
+      { productId: products[i % products.length], quantity: 1 },
+      { productId: products[(i + 1) % products.length], quantity: 2 },
+    ];
     const { createOrder } = await graphql(url, CREATE_ORDER, { i: { items } }, user.token);
     if ((await finalStatus(createOrder.id)) === 'CANCELLED') failed++;
     else latencies.push(performance.now() - t0);
@@ -145,7 +157,9 @@ export async function benchFanout(platform: PlatformProcess, options: { subscrib
   const wsUrl = url.replace(/^http/, 'ws');
   const tokens: string[] = [];
   for (let i = 0; i < options.subscribers; i++) tokens.push(options.distinctUsers ? (await newUser(url)).token : admin.token);
-  const clients = tokens.map((token) => createClient({ url: wsUrl, connectionParams: { authorization: `Bearer ${token}` }, lazy: false, retryAttempts: 0 }));
+  const clients = tokens.map((token) =>
+    createClient({ url: wsUrl, connectionParams: { authorization: `Bearer ${token}` }, lazy: false, retryAttempts: 0 }),
+  );
   let expected = 0;
   let received = 0;
   let sentAt = 0;
@@ -157,7 +171,10 @@ export async function benchFanout(platform: PlatformProcess, options: { subscrib
       new Promise<void>((resolveFirst, reject) => {
         let first = true;
         client.subscribe(
-          { query: 'subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity updatedAt product { name } } }', variables: { ids: [productId] } },
+          {
+            query: 'subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity updatedAt product { name } } }',
+            variables: { ids: [productId] },
+          },
           {
             next: (message) => {
               if (message.errors) return reject(new Error(JSON.stringify(message.errors)));
@@ -176,11 +193,17 @@ export async function benchFanout(platform: PlatformProcess, options: { subscrib
     );
   }
   const setStock = (stockQuantity: number) =>
-    graphql(url, 'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }', { i: { id: productId, stockQuantity } }, admin.token);
+    graphql(
+      url,
+      'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }',
+      { i: { id: productId, stockQuantity } },
+      admin.token,
+    );
   // Subscribing is asynchronous on the server: change the stock until every subscriber has seen one event.
   const ready = Promise.all(subscribed);
   let warm = 0;
-  while (!(await Promise.race([ready.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]))) await setStock(2000 + ++warm);
+  while (!(await Promise.race([ready.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))])))
+    await setStock(2000 + ++warm);
   await new Promise((r) => setTimeout(r, 300)); // let warm-up deliveries drain
   latencies.length = 0;
   const started = performance.now();
@@ -237,7 +260,11 @@ export async function benchGateways(platform: PlatformProcess, options: { second
     { kind: 'hive', label: '@graphql-hive/gateway' },
     { kind: 'apollo', label: 'plain @apollo/gateway' },
   ];
-  const gateways = await Promise.all(kinds.map((k) => startChild<{ url: string }>('./gateway-process.ts', [k.kind, JSON.stringify(subgraphUrls)], { REDIS_URL: process.env.REDIS_URL })));
+  const gateways = await Promise.all(
+    kinds.map((k) =>
+      startChild<{ url: string }>('./gateway-process.ts', [k.kind, JSON.stringify(subgraphUrls)], { REDIS_URL: process.env.REDIS_URL }),
+    ),
+  );
   try {
     const body = JSON.stringify({ query: DEEP_QUERY, variables: { userId: user.userId } });
     const headers = { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' };
@@ -249,7 +276,8 @@ export async function benchGateways(platform: PlatformProcess, options: { second
       }),
     );
     for (const [i, answer] of answers.entries()) {
-      if (answer !== answers[0]) throw new Error(`${kinds[i].kind} answers differently: ${answer.slice(0, 300)} vs ${answers[0].slice(0, 300)}`);
+      if (answer !== answers[0])
+        throw new Error(`${kinds[i].kind} answers differently: ${answer.slice(0, 300)} vs ${answers[0].slice(0, 300)}`);
     }
     const summary = await alternate(
       gateways.map((gateway) => ({ url: gateway.url, method: 'POST' as const, headers, body, connections: 16, duration: options.seconds })),
@@ -263,7 +291,10 @@ export async function benchGateways(platform: PlatformProcess, options: { second
       'vs ours': `${(summary[i].rps / summary[0].rps).toFixed(2)}x`,
       errors: summary[i].errors,
     }));
-    printTable(`Deep federated query: 10 orders x 4 items -> product -> category, and user (16 connections, ${options.rounds} alternated rounds)`, rows);
+    printTable(
+      `Deep federated query: 10 orders x 4 items -> product -> category, and user (16 connections, ${options.rounds} alternated rounds)`,
+      rows,
+    );
     return rows;
   } finally {
     await Promise.all(gateways.map((g) => g.stop()));

@@ -7,10 +7,16 @@ import { FREE_PORTS, startPlatform } from '../scripts/platform.js';
 const platform = await startPlatform({
   // The catalog's start-up re-announcement of every product (all earlier runs' products in the
   // shared database) would run under the first measurements: steady state is what is measured.
-  env: { LOG_LEVEL: 'silent', RATE_LIMIT_ANONYMOUS: '100000000', RATE_LIMIT_USER: '100000000',
+  env: {
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ANONYMOUS: '100000000',
+    RATE_LIMIT_USER: '100000000',
     // Seed 004's per-user quotas (100 maps a day) would stop the map benchmark after a second.
-    RATE_LIMIT_SIGNALS_PER_HOUR: '100000000', RATE_LIMIT_MAP_GENERATE_PER_DAY: '100000000', RATE_LIMIT_MAP_OTHER_PER_DAY: '100000000',
-    CATALOG_ANNOUNCE_ON_START: 'false' },
+    RATE_LIMIT_SIGNALS_PER_HOUR: '100000000',
+    RATE_LIMIT_MAP_GENERATE_PER_DAY: '100000000',
+    RATE_LIMIT_MAP_OTHER_PER_DAY: '100000000',
+    CATALOG_ANNOUNCE_ON_START: 'false',
+  },
   ports: FREE_PORTS,
   dataDir: null,
 });

@@ -7,13 +7,13 @@
  * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
+import { startPlatformProcess } from './lib.js';
 import { benchLineWebhook } from './line-webhook.js';
 import { benchMapGeneration } from './map.js';
 import { benchMe } from './me.js';
+import { BENCH_ADMIN, benchFanout, benchGateways, benchSaga } from './orders.js';
 import { benchRestFacade } from './rest-facade.js';
 import { benchTokenVerification } from './token-verification.js';
-import { startPlatformProcess } from './lib.js';
-import { BENCH_ADMIN, benchFanout, benchGateways, benchSaga } from './orders.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const env =
@@ -26,14 +26,21 @@ const env =
         NATS_NAMESPACE: `bench${randomBytes(4).toString('hex')}`,
       };
 
-console.log(`# Benchmarks (${seconds}s per measurement, node ${process.version}, ${env.DATABASE_URL ? 'real Postgres/Redis/NATS' : 'embedded'})`);
+console.log(
+  `# Benchmarks (${seconds}s per measurement, node ${process.version}, ${env.DATABASE_URL ? 'real Postgres/Redis/NATS' : 'embedded'})`,
+);
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (name: string) => !only || only.includes(name);
 
 if (wanted('tokens')) await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined });
 // Known to the bench too: the LINE benchmark's own gateway calls the platform's auth with it.
 const internalApiKey = randomBytes(32).toString('base64url');
-const platform = await startPlatformProcess({ ...env, ADMIN_USERNAME: BENCH_ADMIN.username, ADMIN_PASSWORD: BENCH_ADMIN.password, INTERNAL_API_KEY: internalApiKey });
+const platform = await startPlatformProcess({
+  ...env,
+  ADMIN_USERNAME: BENCH_ADMIN.username,
+  ADMIN_PASSWORD: BENCH_ADMIN.password,
+  INTERNAL_API_KEY: internalApiKey,
+});
 try {
   if (wanted('me')) await benchMe(platform, seconds);
   if (wanted('rest')) await benchRestFacade(platform, seconds);
@@ -50,7 +57,8 @@ try {
     }
   }
   if (wanted('fanout')) {
-    for (const distinctUsers of [false, true]) await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20, distinctUsers });
+    for (const distinctUsers of [false, true])
+      await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20, distinctUsers });
   }
   if (wanted('gateways')) await benchGateways(platform, { seconds, rounds: 2 });
 } finally {

@@ -24,7 +24,7 @@
  * SOAK_SETTLE_MAX_SECONDS (100); DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test:
  * the server the soak's own database is created on). Needs redis-server and nats-server on PATH.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,16 +35,16 @@ import { HttpClient } from './soak/client.js';
 import { createDatabase, startNats, startRedis } from './soak/infra.js';
 import {
   createFixtures,
+  type Fixtures,
   newCycleCounters,
   OPS,
+  type OrderWatchCounters,
   orderWatchCycle,
   pickOp,
   pool,
+  type StockWatcher,
   startStockWatcher,
   wsCycle,
-  type Fixtures,
-  type OrderWatchCounters,
-  type StockWatcher,
 } from './soak/load.js';
 import { percentile, Stats } from './soak/stats.js';
 
@@ -92,7 +92,9 @@ let cleaning: Promise<void> | undefined;
 const cleanup = () =>
   (cleaning ??= (async () => {
     for (const { name, run } of cleanups.reverse()) {
-      await Promise.race([run(), sleep(30_000).then(() => Promise.reject(new Error('timed out')))]).catch((err) => console.error(`cleanup: ${name}: ${(err as Error).message}`));
+      await Promise.race([run(), sleep(30_000).then(() => Promise.reject(new Error('timed out')))]).catch((err) =>
+        console.error(`cleanup: ${name}: ${(err as Error).message}`),
+      );
     }
   })());
 const hardLimit = setTimeout(async () => {
@@ -220,7 +222,8 @@ function readLog(file: string) {
 function table(title: string, header: string[], rows: (string | number)[][]) {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(1)) : c)))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
-  const line = (r: (string | number)[]) => `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  const line = (r: (string | number)[]) =>
+    `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
   console.log(`\n### ${title}\n`);
   console.log(line(header));
   console.log(`| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
@@ -230,7 +233,15 @@ function table(title: string, header: string[], rows: (string | number)[][]) {
 function printStats(title: string, stats: Stats, seconds: number) {
   const rows = [...stats.kinds.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([kind, k]) => [kind, k.ok, k.expectedErrors, k.errors, Math.round((k.ok + k.expectedErrors) / seconds), percentile(k.latencies, 50), percentile(k.latencies, 99)]);
+    .map(([kind, k]) => [
+      kind,
+      k.ok,
+      k.expectedErrors,
+      k.errors,
+      Math.round((k.ok + k.expectedErrors) / seconds),
+      percentile(k.latencies, 50),
+      percentile(k.latencies, 99),
+    ]);
   table(title, ['kind', 'served ok', 'expected errors', 'unexpected errors', 'per s', 'p50 ms', 'p99 ms'], rows);
   const codes: (string | number)[][] = [];
   for (const [kind, byCode] of stats.expected) for (const [code, n] of byCode) codes.push([kind, code, 'expected', n]);
@@ -260,8 +271,16 @@ const LIMITS: Limit[] = [
   { resource: 'process_open_fds (/metrics)', limit: (s) => s + 10, rule: '+10' },
   { resource: 'libuv active resources (not sockets)', limit: (s) => s + 10, rule: '+10' },
   { resource: 'timers (Timeout)', limit: (s) => s + 10, rule: '+10' },
-  { resource: 'sockets to Postgres', limit: (s) => Math.min(s + 2, SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX), rule: `+2, at most the pools' ${SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX}` },
-  { resource: 'Postgres connections (pg_stat_activity)', limit: (s) => Math.min(s + 2, SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX), rule: `+2, at most the pools' ${SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX}` },
+  {
+    resource: 'sockets to Postgres',
+    limit: (s) => Math.min(s + 2, SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX),
+    rule: `+2, at most the pools' ${SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX}`,
+  },
+  {
+    resource: 'Postgres connections (pg_stat_activity)',
+    limit: (s) => Math.min(s + 2, SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX),
+    rule: `+2, at most the pools' ${SUBGRAPHS_WITH_DATABASE * DB_POOL_MAX}`,
+  },
   { resource: 'Postgres idle in transaction > 5 s', limit: () => 0, rule: '0' },
   { resource: 'sockets to Redis', limit: (s) => s, rule: '+0' },
   { resource: 'Redis clients (CLIENT LIST)', limit: (s) => s, rule: '+0' },
@@ -285,7 +304,12 @@ const COUNTED = LIMITS.filter((l) => !l.resource.includes('(MB)') && !l.resource
  * subgraphs keep idle HTTP connections 65 s, so that is what takes longest); at most
  * `maxSeconds`. Returns how long it took.
  */
-async function settle(census: Census, minSeconds: number, maxSeconds: number, start?: Figures): Promise<{ seconds: number; idle: boolean }> {
+async function settle(
+  census: Census,
+  minSeconds: number,
+  maxSeconds: number,
+  start?: Figures,
+): Promise<{ seconds: number; idle: boolean }> {
   const t0 = Date.now();
   await sleep(minSeconds * 1000);
   for (;;) {
@@ -329,7 +353,9 @@ try {
       await bus.close();
     },
   });
-  log(`own database ${database.name}, redis-server :${redis.port}, nats-server :${nats.port} (monitoring ${nats.monitorUrl}), namespace ${namespace}`);
+  log(
+    `own database ${database.name}, redis-server :${redis.port}, nats-server :${nats.port} (monitoring ${nats.monitorUrl}), namespace ${namespace}`,
+  );
 
   const admin = { username: `soak_admin_${runId}`, password: `soak-admin-${randomBytes(8).toString('hex')}` };
   const operatorToken = randomBytes(24).toString('base64url');
@@ -390,7 +416,8 @@ try {
 
   // Every kind of request, every way a cycle ends, both subscriptions: JIT, query plans, pools,
   // and the gateway's one bus subscription per live subject exist before the start is counted.
-  for (const op of OPS) for (let i = 0; i < 3; i++) await op.run(http, fixtures, fixtures.users[i % fixtures.users.length]).catch(() => undefined);
+  for (const op of OPS)
+    for (let i = 0; i < 3; i++) await op.run(http, fixtures, fixtures.users[i % fixtures.users.length]).catch(() => undefined);
   const warmCycles = newCycleCounters();
   for (let i = 0; i < 40; i++) await wsCycle(i, wsUrl, fixtures, setupStats, warmCycles);
   const warmWatcher = await startStockWatcher(wsUrl, fixtures, setupStats);
@@ -398,10 +425,14 @@ try {
   await orderWatchCycle(http, wsUrl, fixtures, fixtures.users[0], setupStats, warmOrders).catch(() => undefined);
   await warmWatcher.stop();
   http.close();
-  log(`warm-up done (${setupStats.served} requests, ${warmCycles.done} WS cycles, ${warmOrders.cycles} order watched); settling (${settleSeconds}-${startSettleMaxSeconds}s, until idle)`);
+  log(
+    `warm-up done (${setupStats.served} requests, ${warmCycles.done} WS cycles, ${warmOrders.cycles} order watched); settling (${settleSeconds}-${startSettleMaxSeconds}s, until idle)`,
+  );
   const startSettle = await settle(census, settleSeconds, startSettleMaxSeconds);
   const start = await census.settled();
-  log(`start levels counted (settled ${startSettle.seconds}s${startSettle.idle ? ', idle' : ', NOT idle'}; a forced full GC pauses the platform ${start['GC pause (ms)']} ms)`);
+  log(
+    `start levels counted (settled ${startSettle.seconds}s${startSettle.idle ? ', idle' : ', NOT idle'}; a forced full GC pauses the platform ${start['GC pause (ms)']} ms)`,
+  );
 
   // ---------------------------------------------------------------- load, in two rounds
   // The same work twice, with everything counted at rest in between (clients gone, after GC): a
@@ -423,7 +454,17 @@ try {
 
   const sampler = (async () => {
     while (!loadDone) {
-      await Promise.race([sleep(15_000), new Promise<void>((resolve) => { const t = setInterval(() => { if (loadDone) { clearInterval(t); resolve(); } }, 250); })]);
+      await Promise.race([
+        sleep(15_000),
+        new Promise<void>((resolve) => {
+          const t = setInterval(() => {
+            if (loadDone) {
+              clearInterval(t);
+              resolve();
+            }
+          }, 250);
+        }),
+      ]);
       if (loadDone) break;
       try {
         // No forced GC here: a full collection stalls every service in the process at once (and
@@ -444,22 +485,38 @@ try {
   const runRound = async (round: number, lastCycle: number) => {
     for (let i = 0; i < plan.stockWatchers; i++) {
       const anonymous = i % 2 === 0;
-      watchers.push({ round, anonymous, watcher: await startStockWatcher(wsUrl, fixtures, stats, anonymous ? undefined : fixtures.users[i % fixtures.users.length].token) });
+      watchers.push({
+        round,
+        anonymous,
+        watcher: await startStockWatcher(wsUrl, fixtures, stats, anonymous ? undefined : fixtures.users[i % fixtures.users.length].token),
+      });
     }
     let wsDone = false;
-    const wsLoad = pool(plan.wsConcurrency, () => nextCycle < lastCycle && inTime(), async () => {
-      const i = nextCycle++;
-      await wsCycle(i, wsUrl, fixtures, stats, cycles);
-    }).finally(() => (wsDone = true));
-    const httpLoad = pool(plan.httpConcurrency, () => !wsDone && httpSent < plan.httpMax && inTime(), async (worker) => {
-      httpSent++;
-      const op = pickOp();
-      await op.run(http, fixtures, fixtures.users[(httpSent + worker) % fixtures.users.length]);
-    });
-    const orderLoad = pool(plan.orderWatchers, () => !wsDone && orderWatches < plan.orderWatchMax && inTime(), async (worker) => {
-      orderWatches++;
-      await orderWatchCycle(http, wsUrl, fixtures, fixtures.users[(orderWatches * 7 + worker) % fixtures.users.length], stats, orders);
-    });
+    const wsLoad = pool(
+      plan.wsConcurrency,
+      () => nextCycle < lastCycle && inTime(),
+      async () => {
+        const i = nextCycle++;
+        await wsCycle(i, wsUrl, fixtures, stats, cycles);
+      },
+    ).finally(() => (wsDone = true));
+    const httpLoad = pool(
+      plan.httpConcurrency,
+      () => !wsDone && httpSent < plan.httpMax && inTime(),
+      async (worker) => {
+        httpSent++;
+        const op = pickOp();
+        await op.run(http, fixtures, fixtures.users[(httpSent + worker) % fixtures.users.length]);
+      },
+    );
+    const orderLoad = pool(
+      plan.orderWatchers,
+      () => !wsDone && orderWatches < plan.orderWatchMax && inTime(),
+      async (worker) => {
+        orderWatches++;
+        await orderWatchCycle(http, wsUrl, fixtures, fixtures.users[(orderWatches * 7 + worker) % fixtures.users.length], stats, orders);
+      },
+    );
     await Promise.all([wsLoad, httpLoad, orderLoad]);
     for (const { watcher } of watchers.filter((w) => w.round === round)) await watcher.stop();
     http.close();
@@ -477,13 +534,17 @@ try {
   const loadSeconds = (Date.now() - loadStart) / 1000;
   log(`load done in ${loadSeconds.toFixed(0)}s; settling (${settleSeconds}-${settleMaxSeconds}s, until idle and back to the start levels)`);
   const endSettle = await settle(census, settleSeconds, settleMaxSeconds, start);
-  if (platformExited !== undefined) throw new Error(`the platform process exited (code ${platformExited}) during the run; its log: ${logFile}`);
+  if (platformExited !== undefined)
+    throw new Error(`the platform process exited (code ${platformExited}) during the run; its log: ${logFile}`);
   const end = await census.settled();
-  log(`end levels counted (settled ${endSettle.seconds}s${endSettle.idle ? ', idle and back to the start levels' : ', NOT back to the start levels'}; a forced full GC pauses the platform ${end['GC pause (ms)']} ms)`);
+  log(
+    `end levels counted (settled ${endSettle.seconds}s${endSettle.idle ? ', idle and back to the start levels' : ', NOT back to the start levels'}; a forced full GC pauses the platform ${end['GC pause (ms)']} ms)`,
+  );
 
   // ---------------------------------------------------------------- report
   console.log('\n## Results');
-  const servedWhere = (pred: (kind: string) => boolean) => [...stats.kinds].filter(([kind]) => pred(kind)).reduce((sum, [, k]) => sum + k.ok + k.expectedErrors, 0);
+  const servedWhere = (pred: (kind: string) => boolean) =>
+    [...stats.kinds].filter(([kind]) => pred(kind)).reduce((sum, [, k]) => sum + k.ok + k.expectedErrors, 0);
   const gqlServed = servedWhere((k) => k.startsWith('gql '));
   const restServed = servedWhere((k) => k.startsWith('rest '));
   console.log(
@@ -495,26 +556,34 @@ try {
   printStats('Load: requests by kind', stats, loadSeconds);
   if (setupStats.unexpectedErrors) printStats('Setup and warm-up', setupStats, 1);
 
-  table('WebSocket cycles (connect -> connection_init -> subscribe -> end)', ['', 'count'], [
-    ['completed', cycles.done],
-    ['asked for', plan.wsCycles],
-    ...Object.entries(cycles.byMode).map(([mode, n]): [string, number] => [`ended: ${mode}`, n]),
-    ...Object.entries(cycles.bySubscription).map(([field, n]): [string, number] => [`subscribed: ${field}`, n]),
-    ['anonymous', cycles.anonymous],
-    ['waited for an event (3 s at most)', cycles.waitedForEvent],
-    ['  of which heard none', cycles.waitedNoEvent],
-    ['events received in cycles', cycles.eventsReceived],
-  ]);
+  table(
+    'WebSocket cycles (connect -> connection_init -> subscribe -> end)',
+    ['', 'count'],
+    [
+      ['completed', cycles.done],
+      ['asked for', plan.wsCycles],
+      ...Object.entries(cycles.byMode).map(([mode, n]): [string, number] => [`ended: ${mode}`, n]),
+      ...Object.entries(cycles.bySubscription).map(([field, n]): [string, number] => [`subscribed: ${field}`, n]),
+      ['anonymous', cycles.anonymous],
+      ['waited for an event (3 s at most)', cycles.waitedForEvent],
+      ['  of which heard none', cycles.waitedNoEvent],
+      ['events received in cycles', cycles.eventsReceived],
+    ],
+  );
   const watcherEvents = watchers.map((w) => w.watcher.events);
-  table('Long-lived subscriptions', ['', 'count'], [
-    [`stockUpdated watchers (${plan.stockWatchers} per round, half anonymous)`, watchers.length],
-    ['  events each: fewest', Math.min(...watcherEvents)],
-    ['  events each: most', Math.max(...watcherEvents)],
-    ['  events in all', watcherEvents.reduce((a, b) => a + b, 0)],
-    ['orderUpdated: orders placed, followed, shipped and delivered', orders.cycles],
-    ['orderUpdated: events received', orders.events],
-    ...Object.entries(orders.statuses).map(([s, n]): [string, number] => [`  status ${s}`, n]),
-  ]);
+  table(
+    'Long-lived subscriptions',
+    ['', 'count'],
+    [
+      [`stockUpdated watchers (${plan.stockWatchers} per round, half anonymous)`, watchers.length],
+      ['  events each: fewest', Math.min(...watcherEvents)],
+      ['  events each: most', Math.max(...watcherEvents)],
+      ['  events in all', watcherEvents.reduce((a, b) => a + b, 0)],
+      ['orderUpdated: orders placed, followed, shipped and delivered', orders.cycles],
+      ['orderUpdated: events received', orders.events],
+      ...Object.entries(orders.statuses).map(([s, n]): [string, number] => [`  status ${s}`, n]),
+    ],
+  );
 
   if (trend.length) {
     const columns: [string, string][] = [
@@ -564,11 +633,13 @@ try {
   if (stuckDuringLoad) failures.push(`a Postgres transaction stayed idle for over 5 s during the load (${stuckDuringLoad} at once)`);
   if (stats.unexpectedErrors) failures.push(`${stats.unexpectedErrors} unexpected errors during the load`);
   if (setupStats.unexpectedErrors) failures.push(`${setupStats.unexpectedErrors} unexpected errors during setup and warm-up`);
-  if (cycles.done < plan.wsCycles) failures.push(`only ${cycles.done} of ${plan.wsCycles} WebSocket cycles completed within ${maxLoadSeconds}s`);
+  if (cycles.done < plan.wsCycles)
+    failures.push(`only ${cycles.done} of ${plan.wsCycles} WebSocket cycles completed within ${maxLoadSeconds}s`);
   if (!cycles.eventsReceived) failures.push('no WebSocket cycle heard a stockUpdated event');
   watchers.forEach((w, i) => !w.watcher.events && failures.push(`stock watcher ${i + 1} (round ${w.round}) heard no event`));
   if (plan.orderWatchers && !orders.cycles) failures.push('no orderUpdated subscription heard its order shipped and delivered');
-  if ((platformLog.levels.error ?? 0) + (platformLog.levels.fatal ?? 0)) failures.push(`the platform logged ${(platformLog.levels.error ?? 0) + (platformLog.levels.fatal ?? 0)} errors`);
+  if ((platformLog.levels.error ?? 0) + (platformLog.levels.fatal ?? 0))
+    failures.push(`the platform logged ${(platformLog.levels.error ?? 0) + (platformLog.levels.fatal ?? 0)} errors`);
 
   console.log(`\ntotal time ${elapsed()}`);
   if (failures.length) {
@@ -585,6 +656,8 @@ try {
   const t0 = Date.now();
   await cleanup();
   clearTimeout(hardLimit);
-  console.log(`cleaned up in ${((Date.now() - t0) / 1000).toFixed(1)}s (platform stopped, namespace streams deleted, own servers stopped, database dropped)`);
+  console.log(
+    `cleaned up in ${((Date.now() - t0) / 1000).toFixed(1)}s (platform stopped, namespace streams deleted, own servers stopped, database dropped)`,
+  );
 }
 process.exit(exitCode);

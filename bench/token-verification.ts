@@ -1,6 +1,6 @@
-import { MemoryCache, RedisCache, TokenVerifier, type Cache } from '@app/platform';
-import { exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet, SignJWT } from 'jose';
 import { createServer } from 'node:http';
+import { type Cache, MemoryCache, RedisCache, TokenVerifier } from '@app/platform';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { printTable } from './lib.js';
 
 /**
@@ -36,7 +36,11 @@ export async function benchTokenVerification({ redisUrl }: { redisUrl?: string }
   };
 
   const keySet = createLocalJWKSet(jwks);
-  const rows = [await measure('ES256 signature + claims (jose, JWKS in process)', () => jwtVerify(token, keySet, { issuer: 'bench', audience: 'bench', algorithms: ['ES256'] }))];
+  const rows = [
+    await measure('ES256 signature + claims (jose, JWKS in process)', () =>
+      jwtVerify(token, keySet, { issuer: 'bench', audience: 'bench', algorithms: ['ES256'] }),
+    ),
+  ];
   const caches: [string, Cache][] = [['in-memory cache', new MemoryCache()]];
   if (redisUrl) caches.push(['Redis', RedisCache.connect(redisUrl)]);
   for (const [label, cache] of caches) {

@@ -17,9 +17,9 @@ import { parseArgs } from 'node:util';
 import {
   DeadLetterNotFoundError,
   DeadLetterNotReplayableError,
+  type EventBus,
   EventBusConfigError,
   NatsEventBus,
-  type EventBus,
   type StoredDeadLetter,
 } from '@app/events';
 
@@ -63,7 +63,12 @@ function parseCommand(argv: string[]): DlqCommand {
   switch (command) {
     case 'list':
       if (rest.length) throw new UsageError(`list takes no argument (got ${rest.join(' ')})`);
-      return { name: 'list', subject: values.subject, limit: values.limit === undefined ? undefined : positiveInteger(values.limit, '--limit'), json: values.json };
+      return {
+        name: 'list',
+        subject: values.subject,
+        limit: values.limit === undefined ? undefined : positiveInteger(values.limit, '--limit'),
+        json: values.json,
+      };
     case 'replay':
       if (values.all) {
         if (rest.length) throw new UsageError('replay takes either <seq> or --all, not both');
@@ -176,7 +181,12 @@ async function main(): Promise<number> {
   let bus: NatsEventBus | undefined;
   try {
     bus = await NatsEventBus.connect({ url, namespace, manageStreams: false, connectionName: 'dlq-script' });
-    return await run(bus, command, (line) => console.log(line), (line) => console.error(line));
+    return await run(
+      bus,
+      command,
+      (line) => console.log(line),
+      (line) => console.error(line),
+    );
   } catch (error) {
     console.error(`dlq: ${(error as Error).message}`);
     return error instanceof EventBusConfigError ? 2 : 1;

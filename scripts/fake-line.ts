@@ -31,7 +31,9 @@ const settings = {
 };
 console.log(`Fake LINE on ${fake.url} (demo user ${demo.name}, ${demo.sub}). Start the platform with:
 
-  ${Object.entries(settings).map(([k, v]) => `${k}='${v}'`).join(' \\\n  ')} \\
+  ${Object.entries(settings)
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' \\\n  ')} \\
   npm start
 
 Then open ${gateway}/api/auth/line/login in a browser (you are signed in as the demo user and land
@@ -40,10 +42,19 @@ on GraphiQL), and type here what the demo user says in the chat: 開始, 記録,
 `);
 
 async function send(line: string) {
-  const event = line === 'follow' ? fake.events.follow(demo.sub) : line.startsWith('postback:') ? fake.events.postback(demo.sub, line.slice(9)) : fake.events.text(demo.sub, line);
+  const event =
+    line === 'follow'
+      ? fake.events.follow(demo.sub)
+      : line.startsWith('postback:')
+        ? fake.events.postback(demo.sub, line.slice(9))
+        : fake.events.text(demo.sub, line);
   const body = JSON.stringify(fake.events.batch(event));
   const seen = fake.replies.length;
-  const res = await fetch(`${gateway}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': fake.sign(body) }, body });
+  const res = await fetch(`${gateway}/line/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-line-signature': fake.sign(body) },
+    body,
+  });
   if (res.status !== 200) return console.log(`webhook answered ${res.status}: ${await res.text()}`);
   try {
     const [reply] = (await fake.waitForReplies(seen + 1, 10_000)).slice(seen);

@@ -8,36 +8,40 @@
  * known password, so it is reachable from this machine only until HOST opens it up.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
 import { buildAuthService, loadAuthConfig } from '@app/auth';
+import { buildCatalogService, loadCatalogConfig } from '@app/catalog';
+import { type EventBus, MemoryEventBus, NatsEventBus } from '@app/events';
 import { buildGateway, loadGatewayConfig, subgraphUrlEnv } from '@app/gateway';
+import { buildOrdersService, loadOrdersConfig } from '@app/orders';
 import {
+  type Cache,
+  type CommonConfig,
   commonEnv,
   createLogger,
+  type Logger,
   loadConfig,
   MemoryCache,
   RedisCache,
   requireSharedInfrastructure,
   runAsService,
-  startEmbeddedPostgres,
-  startTracing,
-  type Cache,
-  type CommonConfig,
-  type Logger,
   type Service,
   type SubgraphServiceOptions,
+  startEmbeddedPostgres,
+  startTracing,
   type Tracing,
 } from '@app/platform';
+import { buildRelationshipMapService, loadRelationshipMapConfig } from '@app/relationship-map';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
-import { buildCatalogService, loadCatalogConfig } from '@app/catalog';
-import { buildOrdersService, loadOrdersConfig } from '@app/orders';
-import { buildRelationshipMapService, loadRelationshipMapConfig } from '@app/relationship-map';
 
 type Env = Record<string, string | undefined>;
 
 /** A subgraph the platform starts: its config read from the environment, then built with the shared parts. */
-const subgraph = <N extends string, C>(name: N, loadConfig: (env: Env) => C, build: (options: SubgraphServiceOptions<C>) => Promise<Service>) => ({
+const subgraph = <N extends string, C>(
+  name: N,
+  loadConfig: (env: Env) => C,
+  build: (options: SubgraphServiceOptions<C>) => Promise<Service>,
+) => ({
   name,
   build: (env: Env, shared: Omit<SubgraphServiceOptions<C>, 'config'>) => build({ ...shared, config: loadConfig(env) }),
 });
@@ -57,7 +61,15 @@ const SUBGRAPHS = [
 
 export type ServiceName = 'gateway' | 'auth' | (typeof SUBGRAPHS)[number]['name'];
 /** The standard ports, one per service. */
-export const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 4000, auth: 4001, users: 4002, workouts: 4003, catalog: 4004, orders: 4005, 'relationship-map': 4006 };
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  gateway: 4000,
+  auth: 4001,
+  users: 4002,
+  workouts: 4003,
+  catalog: 4004,
+  orders: 4005,
+  'relationship-map': 4006,
+};
 /** A free port for every service (tests, benchmarks). */
 export const FREE_PORTS = Object.fromEntries(Object.keys(DEFAULT_PORTS).map((name) => [name, 0])) as Record<ServiceName, number>;
 
@@ -118,7 +130,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   };
 
   try {
-    const embeddedDb = common.DATABASE_URL ? null : await startEmbeddedPostgres(options.dataDir === undefined ? common.DATA_DIR : options.dataDir, logger);
+    const embeddedDb = common.DATABASE_URL
+      ? null
+      : await startEmbeddedPostgres(options.dataDir === undefined ? common.DATA_DIR : options.dataDir, logger);
     // PGlite serves one query at a time for every service of the process: a connection may wait
     // its turn well past the 2 s meant for a real server, so the embedded mode waits longer.
     if (embeddedDb && !env.DB_CONNECT_TIMEOUT_MS) env.DB_CONNECT_TIMEOUT_MS = '15000';
@@ -178,8 +192,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
  * blacklist written by auth must be seen by the gateway), and with real servers one connection
  * each is simply cheaper. Each is closed by `closers`.
  */
-async function sharedInfrastructure(common: CommonConfig, logger: Logger, closers: (() => Promise<unknown>)[]): Promise<{ cache: Cache; bus: EventBus }> {
-  const cache: Cache = common.REDIS_URL ? RedisCache.connect(common.REDIS_URL, { logger, commandTimeoutMs: common.REDIS_COMMAND_TIMEOUT_MS }) : new MemoryCache();
+async function sharedInfrastructure(
+  common: CommonConfig,
+  logger: Logger,
+  closers: (() => Promise<unknown>)[],
+): Promise<{ cache: Cache; bus: EventBus }> {
+  const cache: Cache = common.REDIS_URL
+    ? RedisCache.connect(common.REDIS_URL, { logger, commandTimeoutMs: common.REDIS_COMMAND_TIMEOUT_MS })
+    : new MemoryCache();
   closers.push(() => cache.close());
   const bus: EventBus = common.NATS_URL
     ? await NatsEventBus.connect({ url: common.NATS_URL, namespace: common.NATS_NAMESPACE, replicas: common.NATS_STREAM_REPLICAS, logger })

@@ -64,7 +64,9 @@ password is public. Set ADMIN_USERNAME / ADMIN_PASSWORD, or leave HOST unset (12
   if (code === 'EADDRINUSE') {
     // Usually an earlier `npm start` still running: say which port and how to find its holder.
     const service = Object.entries(DEFAULT_PORTS).find(([, p]) => p === port)?.[0];
-    console.error(`failed to start: port ${port}${service ? ` (${service})` : ''} is in use. Find what holds it with: ss -ltnp 'sport = :${port}'`);
+    console.error(
+      `failed to start: port ${port}${service ? ` (${service})` : ''} is in use. Find what holds it with: ss -ltnp 'sport = :${port}'`,
+    );
     process.exit(1);
   }
   console.error('failed to start:', err);

@@ -5,7 +5,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { LOGIN, REGISTER, registerAndLogin, unique, type TestUser } from './support/client.js';
+import { LOGIN, REGISTER, registerAndLogin, type TestUser, unique } from './support/client.js';
 import { call, countUsers, decode, expectError, expectRefused, fetchJwks, LOGOUT, ME, openDatabase, REFRESH } from './support/tokens.js';
 
 const db = openDatabase();
@@ -27,7 +27,12 @@ describe('register', () => {
     const res = await register(input);
     expect(res.body.errors).toBeUndefined();
     const user = res.body.data!.register;
-    expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: input.username, email: input.email, createdAt: expect.any(String) });
+    expect(user).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      username: input.username,
+      email: input.email,
+      createdAt: expect.any(String),
+    });
     expect(Math.abs(Date.parse(user.createdAt) - Date.now())).toBeLessThan(5 * 60_000);
     expect(await countUsers(db, input)).toBe(1);
   });
@@ -139,7 +144,8 @@ describe('login', () => {
     const input = newAccount('spell');
     await register(input);
     const spellings = [input.username, input.email, input.username.toUpperCase()];
-    for (let i = 0; i < MAX_FAILURES; i++) expectError(await login(spellings[i % spellings.length], `Wrong-password-${i}`), 'UNAUTHENTICATED');
+    for (let i = 0; i < MAX_FAILURES; i++)
+      expectError(await login(spellings[i % spellings.length], `Wrong-password-${i}`), 'UNAUTHENTICATED');
     expectError(await login(input.username, input.password), 'RATE_LIMIT_EXCEEDED');
   });
 
@@ -211,7 +217,8 @@ describe('refresh tokens', () => {
 });
 
 describe('logout', () => {
-  const logout = (user: Pick<TestUser, 'accessToken'>, refreshToken?: string) => call(LOGOUT, { refreshToken }, { token: user.accessToken });
+  const logout = (user: Pick<TestUser, 'accessToken'>, refreshToken?: string) =>
+    call(LOGOUT, { refreshToken }, { token: user.accessToken });
 
   it('revokes the access token at the gateway and the session refresh token', async () => {
     const user = await registerAndLogin('logout');

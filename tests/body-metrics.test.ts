@@ -20,8 +20,14 @@ describe('createBodyMetric', () => {
     expect(m).toMatchObject({ measuredAt: '2026-04-01T06:30:00.000Z', weightKg: 62.5, bodyFatPct: 18.25, note: 'morning' });
     const bare = await createMetric(user, { measuredAt: at(T0, 60), weightKg: 70.125 });
     expect(bare).toMatchObject({ weightKg: 70.125, bodyFatPct: null, note: null });
-    expect(await createMetric(user, { measuredAt: at(T0, 120), weightKg: 0.001, bodyFatPct: 0 })).toMatchObject({ weightKg: 0.001, bodyFatPct: 0 });
-    expect(await createMetric(user, { measuredAt: at(T0, 180), weightKg: 1000, bodyFatPct: 100 })).toMatchObject({ weightKg: 1000, bodyFatPct: 100 });
+    expect(await createMetric(user, { measuredAt: at(T0, 120), weightKg: 0.001, bodyFatPct: 0 })).toMatchObject({
+      weightKg: 0.001,
+      bodyFatPct: 0,
+    });
+    expect(await createMetric(user, { measuredAt: at(T0, 180), weightKg: 1000, bodyFatPct: 100 })).toMatchObject({
+      weightKg: 1000,
+      bodyFatPct: 100,
+    });
 
     const rows = await db.bodyMetrics(user.id);
     expect(rows.map((r) => [r.weight_kg, r.body_fat_pct])).toEqual([
@@ -38,9 +44,16 @@ describe('createBodyMetric', () => {
     expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 0 } }, user), ['weightKg']);
     expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: -70 } }, user), ['weightKg']);
     expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 1000.5 } }, user), ['weightKg']);
-    expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 70, bodyFatPct: 100.5 } }, user), ['bodyFatPct']);
-    expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 70, bodyFatPct: -0.1 } }, user), ['bodyFatPct']);
-    expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: -1, bodyFatPct: 101 } }, user), ['weightKg', 'bodyFatPct']);
+    expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 70, bodyFatPct: 100.5 } }, user), [
+      'bodyFatPct',
+    ]);
+    expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 70, bodyFatPct: -0.1 } }, user), [
+      'bodyFatPct',
+    ]);
+    expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: -1, bodyFatPct: 101 } }, user), [
+      'weightKg',
+      'bodyFatPct',
+    ]);
     expectValidationError(await call(Q.createBodyMetric, { input: { measuredAt: when, weightKg: 70.0001 } }, user), ['weightKg']);
     expectCode(await callSubgraph(Q.createBodyMetric, { input: { weightKg: 70 } }, user), 'VALIDATION_ERROR');
     expectCode(await callSubgraph(Q.createBodyMetric, { input: { measuredAt: when } }, user), 'VALIDATION_ERROR');
@@ -57,7 +70,11 @@ describe('bodyMetrics (list)', () => {
     for (let i = 0; i < 23; i++) await createMetric(user, { measuredAt: at(T0, i * 1440), weightKg: Number((70 + i / 10).toFixed(1)) });
 
     const seen: string[] = [];
-    for (const [offset, size] of [[0, 10], [10, 10], [20, 3]] as const) {
+    for (const [offset, size] of [
+      [0, 10],
+      [10, 10],
+      [20, 3],
+    ] as const) {
       const page = await ok(Q.bodyMetrics, { limit: 10, offset }, user);
       expect(page).toMatchObject({ total: 23, limit: 10, offset });
       expect(page.items).toHaveLength(size);
@@ -85,7 +102,12 @@ describe('updateBodyMetric / deleteBodyMetric', () => {
     const user = await registerAndLogin('bmupd');
     const m = await createMetric(user, { measuredAt: at(T0, 0), weightKg: 80, bodyFatPct: 20, note: 'before' });
 
-    expect(await ok(Q.updateBodyMetric, { id: m.id, input: { weightKg: 79.4 } }, user)).toMatchObject({ weightKg: 79.4, bodyFatPct: 20, note: 'before', measuredAt: m.measuredAt });
+    expect(await ok(Q.updateBodyMetric, { id: m.id, input: { weightKg: 79.4 } }, user)).toMatchObject({
+      weightKg: 79.4,
+      bodyFatPct: 20,
+      note: 'before',
+      measuredAt: m.measuredAt,
+    });
     expect(await ok(Q.updateBodyMetric, { id: m.id, input: { bodyFatPct: null, note: null, measuredAt: at(T0, 5) } }, user)).toMatchObject({
       weightKg: 79.4,
       bodyFatPct: null,
@@ -96,7 +118,10 @@ describe('updateBodyMetric / deleteBodyMetric', () => {
     const before = await db.bodyMetric(m.id);
     expectValidationError(await call(Q.updateBodyMetric, { id: m.id, input: { weightKg: null } }, user), ['weightKg']);
     expectValidationError(await call(Q.updateBodyMetric, { id: m.id, input: { measuredAt: null } }, user), ['measuredAt']);
-    expectValidationError(await call(Q.updateBodyMetric, { id: m.id, input: { weightKg: 0, bodyFatPct: 150 } }, user), ['weightKg', 'bodyFatPct']);
+    expectValidationError(await call(Q.updateBodyMetric, { id: m.id, input: { weightKg: 0, bodyFatPct: 150 } }, user), [
+      'weightKg',
+      'bodyFatPct',
+    ]);
     expectValidationError(await call(Q.updateBodyMetric, { id: 'metric-1', input: { weightKg: 70 } }, user), ['id']);
     expectCode(await call(Q.updateBodyMetric, { id: NIL_UUID, input: { weightKg: 70 } }, user), 'NOT_FOUND');
     expect(await db.bodyMetric(m.id)).toEqual(before);

@@ -6,12 +6,21 @@
  * sample seed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { NatsEventBus, Subjects, type EventBus, type EventEnvelope } from '@app/events';
-import { announceAllProducts, buildCatalogService, getProduct, loadCatalogConfig, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog, type CatalogService } from '@app/catalog';
+import {
+  announceAllProducts,
+  buildCatalogService,
+  type CatalogService,
+  getProduct,
+  loadCatalogConfig,
+  SAMPLE_CATEGORIES,
+  SAMPLE_PRODUCTS,
+  seedSampleCatalog,
+} from '@app/catalog';
+import { type EventBus, type EventEnvelope, NatsEventBus, Subjects } from '@app/events';
 import { catalogCacheKeys, createLogger, RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, registerAndLogin, unique, eventually, type TestUser } from './support/client.js';
 import { adminUser, C, startPrivateCatalog, useCatalogDb } from './support/catalog.js';
+import { eventually, gql, registerAndLogin, type TestUser, unique } from './support/client.js';
 import { call, expectCode, expectValidationError, NIL_UUID, ok } from './support/workouts.js';
 
 const db = useCatalogDb();
@@ -34,14 +43,30 @@ describe('categories and products (CRUD)', () => {
     expect(Date.parse(category.createdAt)).not.toBeNaN();
     expect(category.updatedAt).toBe(category.createdAt);
 
-    const created = await ok(C.createProduct, { input: { name: 'MacBook Pro', description: 'Laptop', price: 299000, categoryId: category.id, stockQuantity: 3 } }, admin);
-    expect(created).toMatchObject({ name: 'MacBook Pro', description: 'Laptop', price: 299000, stockQuantity: 3, categoryId: category.id, category: { id: category.id, name } });
+    const created = await ok(
+      C.createProduct,
+      { input: { name: 'MacBook Pro', description: 'Laptop', price: 299000, categoryId: category.id, stockQuantity: 3 } },
+      admin,
+    );
+    expect(created).toMatchObject({
+      name: 'MacBook Pro',
+      description: 'Laptop',
+      price: 299000,
+      stockQuantity: 3,
+      categoryId: category.id,
+      category: { id: category.id, name },
+    });
     // Decimal is a JSON number, exact to 4 places.
     const mouse = await ok(C.createProduct, { input: { name: 'Magic Mouse', price: 12800.5, categoryId: category.id } }, admin);
     expect(mouse).toMatchObject({ price: 12800.5, stockQuantity: 0, description: null });
     expect((await db.product(mouse.id)).price).toBe('12800.5000');
 
-    expect(await ok(C.product, { id: created.id })).toMatchObject({ id: created.id, name: 'MacBook Pro', price: 299000, category: { id: category.id, name } });
+    expect(await ok(C.product, { id: created.id })).toMatchObject({
+      id: created.id,
+      name: 'MacBook Pro',
+      price: 299000,
+      category: { id: category.id, name },
+    });
     const read = await ok(C.category, { id: category.id });
     expect(read).toMatchObject({ id: category.id, name });
     expect(read.products.map((p: { name: string }) => p.name)).toEqual(['MacBook Pro', 'Magic Mouse']);
@@ -97,14 +122,15 @@ describe('categories and products (CRUD)', () => {
 });
 
 describe('writes are for admins only', () => {
-  const writes = (ids: { product: string; category: string }, name: string) => [
-    [C.createCategory, { input: { name } }],
-    [C.updateCategory, { input: { id: ids.category, name } }],
-    [C.deleteCategory, { id: ids.category }],
-    [C.createProduct, { input: { name, price: 10 } }],
-    [C.updateProduct, { input: { id: ids.product, name } }],
-    [C.deleteProduct, { id: ids.product }],
-  ] as const;
+  const writes = (ids: { product: string; category: string }, name: string) =>
+    [
+      [C.createCategory, { input: { name } }],
+      [C.updateCategory, { input: { id: ids.category, name } }],
+      [C.deleteCategory, { id: ids.category }],
+      [C.createProduct, { input: { name, price: 10 } }],
+      [C.updateProduct, { input: { id: ids.product, name } }],
+      [C.deleteProduct, { id: ids.product }],
+    ] as const;
 
   it('UNAUTHENTICATED without a token, FORBIDDEN for a user, and nothing written', async () => {
     const category = await newCategory();
@@ -124,10 +150,17 @@ describe('writes are for admins only', () => {
     const direct = { url: `${inject('urls').catalog}/graphql` };
     const name = unique('Direct');
     expect((await gql(C.createCategory, { input: { name } }, direct)).body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
-    expect((await gql(C.createCategory, { input: { name } }, { ...direct, token: user.accessToken })).body.errors![0].extensions!.code).toBe('FORBIDDEN');
-    expect((await gql(C.createCategory, { input: { name } }, { ...direct, token: `${admin.accessToken.slice(0, -4)}AAAA` })).body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+    expect(
+      (await gql(C.createCategory, { input: { name } }, { ...direct, token: user.accessToken })).body.errors![0].extensions!.code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await gql(C.createCategory, { input: { name } }, { ...direct, token: `${admin.accessToken.slice(0, -4)}AAAA` })).body.errors![0]
+        .extensions!.code,
+    ).toBe('UNAUTHENTICATED');
     expect(await db.categoriesNamed(name)).toHaveLength(0);
-    expect((await gql(C.createCategory, { input: { name } }, { ...direct, token: admin.accessToken })).body.data!.createCategory.name).toBe(name);
+    expect((await gql(C.createCategory, { input: { name } }, { ...direct, token: admin.accessToken })).body.data!.createCategory.name).toBe(
+      name,
+    );
   });
 });
 
@@ -153,10 +186,12 @@ describe('validation', () => {
     }
     const res = await call(C.createProduct, { input: { name: '', price: 0 } }, admin);
     const messages = res.body.errors![0].extensions!.validationErrors as { field: string; message: string }[];
-    expect(messages).toEqual(expect.arrayContaining([
-      { field: 'price', message: 'Price must be greater than 0' },
-      { field: 'name', message: 'Name is required' },
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        { field: 'price', message: 'Price must be greater than 0' },
+        { field: 'name', message: 'Name is required' },
+      ]),
+    );
     // More than 4 decimals is refused by the Decimal scalar itself, before any resolver runs.
     const precise = await call(C.createProduct, { input: { name, price: 1.23456 } }, admin);
     expectCode(precise, 'VALIDATION_ERROR');
@@ -200,7 +235,8 @@ describe('lists and pagination', () => {
     const prefix = unique('Page');
     // Created out of order: lists go by name.
     const created = [];
-    for (const n of [4, 1, 6, 0, 3, 5, 2]) created.push(await newProduct({ name: `${prefix} ${n}`, categoryId: category.id, price: 100 + n }));
+    for (const n of [4, 1, 6, 0, 3, 5, 2])
+      created.push(await newProduct({ name: `${prefix} ${n}`, categoryId: category.id, price: 100 + n }));
     const sorted = created.sort((a, b) => (a.name < b.name ? -1 : 1));
     names = sorted.map((p) => p.name);
     ids = sorted.map((p) => p.id);
@@ -241,7 +277,11 @@ describe('lists and pagination', () => {
       after = conn.pageInfo.endCursor;
     }
     expect(seen).toEqual(ids);
-    expect(infos.map((i) => [i.hasNextPage, i.hasPreviousPage])).toEqual([[true, false], [true, true], [false, true]]);
+    expect(infos.map((i) => [i.hasNextPage, i.hasPreviousPage])).toEqual([
+      [true, false],
+      [true, true],
+      [false, true],
+    ]);
 
     // A cursor stays valid when products are added in front of it.
     const first = await ok(C.connection, { first: 2, categoryId: category.id });
@@ -282,10 +322,20 @@ describe('federation fields', () => {
     // Entities as other subgraphs (orders' OrderItem.product, the gateway's stockUpdated) reach them.
     const entities = await gql(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name category { id } } ... on Category { id name } } }`,
-      { r: [{ __typename: 'Product', id: a.id }, { __typename: 'Category', id: category.id }, { __typename: 'Product', id: NIL_UUID }] },
+      {
+        r: [
+          { __typename: 'Product', id: a.id },
+          { __typename: 'Category', id: category.id },
+          { __typename: 'Product', id: NIL_UUID },
+        ],
+      },
       { url: `${inject('urls').catalog}/graphql` },
     );
-    expect(entities.body.data!._entities).toEqual([{ id: a.id, name: a.name, category: { id: category.id } }, { id: category.id, name: category.name }, null]);
+    expect(entities.body.data!._entities).toEqual([
+      { id: a.id, name: a.name, category: { id: category.id } },
+      { id: category.id, name: category.name },
+      null,
+    ]);
   });
 });
 
@@ -352,7 +402,12 @@ describe('cross-replica invalidation', () => {
     redis = RedisCache.connect(env.REDIS_URL);
     replica = await buildCatalogService({
       // Keeps products in its own memory for 5 minutes: only the broadcast can make it drop them.
-      config: loadCatalogConfig({ ...env, PORT: '0', CATALOG_LOCAL_TTL: '300', AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json` }),
+      config: loadCatalogConfig({
+        ...env,
+        PORT: '0',
+        CATALOG_LOCAL_TTL: '300',
+        AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json`,
+      }),
       databaseUrl: env.DATABASE_URL,
       infrastructure: { bus: gated, cache: redis },
       logger: createLogger('catalog-replica-2', env.LOG_LEVEL as 'silent'),
@@ -412,14 +467,23 @@ describe('cross-replica invalidation', () => {
 
 describe('sample catalog seed', () => {
   /** A product upsert no catalog publishes: once a serial consumer has it, everything published before it was delivered. */
-  const marker = () => ({ productId: randomUUID(), name: unique('Marker'), price: '1', categoryId: null, updatedAt: new Date().toISOString() });
+  const marker = () => ({
+    productId: randomUUID(),
+    name: unique('Marker'),
+    price: '1',
+    categoryId: null,
+    updatedAt: new Date().toISOString(),
+  });
 
   it('is idempotent: a second run (or a second replica) inserts nothing', async () => {
     // Real NATS (a namespace of its own) and Redis (keys of its own), as the catalog runs.
     const priv = await startPrivateCatalog({ prefix: 'catalog_seed' });
     try {
       const upserts: string[] = [];
-      await priv.bus.subscribe(Subjects.CatalogProductUpserted, async (e) => void upserts.push(e.data.productId), { durable: 'seed-test', serial: true });
+      await priv.bus.subscribe(Subjects.CatalogProductUpserted, async (e) => void upserts.push(e.data.productId), {
+        durable: 'seed-test',
+        serial: true,
+      });
       const first = await seedSampleCatalog(priv.service.deps);
       expect(first).toEqual({ categories: SAMPLE_CATEGORIES.length, products: SAMPLE_PRODUCTS.length });
       const productIds = (await priv.sql('select id from $schema.products')).map((r) => r.id as string).sort();
@@ -465,7 +529,9 @@ describe('sample catalog seed', () => {
     try {
       await seedSampleCatalog(priv.service.deps);
       const heard = new Map<string, EventEnvelope<typeof Subjects.CatalogProductUpserted>['data']>();
-      await later.subscribe(Subjects.CatalogProductUpserted, async (e) => void heard.set(e.data.productId, e.data), { durable: 'late-read-model' });
+      await later.subscribe(Subjects.CatalogProductUpserted, async (e) => void heard.set(e.data.productId, e.data), {
+        durable: 'late-read-model',
+      });
       const announced = await announceAllProducts({ ...priv.service.deps, bus: later });
       expect(announced).toBe(SAMPLE_PRODUCTS.length);
       await eventually(async () => heard.size === SAMPLE_PRODUCTS.length);
@@ -491,11 +557,21 @@ describe('review: unicode names and forged cursors', () => {
   });
 
   it('names that look blank, reorder text or hold broken Unicode are a VALIDATION_ERROR; real-world Unicode is kept exactly', async () => {
-    for (const bad of ['\u200b', '\u200b\u2060 \ufeff', `${unique('Bidi')}\u202egpj.exe`, `${unique('Iso')}\u2067x`, `${unique('C1')}\u0085`, `${unique('Lone')}\ud800`]) {
+    for (const bad of [
+      '\u200b',
+      '\u200b\u2060 \ufeff',
+      `${unique('Bidi')}\u202egpj.exe`,
+      `${unique('Iso')}\u2067x`,
+      `${unique('C1')}\u0085`,
+      `${unique('Lone')}\ud800`,
+    ]) {
       expectValidationError(await call(C.createProduct, { input: { name: bad, price: 10 } }, admin), ['name'], JSON.stringify(bad));
       expectValidationError(await call(C.createCategory, { input: { name: bad } }, admin), ['name'], JSON.stringify(bad));
     }
-    expectValidationError(await call(C.createProduct, { input: { name: unique('Desc'), price: 10, description: 'broken \udc00' } }, admin), ['description']);
+    expectValidationError(
+      await call(C.createProduct, { input: { name: unique('Desc'), price: 10, description: 'broken \udc00' } }, admin),
+      ['description'],
+    );
     for (const good of [`${unique('Family')} 👨‍👩‍👧`, `${unique('Persian')} می‌خواهم`, `${unique('Kana')} ｶﾞｷﾞ 東京`]) {
       const created = await ok(C.createProduct, { input: { name: good, price: 10 } }, admin);
       expect(created.name).toBe(good);

@@ -27,7 +27,10 @@ describe('biome', () => {
   });
 
   it('a file in the house format with no finding passes', () => {
-    const result = check('clean.ts', "import { join } from 'node:path';\n\nexport const where = (name: string): string => join('/tmp', name);\n");
+    const result = check(
+      'clean.ts',
+      "import { join } from 'node:path';\n\nexport const where = (name: string): string => join('/tmp', name);\n",
+    );
     expect(result.status, result.stdout + result.stderr).toBe(0);
   });
 

@@ -5,13 +5,25 @@
  * to prove what is (not) stored and that the services have handled the events.
  */
 import { randomUUID } from 'node:crypto';
-import { consumerNameFor, NatsEventBus, Subjects, type DurableSubject } from '@app/events';
+import { consumerNameFor, type DurableSubject, NatsEventBus, Subjects } from '@app/events';
 import { RedisCache } from '@app/platform';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, eventually, gql, type GraphQLResult, LOGIN, loginAs, REGISTER, registerAndLogin, type RequestOptions, type TestUser, unique } from './support/client.js';
+import {
+  call,
+  eventually,
+  type GraphQLResult,
+  gql,
+  LOGIN,
+  loginAs,
+  REGISTER,
+  type RequestOptions,
+  registerAndLogin,
+  type TestUser,
+  unique,
+} from './support/client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DELETE_ME = `mutation DeleteMe { deleteMe { id userId requestedAt completedAt pendingServices } }`;
@@ -247,9 +259,18 @@ describe('redelivered and late events', () => {
     await call(UPDATE, { input: { firstName: 'Successor' } }, { token: successor.accessToken });
 
     for (let i = 0; i < 2; i++) {
-      await bus.publish(Subjects.UsersUserDeleted, { userId: user.id, requestedAt: new Date().toISOString() }, { msgId: `test-redelivery:${randomUUID()}` });
+      await bus.publish(
+        Subjects.UsersUserDeleted,
+        { userId: user.id, requestedAt: new Date().toISOString() },
+        { msgId: `test-redelivery:${randomUUID()}` },
+      );
     }
-    await eventually(async () => (await consumerIdle('users-user-deleted', Subjects.UsersUserDeleted)) && (await consumerIdle('auth-user-deleted', Subjects.UsersUserDeleted)), 20_000);
+    await eventually(
+      async () =>
+        (await consumerIdle('users-user-deleted', Subjects.UsersUserDeleted)) &&
+        (await consumerIdle('auth-user-deleted', Subjects.UsersUserDeleted)),
+      20_000,
+    );
 
     expect(await status(done.id)).toEqual(done);
     expect(await deletionRows(user.id)).toEqual(requestsBefore);
@@ -273,7 +294,9 @@ describe('redelivered and late events', () => {
       { msgId: `test-late-registered:${randomUUID()}` },
     );
     await eventually(
-      async () => (await consumerIdle('users-user-logged-in', Subjects.AuthUserLoggedIn)) && (await consumerIdle('users-user-registered', Subjects.AuthUserRegistered)),
+      async () =>
+        (await consumerIdle('users-user-logged-in', Subjects.AuthUserLoggedIn)) &&
+        (await consumerIdle('users-user-registered', Subjects.AuthUserRegistered)),
       20_000,
     );
 

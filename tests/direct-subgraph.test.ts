@@ -7,7 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, eventually, gql, type GraphQLResult, loginAdmin, registerAndLogin, type RequestOptions, type TestUser } from './support/client.js';
+import {
+  call,
+  eventually,
+  type GraphQLResult,
+  gql,
+  loginAdmin,
+  type RequestOptions,
+  registerAndLogin,
+  type TestUser,
+} from './support/client.js';
 
 const USERS_ENTITY = `query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on User { id profile { firstName lastName displayName pictureUrl locale } lastLoginAt } }
@@ -139,7 +148,12 @@ describe("with a valid token, someone else's data", () => {
   it('users: a mixed batch answers Alice for Alice and FORBIDDEN for Bob', async () => {
     const res = await call(
       USERS_ENTITY,
-      { representations: [{ __typename: 'User', id: alice.id }, { __typename: 'User', id: bob.id }] },
+      {
+        representations: [
+          { __typename: 'User', id: alice.id },
+          { __typename: 'User', id: bob.id },
+        ],
+      },
       { url: usersUrl(), token: alice.accessToken },
     );
     expectCodes(res, 'FORBIDDEN');
@@ -168,7 +182,7 @@ describe("with a valid token, someone else's data", () => {
     await call(UPDATE, { input: { firstName: null } }, { url: usersUrl(), token: alice.accessToken });
   });
 
-  it("auth: Alice resolving Bob gets his public fields only (email and lineUserId null)", async () => {
+  it('auth: Alice resolving Bob gets his public fields only (email and lineUserId null)', async () => {
     const res = await call(AUTH_ENTITY, ref(bob.id), { url: authUrl(), token: alice.accessToken });
     expect(res.body.errors, JSON.stringify(res.body)).toBeUndefined();
     expect(res.body.data!._entities[0]).toMatchObject({ id: bob.id, username: bob.username, email: null, lineUserId: null });
@@ -235,10 +249,13 @@ describe('forged tokens', () => {
       'alg none, no kid': `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`,
       'random ES256 key, made-up kid': await sign({ kid: `kid-${randomBytes(6).toString('hex')}` }),
       'random ES256 key, the real kid': await sign({ kid: realHeader.kid }),
-      'random ES256 key, its own jwk embedded': await sign({ kid: realHeader.kid, jwk: await exportJWK((await generateKeyPair('ES256')).publicKey) }),
+      'random ES256 key, its own jwk embedded': await sign({
+        kid: realHeader.kid,
+        jwk: await exportJWK((await generateKeyPair('ES256')).publicKey),
+      }),
       'HS256 with the public key as secret': hmacWithPublicKey,
       "Alice's signature on Bob's claims": `${h}.${b64(claims)}.${s}`,
-      'garbage': 'not.a.jwt',
+      garbage: 'not.a.jwt',
       'empty bearer': '',
     };
   }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { NatsEventBus, Subjects, type EventEnvelope, type StoredDeadLetter } from '@app/events';
+import { type EventEnvelope, NatsEventBus, type StoredDeadLetter, Subjects } from '@app/events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const repoRoot = join(import.meta.dirname, '..');
@@ -87,19 +87,42 @@ describe('scripts/dlq.ts against NATS', () => {
   const list = async (...args: string[]): Promise<StoredDeadLetter[]> => {
     const run = await dlq(['list', '--json', ...args], env);
     expect(run.code, run.stderr).toBe(0);
-    return run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as StoredDeadLetter);
+    return run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as StoredDeadLetter);
   };
 
   it('lists, replays and discards dead letters', async () => {
     const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
     await bus.publish(Subjects.UsersUserDeleted, { userId: randomUUID(), requestedAt: new Date().toISOString() }, { msgId: first });
-    await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, 'first dead letter');
+    await eventually(
+      () => bus.listDeadLetters(),
+      (l) => l.length === 1,
+      'first dead letter',
+    );
     await bus.publishRaw(Subjects.UsersUserDeleted, '{"this is": "no event"}');
-    await eventually(() => bus.listDeadLetters(), (l) => l.length === 2, 'the malformed one');
+    await eventually(
+      () => bus.listDeadLetters(),
+      (l) => l.length === 2,
+      'the malformed one',
+    );
     await bus.publish(Subjects.UsersUserDeleted, { userId: randomUUID(), requestedAt: new Date().toISOString() }, { msgId: second });
-    await eventually(() => bus.listDeadLetters(), (l) => l.length === 3, 'second dead letter');
-    await bus.publish(Subjects.UsersUserErased, { userId: randomUUID(), service: 'users', erasedAt: new Date().toISOString() }, { msgId: third });
-    await eventually(() => bus.listDeadLetters(), (l) => l.length === 4, 'every dead letter');
+    await eventually(
+      () => bus.listDeadLetters(),
+      (l) => l.length === 3,
+      'second dead letter',
+    );
+    await bus.publish(
+      Subjects.UsersUserErased,
+      { userId: randomUUID(), service: 'users', erasedAt: new Date().toISOString() },
+      { msgId: third },
+    );
+    await eventually(
+      () => bus.listDeadLetters(),
+      (l) => l.length === 4,
+      'every dead letter',
+    );
 
     // The human-readable table: subject, when, attempts, consumer and last error, by sequence.
     const table = await dlq(['list'], env);
@@ -107,13 +130,20 @@ describe('scripts/dlq.ts against NATS', () => {
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^SEQ\s+SUBJECT\s+FAILED AT\s+ATTEMPTS\s+CONSUMER\s+LAST ERROR$/);
     expect(lines).toHaveLength(6);
-    expect(lines[1]).toMatch(/^\d+\s+users\.user\.deleted\s+\d{4}-\d\d-\d\dT\S+Z\s+2\s+billing\s+handler failed 2 times, last error: billing database is read-only$/);
+    expect(lines[1]).toMatch(
+      /^\d+\s+users\.user\.deleted\s+\d{4}-\d\d-\d\dT\S+Z\s+2\s+billing\s+handler failed 2 times, last error: billing database is read-only$/,
+    );
     expect(lines[2]).toMatch(/^\d+\s+users\.user\.deleted\s+\S+\s+1\s+billing\s+invalid envelope/);
     expect(lines[4]).toMatch(/^\d+\s+users\.user\.erased\s+\S+\s+2\s+audit\s+handler failed 2 times, last error: audit log unavailable$/);
     expect(lines[5]).toBe('4 dead letter(s)');
 
     const all = await list();
-    expect(all.map((d) => d.subject)).toEqual([Subjects.UsersUserDeleted, Subjects.UsersUserDeleted, Subjects.UsersUserDeleted, Subjects.UsersUserErased]);
+    expect(all.map((d) => d.subject)).toEqual([
+      Subjects.UsersUserDeleted,
+      Subjects.UsersUserDeleted,
+      Subjects.UsersUserDeleted,
+      Subjects.UsersUserErased,
+    ]);
     expect((await list('--subject', Subjects.UsersUserErased)).map((d) => d.seq)).toEqual([all[3]!.seq]);
     expect((await list('--limit', '1')).map((d) => d.seq)).toEqual([all[0]!.seq]);
 
@@ -122,7 +152,11 @@ describe('scripts/dlq.ts against NATS', () => {
     const one = await dlq(['replay', String(all[0]!.seq)], env);
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toContain(`replayed dead letter ${all[0]!.seq} to users.user.deleted (event ${first})`);
-    await eventually(() => deleted, (d) => d.length === 1, 'the replayed event handled');
+    await eventually(
+      () => deleted,
+      (d) => d.length === 1,
+      'the replayed event handled',
+    );
     expect(deleted[0]!.id).toBe(first);
 
     // The rest of one subject: the valid one goes back, the malformed one is refused and kept.
@@ -131,7 +165,11 @@ describe('scripts/dlq.ts against NATS', () => {
     expect(rest.stdout).toContain(`replayed dead letter ${all[2]!.seq} to users.user.deleted (event ${second})`);
     expect(rest.stderr).toContain(`Dead letter ${all[1]!.seq} cannot be replayed`);
     expect(rest.stdout).toContain('1 replayed, 1 refused (subject users.user.deleted)');
-    await eventually(() => deleted, (d) => d.length === 2, 'the second replayed event handled');
+    await eventually(
+      () => deleted,
+      (d) => d.length === 2,
+      'the second replayed event handled',
+    );
     expect(deleted[1]!.id).toBe(second);
     expect((await list()).map((d) => d.seq)).toEqual([all[1]!.seq, all[3]!.seq]);
 
@@ -140,7 +178,11 @@ describe('scripts/dlq.ts against NATS', () => {
     const everything = await dlq(['replay', '--all'], env);
     expect(everything.code, everything.stderr).toBe(0);
     expect(everything.stdout).toContain('1 replayed, 0 refused');
-    await eventually(() => erased, (e) => e.length === 1, 'the erased event handled');
+    await eventually(
+      () => erased,
+      (e) => e.length === 1,
+      'the erased event handled',
+    );
     expect(erased[0]!.id).toBe(third);
 
     const empty = await dlq(['list'], env);
@@ -179,7 +221,9 @@ describe('event bus in every service /metrics', () => {
       expect(res.status, name).toBe(200);
       const text = await res.text();
       expect(text, name).toMatch(new RegExp(`^events_bus_up\\{service="${name}"\\} 1$`, 'm'));
-      expect(text, name).toMatch(new RegExp(`^events_dead_letters_stored\\{subject="users\\.user\\.deleted",service="${name}"\\} \\d+$`, 'm'));
+      expect(text, name).toMatch(
+        new RegExp(`^events_dead_letters_stored\\{subject="users\\.user\\.deleted",service="${name}"\\} \\d+$`, 'm'),
+      );
       expect(text, name).toMatch(/^# TYPE events_dead_lettered_total counter$/m);
     }
   });

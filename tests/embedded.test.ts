@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_PORTS, startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import { FREE_PORTS, type RunningPlatform, startPlatform } from '../scripts/platform.js';
 import { DISTANCE_COLORS } from '../subgraphs/relationship-map/src/svg/map-geometry.js';
 import { colourCoverage, hasChromium, nonBackgroundFraction, withPage } from './support/browser.js';
 import { eventually, gql, unique } from './support/client.js';
@@ -23,7 +23,8 @@ async function ok(query: string, variables: Record<string, unknown>, token?: str
 }
 
 async function login(usernameOrEmail: string, password: string) {
-  return (await ok('mutation($i: LoginInput!) { login(input: $i) { accessToken user { id } } }', { i: { usernameOrEmail, password } })).login as { accessToken: string; user: { id: string } };
+  return (await ok('mutation($i: LoginInput!) { login(input: $i) { accessToken user { id } } }', { i: { usernameOrEmail, password } }))
+    .login as { accessToken: string; user: { id: string } };
 }
 
 beforeAll(async () => {
@@ -57,7 +58,9 @@ describe('embedded mode', () => {
   it('a user registers, logs in and reads me { id username profile { locale } } through the gateway', async () => {
     const username = unique('emb');
     const password = 'embedded-pass-123';
-    await ok('mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } });
+    await ok('mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+      i: { username, email: `${username}@example.com`, password },
+    });
     const session = await login(username, password);
     const { me } = await ok('{ me { id username profile { locale } } }', {}, session.accessToken);
     expect(me).toEqual({ id: session.user.id, username, profile: { locale: 'ja-JP' } });
@@ -71,17 +74,31 @@ describe('embedded mode', () => {
 
     const username = unique('embo');
     const password = 'embedded-pass-123';
-    await ok('mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } });
+    await ok('mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+      i: { username, email: `${username}@example.com`, password },
+    });
     const user = await login(username, password);
 
     const stock = liveClient({ url });
-    const stockSub = stock.subscribe('subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }', { ids: [product.id] });
+    const stockSub = stock.subscribe('subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }', {
+      ids: [product.id],
+    });
     await new Promise((r) => setTimeout(r, 300));
-    const { createOrder } = await ok('mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }', { i: { items: [{ productId: product.id, quantity: 2 }] } }, user.accessToken);
+    const { createOrder } = await ok(
+      'mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }',
+      { i: { items: [{ productId: product.id, quantity: 2 }] } },
+      user.accessToken,
+    );
     const orders = liveClient({ url, token: user.accessToken });
-    const orderSub = orders.subscribe('subscription($id: ID!) { orderUpdated(orderId: $id) { id status user { username } } }', { id: createOrder.id });
+    const orderSub = orders.subscribe('subscription($id: ID!) { orderUpdated(orderId: $id) { id status user { username } } }', {
+      id: createOrder.id,
+    });
     try {
-      await eventually(async () => (await ok('query($id: ID!) { order(id: $id) { status } }', { id: createOrder.id }, user.accessToken)).order.status === 'CONFIRMED');
+      await eventually(
+        async () =>
+          (await ok('query($id: ID!) { order(id: $id) { status } }', { id: createOrder.id }, user.accessToken)).order.status ===
+          'CONFIRMED',
+      );
       const [stockEvent] = await stockSub.waitFor(1);
       expect(stockEvent.data!.stockUpdated).toEqual({ productId: product.id, newQuantity: product.stockQuantity - 2 });
 
@@ -105,7 +122,11 @@ async function restCall(method: string, path: string, body?: unknown, cookie?: s
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
+  };
 }
 
 describe('embedded mode: the relationship map as a browser front end uses it (BFF cookie session)', () => {
@@ -126,9 +147,19 @@ describe('embedded mode: the relationship map as a browser front end uses it (BF
 
     const labels = ['家族', '親友A', '同僚', '恋人', '母', '幼なじみ', '上司', 'サークル', '<script>alert(1)</script>'];
     const hints = ['near', 'near', 'mid', 'near', 'mid', 'far', 'far', 'mid', 'far'];
-    const tooMany = await restCall('POST', '/api/map/generate', { nodes: [...labels, '十人目'].map((label, i) => ({ id: `n${i}`, label })) }, cookie);
+    const tooMany = await restCall(
+      'POST',
+      '/api/map/generate',
+      { nodes: [...labels, '十人目'].map((label, i) => ({ id: `n${i}`, label })) },
+      cookie,
+    );
     expect(tooMany.status).toBe(400);
-    const generated = await restCall('POST', '/api/map/generate', { nodes: labels.map((label, i) => ({ id: `n${i}`, label, userHint: hints[i] })) }, cookie);
+    const generated = await restCall(
+      'POST',
+      '/api/map/generate',
+      { nodes: labels.map((label, i) => ({ id: `n${i}`, label, userHint: hints[i] })) },
+      cookie,
+    );
     expect(generated.status).toBe(200);
     expect(generated.body.nodes).toHaveLength(9);
 
@@ -147,11 +178,17 @@ describe('embedded mode: the relationship map as a browser front end uses it (BF
         const response = await page.goto(`${platform.urls.gateway}${generated.body.svgUrl}`);
         expect(response?.status()).toBe(200);
         expect(response?.headers()['content-type']).toMatch(/^image\/svg\+xml/);
-        const texts = await page.$$eval('text', (nodes) => nodes.map((n) => ({ text: n.textContent ?? '', width: (n as SVGTextElement).getBBox().width })));
+        const texts = await page.$$eval('text', (nodes) =>
+          nodes.map((n) => ({ text: n.textContent ?? '', width: (n as SVGTextElement).getBBox().width })),
+        );
         const scripts = await page.$$eval('script', (nodes) => nodes.length);
         // A clip, not fullPage: an SVG document has no scrollable page for Chromium to measure.
-        const box = await page.evaluate(() => document.documentElement.getBoundingClientRect().toJSON() as { width: number; height: number });
-        const screenshot = await page.screenshot({ clip: { x: 0, y: 0, width: Math.min(box.width, 520), height: Math.min(box.height, 560) } });
+        const box = await page.evaluate(
+          () => document.documentElement.getBoundingClientRect().toJSON() as { width: number; height: number },
+        );
+        const screenshot = await page.screenshot({
+          clip: { x: 0, y: 0, width: Math.min(box.width, 520), height: Math.min(box.height, 560) },
+        });
         return { texts, scripts, screenshot, dialogs };
       },
       { extraHTTPHeaders: { cookie }, viewport: { width: 520, height: 560 } },

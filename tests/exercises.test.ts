@@ -4,8 +4,19 @@
  * global exercises read-only (FORBIDDEN) and another user's invisible (NOT_FOUND).
  */
 import { describe, expect, it } from 'vitest';
-import { registerAndLogin, unique, type TestUser } from './support/client.js';
-import { at, call, callSubgraph, expectCode, expectValidationError, globalExercise, NIL_UUID, ok, Q, useWorkoutsDb } from './support/workouts.js';
+import { registerAndLogin, type TestUser, unique } from './support/client.js';
+import {
+  at,
+  call,
+  callSubgraph,
+  expectCode,
+  expectValidationError,
+  globalExercise,
+  NIL_UUID,
+  ok,
+  Q,
+  useWorkoutsDb,
+} from './support/workouts.js';
 
 const db = useWorkoutsDb();
 
@@ -17,7 +28,8 @@ describe('the global exercise list', () => {
     const page = await ok(Q.exercises, { limit: 50 }, user);
     expect(page.total).toBeGreaterThanOrEqual(20);
     const names = page.items.map((e: { name: string }) => e.name);
-    for (const name of ['Bench Press', 'Squat', 'Deadlift', 'Overhead Press', 'Pull-up', 'Barbell Row', 'Running']) expect(names).toContain(name);
+    for (const name of ['Bench Press', 'Squat', 'Deadlift', 'Overhead Press', 'Pull-up', 'Barbell Row', 'Running'])
+      expect(names).toContain(name);
     // By lower-cased name, byte order (the name key's collation is "C" on every database).
     const key = (n: string) => n.toLowerCase();
     expect(names).toEqual([...names].sort((a: string, b: string) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)));
@@ -44,7 +56,13 @@ describe('own exercises', () => {
   it('creates one, visible to its owner only, with isGlobal false', async () => {
     const [user, other] = await Promise.all([registerAndLogin('exown'), registerAndLogin('exother')]);
     const created = await createExercise(user, { name: '  Zercher Squat ', type: 'strength', primaryMuscle: 'quadriceps' });
-    expect(created).toMatchObject({ name: 'Zercher Squat', type: 'strength', primaryMuscle: 'quadriceps', isActive: true, isGlobal: false });
+    expect(created).toMatchObject({
+      name: 'Zercher Squat',
+      type: 'strength',
+      primaryMuscle: 'quadriceps',
+      isActive: true,
+      isGlobal: false,
+    });
     expect(await ok(Q.exercise, { id: created.id }, user)).toEqual(created);
     expect((await db.exercise(created.id)).owner_id).toBe(user.id);
 
@@ -90,10 +108,10 @@ describe('own exercises', () => {
     const user = await registerAndLogin('exbad');
     expectValidationError(await call(Q.createExercise, { input: { name: '   ', type: 'strength' } }, user), ['name']);
     expectValidationError(await call(Q.createExercise, { input: { name: 'x'.repeat(101), type: '' } }, user), ['name', 'type']);
-    expectValidationError(await call(Q.createExercise, { input: { name: 'Tab\tName', type: 'strength', primaryMuscle: 'm'.repeat(51) } }, user), [
-      'name',
-      'primaryMuscle',
-    ]);
+    expectValidationError(
+      await call(Q.createExercise, { input: { name: 'Tab\tName', type: 'strength', primaryMuscle: 'm'.repeat(51) } }, user),
+      ['name', 'primaryMuscle'],
+    );
     expectCode(await callSubgraph(Q.createExercise, { input: { name: 'No type' } }, user), 'VALIDATION_ERROR');
     expect((await call(Q.createExercise, { input: { name: 'No type' } }, user)).body.errors).toBeDefined();
     expect(await db.ownExercises(user.id)).toEqual([]);
@@ -104,13 +122,20 @@ describe('own exercises', () => {
     const a = await createExercise(user, { name: 'Sled Push', type: 'conditioning', primaryMuscle: 'legs' });
     const b = await createExercise(user, { name: 'Sled Pull', type: 'conditioning' });
 
-    expect(await ok(Q.updateExercise, { id: a.id, input: { type: 'strength' } }, user)).toMatchObject({ name: 'Sled Push', type: 'strength', primaryMuscle: 'legs' });
+    expect(await ok(Q.updateExercise, { id: a.id, input: { type: 'strength' } }, user)).toMatchObject({
+      name: 'Sled Push',
+      type: 'strength',
+      primaryMuscle: 'legs',
+    });
     expect(await ok(Q.updateExercise, { id: a.id, input: { primaryMuscle: null, isActive: false } }, user)).toMatchObject({
       name: 'Sled Push',
       primaryMuscle: null,
       isActive: false,
     });
-    expect(await ok(Q.updateExercise, { id: a.id, input: { isActive: true, name: 'SLED PUSH' } }, user)).toMatchObject({ name: 'SLED PUSH', isActive: true });
+    expect(await ok(Q.updateExercise, { id: a.id, input: { isActive: true, name: 'SLED PUSH' } }, user)).toMatchObject({
+      name: 'SLED PUSH',
+      isActive: true,
+    });
 
     const before = await db.exercise(a.id);
     for (const name of ['sled pull', 'Deadlift']) {
@@ -155,7 +180,9 @@ describe('exercises (list)', () => {
 
     const bell = await ok(Q.exercises, { q: 'BELL SW' }, user);
     expect(bell.items.map((e: { name: string }) => e.name)).toEqual(['Kettlebell Swing']);
-    expect((await ok(Q.exercises, { q: '%', onlyMine: true }, user)).items.map((e: { name: string }) => e.name)).toEqual(['100% Effort Sprint']);
+    expect((await ok(Q.exercises, { q: '%', onlyMine: true }, user)).items.map((e: { name: string }) => e.name)).toEqual([
+      '100% Effort Sprint',
+    ]);
     expect((await ok(Q.exercises, { q: '_', onlyMine: true }, user)).items.map((e: { name: string }) => e.name)).toEqual(['Farmer_Walk']);
 
     const conditioning = await ok(Q.exercises, { type: 'conditioning', limit: 50 }, user);

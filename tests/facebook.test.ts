@@ -5,12 +5,12 @@
  * the same Postgres, Redis and NATS as the shared test platform.
  */
 import { randomBytes } from 'node:crypto';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { buildRelationshipMapService, loadRelationshipMapConfig, type RelationshipMapService } from '@app/relationship-map';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { gql, platformEnv, registerAndLogin, type GraphQLResult, type TestUser } from './support/client.js';
-import { startFakeFacebook, type FakeFacebook, type FakePost } from './support/fake-facebook.js';
+import { type GraphQLResult, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
+import { type FakeFacebook, type FakePost, startFakeFacebook } from './support/fake-facebook.js';
 import { GENERATE, NO_ROWS, nodes, relationshipMapRows } from './support/map.js';
 
 let fake: FakeFacebook;
@@ -21,10 +21,17 @@ let db: pg.Pool;
 
 beforeAll(async () => {
   fake = await startFakeFacebook({ pageSize: 5 });
-  const env: Record<string, string> = { ...platformEnv(), FACEBOOK_GRAPH_URL: fake.url, FACEBOOK_TOKEN_KEY: randomBytes(32).toString('base64'), FACEBOOK_TIMEOUT_MS: '800' };
+  const env: Record<string, string> = {
+    ...platformEnv(),
+    FACEBOOK_GRAPH_URL: fake.url,
+    FACEBOOK_TOKEN_KEY: randomBytes(32).toString('base64'),
+    FACEBOOK_TIMEOUT_MS: '800',
+  };
   relationshipMap = await buildRelationshipMapService({ config: loadRelationshipMapConfig(env), databaseUrl: env.DATABASE_URL });
   const port = await relationshipMap.listen(0, '127.0.0.1');
-  gateway = await buildGateway({ config: loadGatewayConfig({ ...env, SUBGRAPH_RELATIONSHIP_MAP_URL: `http://127.0.0.1:${port}/graphql` }) });
+  gateway = await buildGateway({
+    config: loadGatewayConfig({ ...env, SUBGRAPH_RELATIONSHIP_MAP_URL: `http://127.0.0.1:${port}/graphql` }),
+  });
   url = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}/graphql`;
   db = new pg.Pool({ connectionString: inject('env').DATABASE_URL, max: 2 });
 });
@@ -42,7 +49,8 @@ const DISCONNECT = `mutation { disconnectFacebook { connected facebookUserId con
 const SECRET = 'my secret diary entry';
 const NAME = '山田 太郎';
 
-const run = (user: TestUser, query: string, variables: Record<string, unknown> = {}) => gql(query, variables, { url, token: user.accessToken });
+const run = (user: TestUser, query: string, variables: Record<string, unknown> = {}) =>
+  gql(query, variables, { url, token: user.accessToken });
 function ok(res: GraphQLResult) {
   expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
   return res.body.data as Record<string, any>;
@@ -69,7 +77,9 @@ async function userWithFacebook(postList: FakePost[] = posts(4, 10)) {
 /** Every value of every row of the user, as text: what is stored, whatever the column. */
 async function storedText(userId: string) {
   const tables = ['map_preferences', 'facebook_links', 'aggregate_signals', 'relationship_maps'];
-  const rows = await Promise.all(tables.map(async (t) => (await db.query(`select * from relationship_map.${t} where user_id = $1`, [userId])).rows));
+  const rows = await Promise.all(
+    tables.map(async (t) => (await db.query(`select * from relationship_map.${t} where user_id = $1`, [userId])).rows),
+  );
   return JSON.stringify(rows);
 }
 
@@ -99,14 +109,17 @@ describe('connect and disconnect', () => {
     expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
   });
 
-  it.each(['down', 'slow', 'rate_limited'] as const)('Facebook %s: connect is SERVICE_UNAVAILABLE (FACEBOOK_API_ERROR), within the time limit, nothing written', async (mode) => {
-    const { user, token } = await userWithFacebook();
-    fake.setMode(mode);
-    const started = Date.now();
-    expectFailure(await run(user, CONNECT, { t: token }), 'SERVICE_UNAVAILABLE', 'FACEBOOK_API_ERROR');
-    expect(Date.now() - started).toBeLessThan(3_000);
-    expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
-  });
+  it.each(['down', 'slow', 'rate_limited'] as const)(
+    'Facebook %s: connect is SERVICE_UNAVAILABLE (FACEBOOK_API_ERROR), within the time limit, nothing written',
+    async (mode) => {
+      const { user, token } = await userWithFacebook();
+      fake.setMode(mode);
+      const started = Date.now();
+      expectFailure(await run(user, CONNECT, { t: token }), 'SERVICE_UNAVAILABLE', 'FACEBOOK_API_ERROR');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
+    },
+  );
 
   it('disconnect forgets the token, the Facebook id and the signals; twice is fine', async () => {
     const { user, token } = await userWithFacebook();
@@ -125,7 +138,10 @@ describe('connect and disconnect', () => {
 describe('aggregate signals', () => {
   it('are levels over the window (only posts inside it count), stored as levels only, valid 24 h', async () => {
     // 12 posts in the last 14 days (HIGH), 204 reactions (HIGH), 12 comments (MEDIUM); older posts do not count.
-    const { user, token } = await userWithFacebook([...posts(12, 14, 17, 1), ...posts(30, 1).map((p) => ({ ...p, createdTime: daysAgo(40) }))]);
+    const { user, token } = await userWithFacebook([
+      ...posts(12, 14, 17, 1),
+      ...posts(30, 1).map((p) => ({ ...p, createdTime: daysAgo(40) })),
+    ]);
     ok(await run(user, CONNECT, { t: token }));
     const before = fake.requests.length;
     const { aggregateSignals: s } = ok(await run(user, SIGNALS));
@@ -133,11 +149,28 @@ describe('aggregate signals', () => {
     expect(Date.parse(s.validUntil) - Date.parse(s.collectedAt)).toBe(24 * 3600_000);
     const calls = fake.requests.slice(before);
     // Only counts and times are asked for: no content, no names, no people.
-    const asked = new Set(calls.flatMap((r) => (r.query.fields ?? '').split(',').map((f) => f.split(/[.{(]/)[0]).filter(Boolean)));
+    const asked = new Set(
+      calls.flatMap((r) =>
+        (r.query.fields ?? '')
+          .split(',')
+          .map((f) => f.split(/[.{(]/)[0])
+          .filter(Boolean),
+      ),
+    );
     expect([...asked].sort()).toEqual(['comments', 'created_time', 'reactions']);
 
     const { rows } = await db.query('select * from relationship_map.aggregate_signals where user_id = $1', [user.id]);
-    expect(Object.keys(rows[0]).sort()).toEqual(['activity_volume', 'collected_at', 'comment_count', 'id', 'post_count', 'reaction_count', 'user_id', 'valid_until', 'window_days']);
+    expect(Object.keys(rows[0]).sort()).toEqual([
+      'activity_volume',
+      'collected_at',
+      'comment_count',
+      'id',
+      'post_count',
+      'reaction_count',
+      'user_id',
+      'valid_until',
+      'window_days',
+    ]);
     const text = await storedText(user.id);
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(NAME);
@@ -156,7 +189,10 @@ describe('aggregate signals', () => {
 
   it('each window has its own signals, thresholds scaled to the window', async () => {
     // One post today, twenty five days ago. Thresholds per 14 days (3 / 10 posts) scale with the window.
-    const { user, token } = await userWithFacebook([{ createdTime: daysAgo(0.2), reactions: 0, comments: 0 }, ...posts(20, 13).map((p) => ({ ...p, createdTime: daysAgo(5) }))]);
+    const { user, token } = await userWithFacebook([
+      { createdTime: daysAgo(0.2), reactions: 0, comments: 0 },
+      ...posts(20, 13).map((p) => ({ ...p, createdTime: daysAgo(5) })),
+    ]);
     ok(await run(user, CONNECT, { t: token }));
     expect(ok(await run(user, SIGNALS, { w: 1 })).aggregateSignals).toMatchObject({ windowDays: 1, postCount: 'HIGH' });
     expect(ok(await run(user, SIGNALS, { w: 3 })).aggregateSignals).toMatchObject({ windowDays: 3, postCount: 'MEDIUM' });
@@ -216,7 +252,8 @@ describe('maps with Facebook signals', () => {
     ok(await run(user, CONNECT, { t: token }));
     const { deleteMe } = ok(await run(user, `mutation { deleteMe { id } }`));
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && JSON.stringify(await relationshipMapRows(db, user.id)) !== JSON.stringify(NO_ROWS)) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && JSON.stringify(await relationshipMapRows(db, user.id)) !== JSON.stringify(NO_ROWS))
+      await new Promise((r) => setTimeout(r, 100));
     expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
     expect(deleteMe.id).toMatch(/^[0-9a-f-]{36}$/);
   });

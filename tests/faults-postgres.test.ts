@@ -10,8 +10,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql } from './support/client.js';
 import { expectUnavailable, within as withinLimit } from './support/faults/expectations.js';
-import { startPrivatePostgres, type PrivatePostgres } from './support/faults/index.js';
-import { registerOn, startFaultPlatform, type FaultPlatform, type FaultUser } from './support/faults/in-process-platform.js';
+import { type FaultPlatform, type FaultUser, registerOn, startFaultPlatform } from './support/faults/in-process-platform.js';
+import { type PrivatePostgres, startPrivatePostgres } from './support/faults/index.js';
 
 let postgres: PrivatePostgres;
 let platform: FaultPlatform;
@@ -53,7 +53,9 @@ afterAll(async () => {
 async function duringOutage(label: string) {
   expectUnavailable(await ask(WORKOUTS, undefined, user.accessToken));
 
-  const restWorkouts = await within(fetch(`${platform.gatewayBase}/api/workouts`, { headers: { authorization: `Bearer ${user.accessToken}` } }));
+  const restWorkouts = await within(
+    fetch(`${platform.gatewayBase}/api/workouts`, { headers: { authorization: `Bearer ${user.accessToken}` } }),
+  );
   expect(restWorkouts.status).toBe(503);
   expect(restWorkouts.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(await restWorkouts.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
@@ -73,17 +75,25 @@ async function duringOutage(label: string) {
 }
 
 async function recovered(refusedUsername: string) {
-  await eventually(async () => (await gql(WORKOUTS, undefined, { url: `${platform.gatewayBase}/graphql`, token: user.accessToken })).body.data?.workouts?.total === 0, 20_000, 200);
+  await eventually(
+    async () =>
+      (await gql(WORKOUTS, undefined, { url: `${platform.gatewayBase}/graphql`, token: user.accessToken })).body.data?.workouts?.total ===
+      0,
+    20_000,
+    200,
+  );
   await eventually(async () => (await fetch(`${platform.gatewayBase}/health`)).status === 200, 20_000, 200);
   // The refused registration left nothing: the name is free and takes exactly one account.
   expect(await accountsNamed(refusedUsername)).toBe(0);
-  const again = await ask(REGISTER, { i: { username: refusedUsername, email: `${refusedUsername}@example.com`, password: 'pg-outage-pw-9' } });
+  const again = await ask(REGISTER, {
+    i: { username: refusedUsername, email: `${refusedUsername}@example.com`, password: 'pg-outage-pw-9' },
+  });
   expect(again.body.data?.register.id, JSON.stringify(again.body)).toBeTruthy();
   expect(await accountsNamed(refusedUsername)).toBe(1);
 }
 
 describe('Postgres failing under a running platform', () => {
-  it('stopped: 503 on GraphQL and REST, readiness names each subgraph\'s database, nothing written, recovers when started', async () => {
+  it("stopped: 503 on GraphQL and REST, readiness names each subgraph's database, nothing written, recovers when started", async () => {
     expect((await ask(ME, undefined, user.accessToken)).body.data?.me.id).toBe(user.id);
     await postgres.server.stop();
     const refused = await duringOutage('stop');
@@ -107,6 +117,8 @@ describe('Postgres failing under a running platform', () => {
     // Kysely gives a transaction's connection back only when its BEGIN/COMMIT/ROLLBACK succeed;
     // one kept would make the pool's end (and so close()) wait forever.
     const closing = platform.close();
-    await expect(Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still closing after 15 s'), 15_000).unref())])).resolves.toBe('closed');
+    await expect(
+      Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still closing after 15 s'), 15_000).unref())]),
+    ).resolves.toBe('closed');
   });
 });

@@ -11,8 +11,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql } from './support/client.js';
 import { expectUnavailable, within as withinLimit } from './support/faults/expectations.js';
-import { startPrivateRedis, type PrivateRedis } from './support/faults/index.js';
-import { registerOn, startFaultPlatform, type FaultPlatform, type FaultUser } from './support/faults/in-process-platform.js';
+import { type FaultPlatform, type FaultUser, registerOn, startFaultPlatform } from './support/faults/in-process-platform.js';
+import { type PrivateRedis, startPrivateRedis } from './support/faults/index.js';
 
 let redis: PrivateRedis;
 let platform: FaultPlatform;
@@ -32,11 +32,15 @@ const UPDATE_PROFILE = 'mutation($i: UpdateProfileInput!) { updateProfile(input:
 const viaGateway = (query: string, variables?: Record<string, unknown>, token?: string) =>
   within(gql(query, variables, { url: `${platform.gatewayBase}/graphql`, ...(token ? { token } : {}) }));
 
-const displayNames = async () => (await db.query('select display_name from users.profiles where user_id = $1', [user.id])).rows.map((r) => r.display_name);
+const displayNames = async () =>
+  (await db.query('select display_name from users.profiles where user_id = $1', [user.id])).rows.map((r) => r.display_name);
 /** The sum of `cache_fallbacks_total` for one cache in a service's /metrics. */
 const fallbacks = async (base: string, cache: string) => {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^cache_fallbacks_total\\{[^}]*cache="${cache}"[^}]*\\} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  return [...text.matchAll(new RegExp(`^cache_fallbacks_total\\{[^}]*cache="${cache}"[^}]*\\} (\\d+)`, 'gm'))].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 };
 
 beforeAll(async () => {
@@ -78,7 +82,11 @@ async function duringOutage(label: string) {
 
   // The login lockout is security state too: auth refuses to check a password it cannot count.
   const login = await within(
-    gql('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { usernameOrEmail: user.username, password: user.password } }, { url: `${platform.urls.auth}/graphql` }),
+    gql(
+      'mutation($i: LoginInput!) { login(input: $i) { accessToken } }',
+      { i: { usernameOrEmail: user.username, password: user.password } },
+      { url: `${platform.urls.auth}/graphql` },
+    ),
   );
   expect(login.body.data?.login ?? null).toBeNull();
   expect(login.body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: expect.any(Number) });
@@ -95,7 +103,12 @@ async function duringOutage(label: string) {
 }
 
 async function recovered(label: string) {
-  await eventually(async () => (await gql(ME, undefined, { url: `${platform.gatewayBase}/graphql`, token: user.accessToken })).body.data?.me?.id === user.id, 15_000, 200);
+  await eventually(
+    async () =>
+      (await gql(ME, undefined, { url: `${platform.gatewayBase}/graphql`, token: user.accessToken })).body.data?.me?.id === user.id,
+    15_000,
+    200,
+  );
   const updated = await viaGateway(UPDATE_PROFILE, { i: { displayName: `after-${label}` } }, user.accessToken);
   expect(updated.body.data?.updateProfile.profile.displayName).toBe(`after-${label}`);
   expect(await displayNames()).toEqual([`after-${label}`]);

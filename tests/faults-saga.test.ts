@@ -22,8 +22,8 @@ import { Subjects } from '@app/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql } from './support/client.js';
 import { testAdmin } from './support/env.js';
-import { createProduct, placeOrder, stockOf, untilOrdersKnow, untilStatus, type OrderResult } from './support/orders.js';
-import { startProcessPlatform, type ProcessPlatform, type ServiceName } from './support/faults/process-platform.js';
+import { type ProcessPlatform, type ServiceName, startProcessPlatform } from './support/faults/process-platform.js';
+import { createProduct, type OrderResult, placeOrder, stockOf, untilOrdersKnow, untilStatus } from './support/orders.js';
 
 const TERMINAL = ['CONFIRMED', 'CANCELLED'];
 /**
@@ -64,7 +64,11 @@ const schema = (name: 'orders' | 'catalog') => `"${platform.schemas[name]}"`;
 async function register(prefix: string): Promise<User> {
   const username = `${prefix}_${randomBytes(5).toString('hex')}`;
   const password = `pw-${randomBytes(6).toString('hex')}-9`;
-  const reg = await gql('mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } }, gw());
+  const reg = await gql(
+    'mutation($i: RegisterInput!) { register(input: $i) { id } }',
+    { i: { username, email: `${username}@example.com`, password } },
+    gw(),
+  );
   if (!reg.body.data?.register) throw new Error(`register failed: ${JSON.stringify(reg.body)}`);
   return { id: reg.body.data.register.id, token: await login(username, password) };
 }
@@ -76,8 +80,16 @@ async function login(usernameOrEmail: string, password: string): Promise<string>
 }
 
 async function products(specs: { price: number; stock: number; scarce?: boolean }[]): Promise<Product[]> {
-  const made = await Promise.all(specs.map((s) => createProduct(admin, { price: s.price, stockQuantity: s.stock, name: `fault-saga ${randomBytes(4).toString('hex')}` }, gw())));
-  await untilOrdersKnow(users[0].token, made.map((p) => p.id), gw());
+  const made = await Promise.all(
+    specs.map((s) =>
+      createProduct(admin, { price: s.price, stockQuantity: s.stock, name: `fault-saga ${randomBytes(4).toString('hex')}` }, gw()),
+    ),
+  );
+  await untilOrdersKnow(
+    users[0].token,
+    made.map((p) => p.id),
+    gw(),
+  );
   return made.map((p, i) => ({ id: p.id, initial: specs[i].stock, scarce: !!specs[i].scarce }));
 }
 
@@ -112,7 +124,9 @@ async function untilSettled(placed: Placed[], label: string): Promise<void> {
     await eventually(async () => (await unfinished(ids)) === 0, SETTLE_MS, 250);
   } catch {
     const js = await platform.jetStream().catch((err) => String(err));
-    throw new Error(`${label}: sagas did not settle within ${SETTLE_MS} ms: ${JSON.stringify(await stuck(ids))}\nJetStream: ${JSON.stringify(js)}`);
+    throw new Error(
+      `${label}: sagas did not settle within ${SETTLE_MS} ms: ${JSON.stringify(await stuck(ids))}\nJetStream: ${JSON.stringify(js)}`,
+    );
   }
 }
 
@@ -133,11 +147,21 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     const o = finals.get(p.id)!;
     expect(TERMINAL, `${label}: order ${p.id} status`).toContain(o.status);
     if (o.status === 'CONFIRMED') {
-      expect(o.sagaState, `${label}: order ${p.id}`).toMatchObject({ status: 'COMPLETED', state: 'completed', currentStep: null, completedSteps: ['reserve_inventory', 'process_payment', 'confirm_order'] });
+      expect(o.sagaState, `${label}: order ${p.id}`).toMatchObject({
+        status: 'COMPLETED',
+        state: 'completed',
+        currentStep: null,
+        completedSteps: ['reserve_inventory', 'process_payment', 'confirm_order'],
+      });
     } else {
       // Only the stock may refuse an order: a crash must delay it, never cancel it.
       expect(p.scarce, `${label}: order ${p.id} (enough stock) was cancelled: ${o.sagaState?.failureReason}`).toBe(true);
-      expect(o.sagaState, `${label}: order ${p.id}`).toMatchObject({ status: 'FAILED', state: 'failed', currentStep: null, completedSteps: [] });
+      expect(o.sagaState, `${label}: order ${p.id}`).toMatchObject({
+        status: 'FAILED',
+        state: 'failed',
+        currentStep: null,
+        completedSteps: [],
+      });
       expect(o.sagaState!.failureReason, `${label}: order ${p.id}`).toMatch(/Insufficient stock/);
     }
   }
@@ -152,19 +176,27 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
   for (const product of productsUsed) {
     const expected = product.initial - confirmed.reduce((n, p) => n + sum(p.items, product.id), 0);
     expect(await stockOf(product.id, gw()), `${label}: stock of ${product.id} (GraphQL)`).toBe(expected);
-    const [row] = await platform.query<{ stock_quantity: number }>(`select stock_quantity from ${schema('catalog')}.products where id = $1`, [product.id]);
+    const [row] = await platform.query<{ stock_quantity: number }>(
+      `select stock_quantity from ${schema('catalog')}.products where id = $1`,
+      [product.id],
+    );
     expect(row.stock_quantity, `${label}: stock of ${product.id} (catalog table)`).toBe(expected);
   }
 
   // The orders database: one transition per step, and the commands and events they wrote.
-  const orderRows = await platform.query<{ id: string; status: string; version: number }>(`select id, status, version from ${schema('orders')}.orders where id = any($1)`, [ids]);
+  const orderRows = await platform.query<{ id: string; status: string; version: number }>(
+    `select id, status, version from ${schema('orders')}.orders where id = any($1)`,
+    [ids],
+  );
   const outbox = await platform.query<{ order_id: string; subject: string; status: string | null; n: number }>(
     `select payload->>'orderId' as order_id, subject, payload->>'status' as status, count(*)::int as n
        from ${schema('orders')}.outbox where payload->>'orderId' = any($1) and kind = 'durable' group by 1, 2, 3`,
     [ids],
   );
   const count = (id: string, subject: string, status?: string) =>
-    outbox.filter((r) => r.order_id === id && r.subject === subject && (status === undefined || r.status === status)).reduce((n, r) => n + r.n, 0);
+    outbox
+      .filter((r) => r.order_id === id && r.subject === subject && (status === undefined || r.status === status))
+      .reduce((n, r) => n + r.n, 0);
   expect(orderRows).toHaveLength(placed.length);
   for (const row of orderRows) {
     const ok = row.status === 'CONFIRMED';
@@ -179,7 +211,10 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
 
   // The catalog database: one inventory row per order, lines committed for exactly the confirmed
   // orders, and each command handled once (its inbox).
-  const inventory = await platform.query<{ order_id: string; state: string }>(`select order_id, state from ${schema('catalog')}.inventory_orders where order_id = any($1)`, [ids]);
+  const inventory = await platform.query<{ order_id: string; state: string }>(
+    `select order_id, state from ${schema('catalog')}.inventory_orders where order_id = any($1)`,
+    [ids],
+  );
   const lines = await platform.query<{ order_id: string; product_id: string; quantity: number; state: string }>(
     `select order_id, product_id, quantity, state from ${schema('catalog')}.inventory_reservations where order_id = any($1)`,
     [ids],
@@ -195,9 +230,16 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     const ok = finals.get(p.id)!.status === 'CONFIRMED';
     expect(inventory.find((r) => r.order_id === p.id)?.state, `${label}: inventory state of ${p.id}`).toBe(ok ? 'committed' : 'failed');
     const mine = lines.filter((l) => l.order_id === p.id);
-    const wanted = [...new Set(p.items.map((l) => l.productId))].map((productId) => ({ product_id: productId, quantity: sum(p.items, productId), state: 'committed' }));
+    const wanted = [...new Set(p.items.map((l) => l.productId))].map((productId) => ({
+      product_id: productId,
+      quantity: sum(p.items, productId),
+      state: 'committed',
+    }));
     const byProduct = (a: { product_id: string }, b: { product_id: string }) => a.product_id.localeCompare(b.product_id);
-    expect(mine.map(({ product_id, quantity, state }) => ({ product_id, quantity, state })).sort(byProduct), `${label}: reserved lines of ${p.id}`).toEqual(ok ? wanted.sort(byProduct) : []);
+    expect(
+      mine.map(({ product_id, quantity, state }) => ({ product_id, quantity, state })).sort(byProduct),
+      `${label}: reserved lines of ${p.id}`,
+    ).toEqual(ok ? wanted.sort(byProduct) : []);
     expect(handledCount(p.id, Subjects.CatalogInventoryReserve), `${label}: reserves handled for ${p.id}`).toBe(1);
     expect(handledCount(p.id, Subjects.CatalogInventoryCommit), `${label}: commits handled for ${p.id}`).toBe(ok ? 1 : 0);
     expect(handledCount(p.id, Subjects.CatalogInventoryRelease), `${label}: releases handled for ${p.id}`).toBe(0);
@@ -225,12 +267,16 @@ async function unsentOutboxRows(): Promise<Record<string, number>> {
 async function expectNothingPending(label: string): Promise<void> {
   let last: unknown;
   try {
-    await eventually(async () => {
-      const unsent = await unsentOutboxRows();
-      const js = await platform.jetStream();
-      last = { unsent, ...js, consumers: js.consumers.filter((c) => c.num_pending || c.num_ack_pending) };
-      return Object.values(unsent).every((n) => n === 0) && js.consumers.every((c) => c.num_pending === 0 && c.num_ack_pending === 0);
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        const unsent = await unsentOutboxRows();
+        const js = await platform.jetStream();
+        last = { unsent, ...js, consumers: js.consumers.filter((c) => c.num_pending || c.num_ack_pending) };
+        return Object.values(unsent).every((n) => n === 0) && js.consumers.every((c) => c.num_pending === 0 && c.num_ack_pending === 0);
+      },
+      60_000,
+      250,
+    );
   } catch {
     throw new Error(`${label}: messages left unprocessed: ${JSON.stringify(last)}`);
   }
@@ -252,7 +298,11 @@ afterAll(async () => {
 describe('the order saga across crashes (every service a process of its own)', () => {
   it('NATS killed in the middle of a burst of 20 orders, then restarted with its store: every order settles, stock exact, nothing confirmed twice, nothing left pending', async () => {
     await platform.startStopped();
-    const [plenty, more, scarce] = await products([{ price: 5, stock: 100 }, { price: 7.5, stock: 100 }, { price: 3, stock: 3, scarce: true }]);
+    const [plenty, more, scarce] = await products([
+      { price: 5, stock: 100 },
+      { price: 7.5, stock: 100 },
+      { price: 3, stock: 3, scarce: true },
+    ]);
     // 20 orders of 4 users: 5 want one of the 3 scarce units (2 of them must be refused).
     const plan = Array.from({ length: 20 }, (_, i) => {
       const items: Line[] =
@@ -285,7 +335,10 @@ describe('the order saga across crashes (every service a process of its own)', (
     await killing;
     expect(platform.nats.server.running).toBe(false);
     // The commands of the orders placed during the outage wait in the outbox.
-    const [waiting] = await platform.query<{ n: number }>(`select count(*)::int as n from ${schema('orders')}.outbox where sent_at is null and subject = $1`, [Subjects.CatalogInventoryReserve]);
+    const [waiting] = await platform.query<{ n: number }>(
+      `select count(*)::int as n from ${schema('orders')}.outbox where sent_at is null and subject = $1`,
+      [Subjects.CatalogInventoryReserve],
+    );
     expect(waiting.n, 'reserve commands waiting in the outbox during the outage').toBeGreaterThan(0);
     expect(inFlightAtKill, 'sagas in flight when NATS died').toBeGreaterThan(0);
     const outage = Date.now() - killedAt;
@@ -304,12 +357,22 @@ describe('the order saga across crashes (every service a process of its own)', (
   async function killMidSaga(name: ServiceName) {
     const label = `${name} killed`;
     await platform.startStopped();
-    const [plenty, scarce] = await products([{ price: 4, stock: 100 }, { price: 2, stock: 2, scarce: true }]);
+    const [plenty, scarce] = await products([
+      { price: 4, stock: 100 },
+      { price: 2, stock: 2, scarce: true },
+    ]);
     const plan: { user: User; items: Line[]; scarce: boolean }[] = [
       { user: users[0], items: [{ productId: plenty.id, quantity: 3 }], scarce: false },
       { user: users[1], items: [{ productId: scarce.id, quantity: 1 }], scarce: true },
       { user: users[2], items: [{ productId: plenty.id, quantity: 1 }], scarce: false },
-      { user: users[3], items: [{ productId: scarce.id, quantity: 1 }, { productId: plenty.id, quantity: 2 }], scarce: true },
+      {
+        user: users[3],
+        items: [
+          { productId: scarce.id, quantity: 1 },
+          { productId: plenty.id, quantity: 2 },
+        ],
+        scarce: true,
+      },
       { user: users[0], items: [{ productId: plenty.id, quantity: 2 }], scarce: false },
       { user: users[1], items: [{ productId: scarce.id, quantity: 1 }], scarce: true },
     ];

@@ -4,10 +4,10 @@
  * subgraph's fields still arrive; a request that only needed the slow one gets 503 + Retry-After;
  * readiness calls it down. Once it is fast again, everything answers.
  */
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, platformEnv, registerAndLogin, serviceUrl, type TestUser } from './support/client.js';
-import { startSlowProxy, type SlowProxy } from './support/faults/slow-proxy.js';
+import { type SlowProxy, startSlowProxy } from './support/faults/slow-proxy.js';
 
 const SUBGRAPH_TIMEOUT_MS = 800;
 let proxy: SlowProxy;
@@ -18,7 +18,11 @@ let user: TestUser;
 beforeAll(async () => {
   proxy = await startSlowProxy(serviceUrl('workouts'));
   gateway = await buildGateway({
-    config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_WORKOUTS_URL: `${proxy.url}/graphql`, SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS) }),
+    config: loadGatewayConfig({
+      ...platformEnv(),
+      SUBGRAPH_WORKOUTS_URL: `${proxy.url}/graphql`,
+      SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS),
+    }),
   });
   base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
   user = await registerAndLogin('slowsub');

@@ -5,10 +5,10 @@
  * the documented error codes, and for leaked internals.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
+import { platformEnv, registerAndLogin, type TestUser, unique } from './support/client.js';
 import { freePort } from './support/ports.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -53,13 +53,16 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
 
 /** POSTs a GraphQL request body (one operation or a batch) as JSON. */
 function post(url: string, payload: unknown, headers: Record<string, string> = {}) {
-  const label = typeof payload === 'object' && payload && 'query' in payload ? String((payload as { query: unknown }).query).slice(0, 120) : 'POST';
+  const label =
+    typeof payload === 'object' && payload && 'query' in payload ? String((payload as { query: unknown }).query).slice(0, 120) : 'POST';
   return call(url, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(payload) }, label);
 }
 
-const query = (url: string, q: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => post(url, { query: q, variables }, headers);
+const query = (url: string, q: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  post(url, { query: q, variables }, headers);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const codesOf = (res: Response): string[] => ((res.body as { errors?: GraphQLError[] })?.errors ?? []).map((e) => String(e.extensions?.code));
+const codesOf = (res: Response): string[] =>
+  ((res.body as { errors?: GraphQLError[] })?.errors ?? []).map((e) => String(e.extensions?.code));
 const messagesOf = (res: Response): string => ((res.body as { errors?: GraphQLError[] })?.errors ?? []).map((e) => e.message).join('\n');
 
 /** An extra gateway over the shared platform's subgraphs, with settings of its own. */
@@ -233,7 +236,11 @@ describe('query limits', () => {
 
   it('answers a malformed JSON body with a GraphQL-shaped 400, not a 500', async () => {
     for (const accept of ['application/graphql-response+json', 'application/json']) {
-      const res = await call(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: '{"query": "{ __typename }"' }, 'malformed JSON');
+      const res = await call(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: '{"query": "{ __typename }"' },
+        'malformed JSON',
+      );
       expect(res.status, accept).toBe(400);
       expect(res.body.errors).toHaveLength(1);
       expect(res.body.errors[0].extensions.code).toBe('VALIDATION_ERROR');
@@ -251,14 +258,20 @@ describe('CSRF prevention', () => {
   });
 
   it('refuses a POST whose content-type a browser form could send', async () => {
-    const res = await call(url, { method: 'POST', headers: { 'content-type': 'text/plain', accept: 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const res = await call(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept: 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.body?.data).toBeUndefined();
   });
 
   it('runs a GET with apollo-require-preflight and a POST with application/json', async () => {
-    const get = await call(`${url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const get = await call(`${url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
     expect(get.status).toBe(200);
     expect(get.body).toEqual({ data: { __typename: 'Query' } });
 
@@ -276,10 +289,21 @@ describe('development mode (the shared gateway)', () => {
   });
 
   it('serves the full introspection query IDEs send (meta objects count once, not per list item)', async () => {
-    const res = await query(url, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+    const res = await query(
+      url,
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
+    );
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.__schema.types.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['Query', 'Mutation', 'Subscription', 'Product']));
+    expect(res.body.data.__schema.types.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(['Query', 'Mutation', 'Subscription', 'Product']),
+    );
     // Introspection's cycles stay refused (graphql-js's MaxIntrospectionDepthRule).
     const cyclic = await query(url, `{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`);
     expect(codesOf(cyclic)).toContain('GRAPHQL_VALIDATION_FAILED');
@@ -386,13 +410,18 @@ describe('automatic persisted queries', () => {
 
     // The hash also works in a GET (how CDNs cache APQ), with the preflight header CSRF asks for.
     const search = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery }) });
-    const get = await call(`${url}?${search}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true', ...bearer(user.accessToken) } });
+    const get = await call(`${url}?${search}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true', ...bearer(user.accessToken) },
+    });
     expect(get.status).toBe(200);
     expect(get.body).toEqual({ data: { __typename: 'Query', me: { id: user.id } } });
   });
 
   it('refuses a query whose hash does not match', async () => {
-    const res = await post(url, { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('something else') } } });
+    const res = await post(url, {
+      query: '{ __typename }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256('something else') } },
+    });
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toHaveLength(1);
@@ -437,7 +466,12 @@ describe('rate limiting (an extra gateway: 3 anonymous requests per window)', ()
   const from = { 'x-forwarded-for': ip };
 
   beforeAll(async () => {
-    limited = await extraGateway({ RATE_LIMIT_ANONYMOUS: '3', RATE_LIMIT_USER: '50', RATE_LIMIT_WINDOW: String(window), TRUST_PROXY: 'true' });
+    limited = await extraGateway({
+      RATE_LIMIT_ANONYMOUS: '3',
+      RATE_LIMIT_USER: '50',
+      RATE_LIMIT_WINDOW: String(window),
+      TRUST_PROXY: 'true',
+    });
   });
   afterAll(async () => {
     await limited?.gateway.close();

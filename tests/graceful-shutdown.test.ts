@@ -16,7 +16,11 @@ const repoRoot = join(import.meta.dirname, '..');
 
 /** Starts `entry` as its container does, sends SIGTERM once it listens, and reports how it ended. */
 async function startThenTerminate(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const listening = new Promise<void>((resolve) => {
     const onData = (chunk: Buffer) => {

@@ -4,9 +4,10 @@
  * browser's GET /graphql leads there, and the editor runs queries over HTTP and subscriptions
  * over graphql-ws. Production serves neither the IDE nor a landing page.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import type { Page } from 'playwright-core';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRIPTS } from '../gateway/src/ide/graphiql-assets.js';
 import { hasChromium, withPage } from './support/browser.js';
 import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, unique } from './support/client.js';
@@ -37,7 +38,9 @@ async function setHeaders(page: Page, json: string) {
 const run = (page: Page) => page.locator('.graphiql-execute-button').click();
 const resultText = (page: Page) => page.locator('.result-window').innerText();
 
-const title = hasChromium ? 'GraphiQL at /graphiql' : 'GraphiQL at /graphiql (browser part SKIPPED: /usr/bin/chromium missing; .ci/run installs it)';
+const title = hasChromium
+  ? 'GraphiQL at /graphiql'
+  : 'GraphiQL at /graphiql (browser part SKIPPED: /usr/bin/chromium missing; .ci/run installs it)';
 
 describe('GraphiQL at /graphiql (development)', () => {
   let dev: { gateway: GatewayService; base: string };
@@ -69,7 +72,12 @@ describe('GraphiQL at /graphiql (development)', () => {
       expect(file.headers.get('content-type'), asset).toMatch(asset.endsWith('.css') ? /^text\/css/ : /^application\/javascript/);
       await file.arrayBuffer();
     }
-    for (const path of ['/graphiql/assets/graphiql.min.js', '/graphiql/assets/..%2Fpackage.json', '/graphiql/assets/%2e%2e%2f%2e%2e%2fpackage.json', '/graphiql/assets/']) {
+    for (const path of [
+      '/graphiql/assets/graphiql.min.js',
+      '/graphiql/assets/..%2Fpackage.json',
+      '/graphiql/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/graphiql/assets/',
+    ]) {
       expect((await fetch(`${dev.base}${path}`)).status, path).toBe(404);
     }
   });
@@ -82,7 +90,9 @@ describe('GraphiQL at /graphiql (development)', () => {
     expect(html).toContain('href="/graphiql"');
     expect(html).not.toMatch(/https?:\/\/|<script/);
 
-    const api = await fetch(`${dev.base}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': '1' } });
+    const api = await fetch(`${dev.base}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': '1' },
+    });
     expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
@@ -90,11 +100,19 @@ describe('GraphiQL at /graphiql (development)', () => {
     it('renders, runs { __typename }, uses the Headers editor, shows the docs and a live stockUpdated event; nothing leaves 127.0.0.1', async () => {
       const admin = await loginAdmin();
       const user = await registerAndLogin('ide');
-      const created = await gql('mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }', { i: { name: unique('IDE product'), price: 3, stockQuantity: 5 } }, { token: admin.accessToken });
+      const created = await gql(
+        'mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }',
+        { i: { name: unique('IDE product'), price: 3, stockQuantity: 5 } },
+        { token: admin.accessToken },
+      );
       expect(created.body.errors).toBeUndefined();
       const productId = created.body.data!.createProduct.id as string;
       const setStock = async (quantity: number) => {
-        const res = await gql('mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }', { i: { id: productId, stockQuantity: quantity } }, { token: admin.accessToken });
+        const res = await gql(
+          'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }',
+          { i: { id: productId, stockQuantity: quantity } },
+          { token: admin.accessToken },
+        );
         expect(res.body.errors).toBeUndefined();
       };
 

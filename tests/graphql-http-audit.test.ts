@@ -3,7 +3,7 @@
  * every MUST passes and no SHOULD warns. MAY audits are informational: the ones that fail
  * are about CSRF prevention refusing simple GETs, which the platform wants.
  */
-import { serverAudits, type AuditResult } from 'graphql-http';
+import { type AuditResult, serverAudits } from 'graphql-http';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 type Failed = Extract<AuditResult, { status: 'notice' | 'warn' | 'error' }>;
@@ -55,7 +55,10 @@ describe('graphql-http server audits against the gateway', () => {
     const notices = results.filter((r): r is Failed => r.status === 'notice');
     const unexplained: string[] = [];
     for (const notice of notices) {
-      const body = await notice.response.clone().text().catch(() => '');
+      const body = await notice.response
+        .clone()
+        .text()
+        .catch(() => '');
       if (!/Cross-Site Request Forgery/.test(body)) unexplained.push(await describeFailure(notice));
     }
     expect(unexplained, `MAY notices other than CSRF refusals:\n${unexplained.join('\n')}`).toEqual([]);

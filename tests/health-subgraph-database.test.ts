@@ -3,8 +3,8 @@
  * counts a subgraph whose database is down as down"), and says which check failed; liveness
  * (`/healthz`) stays ok. A workouts replica on a throwaway embedded Postgres, which the test stops.
  */
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '@app/platform';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '@app/platform';
 import { buildWorkoutsService, loadWorkoutsConfig, type WorkoutsService } from '@app/workouts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformEnv } from './support/client.js';
@@ -19,7 +19,9 @@ beforeAll(async () => {
   const env = { ...platformEnv(), DATABASE_URL: database.url, DB_POOL_MAX: '2' };
   workouts = await buildWorkoutsService({ config: loadWorkoutsConfig(env), databaseUrl: database.url });
   const port = await workouts.listen(0, '127.0.0.1');
-  gateway = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_WORKOUTS_URL: `http://127.0.0.1:${port}/graphql` }) });
+  gateway = await buildGateway({
+    config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_WORKOUTS_URL: `http://127.0.0.1:${port}/graphql` }),
+  });
   base = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}`;
 }, 60_000);
 afterAll(async () => {

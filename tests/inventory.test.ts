@@ -8,11 +8,18 @@
  * `catalog.stock.changed` and `live.stock.updated`.
  */
 import { randomUUID } from 'node:crypto';
-import { INVENTORY_REPLY_SUBJECTS, Subjects, type DeadLetter, type EventEnvelope, type InventoryReplySubject, type PayloadOf } from '@app/events';
 import { createProduct, getProduct, handleInventoryCommand, pruneInbox, reserveInventory } from '@app/catalog';
+import {
+  type DeadLetter,
+  type EventEnvelope,
+  INVENTORY_REPLY_SUBJECTS,
+  type InventoryReplySubject,
+  type PayloadOf,
+  Subjects,
+} from '@app/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateCatalog, startPrivateCatalog } from './support/catalog.js';
 import { eventually, unique } from './support/client.js';
-import { startPrivateCatalog, type PrivateCatalog } from './support/catalog.js';
 
 interface Reply {
   subject: InventoryReplySubject;
@@ -32,7 +39,9 @@ beforeAll(async () => {
   const subjects: readonly InventoryReplySubject[] = INVENTORY_REPLY_SUBJECTS;
   await Promise.all([
     ...subjects.map((subject) =>
-      bus.subscribe(subject, async (e) => void replies.push({ subject, id: e.id, data: e.data as Reply['data'] }), { durable: `test-${subject.split('.').pop()}` }),
+      bus.subscribe(subject, async (e) => void replies.push({ subject, id: e.id, data: e.data as Reply['data'] }), {
+        durable: `test-${subject.split('.').pop()}`,
+      }),
     ),
     bus.subscribe(Subjects.CatalogStockChanged, async (e) => void stockChanged.push(e), { durable: 'test-stock-changed' }),
     bus.onBroadcast(Subjects.LiveStockUpdated, async (e) => void live.push(e)),
@@ -49,16 +58,20 @@ const deps = () => priv.service.deps;
 async function product(stockQuantity: number, name = unique('Item')): Promise<string> {
   return (await createProduct(deps(), { name, price: '100', stockQuantity })).id;
 }
-const stockOf = async (id: string): Promise<number> => (await priv.sql('select stock_quantity from $schema.products where id = $1', [id]))[0].stock_quantity;
-const reservationsOf = (orderId: string) => priv.sql('select product_id, quantity, state from $schema.inventory_reservations where order_id = $1 order by product_id', [orderId]);
+const stockOf = async (id: string): Promise<number> =>
+  (await priv.sql('select stock_quantity from $schema.products where id = $1', [id]))[0].stock_quantity;
+const reservationsOf = (orderId: string) =>
+  priv.sql('select product_id, quantity, state from $schema.inventory_reservations where order_id = $1 order by product_id', [orderId]);
 const repliesFor = (orderId: string) => replies.filter((r) => r.data.orderId === orderId);
 
 type Items = { productId: string; quantity: number }[];
 const sagaOf = new Map<string, string>();
 const saga = (orderId: string) => sagaOf.get(orderId) ?? (sagaOf.set(orderId, randomUUID()), sagaOf.get(orderId)!);
 
-const reserve = (orderId: string, items: Items, msgId?: string) => priv.bus.publish(Subjects.CatalogInventoryReserve, { sagaId: saga(orderId), orderId, items }, { msgId });
-const release = (orderId: string, reason = 'payment declined') => priv.bus.publish(Subjects.CatalogInventoryRelease, { sagaId: saga(orderId), orderId, reason });
+const reserve = (orderId: string, items: Items, msgId?: string) =>
+  priv.bus.publish(Subjects.CatalogInventoryReserve, { sagaId: saga(orderId), orderId, items }, { msgId });
+const release = (orderId: string, reason = 'payment declined') =>
+  priv.bus.publish(Subjects.CatalogInventoryRelease, { sagaId: saga(orderId), orderId, reason });
 const commit = (orderId: string) => priv.bus.publish(Subjects.CatalogInventoryCommit, { sagaId: saga(orderId), orderId });
 
 /** Waits for the order's `n`th reply and returns them all. */
@@ -68,12 +81,18 @@ describe('reserve: every line or none', () => {
   it('reserves every line of an order and answers reserved', async () => {
     const [a, b] = [await product(5), await product(3)];
     const orderId = randomUUID();
-    await reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 3 }]);
+    await reserve(orderId, [
+      { productId: a, quantity: 2 },
+      { productId: b, quantity: 3 },
+    ]);
     const [answer] = await awaitReplies(orderId);
     expect(answer).toMatchObject({ subject: Subjects.CatalogInventoryReserved, data: { sagaId: saga(orderId), orderId } });
     expect([await stockOf(a), await stockOf(b)]).toEqual([3, 0]);
     expect(await reservationsOf(orderId)).toEqual(
-      [{ product_id: a, quantity: 2, state: 'reserved' }, { product_id: b, quantity: 3, state: 'reserved' }].sort((x, y) => (x.product_id < y.product_id ? -1 : 1)),
+      [
+        { product_id: a, quantity: 2, state: 'reserved' },
+        { product_id: b, quantity: 3, state: 'reserved' },
+      ].sort((x, y) => (x.product_id < y.product_id ? -1 : 1)),
     );
   });
 
@@ -81,7 +100,10 @@ describe('reserve: every line or none', () => {
     const [a, b] = [await product(5), await product(1, 'Scarce thing')];
     const orderId = randomUUID();
     const changesBefore = stockChanged.length;
-    await reserve(orderId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }]);
+    await reserve(orderId, [
+      { productId: a, quantity: 2 },
+      { productId: b, quantity: 2 },
+    ]);
     const [answer] = await awaitReplies(orderId);
     expect(answer.subject).toBe(Subjects.CatalogInventoryReservationFailed);
     expect(answer.data.reason).toMatch(/Insufficient stock for "Scarce thing": 2 requested, 1 available/);
@@ -90,7 +112,10 @@ describe('reserve: every line or none', () => {
 
     // An unknown product fails the whole order too.
     const other = randomUUID();
-    await reserve(other, [{ productId: a, quantity: 1 }, { productId: randomUUID(), quantity: 1 }]);
+    await reserve(other, [
+      { productId: a, quantity: 1 },
+      { productId: randomUUID(), quantity: 1 },
+    ]);
     const [failed] = await awaitReplies(other);
     expect(failed.subject).toBe(Subjects.CatalogInventoryReservationFailed);
     expect(failed.data.reason).toMatch(/does not exist/);
@@ -101,10 +126,16 @@ describe('reserve: every line or none', () => {
   it('the same product named twice in an order is reserved as the sum', async () => {
     const a = await product(4);
     const orderId = randomUUID();
-    await reserve(orderId, [{ productId: a, quantity: 2 }, { productId: a, quantity: 3 }]);
+    await reserve(orderId, [
+      { productId: a, quantity: 2 },
+      { productId: a, quantity: 3 },
+    ]);
     expect((await awaitReplies(orderId))[0].subject).toBe(Subjects.CatalogInventoryReservationFailed);
     const ok = randomUUID();
-    await reserve(ok, [{ productId: a, quantity: 1 }, { productId: a, quantity: 3 }]);
+    await reserve(ok, [
+      { productId: a, quantity: 1 },
+      { productId: a, quantity: 3 },
+    ]);
     expect((await awaitReplies(ok))[0].subject).toBe(Subjects.CatalogInventoryReserved);
     expect(await stockOf(a)).toBe(0);
   });
@@ -114,7 +145,10 @@ describe('release and commit', () => {
   it('release gives the stock back, once', async () => {
     const [a, b] = [await product(10), await product(10)];
     const orderId = randomUUID();
-    await reserve(orderId, [{ productId: a, quantity: 4 }, { productId: b, quantity: 1 }]);
+    await reserve(orderId, [
+      { productId: a, quantity: 4 },
+      { productId: b, quantity: 1 },
+    ]);
     await awaitReplies(orderId);
     expect([await stockOf(a), await stockOf(b)]).toEqual([6, 9]);
     await release(orderId);
@@ -184,7 +218,9 @@ describe('idempotence', () => {
     await priv.bus.publishRaw(Subjects.CatalogInventoryReserve, JSON.stringify(envelope));
     await priv.bus.publishRaw(Subjects.CatalogInventoryReserve, JSON.stringify(envelope));
     await awaitReplies(orderId);
-    await eventually(async () => (await priv.sql('select count(*)::int as n from $schema.inbox_messages where id = $1', [envelope.id]))[0].n === 1);
+    await eventually(
+      async () => (await priv.sql('select count(*)::int as n from $schema.inbox_messages where id = $1', [envelope.id]))[0].n === 1,
+    );
     // Wait until the copy was handled too: a marker behind it on the same consumer is answered.
     const marker = randomUUID();
     await reserve(marker, [{ productId: a, quantity: 1 }]);
@@ -266,7 +302,10 @@ describe('concurrency: never oversold', () => {
     expect(outcomes.filter((s) => s === Subjects.CatalogInventoryReserved)).toHaveLength(20);
     expect(outcomes.filter((s) => s === Subjects.CatalogInventoryReservationFailed)).toHaveLength(20);
     expect(await stockOf(a)).toBe(0);
-    const [{ n }] = await priv.sql('select coalesce(sum(quantity), 0)::int as n from $schema.inventory_reservations where product_id = $1', [a]);
+    const [{ n }] = await priv.sql(
+      'select coalesce(sum(quantity), 0)::int as n from $schema.inventory_reservations where product_id = $1',
+      [a],
+    );
     expect(n).toBe(20);
   });
 
@@ -275,7 +314,16 @@ describe('concurrency: never oversold', () => {
     const orders = [...Array(40)].map((_, i) => ({
       orderId: randomUUID(),
       // Lines in both orders (a,b) and (b,a): the id-ordered row locks must prevent deadlocks.
-      items: i % 2 ? [{ productId: a, quantity: 1 + (i % 3) }, { productId: b, quantity: 1 }] : [{ productId: b, quantity: 2 }, { productId: a, quantity: 1 + (i % 2) }],
+      items:
+        i % 2
+          ? [
+              { productId: a, quantity: 1 + (i % 3) },
+              { productId: b, quantity: 1 },
+            ]
+          : [
+              { productId: b, quantity: 2 },
+              { productId: a, quantity: 1 + (i % 2) },
+            ],
     }));
     const envelopes: EventEnvelope<typeof Subjects.CatalogInventoryReserve>[] = orders.map(({ orderId, items }) => ({
       id: randomUUID(),
@@ -297,7 +345,9 @@ describe('concurrency: never oversold', () => {
     expect(stockA + heldOf(a).n).toBe(30);
     expect(stockB + heldOf(b).n).toBe(30);
     // Every order got exactly both lines or none.
-    const states = await priv.sql('select order_id, state from $schema.inventory_orders where order_id = any($1)', [orders.map((o) => o.orderId)]);
+    const states = await priv.sql('select order_id, state from $schema.inventory_orders where order_id = any($1)', [
+      orders.map((o) => o.orderId),
+    ]);
     expect(states).toHaveLength(40);
     const reserved = states.filter((s) => s.state === 'reserved').map((s) => s.order_id);
     expect(heldOf(a).orders).toBe(reserved.length);
@@ -320,15 +370,27 @@ describe('dead letters', () => {
     const badOrder = randomUUID();
     await priv.bus.publishRaw(
       Subjects.CatalogInventoryReserve,
-      JSON.stringify({ id: randomUUID(), subject: Subjects.CatalogInventoryReserve, occurredAt: new Date().toISOString(), data: { sagaId: randomUUID(), orderId: badOrder, items: [{ productId: a, quantity: 0 }] } }),
+      JSON.stringify({
+        id: randomUUID(),
+        subject: Subjects.CatalogInventoryReserve,
+        occurredAt: new Date().toISOString(),
+        data: { sagaId: randomUUID(), orderId: badOrder, items: [{ productId: a, quantity: 0 }] },
+      }),
     );
     await priv.bus.publishRaw(Subjects.CatalogInventoryRelease, JSON.stringify({ hello: 'world' }));
     const orderId = randomUUID();
     await reserve(orderId, [{ productId: a, quantity: 2 }]);
     expect((await awaitReplies(orderId))[0].subject).toBe(Subjects.CatalogInventoryReserved);
     const letters = await eventually(async () => deadLetters.length >= seen + 3 && deadLetters.slice(seen));
-    expect(letters.map((d) => d.subject).sort()).toEqual([Subjects.CatalogInventoryRelease, Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryReserve]);
-    expect(letters.find((d) => d.data === '{ not json')).toMatchObject({ consumer: 'catalog-inventory-reserve', error: expect.stringMatching(/malformed JSON/) });
+    expect(letters.map((d) => d.subject).sort()).toEqual([
+      Subjects.CatalogInventoryRelease,
+      Subjects.CatalogInventoryReserve,
+      Subjects.CatalogInventoryReserve,
+    ]);
+    expect(letters.find((d) => d.data === '{ not json')).toMatchObject({
+      consumer: 'catalog-inventory-reserve',
+      error: expect.stringMatching(/malformed JSON/),
+    });
     expect(letters.some((d) => d.data.includes(badOrder) && /invalid envelope/.test(d.error))).toBe(true);
     expect(repliesFor(badOrder)).toEqual([]);
     expect(await stockOf(a)).toBe(3);

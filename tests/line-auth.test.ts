@@ -6,11 +6,11 @@
  * issues are then used at the shared gateway, which must accept them like any other.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { buildAuthService, loadAuthConfig, type AuthService } from '@app/auth';
+import { type AuthService, buildAuthService, loadAuthConfig } from '@app/auth';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { eventually, gatewayUrl, LOGIN, platformEnv, registerAndLogin } from './support/client.js';
-import { startFakeLine, type FakeLine } from './support/fake-line.js';
+import { type FakeLine, startFakeLine } from './support/fake-line.js';
 import { call, expectError, fetchJwks, openDatabase } from './support/tokens.js';
 
 const CALLBACK = 'http://127.0.0.1:1/api/auth/line/callback';
@@ -121,7 +121,12 @@ describe('lineLogin', () => {
     const sub = lineUser();
     const payload = ok(await lineLogin(await loginInput(sub)));
     expect(payload).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.any(String) });
-    expect(payload.user).toEqual({ id: expect.any(String), username: expect.stringMatching(/^line_[0-9a-f]{10}$/), email: null, lineUserId: sub });
+    expect(payload.user).toEqual({
+      id: expect.any(String),
+      username: expect.stringMatching(/^line_[0-9a-f]{10}$/),
+      email: null,
+      lineUserId: sub,
+    });
 
     const rows = await accounts(sub);
     expect(rows).toHaveLength(1);
@@ -130,7 +135,11 @@ describe('lineLogin', () => {
 
     // Keys live in the database, so a token of this replica verifies against the shared JWKS...
     const { JWT_ISSUER: issuer, JWT_AUDIENCE: audience } = loadAuthConfig(platformEnv());
-    const { payload: claims } = await jwtVerify(payload.accessToken, createLocalJWKSet(await fetchJwks()), { issuer, audience, algorithms: ['ES256'] });
+    const { payload: claims } = await jwtVerify(payload.accessToken, createLocalJWKSet(await fetchJwks()), {
+      issuer,
+      audience,
+      algorithms: ['ES256'],
+    });
     expect(claims).toMatchObject({ sub: payload.user.id, scope: 'user', sid: expect.any(String) });
     // ...and the shared gateway takes it.
     const me = await call(ME, {}, { token: payload.accessToken });
@@ -202,7 +211,7 @@ describe('lineLogin', () => {
     expect(await accounts(sub)).toEqual([]);
   });
 
-  it('a nonce other than the authorize request\'s is refused (LINE_ID_TOKEN_INVALID)', async () => {
+  it("a nonce other than the authorize request's is refused (LINE_ID_TOKEN_INVALID)", async () => {
     const sub = lineUser();
     const input = await loginInput(sub);
     expectRefusal(await lineLogin({ ...input, nonce: 'not-the-nonce' }), 'UNAUTHENTICATED', 'LINE_ID_TOKEN_INVALID');
@@ -212,7 +221,12 @@ describe('lineLogin', () => {
   it('a wrong PKCE verifier is refused by LINE (the code alone is worthless)', async () => {
     const sub = lineUser();
     const input = await loginInput(sub);
-    const error = expectRefusal(await lineLogin({ ...input, codeVerifier: loginSecrets().codeVerifier }), 'UNAUTHENTICATED', 'LINE_CODE_REFUSED', [input.code]);
+    const error = expectRefusal(
+      await lineLogin({ ...input, codeVerifier: loginSecrets().codeVerifier }),
+      'UNAUTHENTICATED',
+      'LINE_CODE_REFUSED',
+      [input.code],
+    );
     expect(error.message).toBe('LINE login failed: invalid_grant (invalid code_verifier)');
     // A failed attempt used the code up: the right verifier cannot redeem it afterwards.
     expectRefusal(await lineLogin(input), 'UNAUTHENTICATED', 'LINE_CODE_REFUSED');
@@ -229,18 +243,25 @@ describe('lineLogin', () => {
     expect(await accounts(sub)).toEqual([]);
   });
 
-  it.each(['down', 'slow'] as const)('LINE %s: SERVICE_UNAVAILABLE (LINE_UNAVAILABLE) within the time limit, nothing written', async (mode) => {
-    const sub = lineUser();
-    const input = await loginInput(sub);
-    fake.setMode(mode);
-    const started = Date.now();
-    expectRefusal(await lineLogin(input), 'SERVICE_UNAVAILABLE', 'LINE_UNAVAILABLE', [input.code, input.codeVerifier]);
-    expect(Date.now() - started).toBeLessThan(3_000);
-    expect(await accounts(sub)).toEqual([]);
-  });
+  it.each(['down', 'slow'] as const)(
+    'LINE %s: SERVICE_UNAVAILABLE (LINE_UNAVAILABLE) within the time limit, nothing written',
+    async (mode) => {
+      const sub = lineUser();
+      const input = await loginInput(sub);
+      fake.setMode(mode);
+      const started = Date.now();
+      expectRefusal(await lineLogin(input), 'SERVICE_UNAVAILABLE', 'LINE_UNAVAILABLE', [input.code, input.codeVerifier]);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(await accounts(sub)).toEqual([]);
+    },
+  );
 
   it('through the shared gateway, whose auth service has no LINE channel: SERVICE_UNAVAILABLE (LINE_NOT_CONFIGURED)', async () => {
-    const res = await call(LINE_LOGIN, { input: { code: 'abc', codeVerifier: loginSecrets().codeVerifier, nonce: 'n' } }, { url: gatewayUrl() });
+    const res = await call(
+      LINE_LOGIN,
+      { input: { code: 'abc', codeVerifier: loginSecrets().codeVerifier, nonce: 'n' } },
+      { url: gatewayUrl() },
+    );
     const error = expectError(res, 'SERVICE_UNAVAILABLE');
     expect(error.extensions?.reason).toBe('LINE_NOT_CONFIGURED');
     expect(error.message).toMatch(/LINE_LOGIN_CHANNEL_ID/);
@@ -250,7 +271,7 @@ describe('lineLogin', () => {
 // ---------- POST /internal/line/session ----------
 
 describe('POST /internal/line/session', () => {
-  it('gives a 5-minute access token of the LINE user\'s account that the shared gateway accepts', async () => {
+  it("gives a 5-minute access token of the LINE user's account that the shared gateway accepts", async () => {
     const sub = lineUser();
     const { user } = ok(await lineLogin(await loginInput(sub)));
     const res = await postSession({ lineUserId: sub });
@@ -268,10 +289,14 @@ describe('POST /internal/line/session', () => {
   it('a fresh session each time, and no refresh token or session record behind it', async () => {
     const sub = lineUser();
     ok(await lineLogin(await loginInput(sub)));
-    const [a, b] = await Promise.all([postSession({ lineUserId: sub }), postSession({ lineUserId: sub })].map(async (r) => (await r).json()));
+    const [a, b] = await Promise.all(
+      [postSession({ lineUserId: sub }), postSession({ lineUserId: sub })].map(async (r) => (await r).json()),
+    );
     expect(decodeJwt(a.accessToken).sid).not.toBe(decodeJwt(b.accessToken).sid);
     expect(a).not.toHaveProperty('refreshToken');
-    const { rows } = await db.query('select count(*)::int as n from auth.refresh_tokens where family_id = $1', [decodeJwt(a.accessToken).sid]);
+    const { rows } = await db.query('select count(*)::int as n from auth.refresh_tokens where family_id = $1', [
+      decodeJwt(a.accessToken).sid,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 
@@ -308,7 +333,11 @@ describe('POST /internal/line/session', () => {
   });
 
   it('the shared gateway does not route it', async () => {
-    const res = await postSession({ lineUserId: `U${randomBytes(16).toString('hex')}` }, inject('env').INTERNAL_API_KEY ?? INTERNAL_KEY, new URL(gatewayUrl()).origin);
+    const res = await postSession(
+      { lineUserId: `U${randomBytes(16).toString('hex')}` },
+      inject('env').INTERNAL_API_KEY ?? INTERNAL_KEY,
+      new URL(gatewayUrl()).origin,
+    );
     expect(res.status).toBe(404);
   });
 });
@@ -317,7 +346,13 @@ describe('an auth replica without LINE or an internal key', () => {
   let bare: AuthService;
   let bareBase: string;
   beforeAll(async () => {
-    const env: Record<string, string> = { ...platformEnv(), INTERNAL_API_KEY: '', LINE_LOGIN_CHANNEL_ID: '', LINE_LOGIN_CHANNEL_SECRET: '', LINE_LOGIN_CALLBACK_URL: '' };
+    const env: Record<string, string> = {
+      ...platformEnv(),
+      INTERNAL_API_KEY: '',
+      LINE_LOGIN_CHANNEL_ID: '',
+      LINE_LOGIN_CHANNEL_SECRET: '',
+      LINE_LOGIN_CALLBACK_URL: '',
+    };
     bare = await buildAuthService({ config: loadAuthConfig(env), databaseUrl: env.DATABASE_URL });
     bareBase = `http://127.0.0.1:${await bare.listen(0, '127.0.0.1')}`;
   });
@@ -330,7 +365,11 @@ describe('an auth replica without LINE or an internal key', () => {
   });
 
   it('answers lineLogin SERVICE_UNAVAILABLE (LINE_NOT_CONFIGURED)', async () => {
-    const res = await call(LINE_LOGIN, { input: { code: 'abc', codeVerifier: loginSecrets().codeVerifier, nonce: 'n' } }, { url: `${bareBase}/graphql` });
+    const res = await call(
+      LINE_LOGIN,
+      { input: { code: 'abc', codeVerifier: loginSecrets().codeVerifier, nonce: 'n' } },
+      { url: `${bareBase}/graphql` },
+    );
     expect(expectError(res, 'SERVICE_UNAVAILABLE').extensions?.reason).toBe('LINE_NOT_CONFIGURED');
   });
 });
@@ -344,7 +383,13 @@ describe('the fake LINE', () => {
     const res = await fetch(`${fake.url}/oauth2/v2.1/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, client_id: fake.login.channelId, client_secret: fake.login.channelSecret }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: CALLBACK,
+        client_id: fake.login.channelId,
+        client_secret: fake.login.channelSecret,
+      }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'invalid code_verifier' });
@@ -353,17 +398,31 @@ describe('the fake LINE', () => {
   it('sends a user who presses Cancel back with error=access_denied and the state', async () => {
     fake.nextAuthorize({ deny: true });
     const url = new URL('/oauth2/v2.1/authorize', fake.url);
-    url.search = new URLSearchParams({ response_type: 'code', client_id: fake.login.channelId, redirect_uri: CALLBACK, state: 'st4te', scope: 'openid profile' }).toString();
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: fake.login.channelId,
+      redirect_uri: CALLBACK,
+      state: 'st4te',
+      scope: 'openid profile',
+    }).toString();
     const res = await fetch(url, { redirect: 'manual' });
     expect(res.status).toBe(302);
     const back = new URL(res.headers.get('location')!);
-    expect(Object.fromEntries(back.searchParams)).toEqual({ error: 'access_denied', error_description: 'The resource owner denied the request.', state: 'st4te' });
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'The resource owner denied the request.',
+      state: 'st4te',
+    });
   });
 
   it('accepts a reply once per reply token of its own events, with the channel access token only', async () => {
     const event = fake.events.text(lineUser(), 'hello') as { replyToken: string };
     const reply = (token: string, replyToken: string, messages: unknown[] = [{ type: 'text', text: 'hi' }]) =>
-      fetch(`${fake.url}/v2/bot/message/reply`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ replyToken, messages }) });
+      fetch(`${fake.url}/v2/bot/message/reply`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ replyToken, messages }),
+      });
     expect((await reply('wrong', event.replyToken)).status).toBe(401);
     expect((await reply(fake.messaging.channelAccessToken, event.replyToken, [])).status).toBe(400);
     expect((await reply(fake.messaging.channelAccessToken, event.replyToken)).status).toBe(200);

@@ -6,13 +6,13 @@
  * configured for the fake, over the shared Postgres, Redis and NATS.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { buildAuthService, loadAuthConfig, type AuthService } from '@app/auth';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { type AuthService, buildAuthService, loadAuthConfig } from '@app/auth';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { RedisCache } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, gql, platformEnv } from './support/client.js';
-import { startFakeLine, type FakeLine } from './support/fake-line.js';
+import { type FakeLine, startFakeLine } from './support/fake-line.js';
 
 const FRONTEND = 'http://127.0.0.1:5173/app';
 const CALLBACK = 'http://127.0.0.1:4999/api/auth/line/callback';
@@ -56,8 +56,15 @@ const lineUser = () => {
   return sub;
 };
 const get = (url: string, cookie?: string) => fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-const cookiesOf = (res: Response) => Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0].split('=')).map(([k, ...v]) => [k, v.join('=')]));
-const accountRows = async (sub: string) => (await db.query('select id, username, email, password_hash from auth.users where line_user_id = $1', [sub])).rows;
+const cookiesOf = (res: Response) =>
+  Object.fromEntries(
+    res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0].split('='))
+      .map(([k, ...v]) => [k, v.join('=')]),
+  );
+const accountRows = async (sub: string) =>
+  (await db.query('select id, username, email, password_hash from auth.users where line_user_id = $1', [sub])).rows;
 
 /** Steps 1-2: the gateway's redirect to LINE, and LINE's redirect back (what a browser follows). */
 async function startLogin(outcome: { sub: string } | { deny: true }) {
@@ -88,7 +95,13 @@ describe('LINE Login through the gateway', () => {
     const first = await get(`${base}/api/auth/line/login`);
     const second = await get(`${base}/api/auth/line/login`);
     const [a, b] = [first, second].map((r) => new URL(r.headers.get('location')!).searchParams);
-    expect(Object.fromEntries(a)).toMatchObject({ response_type: 'code', client_id: fake.login.channelId, redirect_uri: CALLBACK, scope: 'openid profile', code_challenge_method: 'S256' });
+    expect(Object.fromEntries(a)).toMatchObject({
+      response_type: 'code',
+      client_id: fake.login.channelId,
+      redirect_uri: CALLBACK,
+      scope: 'openid profile',
+      code_challenge_method: 'S256',
+    });
     expect(a.get('state')).not.toBe(b.get('state'));
     expect(a.get('nonce')).not.toBe(b.get('nonce'));
     expect(a.get('code_challenge')).toMatch(/^[\w-]{43}$/);
@@ -106,7 +119,11 @@ describe('LINE Login through the gateway', () => {
     const session = cookiesOf(done);
     expect(session.access_token).toBeTruthy();
     expect(session.refresh_token).toBeTruthy();
-    const me = await gql(`{ me { id username email lineUserId } }`, {}, { url: `${base}/graphql`, headers: { cookie: `access_token=${session.access_token}` } });
+    const me = await gql(
+      `{ me { id username email lineUserId } }`,
+      {},
+      { url: `${base}/graphql`, headers: { cookie: `access_token=${session.access_token}` } },
+    );
     expect(me.body.data!.me).toMatchObject({ lineUserId: sub, email: null, username: expect.stringMatching(/^line_/) });
     const rows = await accountRows(sub);
     expect(rows).toHaveLength(1);
@@ -117,12 +134,22 @@ describe('LINE Login through the gateway', () => {
       const body = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
       return body.name === 'LINE 太郎' ? body : null;
     });
-    expect(apiMe).toEqual({ provider: 'line', userId: rows[0].id, username: expect.stringMatching(/^line_/), name: 'LINE 太郎', picture: 'https://example.com/p.png' });
+    expect(apiMe).toEqual({
+      provider: 'line',
+      userId: rows[0].id,
+      username: expect.stringMatching(/^line_/),
+      name: 'LINE 太郎',
+      picture: 'https://example.com/p.png',
+    });
 
     const again = await startLogin({ sub });
     const second = await finish(again.query, `line_login=${again.binding}`);
     expectFrontend(second);
-    const me2 = await gql(`{ me { id } }`, {}, { url: `${base}/graphql`, headers: { cookie: `access_token=${cookiesOf(second).access_token}` } });
+    const me2 = await gql(
+      `{ me { id } }`,
+      {},
+      { url: `${base}/graphql`, headers: { cookie: `access_token=${cookiesOf(second).access_token}` } },
+    );
     expect(me2.body.data!.me.id).toBe(rows[0].id);
     expect(await accountRows(sub)).toHaveLength(1);
   });
@@ -188,7 +215,11 @@ describe('LINE Login through the gateway', () => {
     const { callback } = await startLogin({ sub });
     const code = callback.searchParams.get('code')!;
     const wrongVerifier = randomBytes(48).toString('base64url');
-    const res = await gql(`mutation($i: LineLoginInput!) { lineLogin(input: $i) { accessToken } }`, { i: { code, codeVerifier: wrongVerifier, nonce: 'n' } }, { url: `${base}/graphql` });
+    const res = await gql(
+      `mutation($i: LineLoginInput!) { lineLogin(input: $i) { accessToken } }`,
+      { i: { code, codeVerifier: wrongVerifier, nonce: 'n' } },
+      { url: `${base}/graphql` },
+    );
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(await accountRows(sub)).toEqual([]);
     expect(createHash('sha256').update(wrongVerifier).digest('base64url')).not.toBe(callback.searchParams.get('code_challenge'));

@@ -11,23 +11,23 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerRawBodyRoute, webhookHandler } from '../gateway/src/facade/line/webhook/webhook-route.js';
 import { gql, registerAndLogin } from './support/client.js';
-import { startFakeLine, type FakeLine } from './support/fake-line.js';
+import { type FakeLine, startFakeLine } from './support/fake-line.js';
 import {
   BENCH_PRESS,
   deliver,
+  type LineTestEvent,
   lineNamespace,
   lineUser,
   newLineUserId,
-  postWebhook,
   PUBLIC_URL,
+  postWebhook,
   quickReplyLabels,
-  replyTo,
   repliesTo,
-  setRows,
+  replyTo,
   SQUAT,
+  setRows,
   startLineGateway,
   workoutRows,
-  type LineTestEvent,
 } from './support/line-webhook.js';
 import { gatewayBase, rest } from './support/rest.js';
 import { openDatabase } from './support/tokens.js';
@@ -61,7 +61,8 @@ async function converse(event: LineTestEvent) {
   await deliver(base, fake, event);
   return (await replyTo(fake, event))[0];
 }
-const addSet = (exerciseId: string, reps: number | string, weight: number | string = '') => `action=add_set&exerciseId=${exerciseId}&reps=${reps}&weight=${weight}`;
+const addSet = (exerciseId: string, reps: number | string, weight: number | string = '') =>
+  `action=add_set&exerciseId=${exerciseId}&reps=${reps}&weight=${weight}`;
 
 describe('the door', () => {
   it('answers 503 saying what is missing where LINE is not configured (the shared gateway)', async () => {
@@ -81,7 +82,11 @@ describe('the door', () => {
       expect((await res.json()).code).toBe('UNAUTHENTICATED');
     }
     // The same bytes, re-serialised with different spacing: the signature covers the raw body.
-    const spaced = await fetch(`${base}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': fake.sign(JSON.stringify(body)) }, body: JSON.stringify(body, null, 1) });
+    const spaced = await fetch(`${base}/line/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-line-signature': fake.sign(JSON.stringify(body)) },
+      body: JSON.stringify(body, null, 1),
+    });
     expect(spaced.status).toBe(401);
     await settle();
     expect(repliesTo(fake, event)).toEqual([]);
@@ -160,7 +165,8 @@ describe('a workout from the chat', () => {
     expect(today.type, today.text).toBe('flex');
     expect(today.altText).toContain('2種目・3セット・合計 1,660kg');
     const flex = JSON.stringify(today.contents);
-    for (const text of ['ベンチプレス', '1,160kg', '10回×60kg / 8回×70kg', 'スクワット', '500kg', '合計 1,660kg']) expect(flex).toContain(text);
+    for (const text of ['ベンチプレス', '1,160kg', '10回×60kg / 8回×70kg', 'スクワット', '500kg', '合計 1,660kg'])
+      expect(flex).toContain(text);
 
     expect((await converse(say(user.sub, '終了'))).text).toContain('3セット・総ボリューム 1,660kg');
     expect((await workoutRows(db, user.id))[0]!.ended_at).toBeInstanceOf(Date);
@@ -185,7 +191,11 @@ describe('a workout from the chat', () => {
     await converse(tap(user.sub, 'action=start'));
 
     const other = await registerAndLogin('line_other');
-    const created = await gql(`mutation($i: CreateExerciseInput!) { createExercise(input: $i) { id } }`, { i: { name: `秘密の種目 ${randomUUID().slice(0, 6)}`, type: 'strength' } }, { token: other.accessToken });
+    const created = await gql(
+      `mutation($i: CreateExerciseInput!) { createExercise(input: $i) { id } }`,
+      { i: { name: `秘密の種目 ${randomUUID().slice(0, 6)}`, type: 'strength' } },
+      { token: other.accessToken },
+    );
     const privateId = created.body.data!.createExercise.id;
     const cases: [LineTestEvent, string][] = [
       [tap(user.sub, addSet(privateId, 10, 60)), '種目が見つかりません'],
@@ -226,10 +236,14 @@ describe('delivery', () => {
     await Promise.all(events.map((e) => replyTo(fake, e)));
     await settle();
     for (const event of events) expect(repliesTo(fake, event)).toHaveLength(1);
-    const order = (user: { sub: string }) => events.filter((e: any) => e.source.userId === user.sub).map((e) => fake.replies.findIndex((r) => r.replyToken === e.replyToken));
+    const order = (user: { sub: string }) =>
+      events.filter((e: any) => e.source.userId === user.sub).map((e) => fake.replies.findIndex((r) => r.replyToken === e.replyToken));
     expect(order(a)).toEqual([...order(a)].sort((x, y) => x - y));
     expect(order(b)).toEqual([...order(b)].sort((x, y) => x - y));
-    expect((await setRows(db, a.id)).map((s) => [s.set_index, s.reps, s.weight_kg])).toEqual([[0, 10, 60], [1, 8, 70]]);
+    expect((await setRows(db, a.id)).map((s) => [s.set_index, s.reps, s.weight_kg])).toEqual([
+      [0, 10, 60],
+      [1, 8, 70],
+    ]);
     expect((await workoutRows(db, a.id))[0]!.ended_at).not.toBeNull();
     expect((await setRows(db, b.id)).map((s) => [s.exercise_id, s.reps])).toEqual([[SQUAT, 5]]);
     expect((await replyTo(fake, events[6]!))[0].type).toBe('flex');
@@ -244,7 +258,11 @@ describe('delivery', () => {
     await deliver(base, fake, redelivered);
     // Past JetStream's 2-minute window the bus no longer drops it: the processed-marker must.
     const { destination } = fake.events.batch();
-    await bus.publish(Subjects.LineWebhookReceived, { destination, receivedAt: new Date().toISOString(), event: redelivered as never }, { msgId: randomUUID() });
+    await bus.publish(
+      Subjects.LineWebhookReceived,
+      { destination, receivedAt: new Date().toISOString(), event: redelivered as never },
+      { msgId: randomUUID() },
+    );
     // Serial consumer: once a later event of the user is answered, the copies were handled.
     await converse(tap(user.sub, 'action=today'));
     expect(await setRows(db, user.id)).toHaveLength(1);

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_PORTS, startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import { FREE_PORTS, type RunningPlatform, startPlatform } from '../scripts/platform.js';
 import { testEnv } from './support/env.js';
 
 const external = Object.values(networkInterfaces())
@@ -35,27 +35,30 @@ const embedded = (host: string) =>
 
 const portOf = (url: string) => Number(new URL(url).port);
 
-describe.skipIf(!external)(`listen address (seen from ${external ?? 'nowhere: this machine has no non-loopback IPv4 address, skipped'})`, () => {
-  let loopbackOnly: RunningPlatform;
-  let opened: RunningPlatform;
-  beforeAll(async () => {
-    [loopbackOnly, opened] = await Promise.all([embedded(''), embedded('0.0.0.0')]);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all([loopbackOnly?.close(), opened?.close()]);
-  });
+describe.skipIf(!external)(
+  `listen address (seen from ${external ?? 'nowhere: this machine has no non-loopback IPv4 address, skipped'})`,
+  () => {
+    let loopbackOnly: RunningPlatform;
+    let opened: RunningPlatform;
+    beforeAll(async () => {
+      [loopbackOnly, opened] = await Promise.all([embedded(''), embedded('0.0.0.0')]);
+    }, 120_000);
+    afterAll(async () => {
+      await Promise.all([loopbackOnly?.close(), opened?.close()]);
+    });
 
-  it('npm start without HOST: every service answers on 127.0.0.1 and refuses connections from the network', async () => {
-    for (const [name, url] of Object.entries(loopbackOnly.urls)) {
-      expect(await tryConnect('127.0.0.1', portOf(url)), name).toBe('connected');
-      expect(await tryConnect(external!, portOf(url)), name).toBe('ECONNREFUSED');
-    }
-    expect((await fetch(`${loopbackOnly.urls.gateway}/healthz`)).status).toBe(200);
-    expect(loopbackOnly.host).toBe('127.0.0.1');
-  });
+    it('npm start without HOST: every service answers on 127.0.0.1 and refuses connections from the network', async () => {
+      for (const [name, url] of Object.entries(loopbackOnly.urls)) {
+        expect(await tryConnect('127.0.0.1', portOf(url)), name).toBe('connected');
+        expect(await tryConnect(external!, portOf(url)), name).toBe('ECONNREFUSED');
+      }
+      expect((await fetch(`${loopbackOnly.urls.gateway}/healthz`)).status).toBe(200);
+      expect(loopbackOnly.host).toBe('127.0.0.1');
+    });
 
-  it('HOST=0.0.0.0 opens every service to the network', async () => {
-    for (const [name, url] of Object.entries(opened.urls)) expect(await tryConnect(external!, portOf(url)), name).toBe('connected');
-    expect((await fetch(`http://${external}:${portOf(opened.urls.gateway)}/healthz`)).status).toBe(200);
-  });
-});
+    it('HOST=0.0.0.0 opens every service to the network', async () => {
+      for (const [name, url] of Object.entries(opened.urls)) expect(await tryConnect(external!, portOf(url)), name).toBe('connected');
+      expect((await fetch(`http://${external}:${portOf(opened.urls.gateway)}/healthz`)).status).toBe(200);
+    });
+  },
+);

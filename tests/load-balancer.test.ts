@@ -4,16 +4,16 @@
  * (`docker-compose config`, no engine needed), and the same nginx.conf run by a real nginx in
  * front of two real gateways, with its upstream pointed at them instead of Docker's DNS.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
 import { eventually, gql, loginAdmin, platformEnv, unique } from './support/client.js';
 import { freePort } from './support/ports.js';
-import { liveClient, type LiveClient } from './support/ws.js';
+import { type LiveClient, liveClient } from './support/ws.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 const nginxConf = readFileSync(join(repoRoot, 'deploy/nginx/nginx.conf'), 'utf8');
@@ -21,9 +21,16 @@ const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]
 const nginxBinary = ['nginx', '/usr/sbin/nginx'].find((c) => spawnSync(c, ['-v']).status === 0);
 
 describe.skipIf(!has('docker-compose'))('docker-compose.yml: gateway replicas behind lb', () => {
-  let services: Record<string, { ports?: unknown[]; expose?: string[]; image?: string; environment?: Record<string, string>; volumes?: unknown[] }>;
+  let services: Record<
+    string,
+    { ports?: unknown[]; expose?: string[]; image?: string; environment?: Record<string, string>; volumes?: unknown[] }
+  >;
   beforeAll(() => {
-    const run = spawnSync('docker-compose', ['config'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, REDIS_PASSWORD: 'x', NATS_PASSWORD: 'y' } });
+    const run = spawnSync('docker-compose', ['config'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, REDIS_PASSWORD: 'x', NATS_PASSWORD: 'y' },
+    });
     expect(run.status, run.stderr).toBe(0);
     services = parse(run.stdout).services;
   });
@@ -92,9 +99,13 @@ describe.skipIf(!nginxBinary)('nginx (deploy/nginx/nginx.conf) in front of two g
     for (const sub of ['body', 'proxy']) mkdirSync(join(dir, sub));
     const port = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), localConf(port, ports, dir));
-    const check = spawnSync(nginxBinary!, ['-t', '-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    const check = spawnSync(nginxBinary!, ['-t', '-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], {
+      encoding: 'utf8',
+    });
     expect(check.status, check.stderr).toBe(0);
-    nginx = spawn(nginxBinary!, ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+    nginx = spawn(nginxBinary!, ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
     lbUrl = `http://127.0.0.1:${port}/graphql`;
     await eventually(async () => (await fetch(lbUrl.replace('/graphql', '/healthz')).catch(() => null))?.ok);
   });
@@ -120,7 +131,11 @@ describe.skipIf(!nginxBinary)('nginx (deploy/nginx/nginx.conf) in front of two g
 
   it('carries WebSocket subscriptions to both replicas, and events reach each subscriber', async () => {
     const admin = await loginAdmin();
-    const category = await gql('mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }', { i: { name: unique('Lb') } }, { token: admin.accessToken, url: lbUrl });
+    const category = await gql(
+      'mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }',
+      { i: { name: unique('Lb') } },
+      { token: admin.accessToken, url: lbUrl },
+    );
     const product = await gql(
       'mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }',
       { i: { name: unique('Lb product'), price: 3, stockQuantity: 5, categoryId: category.body.data!.createCategory.id } },
@@ -132,7 +147,9 @@ describe.skipIf(!nginxBinary)('nginx (deploy/nginx/nginx.conf) in front of two g
     const subs = Array.from({ length: 4 }, () => {
       const client = liveClient({ url: lbUrl });
       clients.push(client);
-      return client.subscribe('subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }', { ids: [productId] });
+      return client.subscribe('subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }', {
+        ids: [productId],
+      });
     });
     // Live on both replicas: round robin sends two sockets to each.
     await eventually(async () => {
@@ -140,7 +157,11 @@ describe.skipIf(!nginxBinary)('nginx (deploy/nginx/nginx.conf) in front of two g
       return now[0] >= 1 && now[1] >= 1 && now[0] + now[1] === 4;
     });
     const quantity = 1000 + Math.floor(Math.random() * 1000);
-    const update = await gql('mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }', { i: { id: productId, stockQuantity: quantity } }, { token: admin.accessToken, url: lbUrl });
+    const update = await gql(
+      'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }',
+      { i: { id: productId, stockQuantity: quantity } },
+      { token: admin.accessToken, url: lbUrl },
+    );
     expect(update.body.errors).toBeUndefined();
     for (const sub of subs) await sub.waitUntil((r) => r.data?.stockUpdated?.newQuantity === quantity);
   });

@@ -4,12 +4,12 @@
  * one counter per user; X-RateLimit-* describe the quota; past it 429 / RATE_LIMIT_EXCEEDED with
  * retryAfter, and nothing is written.
  */
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { GENERATE, nodes, relationshipMapRows } from './support/map.js';
-import { rest, type RestResponse } from './support/rest.js';
+import { type RestResponse, rest } from './support/rest.js';
 
 let second: GatewayService;
 let secondBase: string;
@@ -39,7 +39,11 @@ async function restVia(replica: 'first' | 'second', method: string, path: string
 const gqlVia = (replica: 'first' | 'second', query: string, variables: Record<string, unknown>, user: TestUser) =>
   gql(query, variables, { token: user.accessToken, url: replica === 'first' ? undefined : `${secondBase}/graphql` });
 
-const limitHeaders = (h: Headers) => ({ limit: Number(h.get('x-ratelimit-limit')), remaining: Number(h.get('x-ratelimit-remaining')), reset: Number(h.get('x-ratelimit-reset')) });
+const limitHeaders = (h: Headers) => ({
+  limit: Number(h.get('x-ratelimit-limit')),
+  remaining: Number(h.get('x-ratelimit-remaining')),
+  reset: Number(h.get('x-ratelimit-reset')),
+});
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function expectRefused(res: RestResponse) {
@@ -114,7 +118,9 @@ describe('seed 004 quotas, shared by two gateway replicas', () => {
     let last: RestResponse | undefined;
     for (let batch = 0; batch < 49; batch++) {
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => restVia(i % 2 ? 'second' : 'first', 'GET', i % 5 ? '/api/map/observation-text' : '/api/users/me', user)),
+        Array.from({ length: 20 }, (_, i) =>
+          restVia(i % 2 ? 'second' : 'first', 'GET', i % 5 ? '/api/map/observation-text' : '/api/users/me', user),
+        ),
       );
       for (const res of results) expect(res.status).toBe(200);
       last = results.find((r) => r.headers.get('x-ratelimit-limit') === '1000');
@@ -129,6 +135,9 @@ describe('seed 004 quotas, shared by two gateway replicas', () => {
     const viaGraphql = await gqlVia('first', `{ observationTextTemplates { near } }`, {}, user);
     expect(viaGraphql.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMIT_EXCEEDED');
     // `me` itself is the whole platform's, not seed 004's: it is not counted.
-    expect((await gqlVia('second', `{ me { id mapPreferences { maxNodes } } }`, {}, user)).body.data?.me).toEqual({ id: user.id, mapPreferences: { maxNodes: 9 } });
+    expect((await gqlVia('second', `{ me { id mapPreferences { maxNodes } } }`, {}, user)).body.data?.me).toEqual({
+      id: user.id,
+      mapPreferences: { maxNodes: 9 },
+    });
   });
 });

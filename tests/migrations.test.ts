@@ -41,7 +41,10 @@ describe.each(SERVICES)('%s migrations', (service) => {
 
       const sql: string = await orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false, schema });
       const pending = pendingStatements(sql, schema);
-      expect(pending, `entities and migrations of ${service} disagree; run npm run migration:create -- ${service} <name>:\n${pending.join(';\n')}`).toEqual([]);
+      expect(
+        pending,
+        `entities and migrations of ${service} disagree; run npm run migration:create -- ${service} <name>:\n${pending.join(';\n')}`,
+      ).toEqual([]);
 
       // Applying the migrations again changes nothing.
       expect(await orm.migrator.up()).toEqual([]);

@@ -10,7 +10,7 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatewayBase, rest, type RestResponse } from './support/rest.js';
+import { gatewayBase, type RestResponse, rest } from './support/rest.js';
 
 type Auth = 'required' | 'none' | 'signature';
 
@@ -45,51 +45,240 @@ const SEED_ENDPOINTS: SeedEndpoint[] = [
   { method: 'GET', path: '/healthz', seed: SEED_002, auth: 'none', response: 'text' }, // `ok`
   { method: 'GET', path: '/api/me', seed: SEED_002, auth: 'required', response: ['provider', 'userId', 'name', 'picture'] },
   { method: 'GET', path: '/api/auth/line/login', seed: SEED_002, auth: 'none', status: [302], response: 'redirect' },
-  { method: 'GET', path: '/api/auth/line/callback', seed: SEED_002, auth: 'none', status: [302], query: ['code', 'state'], response: 'redirect' },
+  {
+    method: 'GET',
+    path: '/api/auth/line/callback',
+    seed: SEED_002,
+    auth: 'none',
+    status: [302],
+    query: ['code', 'state'],
+    response: 'redirect',
+  },
   { method: 'GET', path: '/api/logout', seed: SEED_002, auth: 'required', status: [302], response: 'redirect' },
-  { method: 'POST', path: '/api/workouts', seed: SEED_002, auth: 'required', body: { fields: ['startedAt', 'note?'], marksOptional: true }, response: 'json' }, // `Workout`
-  { method: 'PATCH', path: '/api/workouts/{id}', seed: SEED_002, auth: 'required', body: { fields: ['startedAt?', 'endedAt?', 'note?'], marksOptional: true }, response: 'json' },
-  { method: 'PATCH', path: '/api/workouts/{id}/end', seed: SEED_002, auth: 'required', body: { fields: ['endedAt?'], marksOptional: true }, response: 'json' },
+  {
+    method: 'POST',
+    path: '/api/workouts',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['startedAt', 'note?'], marksOptional: true },
+    response: 'json',
+  }, // `Workout`
+  {
+    method: 'PATCH',
+    path: '/api/workouts/{id}',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['startedAt?', 'endedAt?', 'note?'], marksOptional: true },
+    response: 'json',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/workouts/{id}/end',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['endedAt?'], marksOptional: true },
+    response: 'json',
+  },
   { method: 'DELETE', path: '/api/workouts/{id}', seed: SEED_002, auth: 'required', status: [204], response: 'empty' },
-  { method: 'GET', path: '/api/workouts', seed: SEED_002, auth: 'required', query: ['from', 'to', 'limit', 'offset'], response: ['items', 'total', 'limit', 'offset'] },
+  {
+    method: 'GET',
+    path: '/api/workouts',
+    seed: SEED_002,
+    auth: 'required',
+    query: ['from', 'to', 'limit', 'offset'],
+    response: ['items', 'total', 'limit', 'offset'],
+  },
   { method: 'GET', path: '/api/workouts/{id}/detail', seed: SEED_002, auth: 'required', response: ['workout', 'sets'] },
-  { method: 'POST', path: '/api/workouts/{workoutId}/sets', seed: SEED_002, auth: 'required', body: { fields: [], marksOptional: false }, response: 'json' }, // WorkoutSetCreateInput -> WorkoutSet
-  { method: 'PATCH', path: '/api/workout_sets/{setId}', seed: SEED_002, auth: 'required', body: { fields: [], marksOptional: false }, response: 'json' }, // WorkoutSetUpdateInput -> WorkoutSet
+  {
+    method: 'POST',
+    path: '/api/workouts/{workoutId}/sets',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: [], marksOptional: false },
+    response: 'json',
+  }, // WorkoutSetCreateInput -> WorkoutSet
+  {
+    method: 'PATCH',
+    path: '/api/workout_sets/{setId}',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: [], marksOptional: false },
+    response: 'json',
+  }, // WorkoutSetUpdateInput -> WorkoutSet
   { method: 'DELETE', path: '/api/workout_sets/{setId}', seed: SEED_002, auth: 'required', status: [204], response: 'empty' },
-  { method: 'GET', path: '/api/exercises', seed: SEED_002, auth: 'required', query: ['q', 'type', 'onlyMine', 'limit', 'offset'], response: ['items', 'total', 'limit', 'offset'] },
+  {
+    method: 'GET',
+    path: '/api/exercises',
+    seed: SEED_002,
+    auth: 'required',
+    query: ['q', 'type', 'onlyMine', 'limit', 'offset'],
+    response: ['items', 'total', 'limit', 'offset'],
+  },
   { method: 'GET', path: '/api/exercises/{id}', seed: SEED_002, auth: 'required', response: 'json' }, // `Exercise`
-  { method: 'POST', path: '/api/exercises', seed: SEED_002, auth: 'required', body: { fields: ['name', 'type', 'primaryMuscle?'], marksOptional: true }, response: 'json' },
-  { method: 'PATCH', path: '/api/exercises/{id}', seed: SEED_002, auth: 'required', body: { fields: ['name?', 'type?', 'primaryMuscle?', 'isActive?'], marksOptional: true }, response: 'json' },
+  {
+    method: 'POST',
+    path: '/api/exercises',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['name', 'type', 'primaryMuscle?'], marksOptional: true },
+    response: 'json',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/exercises/{id}',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['name?', 'type?', 'primaryMuscle?', 'isActive?'], marksOptional: true },
+    response: 'json',
+  },
   { method: 'DELETE', path: '/api/exercises/{id}', seed: SEED_002, auth: 'required', status: [204], response: 'empty' },
-  { method: 'GET', path: '/api/body_metrics', seed: SEED_002, auth: 'required', query: ['from', 'to', 'limit', 'offset'], response: ['items', 'total', 'limit', 'offset'] },
-  { method: 'POST', path: '/api/body_metrics', seed: SEED_002, auth: 'required', body: { fields: ['measuredAt', 'weightKg', 'bodyFatPct?', 'note?'], marksOptional: true }, response: 'json' },
-  { method: 'PATCH', path: '/api/body_metrics/{id}', seed: SEED_002, auth: 'required', body: { fields: ['measuredAt?', 'weightKg?', 'bodyFatPct?', 'note?'], marksOptional: true }, response: 'json' },
+  {
+    method: 'GET',
+    path: '/api/body_metrics',
+    seed: SEED_002,
+    auth: 'required',
+    query: ['from', 'to', 'limit', 'offset'],
+    response: ['items', 'total', 'limit', 'offset'],
+  },
+  {
+    method: 'POST',
+    path: '/api/body_metrics',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['measuredAt', 'weightKg', 'bodyFatPct?', 'note?'], marksOptional: true },
+    response: 'json',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/body_metrics/{id}',
+    seed: SEED_002,
+    auth: 'required',
+    body: { fields: ['measuredAt?', 'weightKg?', 'bodyFatPct?', 'note?'], marksOptional: true },
+    response: 'json',
+  },
   { method: 'DELETE', path: '/api/body_metrics/{id}', seed: SEED_002, auth: 'required', status: [204], response: 'empty' },
   { method: 'POST', path: '/line/webhook', seed: SEED_002, auth: 'signature', status: [200, 204] }, // 200/204
 
   // ---- seed 004, section 2 (paths under its base URL /api) ----
-  { method: 'GET', path: '/api/health', seed: `${SEED_004} 2.1`, auth: 'none', status: [200], response: ['status', 'timestamp', 'version'] },
-  { method: 'POST', path: '/api/users/initialize', seed: `${SEED_004} 2.2`, auth: 'required', status: [201], body: { fields: ['facebookUserId', 'locale'], marksOptional: false }, response: ['userId', 'createdAt', 'preferences'] }, // 3.2: 201 "ユーザー初期化成功"
-  { method: 'GET', path: '/api/users/me', seed: `${SEED_004} 2.2`, auth: 'required', status: [200], response: ['userId', 'createdAt', 'lastLoginAt', 'facebookConnected', 'preferences'] },
-  { method: 'PATCH', path: '/api/users/me/preferences', seed: `${SEED_004} 2.2`, auth: 'required', body: { fields: ['maxNodes', 'updateFrequency', 'displayMode'], marksOptional: false }, response: ['userId', 'preferences', 'updatedAt'] },
+  {
+    method: 'GET',
+    path: '/api/health',
+    seed: `${SEED_004} 2.1`,
+    auth: 'none',
+    status: [200],
+    response: ['status', 'timestamp', 'version'],
+  },
+  {
+    method: 'POST',
+    path: '/api/users/initialize',
+    seed: `${SEED_004} 2.2`,
+    auth: 'required',
+    status: [201],
+    body: { fields: ['facebookUserId', 'locale'], marksOptional: false },
+    response: ['userId', 'createdAt', 'preferences'],
+  }, // 3.2: 201 "ユーザー初期化成功"
+  {
+    method: 'GET',
+    path: '/api/users/me',
+    seed: `${SEED_004} 2.2`,
+    auth: 'required',
+    status: [200],
+    response: ['userId', 'createdAt', 'lastLoginAt', 'facebookConnected', 'preferences'],
+  },
+  {
+    method: 'PATCH',
+    path: '/api/users/me/preferences',
+    seed: `${SEED_004} 2.2`,
+    auth: 'required',
+    body: { fields: ['maxNodes', 'updateFrequency', 'displayMode'], marksOptional: false },
+    response: ['userId', 'preferences', 'updatedAt'],
+  },
   { method: 'DELETE', path: '/api/users/me', seed: `${SEED_004} 2.2`, auth: 'required', response: ['message', 'deletedAt'] },
-  { method: 'POST', path: '/api/facebook/connect', seed: `${SEED_004} 2.3`, auth: 'required', body: { fields: ['accessToken'], marksOptional: false }, response: ['connected', 'facebookUserId', 'connectedAt'] },
-  { method: 'POST', path: '/api/facebook/disconnect', seed: `${SEED_004} 2.3`, auth: 'required', response: ['disconnected', 'disconnectedAt'] },
-  { method: 'GET', path: '/api/facebook/aggregate-signals', seed: `${SEED_004} 2.3`, auth: 'required', status: [200], query: ['windowDays'], response: ['userId', 'windowDays', 'signals', 'collectedAt', 'validUntil'] },
-  { method: 'POST', path: '/api/map/generate', seed: `${SEED_004} 2.4`, auth: 'required', body: { fields: ['nodes', 'preferences'], marksOptional: false }, response: ['mapId', 'generatedAt', 'nodes', 'basis'] },
+  {
+    method: 'POST',
+    path: '/api/facebook/connect',
+    seed: `${SEED_004} 2.3`,
+    auth: 'required',
+    body: { fields: ['accessToken'], marksOptional: false },
+    response: ['connected', 'facebookUserId', 'connectedAt'],
+  },
+  {
+    method: 'POST',
+    path: '/api/facebook/disconnect',
+    seed: `${SEED_004} 2.3`,
+    auth: 'required',
+    response: ['disconnected', 'disconnectedAt'],
+  },
+  {
+    method: 'GET',
+    path: '/api/facebook/aggregate-signals',
+    seed: `${SEED_004} 2.3`,
+    auth: 'required',
+    status: [200],
+    query: ['windowDays'],
+    response: ['userId', 'windowDays', 'signals', 'collectedAt', 'validUntil'],
+  },
+  {
+    method: 'POST',
+    path: '/api/map/generate',
+    seed: `${SEED_004} 2.4`,
+    auth: 'required',
+    body: { fields: ['nodes', 'preferences'], marksOptional: false },
+    response: ['mapId', 'generatedAt', 'nodes', 'basis'],
+  },
   { method: 'GET', path: '/api/map/observation-text', seed: `${SEED_004} 2.4`, auth: 'required', status: [200], response: ['templates'] },
   { method: 'DELETE', path: '/api/data/all', seed: `${SEED_004} 2.5`, auth: 'required', response: ['message', 'deletedAt'] },
 
   // ---- seed 001: the Auth Service's and User API's calls, behind the BFF ----
-  { method: 'POST', path: '/api/auth/register', seed: `${SEED_001}: POST /register -> 201 Created`, auth: 'none', status: [201], body: { fields: ['username', 'email', 'password'], marksOptional: false } },
+  {
+    method: 'POST',
+    path: '/api/auth/register',
+    seed: `${SEED_001}: POST /register -> 201 Created`,
+    auth: 'none',
+    status: [201],
+    body: { fields: ['username', 'email', 'password'], marksOptional: false },
+  },
   // "ログイン (username, password)": what the user types; the body field is the contract's usernameOrEmail.
-  { method: 'POST', path: '/api/auth/login', seed: `${SEED_001}: POST /login -> access_token, refresh_token`, auth: 'none', body: { fields: ['password'], marksOptional: false } },
-  { method: 'POST', path: '/api/auth/logout', seed: `${SEED_001}: POST /logout (Authorization: Bearer) -> 200 OK`, auth: 'required', status: [200] },
-  { method: 'GET', path: '/api/profile', seed: `${SEED_001}: GET /profile (Authorization: Bearer) -> profile data`, auth: 'required', response: 'json' },
-  { method: 'PUT', path: '/api/profile', seed: `${SEED_001}: PUT /profile (Authorization: Bearer) -> updated profile; ${SEED_000}: BFF -> PUT /profile {firstName, lastName}`, auth: 'required', body: { fields: ['firstName', 'lastName'], marksOptional: false }, response: 'json' },
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    seed: `${SEED_001}: POST /login -> access_token, refresh_token`,
+    auth: 'none',
+    body: { fields: ['password'], marksOptional: false },
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/logout',
+    seed: `${SEED_001}: POST /logout (Authorization: Bearer) -> 200 OK`,
+    auth: 'required',
+    status: [200],
+  },
+  {
+    method: 'GET',
+    path: '/api/profile',
+    seed: `${SEED_001}: GET /profile (Authorization: Bearer) -> profile data`,
+    auth: 'required',
+    response: 'json',
+  },
+  {
+    method: 'PUT',
+    path: '/api/profile',
+    seed: `${SEED_001}: PUT /profile (Authorization: Bearer) -> updated profile; ${SEED_000}: BFF -> PUT /profile {firstName, lastName}`,
+    auth: 'required',
+    body: { fields: ['firstName', 'lastName'], marksOptional: false },
+    response: 'json',
+  },
 
   // ---- seed 000: the BFF route the front end calls with its cookie ----
-  { method: 'POST', path: '/api/profile', seed: `${SEED_000}: POST /api/profile (Cookie: access_token) -> 200 OK {success: true, profile}`, auth: 'required', status: [200], body: { fields: ['firstName', 'lastName'], marksOptional: false }, response: ['success', 'profile'] },
+  {
+    method: 'POST',
+    path: '/api/profile',
+    seed: `${SEED_000}: POST /api/profile (Cookie: access_token) -> 200 OK {success: true, profile}`,
+    auth: 'required',
+    status: [200],
+    body: { fields: ['firstName', 'lastName'], marksOptional: false },
+    response: ['success', 'profile'],
+  },
   // Not rows: seed 000's `GET /api/documents` is only the example of a backend answering 503 in
   // its error-handling flow (there is no documents resource anywhere in the seeds or SPEC), and
   // seed 001's GET /.well-known/jwks.json is the auth service's own endpoint, not the facade's.
@@ -97,7 +286,11 @@ const SEED_ENDPOINTS: SeedEndpoint[] = [
 
 /** Documented routes that no seed lists, each with where it is required. Nothing else may be documented. */
 const BEYOND_THE_SEEDS: { method: SeedEndpoint['method']; path: string; why: string }[] = [
-  { method: 'POST', path: '/api/auth/refresh', why: "README (BFF cookies): refresh-token rotation for the browser session, the contract's refreshToken mutation" },
+  {
+    method: 'POST',
+    path: '/api/auth/refresh',
+    why: "README (BFF cookies): refresh-token rotation for the browser session, the contract's refreshToken mutation",
+  },
   { method: 'GET', path: '/api/map/{mapId}.svg', why: 'SPEC, relationship map: "The map as a picture: GET /api/map/{mapId}.svg"' },
 ];
 
@@ -131,7 +324,10 @@ function requiredOf(schema: Json | undefined): Set<string> {
 }
 
 const operationOf = (e: { method: string; path: string }): Json | undefined => doc.paths?.[e.path]?.[e.method.toLowerCase()];
-const successStatuses = (operation: Json) => Object.keys(operation.responses ?? {}).map(Number).filter((s) => s >= 200 && s < 400);
+const successStatuses = (operation: Json) =>
+  Object.keys(operation.responses ?? {})
+    .map(Number)
+    .filter((s) => s >= 200 && s < 400);
 
 beforeAll(async () => {
   const res = await rest('GET', '/api/openapi.json');
@@ -154,11 +350,18 @@ describe('OpenAPI document of the REST facade', () => {
   });
 
   it('documents every endpoint the seeds list, and nothing that is neither in the seeds nor named above', () => {
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as Json).filter((m) => /^(get|put|post|patch|delete|head|options)$/.test(m)).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item as Json)
+        .filter((m) => /^(get|put|post|patch|delete|head|options)$/.test(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
     const missing = SEED_ENDPOINTS.filter((e) => !documented.includes(key(e))).map((e) => `${key(e)}  (${e.seed})`);
     expect(missing, `endpoints of the seeds missing from /api/openapi.json:\n${missing.join('\n')}`).toEqual([]);
     const expected = new Set([...SEED_ENDPOINTS.map(key), ...BEYOND_THE_SEEDS.map(key)]);
-    expect(documented.filter((r) => !expected.has(r)), 'documented routes that no seed lists (add them to BEYOND_THE_SEEDS with the reason)').toEqual([]);
+    expect(
+      documented.filter((r) => !expected.has(r)),
+      'documented routes that no seed lists (add them to BEYOND_THE_SEEDS with the reason)',
+    ).toEqual([]);
     for (const extra of BEYOND_THE_SEEDS) expect(documented, extra.why).toContain(key(extra));
   });
 
@@ -201,14 +404,18 @@ describe('OpenAPI document of the REST facade', () => {
       const response = endpoint.response;
       if (response === 'empty') for (const r of responses) expect(r.content, `${key(endpoint)}: no body`).toBeUndefined();
       if (response === 'redirect') for (const r of responses) expect(r.content, `${key(endpoint)}: a redirect has no body`).toBeUndefined();
-      if (response === 'text') expect(responses.some((r) => Object.keys(r.content ?? {}).some((t) => t.startsWith('text/plain')))).toBe(true);
+      if (response === 'text')
+        expect(responses.some((r) => Object.keys(r.content ?? {}).some((t) => t.startsWith('text/plain')))).toBe(true);
       if (response === 'json' || Array.isArray(response)) {
         const json = responses.map((r) => r.content?.['application/json']?.schema).filter(Boolean);
         expect(json.length, `${key(endpoint)} documents a JSON body`).toBeGreaterThan(0);
         if (Array.isArray(response)) {
           // The seed's fields are in the documented body (of some documented success; the first when several).
           const props = propertiesOf(json[0]);
-          expect(response.filter((f) => !props.has(f)), `${key(endpoint)}: fields of the seed's response not in the documented body`).toEqual([]);
+          expect(
+            response.filter((f) => !props.has(f)),
+            `${key(endpoint)}: fields of the seed's response not in the documented body`,
+          ).toEqual([]);
         }
       }
     });
@@ -217,7 +424,9 @@ describe('OpenAPI document of the REST facade', () => {
       const op = operation();
       const parameters = (op.parameters ?? []) as Json[];
       for (const name of endpoint.path.match(/\{(\w+)\}/g)?.map((p) => p.slice(1, -1)) ?? []) {
-        expect(parameters, `${key(endpoint)}: path parameter ${name}`).toContainEqual(expect.objectContaining({ name, in: 'path', required: true }));
+        expect(parameters, `${key(endpoint)}: path parameter ${name}`).toContainEqual(
+          expect.objectContaining({ name, in: 'path', required: true }),
+        );
       }
       for (const name of endpoint.query ?? []) {
         expect(parameters, `${key(endpoint)}: query parameter ${name}`).toContainEqual(expect.objectContaining({ name, in: 'query' }));
@@ -230,7 +439,11 @@ describe('OpenAPI document of the REST facade', () => {
       for (const field of endpoint.body.fields) {
         const name = field.replace(/\?$/, '');
         expect(props.has(name), `${key(endpoint)}: body field ${name} (seed: ${endpoint.body.fields.join(', ')})`).toBe(true);
-        if (endpoint.body.marksOptional) expect(required.has(name), `${key(endpoint)}: body field ${name} is ${field.endsWith('?') ? 'optional' : 'required'} in the seed`).toBe(!field.endsWith('?'));
+        if (endpoint.body.marksOptional)
+          expect(
+            required.has(name),
+            `${key(endpoint)}: body field ${name} is ${field.endsWith('?') ? 'optional' : 'required'} in the seed`,
+          ).toBe(!field.endsWith('?'));
       }
     });
   });
@@ -262,14 +475,21 @@ describe('every endpoint of the seeds is served', () => {
   it.each(SEED_ENDPOINTS.map((e) => ({ ...e, name: key(e) })))('$name answers an anonymous request as the seed says', async (endpoint) => {
     const expected = endpoint.auth === 'required' ? { status: 401, code: 'UNAUTHENTICATED' } : anonymous[key(endpoint)];
     expect(expected, `no expected anonymous answer written for ${key(endpoint)}`).toBeDefined();
-    const res = await rest(endpoint.method, seedPathToUrl(endpoint.path), endpoint.method === 'GET' || endpoint.method === 'DELETE' ? {} : { body: {} });
+    const res = await rest(
+      endpoint.method,
+      seedPathToUrl(endpoint.path),
+      endpoint.method === 'GET' || endpoint.method === 'DELETE' ? {} : { body: {} },
+    );
     expect(res.status, `${key(endpoint)}: ${res.text.slice(0, 200)}`).toBe(expected!.status);
     if (expected!.code) expect(res.body?.code, res.text.slice(0, 200)).toBe(expected!.code);
     if (endpoint.auth === 'required') expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expected!.check?.(res);
     // ... and that answer is one the document gives for the route (the operator /healthz aside, if undocumented).
     const op = operationOf(endpoint);
-    if (op) expect(Object.keys(op.responses), `${key(endpoint)} answered ${res.status}, which it does not document`).toContain(String(res.status));
+    if (op)
+      expect(Object.keys(op.responses), `${key(endpoint)} answered ${res.status}, which it does not document`).toContain(
+        String(res.status),
+      );
   });
 });
 

@@ -3,11 +3,11 @@
  * commands), the relay keeps retrying without piling up work, and once the broker is back every
  * row is published, in order, once.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { NatsEventBus, Subjects } from '@app/events';
 import { buildOrdersService, loadOrdersConfig, type OrdersService } from '@app/orders';
 import pg from 'pg';
@@ -63,11 +63,24 @@ describe('the orders outbox relay across a NATS outage (a private nats-server)',
     port = await freePort();
     await startNats();
     db = new pg.Pool({ connectionString: inject('env').DATABASE_URL, max: 2 });
-    const config = loadOrdersConfig({ ...platformEnv(), NATS_URL: natsUrl(), NATS_NAMESPACE: namespace, DB_SCHEMA: schema, SAGA_STEP_TIMEOUT: '60', OUTBOX_POLL_INTERVAL: '0.2' });
+    const config = loadOrdersConfig({
+      ...platformEnv(),
+      NATS_URL: natsUrl(),
+      NATS_NAMESPACE: namespace,
+      DB_SCHEMA: schema,
+      SAGA_STEP_TIMEOUT: '60',
+      OUTBOX_POLL_INTERVAL: '0.2',
+    });
     orders = await buildOrdersService({ config, databaseUrl: inject('env').DATABASE_URL });
     url = `http://127.0.0.1:${await orders.listen(0, '127.0.0.1')}/graphql`;
     const bus = await NatsEventBus.connect({ url: natsUrl(), namespace });
-    await bus.publish(Subjects.CatalogProductUpserted, { productId, name: 'Outage widget', price: '2', categoryId: null, updatedAt: new Date().toISOString() });
+    await bus.publish(Subjects.CatalogProductUpserted, {
+      productId,
+      name: 'Outage widget',
+      price: '2',
+      categoryId: null,
+      updatedAt: new Date().toISOString(),
+    });
     await bus.close();
     user = await registerAndLogin('outage');
     await untilOrdersKnow(user.accessToken, [productId], { url });
@@ -82,7 +95,13 @@ describe('the orders outbox relay across a NATS outage (a private nats-server)',
   });
 
   const outbox = async () =>
-    (await db.query(`select seq, id, subject, sent_at, attempts from "${schema}".outbox order by seq`)).rows as { seq: number; id: string; subject: string; sent_at: Date | null; attempts: number }[];
+    (await db.query(`select seq, id, subject, sent_at, attempts from "${schema}".outbox order by seq`)).rows as {
+      seq: number;
+      id: string;
+      subject: string;
+      sent_at: Date | null;
+      attempts: number;
+    }[];
 
   it('takes orders while NATS is down and publishes their commands once it is back', async () => {
     if (natsServerMissing) throw new Error(natsServerMissing);
@@ -99,7 +118,10 @@ describe('the orders outbox relay across a NATS outage (a private nats-server)',
     // Each reserve command is in the stream once, in the order the orders were placed.
     const bus = await NatsEventBus.connect({ url: natsUrl(), namespace });
     const seen: string[] = [];
-    const sub = await bus.subscribe(Subjects.CatalogInventoryReserve, async (e) => void seen.push(e.data.orderId), { durable: `t_reserve_${suffix}`, startAt: 'stored' });
+    const sub = await bus.subscribe(Subjects.CatalogInventoryReserve, async (e) => void seen.push(e.data.orderId), {
+      durable: `t_reserve_${suffix}`,
+      startAt: 'stored',
+    });
     try {
       await eventually(async () => seen.length >= 3);
       await new Promise((r) => setTimeout(r, 500));

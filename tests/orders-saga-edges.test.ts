@@ -5,10 +5,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NatsEventBus, Subjects } from '@app/events';
-import { buildOrdersService, loadOrdersConfig, SimulatedPaymentProvider, type OrdersService, type PaymentProvider } from '@app/orders';
+import { buildOrdersService, loadOrdersConfig, type OrdersService, type PaymentProvider, SimulatedPaymentProvider } from '@app/orders';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { errorCode, eventually, gql, platformEnv, registerAndLogin, type GraphQLResult, type TestUser } from './support/client.js';
+import { errorCode, eventually, type GraphQLResult, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { CREATE_ORDER, placeOrder, readOrder, untilOrdersKnow } from './support/orders.js';
 
 /** A provider the test scripts: records every call, can fail or hold refunds, can lose a charge's answer. */
@@ -76,7 +76,13 @@ describe('a private orders deployment with a scripted payment provider', () => {
     await startOrders();
     bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     // Play the catalog: publish a product to the read model.
-    await bus.publish(Subjects.CatalogProductUpserted, { productId, name: 'Edge widget', price: '5', categoryId: null, updatedAt: new Date().toISOString() });
+    await bus.publish(Subjects.CatalogProductUpserted, {
+      productId,
+      name: 'Edge widget',
+      price: '5',
+      categoryId: null,
+      updatedAt: new Date().toISOString(),
+    });
   });
 
   afterAll(async () => {
@@ -88,7 +94,8 @@ describe('a private orders deployment with a scripted payment provider', () => {
   });
 
   const sagaIdOf = async (user: TestUser, orderId: string) =>
-    (await gql(`query($id: ID!) { sagaStatus(orderId: $id) { sagaId } }`, { id: orderId }, { token: user.accessToken, url })).body.data?.sagaStatus?.sagaId as string;
+    (await gql(`query($id: ID!) { sagaStatus(orderId: $id) { sagaId } }`, { id: orderId }, { token: user.accessToken, url })).body.data
+      ?.sagaStatus?.sagaId as string;
 
   /** An order of `user` whose reservation the "catalog" confirmed; the payment step then runs. */
   async function reservedOrder(user: TestUser) {
@@ -102,7 +109,8 @@ describe('a private orders deployment with a scripted payment provider', () => {
   const erase = async (user: TestUser) => {
     await bus.publish(Subjects.UsersUserDeleted, { userId: user.id, requestedAt: new Date().toISOString() });
   };
-  const ordersOfUser = async (userId: string) => Number((await db.query(`select count(*)::int as n from "${schema}".orders where user_id = $1`, [userId])).rows[0].n);
+  const ordersOfUser = async (userId: string) =>
+    Number((await db.query(`select count(*)::int as n from "${schema}".orders where user_id = $1`, [userId])).rows[0].n);
 
   it('erasure refunds the charge of a running saga even when the provider fails the first refund', async () => {
     const user = await registerAndLogin('erase_refund');
@@ -146,7 +154,10 @@ describe('a private orders deployment with a scripted payment provider', () => {
       await client.query(`select id from "${schema}".orders where id = $1 for update`, [first.id]);
       await erase(user);
       await eventually(async () => {
-        const { rows } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`, [`%delete from "${schema}"."orders"%`]);
+        const { rows } = await db.query(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`,
+          [`%delete from "${schema}"."orders"%`],
+        );
         return rows[0].n > 0;
       });
       // The user places an order while the erasure has not committed yet.
@@ -173,7 +184,9 @@ describe('a private orders deployment with a scripted payment provider', () => {
       const order = await placeOrder(user.accessToken, [{ productId, quantity: 1 }], { url });
       placed.push({ orderId: order.id, sagaId: await sagaIdOf(user, order.id) });
     }
-    await eventually(async () => Number((await db.query(`select count(*)::int as n from "${schema}".outbox where sent_at is null`)).rows[0].n) === 0);
+    await eventually(
+      async () => Number((await db.query(`select count(*)::int as n from "${schema}".outbox where sent_at is null`)).rows[0].n) === 0,
+    );
     await orders.close(); // a deploy (or a crash) that takes longer than SAGA_STEP_TIMEOUT
 
     // The catalog answers at once; the answers wait in the stream for the orders service.
@@ -182,11 +195,23 @@ describe('a private orders deployment with a scripted payment provider', () => {
 
     await startOrders(3);
     for (const ids of placed) {
-      const o = await eventually(async () => {
-        const order = await readOrder(user.accessToken, ids.orderId, { url });
-        return order?.sagaState?.currentStep === 'confirm_order' || order?.sagaState?.status === 'COMPENSATING' || order?.status === 'CANCELLED' ? order : undefined;
-      }, 10_000, 20);
-      expect(o.sagaState, JSON.stringify(o.sagaState)).toMatchObject({ status: 'RUNNING', currentStep: 'confirm_order', completedSteps: ['reserve_inventory', 'process_payment'] });
+      const o = await eventually(
+        async () => {
+          const order = await readOrder(user.accessToken, ids.orderId, { url });
+          return order?.sagaState?.currentStep === 'confirm_order' ||
+            order?.sagaState?.status === 'COMPENSATING' ||
+            order?.status === 'CANCELLED'
+            ? order
+            : undefined;
+        },
+        10_000,
+        20,
+      );
+      expect(o.sagaState, JSON.stringify(o.sagaState)).toMatchObject({
+        status: 'RUNNING',
+        currentStep: 'confirm_order',
+        completedSteps: ['reserve_inventory', 'process_payment'],
+      });
       await bus.publish(Subjects.CatalogInventoryCommitted, ids);
     }
     for (const ids of placed) expect((await untilStatusDirect(user, ids.orderId)).status).toBe('CONFIRMED');
@@ -210,10 +235,10 @@ describe('a private orders deployment with a scripted payment provider', () => {
       await client.query(`select id from "${schema}".sagas where id = $1 for update`, [order.sagaId]);
       await erase(user);
       await eventually(async () => {
-        const { rows } = await db.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> $1 and query ilike $2`, [
-          (client as unknown as { processID: number }).processID,
-          `%"${schema}"%`,
-        ]);
+        const { rows } = await db.query(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> $1 and query ilike $2`,
+          [(client as unknown as { processID: number }).processID, `%"${schema}"%`],
+        );
         return rows[0].n > 0;
       });
       // The erasure now waits for the saga row; the order row must still be free for its holder.
@@ -228,7 +253,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     await eventually(async () => (await ordersOfUser(user.id)) === 0);
   });
 
-  it('a slow payment provider does not hold up the other orders\' replies until their steps time out', async () => {
+  it("a slow payment provider does not hold up the other orders' replies until their steps time out", async () => {
     const user = await registerAndLogin('slowpay');
     await orders.close();
     await startOrders(3);
@@ -243,11 +268,17 @@ describe('a private orders deployment with a scripted payment provider', () => {
       // The catalog reserves all six at once; each charge then takes a second.
       for (const ids of placed) await bus.publish(Subjects.CatalogInventoryReserved, ids);
       for (const ids of placed) {
-        const o = await eventually(async () => {
-          const order = await readOrder(user.accessToken, ids.orderId, { url });
-          const saga = order?.sagaState;
-          return saga && (saga.completedSteps.length >= 2 || saga.status === 'COMPENSATING' || saga.status === 'FAILED') ? order : undefined;
-        }, 15_000, 20);
+        const o = await eventually(
+          async () => {
+            const order = await readOrder(user.accessToken, ids.orderId, { url });
+            const saga = order?.sagaState;
+            return saga && (saga.completedSteps.length >= 2 || saga.status === 'COMPENSATING' || saga.status === 'FAILED')
+              ? order
+              : undefined;
+          },
+          15_000,
+          20,
+        );
         // Reserved and charged (the confirm step may time out later: this test has no catalog).
         expect(o.sagaState!.completedSteps, JSON.stringify(o.sagaState)).toEqual(['reserve_inventory', 'process_payment']);
       }
@@ -268,10 +299,14 @@ describe('a private orders deployment with a scripted payment provider', () => {
       payments.hangCharge.add(placed.id);
       await bus.publish(Subjects.CatalogInventoryReserved, { sagaId: await sagaIdOf(user, placed.id), orderId: placed.id });
       // The payment step times out and compensates (refund, then the release the absent catalog never confirms).
-      const o = await eventually(async () => {
-        const order = await readOrder(user.accessToken, placed.id, { url });
-        return order?.sagaState?.currentStep === 'release_inventory' || order?.status === 'CANCELLED' ? order : undefined;
-      }, 15_000, 100);
+      const o = await eventually(
+        async () => {
+          const order = await readOrder(user.accessToken, placed.id, { url });
+          return order?.sagaState?.currentStep === 'release_inventory' || order?.status === 'CANCELLED' ? order : undefined;
+        },
+        15_000,
+        100,
+      );
       expect(o.sagaState!.status).toBe('COMPENSATING');
       expect(o.sagaState!.failureReason).toMatch(/process_payment timed out/);
       expect(o.sagaState!.currentStep).toBe('release_inventory');
@@ -297,6 +332,9 @@ describe('the bundled SimulatedPaymentProvider in a long-running service', () =>
     expect(provider.ledger.size).toBeLessThanOrEqual(10_000);
     // The recent orders are still there (refunds mark them), and answers never depended on the ledger.
     expect(provider.ledger.get(ids.at(-1)!)?.status).toBe('charged');
-    expect(await provider.charge({ orderId: ids[0], userId: ids[0], amount: '1' })).toEqual({ status: 'charged', paymentId: `sim_${ids[0]}` });
+    expect(await provider.charge({ orderId: ids[0], userId: ids[0], amount: '1' })).toEqual({
+      status: 'charged',
+      paymentId: `sim_${ids[0]}`,
+    });
   });
 });

@@ -10,11 +10,11 @@ import { errorCode, eventually, gql, loginAdmin, registerAndLogin, serviceUrl, t
 import {
   CANCEL_ORDER,
   CREATE_ORDER,
-  DELIVER_ORDER,
-  SHIP_ORDER,
   createProduct,
+  DELIVER_ORDER,
   placeOrder,
   readOrder,
+  SHIP_ORDER,
   stockOf,
   untilOrdersKnow,
   untilStatus,
@@ -31,7 +31,10 @@ const SAGA_STATUS = `query Saga($orderId: ID!) { sagaStatus(orderId: $orderId) {
 
 beforeAll(async () => {
   [admin, alice, bob] = await Promise.all([loginAdmin().then((a) => a.accessToken), registerAndLogin('alice'), registerAndLogin('bob')]);
-  [pen, ink] = await Promise.all([createProduct(admin, { price: '19.99', stockQuantity: 100 }), createProduct(admin, { price: 0.1, stockQuantity: 100 })]);
+  [pen, ink] = await Promise.all([
+    createProduct(admin, { price: '19.99', stockQuantity: 100 }),
+    createProduct(admin, { price: 0.1, stockQuantity: 100 }),
+  ]);
   await untilOrdersKnow(alice.accessToken, [pen.id, ink.id]);
 });
 
@@ -57,7 +60,12 @@ describe('createOrder', () => {
     expect(done.sagaState!.completedAt).toBeTruthy();
 
     const saga = await gql(SAGA_STATUS, { orderId: order.id }, { token: alice.accessToken });
-    expect(saga.body.data?.sagaStatus).toMatchObject({ state: 'completed', currentStep: null, error: null, completedSteps: ['reserve_inventory', 'process_payment', 'confirm_order'] });
+    expect(saga.body.data?.sagaStatus).toMatchObject({
+      state: 'completed',
+      currentStep: null,
+      error: null,
+      completedSteps: ['reserve_inventory', 'process_payment', 'confirm_order'],
+    });
   });
 
   it('merges lines of the same product', async () => {
@@ -75,8 +83,20 @@ describe('createOrder', () => {
       [[], ['items']],
       [[{ productId: pen.id, quantity: 0 }], ['items.0.quantity']],
       [[{ productId: pen.id, quantity: -2 }], ['items.0.quantity']],
-      [[{ productId: pen.id, quantity: 1 }, { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 }], ['items.1.productId']],
-      [[{ productId: 'not-a-uuid', quantity: 1 }, { productId: ink.id, quantity: 0 }], ['items.0.productId', 'items.1.quantity']],
+      [
+        [
+          { productId: pen.id, quantity: 1 },
+          { productId: '00000000-0000-4000-8000-000000000000', quantity: 1 },
+        ],
+        ['items.1.productId'],
+      ],
+      [
+        [
+          { productId: 'not-a-uuid', quantity: 1 },
+          { productId: ink.id, quantity: 0 },
+        ],
+        ['items.0.productId', 'items.1.quantity'],
+      ],
     ];
     for (const [items, fields] of cases) {
       const res = await gql(CREATE_ORDER, { input: { items } }, { token: user.accessToken });
@@ -91,9 +111,17 @@ describe('createOrder', () => {
   it('needs a token, and refuses an order for another user', async () => {
     const anonymous = await gql(CREATE_ORDER, { input: { items: [{ productId: pen.id, quantity: 1 }] } });
     expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
-    const res = await gql(CREATE_ORDER, { input: { userId: alice.id, items: [{ productId: pen.id, quantity: 1 }] } }, { token: bob.accessToken });
+    const res = await gql(
+      CREATE_ORDER,
+      { input: { userId: alice.id, items: [{ productId: pen.id, quantity: 1 }] } },
+      { token: bob.accessToken },
+    );
     expect(errorCode(res)).toBe('FORBIDDEN');
-    const own = await gql(CREATE_ORDER, { input: { userId: bob.id, items: [{ productId: pen.id, quantity: 1 }] } }, { token: bob.accessToken });
+    const own = await gql(
+      CREATE_ORDER,
+      { input: { userId: bob.id, items: [{ productId: pen.id, quantity: 1 }] } },
+      { token: bob.accessToken },
+    );
     expect(own.body.errors, JSON.stringify(own.body)).toBeUndefined();
     expect(own.body.data?.createOrder.userId).toBe(bob.id);
   });
@@ -144,7 +172,11 @@ describe('lists and direct access', () => {
     expect(all.body.data?.userOrders.map((o: { id: string }) => o.id)).toEqual([second.id, first.id]);
     const confirmed = await gql(USER_ORDERS, { userId: user.id, status: 'CONFIRMED' }, { token: user.accessToken });
     expect(confirmed.body.data?.userOrders).toEqual([{ id: first.id, status: 'CONFIRMED' }]);
-    const bad = await gql(`query($u: ID!) { userOrders(userId: $u, limit: 0, offset: -1) { id } }`, { u: user.id }, { token: user.accessToken });
+    const bad = await gql(
+      `query($u: ID!) { userOrders(userId: $u, limit: 0, offset: -1) { id } }`,
+      { u: user.id },
+      { token: user.accessToken },
+    );
     expect(errorCode(bad)).toBe('VALIDATION_ERROR');
     expect(bad.body.errors![0].extensions!.validationErrors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'offset']);
     // An admin may list anyone's orders.

@@ -12,13 +12,13 @@
  * platform's rows where its services never hear them.
  */
 import { randomBytes } from 'node:crypto';
-import { NatsEventBus, Subjects, type EventEnvelope } from '@app/events';
+import { type EventEnvelope, NatsEventBus, Subjects } from '@app/events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, gql, type GraphQLResult } from './support/client.js';
+import { eventually, type GraphQLResult, gql } from './support/client.js';
 import { testAdmin } from './support/env.js';
-import { startPrivateNats, startPrivateRedis, type PrivateNats, type PrivateRedis } from './support/faults/index.js';
-import { registerOn, startFaultPlatform, type FaultPlatform, type FaultUser } from './support/faults/in-process-platform.js';
+import { type FaultPlatform, type FaultUser, registerOn, startFaultPlatform } from './support/faults/in-process-platform.js';
+import { type PrivateNats, type PrivateRedis, startPrivateNats, startPrivateRedis } from './support/faults/index.js';
 
 const SCHEMAS = ['auth', 'users', 'workouts', 'catalog', 'orders', 'relationship_map'] as const;
 
@@ -66,7 +66,9 @@ interface OutboxRow {
 async function outboxRows(): Promise<OutboxRow[]> {
   const rows: OutboxRow[] = [];
   for (const schema of SCHEMAS) {
-    const { rows: found } = await db.query(`select seq::int as seq, msg_id, subject, payload, sent_at, attempts from "${schema}".outbox order by seq`);
+    const { rows: found } = await db.query(
+      `select seq::int as seq, msg_id, subject, payload, sent_at, attempts from "${schema}".outbox order by seq`,
+    );
     rows.push(...found.map((r) => ({ schema, ...r })));
   }
   return rows;
@@ -81,8 +83,16 @@ beforeAll(async () => {
   await server.query(`create database "${database}"`);
   url.pathname = `/${database}`;
   db = new pg.Pool({ connectionString: url.toString(), max: 2 });
-  platform = await startFaultPlatform({ NATS_URL: nats.url, REDIS_URL: redis.url, DATABASE_URL: url.toString(), OUTBOX_POLL_INTERVAL: '0.2' });
-  adminToken = succeeded(await ask(LOGIN, { i: { usernameOrEmail: testAdmin.username, password: testAdmin.password } }), 'login').accessToken;
+  platform = await startFaultPlatform({
+    NATS_URL: nats.url,
+    REDIS_URL: redis.url,
+    DATABASE_URL: url.toString(),
+    OUTBOX_POLL_INTERVAL: '0.2',
+  });
+  adminToken = succeeded(
+    await ask(LOGIN, { i: { usernameOrEmail: testAdmin.username, password: testAdmin.password } }),
+    'login',
+  ).accessToken;
 }, 120_000);
 
 afterAll(async () => {
@@ -97,10 +107,26 @@ afterAll(async () => {
 describe('every service publishes through its outbox', () => {
   it('with NATS down, writes succeed and their events wait in the outboxes; once NATS is back each is published once, in order, and acted on', async () => {
     // Before the outage: a product the orders read model knows, and an account whose profile exists.
-    const product = succeeded(await ask(CREATE_PRODUCT, { i: { name: `Outbox lamp ${randomBytes(3).toString('hex')}`, price: '10', stockQuantity: 5 } }, adminToken), 'createProduct');
-    await eventually(async () => (await one<{ price: string }>('select price::text as price from orders.products where id = $1', [product.id]))?.price === '10.0000', 15_000, 100);
+    const product = succeeded(
+      await ask(
+        CREATE_PRODUCT,
+        { i: { name: `Outbox lamp ${randomBytes(3).toString('hex')}`, price: '10', stockQuantity: 5 } },
+        adminToken,
+      ),
+      'createProduct',
+    );
+    await eventually(
+      async () =>
+        (await one<{ price: string }>('select price::text as price from orders.products where id = $1', [product.id]))?.price === '10.0000',
+      15_000,
+      100,
+    );
     const leaving: FaultUser = await registerOn(platform, 'outboxdel');
-    await eventually(async () => !!(await one('select 1 from users.profiles where user_id = $1 and last_login_at is not null', [leaving.id])), 15_000, 100);
+    await eventually(
+      async () => !!(await one('select 1 from users.profiles where user_id = $1 and last_login_at is not null', [leaving.id])),
+      15_000,
+      100,
+    );
     await eventually(async () => (await outboxRows()).every((r) => r.sent_at), 15_000, 100);
     const before = new Set((await outboxRows()).map((r) => `${r.schema}:${r.seq}`));
 
@@ -109,13 +135,23 @@ describe('every service publishes through its outbox', () => {
     // Registration, login and logout: answered at once, as with the bus up.
     const username = `outbox_${randomBytes(5).toString('hex')}`;
     const password = `pw-${randomBytes(6).toString('hex')}-9`;
-    const userId = succeeded<{ id: string }>(await ask(REGISTER, { i: { username, email: `${username}@example.com`, password } }), 'register').id;
-    const session = succeeded<{ accessToken: string; refreshToken: string }>(await ask(LOGIN, { i: { usernameOrEmail: username, password } }), 'login');
+    const userId = succeeded<{ id: string }>(
+      await ask(REGISTER, { i: { username, email: `${username}@example.com`, password } }),
+      'register',
+    ).id;
+    const session = succeeded<{ accessToken: string; refreshToken: string }>(
+      await ask(LOGIN, { i: { usernameOrEmail: username, password } }),
+      'login',
+    );
     expect(succeeded(await ask(LOGOUT, { r: session.refreshToken }, session.accessToken), 'logout')).toBe(true);
 
     // Two product updates (the second one wins in the read model) and a stock change.
-    expect(succeeded(await ask(UPDATE_PRODUCT, { i: { id: product.id, price: '20' } }, adminToken), 'updateProduct')).toMatchObject({ price: 20 });
-    expect(succeeded(await ask(UPDATE_PRODUCT, { i: { id: product.id, price: '30', stockQuantity: 7 } }, adminToken), 'updateProduct')).toMatchObject({
+    expect(succeeded(await ask(UPDATE_PRODUCT, { i: { id: product.id, price: '20' } }, adminToken), 'updateProduct')).toMatchObject({
+      price: 20,
+    });
+    expect(
+      succeeded(await ask(UPDATE_PRODUCT, { i: { id: product.id, price: '30', stockQuantity: 7 } }, adminToken), 'updateProduct'),
+    ).toMatchObject({
       price: 30,
       stockQuantity: 7,
     });
@@ -126,11 +162,16 @@ describe('every service publishes through its outbox', () => {
 
     // Every event is in its service's outbox, committed and unsent.
     const waiting = (await outboxRows()).filter((r) => !before.has(`${r.schema}:${r.seq}`));
-    const find = (schema: string, subject: string, match: (r: OutboxRow) => boolean = () => true) => waiting.filter((r) => r.schema === schema && r.subject === subject && match(r));
+    const find = (schema: string, subject: string, match: (r: OutboxRow) => boolean = () => true) =>
+      waiting.filter((r) => r.schema === schema && r.subject === subject && match(r));
     expect(find('auth', Subjects.AuthUserRegistered).map((r) => r.msg_id)).toEqual([`registered:${userId}`]);
     expect(find('auth', Subjects.AuthUserLoggedIn, (r) => r.payload.userId === userId)).toHaveLength(1);
-    expect(find('catalog', Subjects.CatalogProductUpserted, (r) => r.payload.productId === product.id).map((r) => r.payload.price)).toEqual(['20', '30']);
-    expect(find('catalog', Subjects.CatalogStockChanged, (r) => r.payload.productId === product.id).map((r) => r.payload.newQuantity)).toEqual([7]);
+    expect(find('catalog', Subjects.CatalogProductUpserted, (r) => r.payload.productId === product.id).map((r) => r.payload.price)).toEqual(
+      ['20', '30'],
+    );
+    expect(
+      find('catalog', Subjects.CatalogStockChanged, (r) => r.payload.productId === product.id).map((r) => r.payload.newQuantity),
+    ).toEqual([7]);
     expect(find('catalog', Subjects.LiveStockUpdated, (r) => r.payload.productId === product.id)).toHaveLength(1);
     expect(find('users', Subjects.UsersUserDeleted, (r) => r.payload.userId === leaving.id)).toHaveLength(1);
     expect(waiting.filter((r) => r.sent_at)).toEqual([]);
@@ -140,21 +181,38 @@ describe('every service publishes through its outbox', () => {
     await nats.server.start();
 
     // Every row goes out, in each outbox's order.
-    const sent = await eventually(async () => {
-      const rows = await outboxRows();
-      return rows.every((r) => r.sent_at) && rows;
-    }, 30_000, 200);
+    const sent = await eventually(
+      async () => {
+        const rows = await outboxRows();
+        return rows.every((r) => r.sent_at) && rows;
+      },
+      30_000,
+      200,
+    );
     for (const schema of SCHEMAS) {
       const times = sent.filter((r) => r.schema === schema).map((r) => r.sent_at!.getTime());
       expect(times, `${schema} outbox sent out of order`).toEqual([...times].sort((a, b) => a - b));
     }
 
     // ... and is acted on: the users service learned of the registration and the login,
-    await eventually(async () => !!(await one('select 1 from users.profiles where user_id = $1 and last_login_at is not null', [userId])), 20_000, 100);
+    await eventually(
+      async () => !!(await one('select 1 from users.profiles where user_id = $1 and last_login_at is not null', [userId])),
+      20_000,
+      100,
+    );
     // the orders read model has the last price,
-    await eventually(async () => (await one<{ price: string }>('select price::text as price from orders.products where id = $1', [product.id]))?.price === '30.0000', 20_000, 100);
+    await eventually(
+      async () =>
+        (await one<{ price: string }>('select price::text as price from orders.products where id = $1', [product.id]))?.price === '30.0000',
+      20_000,
+      100,
+    );
     // and every service erased the deleted account and said so through its own outbox.
-    await eventually(async () => !!(await one('select 1 from users.deletion_requests where id = $1 and completed_at is not null', [deletion.id])), 30_000, 200);
+    await eventually(
+      async () => !!(await one('select 1 from users.deletion_requests where id = $1 and completed_at is not null', [deletion.id])),
+      30_000,
+      200,
+    );
     expect(await one('select 1 from auth.users where id = $1', [leaving.id])).toBeUndefined();
     const erasures = (await outboxRows()).filter((r) => r.subject === Subjects.UsersUserErased && r.payload.userId === leaving.id);
     expect(new Set(erasures.map((r) => r.schema))).toEqual(new Set(['auth', 'users', 'workouts', 'orders', 'relationship_map']));
@@ -164,8 +222,16 @@ describe('every service publishes through its outbox', () => {
     const registered: EventEnvelope<typeof Subjects.AuthUserRegistered>[] = [];
     const upserted: EventEnvelope<typeof Subjects.CatalogProductUpserted>[] = [];
     const subscriptions = await Promise.all([
-      bus.subscribe(Subjects.AuthUserRegistered, async (e) => void registered.push(e), { durable: `t-outbox-registered-${randomBytes(3).toString('hex')}`, startAt: 'stored', serial: true }),
-      bus.subscribe(Subjects.CatalogProductUpserted, async (e) => void upserted.push(e), { durable: `t-outbox-upserted-${randomBytes(3).toString('hex')}`, startAt: 'stored', serial: true }),
+      bus.subscribe(Subjects.AuthUserRegistered, async (e) => void registered.push(e), {
+        durable: `t-outbox-registered-${randomBytes(3).toString('hex')}`,
+        startAt: 'stored',
+        serial: true,
+      }),
+      bus.subscribe(Subjects.CatalogProductUpserted, async (e) => void upserted.push(e), {
+        durable: `t-outbox-upserted-${randomBytes(3).toString('hex')}`,
+        startAt: 'stored',
+        serial: true,
+      }),
     ]);
     try {
       const ofProduct = () => upserted.filter((e) => e.data.productId === product.id);

@@ -5,11 +5,19 @@
  * `cache.profile.invalidated` broadcast; a control experiment that holds the broadcasts back
  * shows that it is the broadcast, and nothing else, that makes replica 2 fresh.
  */
-import { NatsEventBus, Subjects, type EventBus, type EventEnvelope, type Subscription } from '@app/events';
+import { type EventBus, type EventEnvelope, NatsEventBus, Subjects, type Subscription } from '@app/events';
 import { createLogger, RedisCache } from '@app/platform';
 import { buildUsersService, loadUsersConfig, type UsersService } from '@app/users';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, expectNoLeaks, gql, type GraphQLResult, registerAndLogin, type RequestOptions, type TestUser } from './support/client.js';
+import {
+  eventually,
+  expectNoLeaks,
+  type GraphQLResult,
+  gql,
+  type RequestOptions,
+  registerAndLogin,
+  type TestUser,
+} from './support/client.js';
 
 const ME = `query Me { me { id profile { firstName lastName locale } lastLoginAt } }`;
 const UPDATE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`;

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { commonEnv } from '@app/platform';
+import { describe, expect, it } from 'vitest';
 import { gatewayEnv } from '../gateway/src/config.js';
 import { authEnv } from '../subgraphs/auth/src/config.js';
 import { catalogEnv } from '../subgraphs/catalog/src/config.js';
@@ -27,7 +27,16 @@ function documented(): Set<string> {
   return names;
 }
 
-const services = { common: commonEnv, gateway: gatewayEnv, auth: authEnv, users: usersEnv, workouts: workoutsEnv, catalog: catalogEnv, orders: ordersEnv, 'relationship-map': relationshipMapEnv };
+const services = {
+  common: commonEnv,
+  gateway: gatewayEnv,
+  auth: authEnv,
+  users: usersEnv,
+  workouts: workoutsEnv,
+  catalog: catalogEnv,
+  orders: ordersEnv,
+  'relationship-map': relationshipMapEnv,
+};
 
 describe('README configuration table', () => {
   const table = documented();
@@ -35,7 +44,9 @@ describe('README configuration table', () => {
 
   for (const [service, env] of Object.entries(services)) {
     it(`documents every variable ${service} reads`, () => {
-      const missing = Object.keys(env).filter((name) => !table.has(name) && !(/^SUBGRAPH_[A-Z_]+_URL$/.test(name) && table.has('SUBGRAPH_<NAME>_URL')));
+      const missing = Object.keys(env).filter(
+        (name) => !table.has(name) && !(/^SUBGRAPH_[A-Z_]+_URL$/.test(name) && table.has('SUBGRAPH_<NAME>_URL')),
+      );
       expect(missing).toEqual([]);
     });
   }

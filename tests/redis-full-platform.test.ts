@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_PORTS, startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import { FREE_PORTS, type RunningPlatform, startPlatform } from '../scripts/platform.js';
 import { errorCode, gql, unique } from './support/client.js';
 import { testEnv } from './support/env.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
@@ -22,7 +22,11 @@ beforeAll(async () => {
   redis = await startRedis(['--maxmemory', String(MAXMEMORY), '--maxmemory-policy', 'noeviction']);
   raw = new Redis(redis.url);
   // Its own PGlite and in-process bus: nothing shared with the suite's platform but the code.
-  platform = await startPlatform({ env: { ...testEnv(), DATABASE_URL: '', NATS_URL: '', REDIS_URL: redis.url }, ports: FREE_PORTS, dataDir: null });
+  platform = await startPlatform({
+    env: { ...testEnv(), DATABASE_URL: '', NATS_URL: '', REDIS_URL: redis.url },
+    ports: FREE_PORTS,
+    dataDir: null,
+  });
   url = platform.gatewayUrl;
 }, 120_000);
 
@@ -40,9 +44,17 @@ const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await raw.info('m
 async function signUp() {
   const username = unique('full').slice(0, 30);
   const password = `pw-${randomBytes(6).toString('hex')}`;
-  const reg = await gql('mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } }, { url });
+  const reg = await gql(
+    'mutation($i: RegisterInput!) { register(input: $i) { id } }',
+    { i: { username, email: `${username}@example.com`, password } },
+    { url },
+  );
   expect(reg.body.errors, JSON.stringify(reg.body.errors)).toBeUndefined();
-  const login = await gql('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { usernameOrEmail: username, password } }, { url });
+  const login = await gql(
+    'mutation($i: LoginInput!) { login(input: $i) { accessToken } }',
+    { i: { usernameOrEmail: username, password } },
+    { url },
+  );
   expect(login.body.errors, JSON.stringify(login.body.errors)).toBeUndefined();
   return { id: reg.body.data!.register.id as string, token: login.body.data!.login.accessToken as string };
 }
@@ -51,7 +63,9 @@ const me = (token: string) => gql('{ me { id } }', {}, { url, token });
 const logout = (token: string) => gql('mutation { logout }', {}, { url, token });
 
 describe('a platform on a Redis with maxmemory and noeviction', () => {
-  it('an APQ flood of valid 16 KiB documents (more than Redis holds) leaves room: users still sign up, log in and out', { timeout: 120_000 }, async () => {
+  it('an APQ flood of valid 16 KiB documents (more than Redis holds) leaves room: users still sign up, log in and out', {
+    timeout: 120_000,
+  }, async () => {
     const documents = Array.from({ length: 640 }, () => {
       const head = `# ${randomBytes(16).toString('hex')} `;
       return `${head}${'x'.repeat(16 * 1024 - head.length - 15)}\n{ __typename }`;
@@ -62,7 +76,10 @@ describe('a platform on a Redis with maxmemory and noeviction', () => {
           fetch(url, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ query, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } } }),
+            body: JSON.stringify({
+              query,
+              extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } },
+            }),
           }),
         ),
       );
@@ -76,7 +93,9 @@ describe('a platform on a Redis with maxmemory and noeviction', () => {
     expect(errorCode(await me(user.token))).toBe('UNAUTHENTICATED');
   });
 
-  it('full anyway: signed-in requests are served, revoked tokens stay refused, and logout is never a silent no-op', { timeout: 60_000 }, async () => {
+  it('full anyway: signed-in requests are served, revoked tokens stay refused, and logout is never a silent no-op', {
+    timeout: 60_000,
+  }, async () => {
     const [active, loggedOut] = [await signUp(), await signUp()];
     expect((await logout(loggedOut.token)).body.data).toEqual({ logout: true });
 
@@ -84,7 +103,13 @@ describe('a platform on a Redis with maxmemory and noeviction', () => {
     const chunk = 'x'.repeat(1024);
     for (let i = 0; ; i++) {
       if (i > 20_000) throw new Error('Redis never became full');
-      if (await raw.set(`filler:${i}`, chunk).then(() => false, (err: Error) => /OOM/.test(err.message))) break;
+      if (
+        await raw.set(`filler:${i}`, chunk).then(
+          () => false,
+          (err: Error) => /OOM/.test(err.message),
+        )
+      )
+        break;
     }
     await raw.config('SET', 'maxmemory', String((await usedMemory()) - 256 * 1024));
     try {

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, errorCode, eventually, registerAndLogin, serviceUrl, type GraphQLResult, type TestUser } from './support/client.js';
+import { call, errorCode, eventually, type GraphQLResult, registerAndLogin, serviceUrl, type TestUser } from './support/client.js';
 import { DELETE_ALL, GENERATE, MAP, NO_ROWS, nodes, PREFERENCES, relationshipMapRows, UPDATE_PREFERENCES } from './support/map.js';
 
 let db: pg.Pool;
@@ -42,13 +42,24 @@ describe('map preferences', () => {
     const user = await registerAndLogin('mapp');
     const { me } = ok(await call(PREFERENCES, {}, { token: user.accessToken }));
     expect(me.mapPreferences).toEqual({ maxNodes: 12, updateFrequency: 'DAILY', displayMode: 'MINIMAL', updatedAt: null });
-    const init = ok(await call(`mutation { initializeUser(input: { locale: "ja-JP" }) { id mapPreferences { maxNodes updateFrequency displayMode } } }`, {}, { token: user.accessToken }));
-    expect(init.initializeUser).toEqual({ id: user.id, mapPreferences: { maxNodes: 12, updateFrequency: 'DAILY', displayMode: 'MINIMAL' } });
+    const init = ok(
+      await call(
+        `mutation { initializeUser(input: { locale: "ja-JP" }) { id mapPreferences { maxNodes updateFrequency displayMode } } }`,
+        {},
+        { token: user.accessToken },
+      ),
+    );
+    expect(init.initializeUser).toEqual({
+      id: user.id,
+      mapPreferences: { maxNodes: 12, updateFrequency: 'DAILY', displayMode: 'MINIMAL' },
+    });
   });
 
   it('change only what is given, and read back', async () => {
     const user = await registerAndLogin('mapp');
-    const first = ok(await call(UPDATE_PREFERENCES, { input: { maxNodes: 9, displayMode: 'LABEL_EMPHASIS' } }, { token: user.accessToken }));
+    const first = ok(
+      await call(UPDATE_PREFERENCES, { input: { maxNodes: 9, displayMode: 'LABEL_EMPHASIS' } }, { token: user.accessToken }),
+    );
     expect(first.updateMapPreferences).toMatchObject({ maxNodes: 9, updateFrequency: 'DAILY', displayMode: 'LABEL_EMPHASIS' });
     expect(Date.parse(first.updateMapPreferences.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
     ok(await call(UPDATE_PREFERENCES, { input: { updateFrequency: 'MANUAL' } }, { token: user.accessToken }));
@@ -151,7 +162,14 @@ describe('generateMap', () => {
 
   it('takes 40 kanji (characters, not bytes) and emoji as labels', async () => {
     const user = await registerAndLogin('mapv');
-    const { generateMap } = ok(await generate(user, { nodes: [{ id: 'a', label: '長'.repeat(40) }, { id: 'b', label: '👨‍👩‍👧'.repeat(2) }] }));
+    const { generateMap } = ok(
+      await generate(user, {
+        nodes: [
+          { id: 'a', label: '長'.repeat(40) },
+          { id: 'b', label: '👨‍👩‍👧'.repeat(2) },
+        ],
+      }),
+    );
     expect(generateMap.nodes[0].label).toBe('長'.repeat(40));
   });
 });
@@ -166,7 +184,9 @@ describe('reading maps', () => {
     expect(mine.relationshipMap.svg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     const theirs = await call(MAP, { id: generateMap.id }, { token: other.accessToken });
     expectError(theirs, 'NOT_FOUND');
-    expect(theirs.body.errors![0].message).toBe((await call(MAP, { id: crypto.randomUUID() }, { token: other.accessToken })).body.errors![0].message);
+    expect(theirs.body.errors![0].message).toBe(
+      (await call(MAP, { id: crypto.randomUUID() }, { token: other.accessToken })).body.errors![0].message,
+    );
     expectError(await call(MAP, { id: 'not-a-uuid' }, { token: owner.accessToken }), 'VALIDATION_ERROR', 'id');
     expectError(await call(MAP, { id: generateMap.id }), 'UNAUTHENTICATED');
   });
@@ -177,7 +197,10 @@ describe('reading maps', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(ok(await generate(user, { nodes: nodes(2) })).generateMap.id);
     ok(await generate(other, { nodes: nodes(2) }));
-    const list = async (args: string) => ok(await call(`{ me { relationshipMaps${args} { id } } }`, {}, { token: user.accessToken })).me.relationshipMaps.map((m: any) => m.id);
+    const list = async (args: string) =>
+      ok(await call(`{ me { relationshipMaps${args} { id } } }`, {}, { token: user.accessToken })).me.relationshipMaps.map(
+        (m: any) => m.id,
+      );
     expect(await list('')).toEqual([...ids].reverse());
     expect(await list('(limit: 1, offset: 1)')).toEqual([ids[1]]);
     expectError(await call(`{ me { relationshipMaps(limit: 101) { id } } }`, {}, { token: user.accessToken }), 'VALIDATION_ERROR', 'limit');
@@ -188,8 +211,15 @@ describe('reading maps', () => {
     const other = await registerAndLogin('mapd');
     for (const field of ['relationshipMaps { id }', 'mapPreferences { maxNodes }', 'facebook { connected }']) {
       const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { ${field} } } }`;
-      const res = await call(entities, { r: [{ __typename: 'User', id: owner.id }] }, { token: other.accessToken, url: `${serviceUrl('relationship-map')}/graphql` });
-      expect(res.body.errors?.map((e) => e.extensions?.code), field).toEqual(['FORBIDDEN']);
+      const res = await call(
+        entities,
+        { r: [{ __typename: 'User', id: owner.id }] },
+        { token: other.accessToken, url: `${serviceUrl('relationship-map')}/graphql` },
+      );
+      expect(
+        res.body.errors?.map((e) => e.extensions?.code),
+        field,
+      ).toEqual(['FORBIDDEN']);
     }
   });
 
@@ -203,14 +233,20 @@ describe('reading maps', () => {
 describe('Facebook when it is not configured', () => {
   it('connect and signals answer SERVICE_UNAVAILABLE with a clear message; the rest works and nothing is written', async () => {
     const user = await registerAndLogin('mapf');
-    const connect = await call(`mutation { connectFacebook(input: { accessToken: "EAAtoken" }) { connected } }`, {}, { token: user.accessToken });
+    const connect = await call(
+      `mutation { connectFacebook(input: { accessToken: "EAAtoken" }) { connected } }`,
+      {},
+      { token: user.accessToken },
+    );
     expectError(connect, 'SERVICE_UNAVAILABLE');
     expect(connect.body.errors![0].message).toMatch(/Facebook .*not configured/i);
     expect(connect.body.errors![0].extensions!.reason).toBe('FACEBOOK_NOT_CONFIGURED');
     expectError(await call(`{ aggregateSignals { postCount } }`, {}, { token: user.accessToken }), 'SERVICE_UNAVAILABLE');
     const { me } = ok(await call(`{ me { facebook { connected facebookUserId connectedAt } } }`, {}, { token: user.accessToken }));
     expect(me.facebook).toEqual({ connected: false, facebookUserId: null, connectedAt: null });
-    const { disconnectFacebook } = ok(await call(`mutation { disconnectFacebook { connected disconnectedAt } }`, {}, { token: user.accessToken }));
+    const { disconnectFacebook } = ok(
+      await call(`mutation { disconnectFacebook { connected disconnectedAt } }`, {}, { token: user.accessToken }),
+    );
     expect(disconnectFacebook.connected).toBe(false);
     expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
     ok(await generate(user, { nodes: nodes(2) }));
@@ -218,7 +254,11 @@ describe('Facebook when it is not configured', () => {
 
   it.each([0, 91, -1])('aggregateSignals(windowDays: %i) is VALIDATION_ERROR before anything else', async (windowDays) => {
     const user = await registerAndLogin('mapf');
-    expectError(await call(`query($w: Int) { aggregateSignals(windowDays: $w) { postCount } }`, { w: windowDays }, { token: user.accessToken }), 'VALIDATION_ERROR', 'windowDays');
+    expectError(
+      await call(`query($w: Int) { aggregateSignals(windowDays: $w) { postCount } }`, { w: windowDays }, { token: user.accessToken }),
+      'VALIDATION_ERROR',
+      'windowDays',
+    );
   });
 });
 
@@ -238,7 +278,9 @@ describe('erasure', () => {
     expect(ok(await call(DELETE_ALL, {}, { token: user.accessToken })).deleteAllData).toBe(true);
     expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
     expect(await relationshipMapRows(db, bystander.id)).toMatchObject({ map_preferences: 1, relationship_maps: 2 });
-    const { me } = ok(await call(`{ me { username mapPreferences { maxNodes updatedAt } relationshipMaps { id } } }`, {}, { token: user.accessToken }));
+    const { me } = ok(
+      await call(`{ me { username mapPreferences { maxNodes updatedAt } relationshipMaps { id } } }`, {}, { token: user.accessToken }),
+    );
     expect(me).toEqual({ username: user.username, mapPreferences: { maxNodes: 12, updatedAt: null }, relationshipMaps: [] });
     expect(ok(await call(DELETE_ALL, {}, { token: user.accessToken })).deleteAllData).toBe(true);
   });
@@ -247,8 +289,12 @@ describe('erasure', () => {
     const user = await userWithData('mapz');
     const { deleteMe } = ok(await call(`mutation { deleteMe { id pendingServices } }`, {}, { token: user.accessToken }));
     expect(deleteMe.pendingServices).toContain('relationship-map');
-    await eventually(async () => (await call(`query($id: ID!) { deletionStatus(id: $id) { completedAt } }`, { id: deleteMe.id })).body.data?.deletionStatus?.completedAt, 20_000);
+    await eventually(
+      async () =>
+        (await call(`query($id: ID!) { deletionStatus(id: $id) { completedAt } }`, { id: deleteMe.id })).body.data?.deletionStatus
+          ?.completedAt,
+      20_000,
+    );
     expect(await relationshipMapRows(db, user.id)).toEqual(NO_ROWS);
   });
 });
-

@@ -6,7 +6,8 @@ import { rest, setCookies } from './support/rest.js';
 
 const db = new pg.Pool({ connectionString: inject('env').DATABASE_URL, max: 2 });
 afterAll(() => db.end());
-const countUsers = async (username: string) => Number((await db.query('select count(*) from auth.users where username_key = $1', [username.toLowerCase()])).rows[0].count);
+const countUsers = async (username: string) =>
+  Number((await db.query('select count(*) from auth.users where username_key = $1', [username.toLowerCase()])).rows[0].count);
 
 const newAccount = () => {
   const username = unique('rest').slice(0, 30);
@@ -75,7 +76,9 @@ describe('REST: cookie sessions (BFF)', () => {
   it('mode=token returns the tokens in the body and sets no cookie', async () => {
     const account = newAccount();
     await rest('POST', '/api/auth/register', { body: account });
-    const res = await rest('POST', '/api/auth/login', { body: { usernameOrEmail: account.email, password: account.password, mode: 'token' } });
+    const res = await rest('POST', '/api/auth/login', {
+      body: { usernameOrEmail: account.email, password: account.password, mode: 'token' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.accessToken).toMatch(/^eyJ/);
     expect(res.body.refreshToken).toBeTruthy();
@@ -86,7 +89,9 @@ describe('REST: cookie sessions (BFF)', () => {
     const account = newAccount();
     await rest('POST', '/api/auth/register', { body: account });
     const wrong = await rest('POST', '/api/auth/login', { body: { usernameOrEmail: account.username, password: 'wrong-password-1' } });
-    const unknown = await rest('POST', '/api/auth/login', { body: { usernameOrEmail: `${account.username}_x`, password: 'wrong-password-1' } });
+    const unknown = await rest('POST', '/api/auth/login', {
+      body: { usernameOrEmail: `${account.username}_x`, password: 'wrong-password-1' },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body.message).toBe(unknown.body.message);
@@ -160,13 +165,19 @@ describe('REST: the account', () => {
 
     const put = await rest('PUT', '/api/profile', { token: user.accessToken, body: { firstName: 'John', lastName: 'Doe' } });
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ success: true, profile: { id: user.id, firstName: 'John', lastName: 'Doe', displayName: null, pictureUrl: null, locale: 'ja-JP' } });
+    expect(put.body).toEqual({
+      success: true,
+      profile: { id: user.id, firstName: 'John', lastName: 'Doe', displayName: null, pictureUrl: null, locale: 'ja-JP' },
+    });
     expect((await rest('GET', '/api/profile', { token: user.accessToken })).body.firstName).toBe('John');
   });
 
   it('a bad profile update is 400 naming the field and changes nothing', async () => {
     const user = await registerAndLogin('restprofilebad');
-    const res = await rest('PUT', '/api/profile', { token: user.accessToken, body: { firstName: 'Jane', pictureUrl: 'javascript:alert(1)' } });
+    const res = await rest('PUT', '/api/profile', {
+      token: user.accessToken,
+      body: { firstName: 'Jane', pictureUrl: 'javascript:alert(1)' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.details.validationErrors).toEqual([expect.objectContaining({ field: 'pictureUrl' })]);
     expect((await rest('GET', '/api/profile', { token: user.accessToken })).body.firstName).toBeNull();

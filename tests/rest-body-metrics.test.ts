@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { registerAndLogin, type TestUser } from './support/client.js';
+import { rest } from './support/rest.js';
 import {
   at,
   BAD_IDS,
@@ -24,14 +25,15 @@ import {
   routeOf,
   twoUsers,
 } from './support/rest-workouts.js';
-import { rest } from './support/rest.js';
 import { useWorkoutsDb } from './support/workouts.js';
 
 const db = useWorkoutsDb();
 const T0 = Date.parse('2026-05-01T22:00:00.000Z');
 
-const create = async (user: TestUser, body: Record<string, unknown>) => expectSuccess(await client(user).post('/api/body_metrics', body), 'POST', '/api/body_metrics');
-const list = async (user: TestUser, query = '') => expectSuccess(await client(user).get(`/api/body_metrics${query ? `?${query}` : ''}`), 'GET', '/api/body_metrics');
+const create = async (user: TestUser, body: Record<string, unknown>) =>
+  expectSuccess(await client(user).post('/api/body_metrics', body), 'POST', '/api/body_metrics');
+const list = async (user: TestUser, query = '') =>
+  expectSuccess(await client(user).get(`/api/body_metrics${query ? `?${query}` : ''}`), 'GET', '/api/body_metrics');
 const all = async (user: TestUser) => (await list(user, 'limit=100')).items;
 
 describe('POST /api/body_metrics', () => {
@@ -42,7 +44,10 @@ describe('POST /api/body_metrics', () => {
     expect(await db.bodyMetric(created.id)).toMatchObject({ user_id: user.id, note: 'morning' });
     expect(await create(user, { measuredAt: at(T0, 60), weightKg: 70 })).toMatchObject({ weightKg: 70, bodyFatPct: null, note: null });
     // The bounds themselves are allowed.
-    expect(await create(user, { measuredAt: at(T0, 120), weightKg: 0.001, bodyFatPct: 0, note: null })).toMatchObject({ weightKg: 0.001, bodyFatPct: 0 });
+    expect(await create(user, { measuredAt: at(T0, 120), weightKg: 0.001, bodyFatPct: 0, note: null })).toMatchObject({
+      weightKg: 0.001,
+      bodyFatPct: 0,
+    });
     expect(await create(user, { measuredAt: at(T0, 180), weightKg: 80, bodyFatPct: 100 })).toMatchObject({ bodyFatPct: 100 });
     expect(await db.bodyMetrics(user.id)).toHaveLength(4);
   });
@@ -54,7 +59,8 @@ describe('POST /api/body_metrics', () => {
     expectInvalid(await api.post('/api/body_metrics', { weightKg: 70 }), ['measuredAt'], 'measuredAt missing');
     expectInvalid(await api.post('/api/body_metrics', { measuredAt: at(T0, 0) }), ['weightKg'], 'weightKg missing');
     expectInvalid(await api.post('/api/body_metrics', {}), ['measuredAt', 'weightKg'], 'both missing');
-    for (const bad of BAD_TIMES) expectInvalid(await api.post('/api/body_metrics', { ...ok, measuredAt: bad }), ['measuredAt'], `measuredAt ${bad}`);
+    for (const bad of BAD_TIMES)
+      expectInvalid(await api.post('/api/body_metrics', { ...ok, measuredAt: bad }), ['measuredAt'], `measuredAt ${bad}`);
     expectInvalid(await api.post('/api/body_metrics', { ...ok, measuredAt: null }), ['measuredAt'], 'measuredAt null');
     expectInvalid(await api.post('/api/body_metrics', { ...ok, weightKg: '70' }), ['weightKg'], 'weightKg "70"');
     expectInvalid(await api.post('/api/body_metrics', { ...ok, weightKg: null }), ['weightKg'], 'weightKg null');
@@ -98,7 +104,11 @@ describe('GET /api/body_metrics', () => {
     for (let i = 0; i < 25; i++) created.push(await create(user, { measuredAt: at(T0, i * 1440), weightKg: 70 + i / 10 }));
     const newestFirst = created.reverse().map((m) => m.id);
     const seen: string[] = [];
-    for (const [offset, size] of [[0, 10], [10, 10], [20, 5]]) {
+    for (const [offset, size] of [
+      [0, 10],
+      [10, 10],
+      [20, 5],
+    ]) {
       const page = await list(user, `limit=10&offset=${offset}`);
       expect(page).toMatchObject({ total: 25, limit: 10, offset });
       expect(page.items).toHaveLength(size);
@@ -133,13 +143,19 @@ describe('GET /api/body_metrics', () => {
   it('400 naming the parameter for bad limit, offset, from, to, from > to and unknown parameters', async () => {
     const user = await registerAndLogin('rbmlistbad');
     const api = client(user);
-    for (const bad of BAD_LIMITS) expectInvalid(await api.get(`/api/body_metrics?limit=${encodeURIComponent(bad)}`), ['limit'], `limit=${bad}`);
-    for (const bad of BAD_OFFSETS) expectInvalid(await api.get(`/api/body_metrics?offset=${encodeURIComponent(bad)}`), ['offset'], `offset=${bad}`);
+    for (const bad of BAD_LIMITS)
+      expectInvalid(await api.get(`/api/body_metrics?limit=${encodeURIComponent(bad)}`), ['limit'], `limit=${bad}`);
+    for (const bad of BAD_OFFSETS)
+      expectInvalid(await api.get(`/api/body_metrics?offset=${encodeURIComponent(bad)}`), ['offset'], `offset=${bad}`);
     for (const bad of BAD_TIMES) {
       expectInvalid(await api.get(`/api/body_metrics?from=${encodeURIComponent(bad)}`), ['from'], `from=${bad}`);
       expectInvalid(await api.get(`/api/body_metrics?to=${encodeURIComponent(bad)}`), ['to'], `to=${bad}`);
     }
-    expectInvalid(await api.get(`/api/body_metrics?from=${encodeURIComponent(at(T0, 1))}&to=${encodeURIComponent(at(T0, 0))}`), ['to'], 'from > to');
+    expectInvalid(
+      await api.get(`/api/body_metrics?from=${encodeURIComponent(at(T0, 1))}&to=${encodeURIComponent(at(T0, 0))}`),
+      ['to'],
+      'from > to',
+    );
     expectInvalid(await api.get('/api/body_metrics?sort=asc'), ['sort'], 'unknown parameter');
     expectInvalid(await api.get('/api/body_metrics?limit=500&to=tomorrow'), ['limit', 'to'], 'all at once');
   });
@@ -159,7 +175,11 @@ describe('PATCH /api/body_metrics/:id', () => {
     expect(weight).toEqual({ ...m, weightKg: 69.4 });
     const cleared = expectSuccess(await client(user).patch(path, { bodyFatPct: null, note: null }), 'PATCH', '/api/body_metrics/:id');
     expect(cleared).toEqual({ ...m, weightKg: 69.4, bodyFatPct: null, note: null });
-    const moved = expectSuccess(await client(user).patch(path, { measuredAt: '2026-05-02T08:30:00+09:00', bodyFatPct: 19.5 }), 'PATCH', '/api/body_metrics/:id');
+    const moved = expectSuccess(
+      await client(user).patch(path, { measuredAt: '2026-05-02T08:30:00+09:00', bodyFatPct: 19.5 }),
+      'PATCH',
+      '/api/body_metrics/:id',
+    );
     expect(moved).toEqual({ ...m, measuredAt: '2026-05-01T23:30:00.000Z', weightKg: 69.4, bodyFatPct: 19.5, note: null });
     expect(expectSuccess(await client(user).patch(path, {}), 'PATCH', '/api/body_metrics/:id')).toEqual(moved);
     expect(await all(user)).toEqual([moved]);
@@ -247,8 +267,16 @@ describe('cookie sessions (BFF)', () => {
     const call = (method: string, path: string, body?: unknown) => rest(method, path, { cookie, ...(body !== undefined ? { body } : {}) });
     const m = expectSuccess(await call('POST', '/api/body_metrics', { measuredAt: at(T0, 0), weightKg: 64 }), 'POST', '/api/body_metrics');
     expect(await db.bodyMetric(m.id)).toMatchObject({ user_id: userId });
-    expect(expectSuccess(await call('GET', '/api/body_metrics'), 'GET', '/api/body_metrics')).toEqual({ items: [m], total: 1, limit: 20, offset: 0 });
-    expect(expectSuccess(await call('PATCH', `/api/body_metrics/${m.id}`, { bodyFatPct: 15 }), 'PATCH', '/api/body_metrics/:id')).toEqual({ ...m, bodyFatPct: 15 });
+    expect(expectSuccess(await call('GET', '/api/body_metrics'), 'GET', '/api/body_metrics')).toEqual({
+      items: [m],
+      total: 1,
+      limit: 20,
+      offset: 0,
+    });
+    expect(expectSuccess(await call('PATCH', `/api/body_metrics/${m.id}`, { bodyFatPct: 15 }), 'PATCH', '/api/body_metrics/:id')).toEqual({
+      ...m,
+      bodyFatPct: 15,
+    });
     expectSuccess(await call('DELETE', `/api/body_metrics/${m.id}`), 'DELETE', '/api/body_metrics/:id');
     expect(await db.bodyMetrics(userId)).toEqual([]);
   });
@@ -257,9 +285,15 @@ describe('cookie sessions (BFF)', () => {
 describe('the same operation through REST and through GraphQL returns the same data', () => {
   it('GET /api/body_metrics equals the ListBodyMetrics operation on /graphql', async () => {
     const user = await registerAndLogin('rbmsame');
-    for (let i = 0; i < 6; i++) await create(user, { measuredAt: at(T0, i * 600), weightKg: 65 + i * 0.25, ...(i % 2 ? { bodyFatPct: 20 - i, note: `n${i}` } : {}) });
+    for (let i = 0; i < 6; i++)
+      await create(user, { measuredAt: at(T0, i * 600), weightKg: 65 + i * 0.25, ...(i % 2 ? { bodyFatPct: 20 - i, note: `n${i}` } : {}) });
     const route = routeOf('GET', '/api/body_metrics');
-    for (const query of <Record<string, string>[]>[{}, { limit: '4', offset: '1' }, { from: at(T0, 600), to: at(T0, 2400) }, { to: at(T0, 3000), limit: '2', offset: '2' }]) {
+    for (const query of <Record<string, string>[]>[
+      {},
+      { limit: '4', offset: '1' },
+      { from: at(T0, 600), to: at(T0, 2400) },
+      { to: at(T0, 3000), limit: '2', offset: '2' },
+    ]) {
       const restBody = await list(user, new URLSearchParams(query).toString());
       const data = await graphqlOf(route, { query }, user);
       expect(restBody, JSON.stringify(query)).toEqual(data.bodyMetrics);

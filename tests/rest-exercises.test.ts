@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { registerAndLogin, type TestUser } from './support/client.js';
+import { rest } from './support/rest.js';
 import {
   BAD_IDS,
   BAD_LIMITS,
@@ -22,14 +23,16 @@ import {
   routeOf,
   twoUsers,
 } from './support/rest-workouts.js';
-import { rest } from './support/rest.js';
 import { useWorkoutsDb } from './support/workouts.js';
 
 const db = useWorkoutsDb();
 
-const list = async (user: TestUser, query = '') => expectSuccess(await client(user).get(`/api/exercises${query ? `?${query}` : ''}`), 'GET', '/api/exercises');
-const getOne = async (user: TestUser, id: string) => expectSuccess(await client(user).get(`/api/exercises/${id}`), 'GET', '/api/exercises/:id');
-const create = async (user: TestUser, body: Record<string, unknown>) => expectSuccess(await client(user).post('/api/exercises', body), 'POST', '/api/exercises');
+const list = async (user: TestUser, query = '') =>
+  expectSuccess(await client(user).get(`/api/exercises${query ? `?${query}` : ''}`), 'GET', '/api/exercises');
+const getOne = async (user: TestUser, id: string) =>
+  expectSuccess(await client(user).get(`/api/exercises/${id}`), 'GET', '/api/exercises/:id');
+const create = async (user: TestUser, body: Record<string, unknown>) =>
+  expectSuccess(await client(user).post('/api/exercises', body), 'POST', '/api/exercises');
 
 async function globalExercise(user: TestUser, name: string) {
   const found = (await list(user, `q=${encodeURIComponent(name)}&limit=50`)).items.find((e: any) => e.name === name && e.isGlobal);
@@ -81,7 +84,11 @@ describe('GET /api/exercises', () => {
     const created = [];
     for (let i = 0; i < 12; i++) created.push(await create(user, { name: `Pager Move ${String(i).padStart(2, '0')}`, type: 'strength' }));
     const seen: string[] = [];
-    for (const [offset, size] of [[0, 5], [5, 5], [10, 2]]) {
+    for (const [offset, size] of [
+      [0, 5],
+      [5, 5],
+      [10, 2],
+    ]) {
       const page = await list(user, `onlyMine=true&limit=5&offset=${offset}`);
       expect(page).toMatchObject({ total: 12, limit: 5, offset });
       expect(page.items).toHaveLength(size);
@@ -94,9 +101,12 @@ describe('GET /api/exercises', () => {
   it('400 naming the parameter for bad limit, offset, onlyMine, an over-long q and unknown parameters', async () => {
     const user = await registerAndLogin('rexlistbad');
     const api = client(user);
-    for (const bad of BAD_LIMITS) expectInvalid(await api.get(`/api/exercises?limit=${encodeURIComponent(bad)}`), ['limit'], `limit=${bad}`);
-    for (const bad of BAD_OFFSETS) expectInvalid(await api.get(`/api/exercises?offset=${encodeURIComponent(bad)}`), ['offset'], `offset=${bad}`);
-    for (const bad of ['yes', '1', 'TRUE', '']) expectInvalid(await api.get(`/api/exercises?onlyMine=${bad}`), ['onlyMine'], `onlyMine=${bad}`);
+    for (const bad of BAD_LIMITS)
+      expectInvalid(await api.get(`/api/exercises?limit=${encodeURIComponent(bad)}`), ['limit'], `limit=${bad}`);
+    for (const bad of BAD_OFFSETS)
+      expectInvalid(await api.get(`/api/exercises?offset=${encodeURIComponent(bad)}`), ['offset'], `offset=${bad}`);
+    for (const bad of ['yes', '1', 'TRUE', ''])
+      expectInvalid(await api.get(`/api/exercises?onlyMine=${bad}`), ['onlyMine'], `onlyMine=${bad}`);
     expectInvalid(await api.get(`/api/exercises?q=${'a'.repeat(101)}`), ['q'], 'q too long');
     expectInvalid(await api.get(`/api/exercises?type=${'a'.repeat(51)}`), ['type'], 'type too long');
     expectInvalid(await api.get('/api/exercises?ownerId=x'), ['ownerId'], 'unknown parameter');
@@ -142,7 +152,14 @@ describe('POST /api/exercises', () => {
   it('201 with the new own exercise (documented schema): trimmed name, active, not global, stored for the caller', async () => {
     const user = await registerAndLogin('rexcreate');
     const created = await create(user, { name: '  Pendlay Row ', type: 'strength', primaryMuscle: 'back' });
-    expect(created).toEqual({ id: created.id, name: 'Pendlay Row', type: 'strength', primaryMuscle: 'back', isActive: true, isGlobal: false });
+    expect(created).toEqual({
+      id: created.id,
+      name: 'Pendlay Row',
+      type: 'strength',
+      primaryMuscle: 'back',
+      isActive: true,
+      isGlobal: false,
+    });
     expect(await db.exercise(created.id)).toMatchObject({ owner_id: user.id, name: 'Pendlay Row' });
     expect(await create(user, { name: 'Farmer Walk', type: 'strength', primaryMuscle: null })).toMatchObject({ primaryMuscle: null });
     expect(await db.ownExercises(user.id)).toHaveLength(2);
@@ -156,7 +173,10 @@ describe('POST /api/exercises', () => {
     expect(dup.body.details).toMatchObject({ field: 'name' });
     expectError(await client(user).post('/api/exercises', { name: 'bench press', type: 'strength' }), 409, 'CONFLICT', 'global duplicate');
     expect(await db.ownExercises(user.id)).toHaveLength(1);
-    expect(await create(other, { name: 'Kettlebell Swing', type: 'strength' })).toMatchObject({ name: 'Kettlebell Swing', isGlobal: false });
+    expect(await create(other, { name: 'Kettlebell Swing', type: 'strength' })).toMatchObject({
+      name: 'Kettlebell Swing',
+      isGlobal: false,
+    });
   });
 
   it('400 naming the field for every invalid body, and nothing is written', async () => {
@@ -170,11 +190,23 @@ describe('POST /api/exercises', () => {
     expectInvalid(await api.post('/api/exercises', { name: 'Move', type: ['strength'] }), ['type'], 'type as an array');
     expectInvalid(await api.post('/api/exercises', { name: 'x'.repeat(101), type: 'strength' }), ['name'], 'name too long');
     expectInvalid(await api.post('/api/exercises', { name: 'Move', type: 't'.repeat(51) }), ['type'], 'type too long');
-    expectInvalid(await api.post('/api/exercises', { name: 'Move', type: 'strength', primaryMuscle: 'm'.repeat(51) }), ['primaryMuscle'], 'primaryMuscle too long');
-    expectInvalid(await api.post('/api/exercises', { name: 'Move', type: 'strength', primaryMuscle: 7 }), ['primaryMuscle'], 'primaryMuscle as a number');
+    expectInvalid(
+      await api.post('/api/exercises', { name: 'Move', type: 'strength', primaryMuscle: 'm'.repeat(51) }),
+      ['primaryMuscle'],
+      'primaryMuscle too long',
+    );
+    expectInvalid(
+      await api.post('/api/exercises', { name: 'Move', type: 'strength', primaryMuscle: 7 }),
+      ['primaryMuscle'],
+      'primaryMuscle as a number',
+    );
     expectInvalid(await api.post('/api/exercises', { name: 'Mo\u0007ve', type: 'strength' }), ['name'], 'control character');
     expectInvalid(await api.post('/api/exercises', { name: 'Move', type: 'strength', isGlobal: true }), ['isGlobal'], 'unknown isGlobal');
-    expectInvalid(await api.post('/api/exercises', { name: 'Move', type: 'strength', ownerId: user.id, isActive: false }), ['ownerId', 'isActive'], 'unknown fields');
+    expectInvalid(
+      await api.post('/api/exercises', { name: 'Move', type: 'strength', ownerId: user.id, isActive: false }),
+      ['ownerId', 'isActive'],
+      'unknown fields',
+    );
     expectInvalid(await api.post('/api/exercises', {}), ['name', 'type'], 'both missing');
     expect(await db.ownExercises(user.id)).toEqual([]);
     expect((await list(user, 'onlyMine=true')).total).toBe(0);
@@ -200,9 +232,13 @@ describe('PATCH /api/exercises/:id', () => {
     expect(inactive).toMatchObject({ isActive: false });
     // Inactive ones stay listed (so they can be reactivated).
     expect((await list(user, 'onlyMine=true')).items).toEqual([inactive]);
-    expect(expectSuccess(await client(user).patch(path, { isActive: true }), 'PATCH', '/api/exercises/:id')).toMatchObject({ isActive: true });
+    expect(expectSuccess(await client(user).patch(path, { isActive: true }), 'PATCH', '/api/exercises/:id')).toMatchObject({
+      isActive: true,
+    });
     // Its own name in another case is not a conflict with itself.
-    expect(expectSuccess(await client(user).patch(path, { name: 'GOOD MORNINGS' }), 'PATCH', '/api/exercises/:id')).toMatchObject({ name: 'GOOD MORNINGS' });
+    expect(expectSuccess(await client(user).patch(path, { name: 'GOOD MORNINGS' }), 'PATCH', '/api/exercises/:id')).toMatchObject({
+      name: 'GOOD MORNINGS',
+    });
     expect(expectSuccess(await client(user).patch(path, {}), 'PATCH', '/api/exercises/:id')).toEqual(await getOne(user, own.id));
   });
 
@@ -235,7 +271,12 @@ describe('PATCH /api/exercises/:id', () => {
     const res = await client(user).patch(`/api/exercises/${other.id}`, { name: 'hip thrust' });
     expectError(res, 409, 'CONFLICT', 'own name');
     expect(res.body.details).toMatchObject({ field: 'name' });
-    expectError(await client(user).patch(`/api/exercises/${other.id}`, { name: 'Deadlift', isActive: false }), 409, 'CONFLICT', 'global name');
+    expectError(
+      await client(user).patch(`/api/exercises/${other.id}`, { name: 'Deadlift', isActive: false }),
+      409,
+      'CONFLICT',
+      'global name',
+    );
     expect(await getOne(user, other.id)).toEqual(other);
   });
 
@@ -300,10 +341,16 @@ describe('DELETE /api/exercises/:id', () => {
     const user = await registerAndLogin('rexdel409');
     const own = await create(user, { name: 'Sled Push', type: 'strength' });
     const w = expectSuccess(await client(user).post('/api/workouts', { startedAt: '2026-04-06T06:00:00Z' }), 'POST', '/api/workouts');
-    expectSuccess(await client(user).post(`/api/workouts/${w.id}/sets`, { exerciseId: own.id, reps: 1 }), 'POST', '/api/workouts/:workoutId/sets');
+    expectSuccess(
+      await client(user).post(`/api/workouts/${w.id}/sets`, { exerciseId: own.id, reps: 1 }),
+      'POST',
+      '/api/workouts/:workoutId/sets',
+    );
     expectError(await client(user).del(`/api/exercises/${own.id}`), 409, 'CONFLICT');
     expect(await getOne(user, own.id)).toEqual(own);
-    expect(expectSuccess(await client(user).patch(`/api/exercises/${own.id}`, { isActive: false }), 'PATCH', '/api/exercises/:id')).toMatchObject({ isActive: false });
+    expect(
+      expectSuccess(await client(user).patch(`/api/exercises/${own.id}`, { isActive: false }), 'PATCH', '/api/exercises/:id'),
+    ).toMatchObject({ isActive: false });
   });
 
   it('400 for a path id that is not a UUID', async () => {
@@ -327,9 +374,14 @@ describe('cookie sessions (BFF)', () => {
     const call = (method: string, path: string, body?: unknown) => rest(method, path, { cookie, ...(body !== undefined ? { body } : {}) });
     const own = expectSuccess(await call('POST', '/api/exercises', { name: 'Cookie Curl', type: 'strength' }), 'POST', '/api/exercises');
     expect(await db.exercise(own.id)).toMatchObject({ owner_id: userId });
-    expect(expectSuccess(await call('GET', '/api/exercises?onlyMine=true'), 'GET', '/api/exercises')).toMatchObject({ total: 1, items: [own] });
+    expect(expectSuccess(await call('GET', '/api/exercises?onlyMine=true'), 'GET', '/api/exercises')).toMatchObject({
+      total: 1,
+      items: [own],
+    });
     expect(expectSuccess(await call('GET', `/api/exercises/${own.id}`), 'GET', '/api/exercises/:id')).toEqual(own);
-    expect(expectSuccess(await call('PATCH', `/api/exercises/${own.id}`, { primaryMuscle: 'biceps' }), 'PATCH', '/api/exercises/:id')).toMatchObject({ primaryMuscle: 'biceps' });
+    expect(
+      expectSuccess(await call('PATCH', `/api/exercises/${own.id}`, { primaryMuscle: 'biceps' }), 'PATCH', '/api/exercises/:id'),
+    ).toMatchObject({ primaryMuscle: 'biceps' });
     expectSuccess(await call('DELETE', `/api/exercises/${own.id}`), 'DELETE', '/api/exercises/:id');
     expect(await db.ownExercises(userId)).toEqual([]);
   });
@@ -341,7 +393,13 @@ describe('the same operation through REST and through GraphQL returns the same d
     await create(user, { name: 'Same Squat', type: 'strength' });
     await create(user, { name: 'Same Sprint', type: 'cardio' });
     const route = routeOf('GET', '/api/exercises');
-    for (const query of <Record<string, string>[]>[{}, { limit: '5', offset: '3' }, { q: 'squat' }, { type: 'cardio', onlyMine: 'true' }, { onlyMine: 'false', limit: '100' }]) {
+    for (const query of <Record<string, string>[]>[
+      {},
+      { limit: '5', offset: '3' },
+      { q: 'squat' },
+      { type: 'cardio', onlyMine: 'true' },
+      { onlyMine: 'false', limit: '100' },
+    ]) {
       const restBody = await list(user, new URLSearchParams(query).toString());
       const data = await graphqlOf(route, { query }, user);
       expect(restBody, JSON.stringify(query)).toEqual(data.exercises);

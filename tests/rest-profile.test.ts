@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, unique } from './support/client.js';
-import { rest, setCookies, type RestResponse } from './support/rest.js';
+import { type RestResponse, rest, setCookies } from './support/rest.js';
 
 let cache: RedisCache;
 beforeAll(() => {

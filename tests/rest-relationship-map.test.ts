@@ -3,9 +3,10 @@
  * /api/openapi.json documents for it, bad input answered 400 naming the field with nothing
  * written, another user's map not found (JSON and picture), and the picture's escaping.
  */
+
+import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import { eventually, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { NO_ROWS, nodes, relationshipMapRows } from './support/map.js';
 import { expectDocumented } from './support/openapi.js';
@@ -44,7 +45,11 @@ describe('seed 004 users and data routes', () => {
     for (let i = 0; i < 2; i++) {
       const res = await rest('POST', '/api/users/initialize', { ...as(user), body: { locale: 'ja-JP' } });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ userId: user.id, createdAt: expect.any(String), preferences: { maxNodes: 12, updateFrequency: 'daily', displayMode: 'minimal' } });
+      expect(res.body).toEqual({
+        userId: user.id,
+        createdAt: expect.any(String),
+        preferences: { maxNodes: 12, updateFrequency: 'daily', displayMode: 'minimal' },
+      });
       await expectDocumented(res, 'POST', '/api/users/initialize');
     }
     expect((await rest('POST', '/api/users/initialize', { body: {} })).status).toBe(401);
@@ -53,9 +58,16 @@ describe('seed 004 users and data routes', () => {
 
   it('PATCH /api/users/me/preferences changes them (lower-case values) and GET /api/users/me shows them', async () => {
     const user = await registerAndLogin('rmp');
-    const patch = await rest('PATCH', '/api/users/me/preferences', { ...as(user), body: { maxNodes: 9, updateFrequency: 'manual', displayMode: 'label_emphasis' } });
+    const patch = await rest('PATCH', '/api/users/me/preferences', {
+      ...as(user),
+      body: { maxNodes: 9, updateFrequency: 'manual', displayMode: 'label_emphasis' },
+    });
     expect(patch.status).toBe(200);
-    expect(patch.body).toEqual({ userId: user.id, preferences: { maxNodes: 9, updateFrequency: 'manual', displayMode: 'label_emphasis' }, updatedAt: expect.any(String) });
+    expect(patch.body).toEqual({
+      userId: user.id,
+      preferences: { maxNodes: 9, updateFrequency: 'manual', displayMode: 'label_emphasis' },
+      updatedAt: expect.any(String),
+    });
     await expectDocumented(patch, 'PATCH', '/api/users/me/preferences');
     const me = await rest('GET', '/api/users/me', as(user));
     expect(me.status).toBe(200);
@@ -119,7 +131,12 @@ it('DELETE /api/users/me answers 202 with the deletion id when the erasure outla
     expect(res.status).toBe(202);
     expect(body).toEqual({ message: expect.any(String), deletionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     await expectDocumented({ status: 202, headers: res.headers, body, text: JSON.stringify(body) }, 'DELETE', '/api/users/me');
-    await eventually(async () => (await gql(`query($id: ID!) { deletionStatus(id: $id) { completedAt } }`, { id: body.deletionId })).body.data?.deletionStatus?.completedAt, 20_000);
+    await eventually(
+      async () =>
+        (await gql(`query($id: ID!) { deletionStatus(id: $id) { completedAt } }`, { id: body.deletionId })).body.data?.deletionStatus
+          ?.completedAt,
+      20_000,
+    );
   } finally {
     await impatient.close();
   }
@@ -156,18 +173,31 @@ describe('seed 004 Facebook routes (Facebook not configured here)', () => {
 describe('seed 004 map routes', () => {
   it("POST /api/map/generate takes the seed's body and answers the seed's shape (lower-case distances)", async () => {
     const user = await registerAndLogin('rmg');
-    const res = await rest('POST', '/api/map/generate', { ...as(user), body: { nodes: seedNodes, preferences: { maxNodes: 12, jitterEnabled: true } } });
+    const res = await rest('POST', '/api/map/generate', {
+      ...as(user),
+      body: { nodes: seedNodes, preferences: { maxNodes: 12, jitterEnabled: true } },
+    });
     expect(res.status, res.text).toBe(200);
     await expectDocumented(res, 'POST', '/api/map/generate');
-    expect(res.body).toMatchObject({ mapId: expect.any(String), generatedAt: expect.any(String), basis: { facebookSignals: false, userHints: true, randomJitter: true } });
+    expect(res.body).toMatchObject({
+      mapId: expect.any(String),
+      generatedAt: expect.any(String),
+      basis: { facebookSignals: false, userHints: true, randomJitter: true },
+    });
     expect(res.body.nodes.map((n: any) => [n.id, n.customLabel, n.position.distance])).toEqual([
       ['node-1', '家族', 'near'],
       ['node-2', '親友A', 'mid'],
     ]);
     expect(res.body.svgUrl).toBe(`/api/map/${res.body.mapId}.svg`);
     // The same map through GraphQL.
-    const viaGraphql = await gql(`query($id: ID!) { relationshipMap(id: $id) { nodes { id position { x y } } } }`, { id: res.body.mapId }, as(user));
-    expect(viaGraphql.body.data!.relationshipMap.nodes).toEqual(res.body.nodes.map((n: any) => ({ id: n.id, position: { x: n.position.x, y: n.position.y } })));
+    const viaGraphql = await gql(
+      `query($id: ID!) { relationshipMap(id: $id) { nodes { id position { x y } } } }`,
+      { id: res.body.mapId },
+      as(user),
+    );
+    expect(viaGraphql.body.data!.relationshipMap.nodes).toEqual(
+      res.body.nodes.map((n: any) => ({ id: n.id, position: { x: n.position.x, y: n.position.y } })),
+    );
   });
 
   it.each([

@@ -56,7 +56,8 @@ async function workoutWithSets(user: TestUser, minutes = 0) {
   return { workout: w, sets: [s0, s1], bench, squat };
 }
 
-const detailOf = async (user: TestUser, id: string) => expectSuccess(await client(user).get(`/api/workouts/${id}/detail`), 'GET', '/api/workouts/:id/detail');
+const detailOf = async (user: TestUser, id: string) =>
+  expectSuccess(await client(user).get(`/api/workouts/${id}/detail`), 'GET', '/api/workouts/:id/detail');
 
 describe('POST /api/workouts', () => {
   it('201 with the created workout (documented schema), stored for the caller', async () => {
@@ -92,13 +93,26 @@ describe('POST /api/workouts', () => {
     expectInvalid(await api.post('/api/workouts', { startedAt: at(T0, 0), note: 'x'.repeat(1001) }), ['note'], 'note too long');
     // Unknown fields are refused, by name (nobody may set the owner or the id).
     expectInvalid(await api.post('/api/workouts', { startedAt: at(T0, 0), userId: NIL }), ['userId'], 'unknown userId');
-    expectInvalid(await api.post('/api/workouts', { startedAt: at(T0, 0), id: NIL, endedAt: at(T0, 5) }), ['id', 'endedAt'], 'unknown id, endedAt');
+    expectInvalid(
+      await api.post('/api/workouts', { startedAt: at(T0, 0), id: NIL, endedAt: at(T0, 5) }),
+      ['id', 'endedAt'],
+      'unknown id, endedAt',
+    );
     // Every bad field at once.
     expectInvalid(await api.post('/api/workouts', { startedAt: 'soon', note: false }), ['startedAt', 'note'], 'two bad fields');
     // Not an object.
     expect((await api.post('/api/workouts', [{ startedAt: at(T0, 0) }])).status).toBe(400);
     expectError(await api.post('/api/workouts', '"2026-04-06T06:00:00Z"'), 400, 'VALIDATION_ERROR', 'a JSON string');
-    expectError(await rest('POST', '/api/workouts', { token: user.accessToken, body: '{"startedAt":', headers: { 'content-type': 'application/json' } }), 400, 'VALIDATION_ERROR', 'malformed JSON');
+    expectError(
+      await rest('POST', '/api/workouts', {
+        token: user.accessToken,
+        body: '{"startedAt":',
+        headers: { 'content-type': 'application/json' },
+      }),
+      400,
+      'VALIDATION_ERROR',
+      'malformed JSON',
+    );
     // Business rule of the subgraph: a start the platform cannot store.
     expectInvalid(await api.post('/api/workouts', { startedAt: '0001-01-01T00:00:00Z' }), ['startedAt'], 'year 1');
     expect(await db.workouts(user.id)).toEqual([]);
@@ -115,9 +129,18 @@ describe('GET /api/workouts', () => {
     expect(page).toEqual({ items: [b, a], total: 2, limit: 20, offset: 0 });
 
     const empty = await registerAndLogin('rwlistempty');
-    expect(expectSuccess(await client(empty).get('/api/workouts'), 'GET', '/api/workouts')).toEqual({ items: [], total: 0, limit: 20, offset: 0 });
+    expect(expectSuccess(await client(empty).get('/api/workouts'), 'GET', '/api/workouts')).toEqual({
+      items: [],
+      total: 0,
+      limit: 20,
+      offset: 0,
+    });
     // limit 100 (the maximum) is accepted
-    expect(expectSuccess(await client(user).get('/api/workouts?limit=100'), 'GET', '/api/workouts')).toMatchObject({ total: 2, limit: 100, offset: 0 });
+    expect(expectSuccess(await client(user).get('/api/workouts?limit=100'), 'GET', '/api/workouts')).toMatchObject({
+      total: 2,
+      limit: 100,
+      offset: 0,
+    });
   });
 
   it('pages of 10 over 25 workouts: 10/10/5, total 25 each time, no duplicates or gaps; past the end is empty', async () => {
@@ -127,7 +150,11 @@ describe('GET /api/workouts', () => {
     const newestFirst = created.reverse().map((w) => w.id);
 
     const seen: string[] = [];
-    for (const [offset, size] of [[0, 10], [10, 10], [20, 5]]) {
+    for (const [offset, size] of [
+      [0, 10],
+      [10, 10],
+      [20, 5],
+    ]) {
       const page = expectSuccess(await client(user).get(`/api/workouts?limit=10&offset=${offset}`), 'GET', '/api/workouts');
       expect(page).toMatchObject({ total: 25, limit: 10, offset });
       expect(page.items).toHaveLength(size);
@@ -135,7 +162,12 @@ describe('GET /api/workouts', () => {
     }
     expect(seen).toEqual(newestFirst);
     expect(new Set(seen).size).toBe(25);
-    expect(expectSuccess(await client(user).get('/api/workouts?limit=10&offset=30'), 'GET', '/api/workouts')).toEqual({ items: [], total: 25, limit: 10, offset: 30 });
+    expect(expectSuccess(await client(user).get('/api/workouts?limit=10&offset=30'), 'GET', '/api/workouts')).toEqual({
+      items: [],
+      total: 25,
+      limit: 10,
+      offset: 30,
+    });
   });
 
   it('from/to filter on startedAt (from <= startedAt < to), with any offset, totals counted in the range', async () => {
@@ -145,7 +177,11 @@ describe('GET /api/workouts', () => {
     const q = (s: string) => client(user).get(`/api/workouts?${s}`);
     const ids = (page: any) => page.items.map((w: any) => w.id);
 
-    const middle = expectSuccess(await q(`from=${encodeURIComponent(at(T0, 60))}&to=${encodeURIComponent(at(T0, 240))}`), 'GET', '/api/workouts');
+    const middle = expectSuccess(
+      await q(`from=${encodeURIComponent(at(T0, 60))}&to=${encodeURIComponent(at(T0, 240))}`),
+      'GET',
+      '/api/workouts',
+    );
     expect(middle).toMatchObject({ total: 3 });
     expect(ids(middle)).toEqual([ws[3].id, ws[2].id, ws[1].id]);
 
@@ -159,19 +195,26 @@ describe('GET /api/workouts', () => {
     expect(paged).toMatchObject({ total: 5, limit: 2, offset: 2 });
     expect(ids(paged)).toEqual([ws[3].id, ws[2].id]);
     // from == to is an empty range
-    expect(expectSuccess(await q(`from=${encodeURIComponent(at(T0, 60))}&to=${encodeURIComponent(at(T0, 60))}`), 'GET', '/api/workouts')).toMatchObject({ items: [], total: 0 });
+    expect(
+      expectSuccess(await q(`from=${encodeURIComponent(at(T0, 60))}&to=${encodeURIComponent(at(T0, 60))}`), 'GET', '/api/workouts'),
+    ).toMatchObject({ items: [], total: 0 });
   });
 
   it('400 naming the parameter for bad limit, offset, from, to, from > to and unknown parameters', async () => {
     const user = await registerAndLogin('rwlistbad');
     const api = client(user);
     for (const bad of BAD_LIMITS) expectInvalid(await api.get(`/api/workouts?limit=${encodeURIComponent(bad)}`), ['limit'], `limit=${bad}`);
-    for (const bad of BAD_OFFSETS) expectInvalid(await api.get(`/api/workouts?offset=${encodeURIComponent(bad)}`), ['offset'], `offset=${bad}`);
+    for (const bad of BAD_OFFSETS)
+      expectInvalid(await api.get(`/api/workouts?offset=${encodeURIComponent(bad)}`), ['offset'], `offset=${bad}`);
     for (const bad of BAD_TIMES) {
       expectInvalid(await api.get(`/api/workouts?from=${encodeURIComponent(bad)}`), ['from'], `from=${bad}`);
       expectInvalid(await api.get(`/api/workouts?to=${encodeURIComponent(bad)}`), ['to'], `to=${bad}`);
     }
-    expectInvalid(await api.get(`/api/workouts?from=${encodeURIComponent(at(T0, 60))}&to=${encodeURIComponent(at(T0, 0))}`), ['to'], 'from > to');
+    expectInvalid(
+      await api.get(`/api/workouts?from=${encodeURIComponent(at(T0, 60))}&to=${encodeURIComponent(at(T0, 0))}`),
+      ['to'],
+      'from > to',
+    );
     expectInvalid(await api.get('/api/workouts?limit=0&offset=-1&from=x'), ['limit', 'offset', 'from'], 'all at once');
     expectInvalid(await api.get('/api/workouts?page=2'), ['page'], 'unknown parameter');
     expectInvalid(await api.get('/api/workouts?userId=00000000-0000-4000-8000-000000000000'), ['userId'], 'unknown userId');
@@ -194,7 +237,13 @@ describe('GET /api/workouts/:id/detail', () => {
       [0, bench.id, bench.id],
       [1, squat.id, squat.id],
     ]);
-    expect(detail.sets[1]).toMatchObject({ workoutId: workout.id, reps: 5, weightKg: 100.5, note: 'deep', exercise: { name: 'Squat', isGlobal: true } });
+    expect(detail.sets[1]).toMatchObject({
+      workoutId: workout.id,
+      reps: 5,
+      weightKg: 100.5,
+      note: 'deep',
+      exercise: { name: 'Squat', isGlobal: true },
+    });
 
     const bare = await createWorkout(user, at(T0, 100));
     expect(await detailOf(user, bare.id)).toEqual({ workout: bare, sets: [] });
@@ -227,7 +276,11 @@ describe('PATCH /api/workouts/:id', () => {
     const noted = expectSuccess(await client(user).patch(path, { note: 'second' }), 'PATCH', '/api/workouts/:id');
     expect(noted).toMatchObject({ id: w.id, startedAt: w.startedAt, endedAt: null, note: 'second' });
 
-    const moved = expectSuccess(await client(user).patch(path, { startedAt: at(T0, -30), endedAt: '2026-04-06T16:00:00+09:00' }), 'PATCH', '/api/workouts/:id');
+    const moved = expectSuccess(
+      await client(user).patch(path, { startedAt: at(T0, -30), endedAt: '2026-04-06T16:00:00+09:00' }),
+      'PATCH',
+      '/api/workouts/:id',
+    );
     expect(moved).toMatchObject({ startedAt: at(T0, -30), endedAt: at(T0, 60), note: 'second' });
 
     const cleared = expectSuccess(await client(user).patch(path, { endedAt: null, note: null }), 'PATCH', '/api/workouts/:id');
@@ -296,7 +349,10 @@ describe('PATCH /api/workouts/:id/end', () => {
     expect(Date.parse(emptyBody.endedAt)).toBeGreaterThanOrEqual(before - 1000);
 
     const explicit = new Date(before - 60_000).toISOString();
-    expect(expectSuccess(await client(user).patch(path, { endedAt: explicit }), 'PATCH', '/api/workouts/:id/end')).toMatchObject({ id: w.id, endedAt: explicit });
+    expect(expectSuccess(await client(user).patch(path, { endedAt: explicit }), 'PATCH', '/api/workouts/:id/end')).toMatchObject({
+      id: w.id,
+      endedAt: explicit,
+    });
     expect((await detailOf(user, w.id)).workout.endedAt).toBe(explicit);
   });
 
@@ -315,7 +371,8 @@ describe('PATCH /api/workouts/:id/end', () => {
     const w = await createWorkout(user, at(T0, 0));
     const api = client(user);
     for (const bad of BAD_IDS) expectInvalid(await api.patch(`/api/workouts/${bad}/end`), ['id'], `id ${bad}`);
-    for (const bad of BAD_TIMES) expectInvalid(await api.patch(`/api/workouts/${w.id}/end`, { endedAt: bad }), ['endedAt'], `endedAt ${bad}`);
+    for (const bad of BAD_TIMES)
+      expectInvalid(await api.patch(`/api/workouts/${w.id}/end`, { endedAt: bad }), ['endedAt'], `endedAt ${bad}`);
     expectInvalid(await api.patch(`/api/workouts/${w.id}/end`, { endedAt: 12 }), ['endedAt'], 'endedAt as a number');
     expectInvalid(await api.patch(`/api/workouts/${w.id}/end`, { endedAt: at(T0, -1) }), ['endedAt'], 'endedAt < startedAt');
     expectInvalid(await api.patch(`/api/workouts/${w.id}/end`, { endedAt: at(T0, 5), note: 'x' }), ['note'], 'unknown field');
@@ -373,7 +430,11 @@ describe('POST /api/workouts/:workoutId/sets', () => {
     const user = await registerAndLogin('rsadd');
     const w = await createWorkout(user, at(T0, 0));
     const bench = await globalExercise(user, 'Bench Press');
-    const own = expectSuccess(await client(user).post('/api/exercises', { name: 'Cable Crossover Low', type: 'strength' }), 'POST', '/api/exercises');
+    const own = expectSuccess(
+      await client(user).post('/api/exercises', { name: 'Cable Crossover Low', type: 'strength' }),
+      'POST',
+      '/api/exercises',
+    );
 
     const first = await addSet(user, w.id, { exerciseId: bench.id, reps: 10, weightKg: 62.5, note: 'warm-up' });
     expect(first).toEqual({
@@ -398,12 +459,26 @@ describe('POST /api/workouts/:workoutId/sets', () => {
     const [owner, other] = await twoUsers('rsadd404');
     const w = await createWorkout(owner, at(T0, 0));
     const bench = await globalExercise(owner, 'Bench Press');
-    const othersOwn = expectSuccess(await client(other).post('/api/exercises', { name: 'Secret Lift', type: 'strength' }), 'POST', '/api/exercises');
+    const othersOwn = expectSuccess(
+      await client(other).post('/api/exercises', { name: 'Secret Lift', type: 'strength' }),
+      'POST',
+      '/api/exercises',
+    );
 
-    expectError(await client(other).post(`/api/workouts/${w.id}/sets`, { exerciseId: bench.id, reps: 5 }), 404, 'NOT_FOUND', "other's workout");
+    expectError(
+      await client(other).post(`/api/workouts/${w.id}/sets`, { exerciseId: bench.id, reps: 5 }),
+      404,
+      'NOT_FOUND',
+      "other's workout",
+    );
     expectError(await client(owner).post(`/api/workouts/${NIL}/sets`, { exerciseId: bench.id, reps: 5 }), 404, 'NOT_FOUND', 'nil workout');
     // Another user's own exercise is invisible: not found (ids do not reveal existence).
-    expectError(await client(owner).post(`/api/workouts/${w.id}/sets`, { exerciseId: othersOwn.id, reps: 5 }), 404, 'NOT_FOUND', 'invisible exercise');
+    expectError(
+      await client(owner).post(`/api/workouts/${w.id}/sets`, { exerciseId: othersOwn.id, reps: 5 }),
+      404,
+      'NOT_FOUND',
+      'invisible exercise',
+    );
     expectError(await client(owner).post(`/api/workouts/${w.id}/sets`, { exerciseId: NIL, reps: 5 }), 404, 'NOT_FOUND', 'unknown exercise');
     expect(await db.setsOf(w.id)).toEqual([]);
     expect(await db.sets(other.id)).toEqual([]);
@@ -415,12 +490,17 @@ describe('POST /api/workouts/:workoutId/sets', () => {
     const user = await registerAndLogin('rsaddbad');
     const w = await createWorkout(user, at(T0, 0));
     const bench = await globalExercise(user, 'Bench Press');
-    const retired = expectSuccess(await client(user).post('/api/exercises', { name: 'Retired Move', type: 'strength' }), 'POST', '/api/exercises');
+    const retired = expectSuccess(
+      await client(user).post('/api/exercises', { name: 'Retired Move', type: 'strength' }),
+      'POST',
+      '/api/exercises',
+    );
     expectSuccess(await client(user).patch(`/api/exercises/${retired.id}`, { isActive: false }), 'PATCH', '/api/exercises/:id');
     const api = client(user);
     const path = `/api/workouts/${w.id}/sets`;
 
-    for (const bad of BAD_IDS) expectInvalid(await api.post(`/api/workouts/${bad}/sets`, { exerciseId: bench.id, reps: 5 }), ['workoutId'], `workoutId ${bad}`);
+    for (const bad of BAD_IDS)
+      expectInvalid(await api.post(`/api/workouts/${bad}/sets`, { exerciseId: bench.id, reps: 5 }), ['workoutId'], `workoutId ${bad}`);
     expectInvalid(await api.post(path, { exerciseId: 'bench', reps: 5 }), ['exerciseId'], 'exerciseId not a UUID');
     expectInvalid(await api.post(path, { reps: 5 }), ['exerciseId'], 'exerciseId missing');
     expectInvalid(await api.post(path, { exerciseId: bench.id }), ['reps'], 'reps missing');
@@ -432,7 +512,11 @@ describe('POST /api/workouts/:workoutId/sets', () => {
     expectInvalid(await api.post(path, { exerciseId: bench.id, reps: 5, weightKg: 'heavy' }), ['weightKg'], 'weightKg "heavy"');
     expectInvalid(await api.post(path, { exerciseId: bench.id, reps: 5, note: { text: 'x' } }), ['note'], 'note object');
     expectInvalid(await api.post(path, { exerciseId: bench.id, reps: 5, setIndex: 7 }), ['setIndex'], 'unknown setIndex');
-    expectInvalid(await api.post(`/api/workouts/nope/sets`, { exerciseId: 'nope', reps: 'x' }), ['workoutId', 'exerciseId', 'reps'], 'all at once');
+    expectInvalid(
+      await api.post(`/api/workouts/nope/sets`, { exerciseId: 'nope', reps: 'x' }),
+      ['workoutId', 'exerciseId', 'reps'],
+      'all at once',
+    );
     // Business rules of the subgraph.
     expectInvalid(await api.post(path, { exerciseId: bench.id, reps: -1 }), ['reps'], 'reps < 0');
     expectInvalid(await api.post(path, { exerciseId: bench.id, reps: 5, weightKg: 0 }), ['weightKg'], 'weightKg 0');
@@ -463,7 +547,11 @@ describe('PATCH /api/workout_sets/:setId', () => {
     expect(reps).toEqual({ ...sets[0], reps: 12 });
     const cleared = expectSuccess(await client(user).patch(path, { weightKg: null, note: null }), 'PATCH', '/api/workout_sets/:setId');
     expect(cleared).toEqual({ ...sets[0], reps: 12, weightKg: null, note: null });
-    const switched = expectSuccess(await client(user).patch(path, { exerciseId: squat.id, weightKg: 80, note: 'moved' }), 'PATCH', '/api/workout_sets/:setId');
+    const switched = expectSuccess(
+      await client(user).patch(path, { exerciseId: squat.id, weightKg: 80, note: 'moved' }),
+      'PATCH',
+      '/api/workout_sets/:setId',
+    );
     expect(switched).toEqual({ ...sets[0], reps: 12, weightKg: 80, note: 'moved', exerciseId: squat.id, exercise: squat });
     expect(expectSuccess(await client(user).patch(path, {}), 'PATCH', '/api/workout_sets/:setId')).toEqual(switched);
     expect((await detailOf(user, workout.id)).sets).toEqual([switched, sets[1]]);
@@ -472,11 +560,25 @@ describe('PATCH /api/workout_sets/:setId', () => {
   it("404 for another user's set (and an invisible exercise); the set stays unchanged", async () => {
     const [owner, other] = await twoUsers('rsupd404');
     const { workout, sets } = await workoutWithSets(owner);
-    const othersOwn = expectSuccess(await client(other).post('/api/exercises', { name: 'Hidden Move', type: 'strength' }), 'POST', '/api/exercises');
+    const othersOwn = expectSuccess(
+      await client(other).post('/api/exercises', { name: 'Hidden Move', type: 'strength' }),
+      'POST',
+      '/api/exercises',
+    );
     const before = await db.set(sets[0].id);
     expectError(await client(other).patch(`/api/workout_sets/${sets[0].id}`, { reps: 99 }), 404, 'NOT_FOUND', "other's set");
-    expectError(await client(other).patch(`/api/workout_sets/${sets[0].id}`, { exerciseId: othersOwn.id }), 404, 'NOT_FOUND', "other's set, own exercise");
-    expectError(await client(owner).patch(`/api/workout_sets/${sets[0].id}`, { exerciseId: othersOwn.id }), 404, 'NOT_FOUND', 'invisible exercise');
+    expectError(
+      await client(other).patch(`/api/workout_sets/${sets[0].id}`, { exerciseId: othersOwn.id }),
+      404,
+      'NOT_FOUND',
+      "other's set, own exercise",
+    );
+    expectError(
+      await client(owner).patch(`/api/workout_sets/${sets[0].id}`, { exerciseId: othersOwn.id }),
+      404,
+      'NOT_FOUND',
+      'invisible exercise',
+    );
     expectError(await client(owner).patch(`/api/workout_sets/${NIL}`, { reps: 1 }), 404, 'NOT_FOUND', 'nil');
     expect(await db.set(sets[0].id)).toEqual(before);
     expect((await detailOf(owner, workout.id)).sets).toEqual(sets);
@@ -485,7 +587,11 @@ describe('PATCH /api/workout_sets/:setId', () => {
   it('400 naming the field for every invalid input; the set stays unchanged', async () => {
     const user = await registerAndLogin('rsupdbad');
     const { sets } = await workoutWithSets(user);
-    const retired = expectSuccess(await client(user).post('/api/exercises', { name: 'Old Move', type: 'strength' }), 'POST', '/api/exercises');
+    const retired = expectSuccess(
+      await client(user).post('/api/exercises', { name: 'Old Move', type: 'strength' }),
+      'POST',
+      '/api/exercises',
+    );
     expectSuccess(await client(user).patch(`/api/exercises/${retired.id}`, { isActive: false }), 'PATCH', '/api/exercises/:id');
     const before = await db.set(sets[0].id);
     const api = client(user);
@@ -557,19 +663,38 @@ describe('cookie sessions (BFF): every workout route works with only the access_
     const { userId, cookie } = await cookieSession('rwcookie');
     const call = (method: string, path: string, body?: unknown) => rest(method, path, { cookie, ...(body !== undefined ? { body } : {}) });
 
-    const w = expectSuccess(await call('POST', '/api/workouts', { startedAt: at(T0, 0), note: 'from the browser' }), 'POST', '/api/workouts');
+    const w = expectSuccess(
+      await call('POST', '/api/workouts', { startedAt: at(T0, 0), note: 'from the browser' }),
+      'POST',
+      '/api/workouts',
+    );
     expect(await db.workout(w.id)).toMatchObject({ user_id: userId });
-    expect(expectSuccess(await call('GET', '/api/workouts'), 'GET', '/api/workouts')).toEqual({ items: [w], total: 1, limit: 20, offset: 0 });
-    expect(expectSuccess(await call('PATCH', `/api/workouts/${w.id}`, { note: 'edited' }), 'PATCH', '/api/workouts/:id')).toMatchObject({ note: 'edited' });
+    expect(expectSuccess(await call('GET', '/api/workouts'), 'GET', '/api/workouts')).toEqual({
+      items: [w],
+      total: 1,
+      limit: 20,
+      offset: 0,
+    });
+    expect(expectSuccess(await call('PATCH', `/api/workouts/${w.id}`, { note: 'edited' }), 'PATCH', '/api/workouts/:id')).toMatchObject({
+      note: 'edited',
+    });
 
     const list = expectSuccess(await call('GET', '/api/exercises?q=Deadlift'), 'GET', '/api/exercises');
     const deadlift = list.items.find((e: any) => e.name === 'Deadlift');
-    const set = expectSuccess(await call('POST', `/api/workouts/${w.id}/sets`, { exerciseId: deadlift.id, reps: 3, weightKg: 140 }), 'POST', '/api/workouts/:workoutId/sets');
-    expect(expectSuccess(await call('PATCH', `/api/workout_sets/${set.id}`, { reps: 4 }), 'PATCH', '/api/workout_sets/:setId')).toMatchObject({ reps: 4 });
+    const set = expectSuccess(
+      await call('POST', `/api/workouts/${w.id}/sets`, { exerciseId: deadlift.id, reps: 3, weightKg: 140 }),
+      'POST',
+      '/api/workouts/:workoutId/sets',
+    );
+    expect(
+      expectSuccess(await call('PATCH', `/api/workout_sets/${set.id}`, { reps: 4 }), 'PATCH', '/api/workout_sets/:setId'),
+    ).toMatchObject({ reps: 4 });
     const detail = expectSuccess(await call('GET', `/api/workouts/${w.id}/detail`), 'GET', '/api/workouts/:id/detail');
     expect(detail.sets).toEqual([{ ...set, reps: 4 }]);
     expectSuccess(await call('DELETE', `/api/workout_sets/${set.id}`), 'DELETE', '/api/workout_sets/:setId');
-    expect(expectSuccess(await call('PATCH', `/api/workouts/${w.id}/end`, { endedAt: at(T0, 45) }), 'PATCH', '/api/workouts/:id/end')).toMatchObject({ endedAt: at(T0, 45) });
+    expect(
+      expectSuccess(await call('PATCH', `/api/workouts/${w.id}/end`, { endedAt: at(T0, 45) }), 'PATCH', '/api/workouts/:id/end'),
+    ).toMatchObject({ endedAt: at(T0, 45) });
     expectSuccess(await call('DELETE', `/api/workouts/${w.id}`), 'DELETE', '/api/workouts/:id');
     expect(await db.workouts(userId)).toEqual([]);
   });

@@ -9,8 +9,8 @@
  * live.order.updated, and an account erasure releases the stock of an unfinished order.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { buildCatalogService, loadCatalogConfig, type CatalogService } from '@app/catalog';
-import { NatsEventBus, Subjects, type InventoryReplySubject, type PayloadOf } from '@app/events';
+import { buildCatalogService, type CatalogService, loadCatalogConfig } from '@app/catalog';
+import { type InventoryReplySubject, NatsEventBus, type PayloadOf, Subjects } from '@app/events';
 import { buildOrdersService, loadOrdersConfig, type OrdersService } from '@app/orders';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -85,7 +85,9 @@ describe('the order saga through the gateway', () => {
         return { buyer, order: await placeOrder(buyer.accessToken, [{ productId: product.id, quantity: 1 }]) };
       }),
     );
-    const finals = await Promise.all(placed.map(({ buyer, order }) => untilStatus(buyer.accessToken, order.id, ['CONFIRMED', 'CANCELLED'], { timeoutMs: 45_000 })));
+    const finals = await Promise.all(
+      placed.map(({ buyer, order }) => untilStatus(buyer.accessToken, order.id, ['CONFIRMED', 'CANCELLED'], { timeoutMs: 45_000 })),
+    );
     const confirmed = finals.filter((o) => o.status === 'CONFIRMED');
     expect(confirmed).toHaveLength(10);
     for (const o of finals.filter((f) => f.status === 'CANCELLED')) expect(o.sagaState!.failureReason).toMatch(/Insufficient stock/);
@@ -110,18 +112,28 @@ describe('a private catalog + orders deployment, stopped and started under runni
   let productId = '';
 
   async function startCatalog() {
-    catalog = await buildCatalogService({ config: loadCatalogConfig({ ...base(), DB_SCHEMA: catalogSchema }), databaseUrl: inject('env').DATABASE_URL });
+    catalog = await buildCatalogService({
+      config: loadCatalogConfig({ ...base(), DB_SCHEMA: catalogSchema }),
+      databaseUrl: inject('env').DATABASE_URL,
+    });
     catalogUrl = `http://127.0.0.1:${await catalog.listen(0, '127.0.0.1')}/graphql`;
   }
   async function startOrders(stepTimeout: number) {
-    const config = loadOrdersConfig({ ...base(), DB_SCHEMA: ordersSchema, SAGA_STEP_TIMEOUT: String(stepTimeout), SAGA_SWEEP_INTERVAL: '0.2', OUTBOX_POLL_INTERVAL: '0.2' });
+    const config = loadOrdersConfig({
+      ...base(),
+      DB_SCHEMA: ordersSchema,
+      SAGA_STEP_TIMEOUT: String(stepTimeout),
+      SAGA_SWEEP_INTERVAL: '0.2',
+      OUTBOX_POLL_INTERVAL: '0.2',
+    });
     orders = await buildOrdersService({ config, databaseUrl: inject('env').DATABASE_URL });
     ordersUrl = `http://127.0.0.1:${await orders.listen(0, '127.0.0.1')}/graphql`;
   }
   async function stop(service: { close(): Promise<void> } | undefined) {
     await service?.close();
   }
-  const unsentOutbox = async () => Number((await db.query(`select count(*)::int as n from "${ordersSchema}".outbox where sent_at is null`)).rows[0].n);
+  const unsentOutbox = async () =>
+    Number((await db.query(`select count(*)::int as n from "${ordersSchema}".outbox where sent_at is null`)).rows[0].n);
   const privateStock = () => stockOf(productId, { url: catalogUrl });
   const order = (id: string) => readOrder(alice.accessToken, id, { url: ordersUrl });
 
@@ -189,9 +201,15 @@ describe('a private catalog + orders deployment, stopped and started under runni
 
   it('a duplicated or late reply changes nothing (inbox, and replies checked against the saga state)', async () => {
     const placed = await placeOrder(alice.accessToken, [{ productId, quantity: 1 }], { url: ordersUrl });
-    const done = (await untilStatus(alice.accessToken, placed.id, ['CONFIRMED', 'CANCELLED'], { url: ordersUrl })) as Awaited<ReturnType<typeof order>> & { updatedAt: string };
+    const done = (await untilStatus(alice.accessToken, placed.id, ['CONFIRMED', 'CANCELLED'], { url: ordersUrl })) as Awaited<
+      ReturnType<typeof order>
+    > & { updatedAt: string };
     expect(done!.status).toBe('CONFIRMED');
-    const saga = await gql(`query($id: ID!) { sagaStatus(orderId: $id) { sagaId } }`, { id: placed.id }, { token: alice.accessToken, url: ordersUrl });
+    const saga = await gql(
+      `query($id: ID!) { sagaStatus(orderId: $id) { sagaId } }`,
+      { id: placed.id },
+      { token: alice.accessToken, url: ordersUrl },
+    );
     const ids = { sagaId: saga.body.data?.sagaStatus.sagaId as string, orderId: placed.id };
     const late = { failed: randomUUID(), released: randomUUID(), committed: randomUUID() };
     const bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
@@ -199,14 +217,28 @@ describe('a private catalog + orders deployment, stopped and started under runni
       await bus.publish(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: 'late' }, { msgId: late.failed });
       await bus.publish(Subjects.CatalogInventoryReleased, ids, { msgId: late.released });
       // The same message delivered twice (another transport id, so JetStream's dedupe lets it through).
-      const envelope = JSON.stringify({ id: late.committed, subject: Subjects.CatalogInventoryCommitted, occurredAt: new Date().toISOString(), data: ids });
+      const envelope = JSON.stringify({
+        id: late.committed,
+        subject: Subjects.CatalogInventoryCommitted,
+        occurredAt: new Date().toISOString(),
+        data: ids,
+      });
       await bus.publishRaw(Subjects.CatalogInventoryCommitted, envelope, { msgId: `${late.committed}-a` });
       await bus.publishRaw(Subjects.CatalogInventoryCommitted, envelope, { msgId: `${late.committed}-b` });
     } finally {
       await bus.close();
     }
-    const inboxIds = [`${Subjects.CatalogInventoryReservationFailed}:${late.failed}`, `${Subjects.CatalogInventoryReleased}:${late.released}`, `${Subjects.CatalogInventoryCommitted}:${late.committed}`];
-    await eventually(async () => Number((await db.query(`select count(*)::int as n from "${ordersSchema}".processed_messages where id = any($1)`, [inboxIds])).rows[0].n) === 3);
+    const inboxIds = [
+      `${Subjects.CatalogInventoryReservationFailed}:${late.failed}`,
+      `${Subjects.CatalogInventoryReleased}:${late.released}`,
+      `${Subjects.CatalogInventoryCommitted}:${late.committed}`,
+    ];
+    await eventually(
+      async () =>
+        Number(
+          (await db.query(`select count(*)::int as n from "${ordersSchema}".processed_messages where id = any($1)`, [inboxIds])).rows[0].n,
+        ) === 3,
+    );
     const after = await order(placed.id);
     expect(after).toEqual(done);
     expect(await privateStock()).toBe(6);
@@ -216,7 +248,10 @@ describe('a private catalog + orders deployment, stopped and started under runni
     await stop(catalog);
     const placed = await placeOrder(alice.accessToken, [{ productId, quantity: 1 }], { url: ordersUrl });
     await eventually(async () => (await unsentOutbox()) === 0);
-    expect(await order(placed.id)).toMatchObject({ status: 'PROCESSING', sagaState: { status: 'STARTED', currentStep: 'reserve_inventory' } });
+    expect(await order(placed.id)).toMatchObject({
+      status: 'PROCESSING',
+      sagaState: { status: 'STARTED', currentStep: 'reserve_inventory' },
+    });
 
     await startCatalog();
     expect((await untilStatus(alice.accessToken, placed.id, ['CONFIRMED', 'CANCELLED'], { url: ordersUrl })).status).toBe('CONFIRMED');
@@ -249,7 +284,10 @@ describe('a private catalog + orders deployment, stopped and started under runni
     const placed = await placeOrder(user.accessToken, [{ productId, quantity: 2 }], { url: ordersUrl });
     const bus = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     const confirmations: string[] = [];
-    const sub = await bus.subscribe(Subjects.UsersUserErased, async (e) => void confirmations.push(`${e.data.service}:${e.data.userId}`), { durable: `t_erased_${suffix}`, startAt: 'stored' });
+    const sub = await bus.subscribe(Subjects.UsersUserErased, async (e) => void confirmations.push(`${e.data.service}:${e.data.userId}`), {
+      durable: `t_erased_${suffix}`,
+      startAt: 'stored',
+    });
     try {
       await bus.publish(Subjects.UsersUserDeleted, { userId: user.id, requestedAt: new Date().toISOString() });
       await eventually(async () => confirmations.includes(`orders:${user.id}`));
@@ -258,7 +296,11 @@ describe('a private catalog + orders deployment, stopped and started under runni
       await bus.close();
     }
     expect(await readOrder(admin, placed.id, { url: ordersUrl })).toBeNull();
-    const again = await gql(`mutation($p: ID!) { createOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }`, { p: productId }, { token: user.accessToken, url: ordersUrl });
+    const again = await gql(
+      `mutation($p: ID!) { createOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }`,
+      { p: productId },
+      { token: user.accessToken, url: ordersUrl },
+    );
     expect(errorCode(again)).toBe('FORBIDDEN');
 
     // The catalog handles the reserve that was waiting and the release the erasure sent (in either
@@ -266,11 +308,20 @@ describe('a private catalog + orders deployment, stopped and started under runni
     const answers = await NatsEventBus.connect({ url: inject('env').NATS_URL, namespace });
     const answered = new Set<string>();
     const listen = (subject: InventoryReplySubject) =>
-      answers.subscribe(subject, async (e) => void (e.data.orderId === placed.id && answered.add(subject === Subjects.CatalogInventoryReleased ? 'release' : 'reserve')), {
-        durable: `t_${subject.split('.').pop()}_${suffix}`,
-        startAt: 'stored',
-      });
-    const subs = await Promise.all([listen(Subjects.CatalogInventoryReleased), listen(Subjects.CatalogInventoryReserved), listen(Subjects.CatalogInventoryReservationFailed)]);
+      answers.subscribe(
+        subject,
+        async (e) =>
+          void (e.data.orderId === placed.id && answered.add(subject === Subjects.CatalogInventoryReleased ? 'release' : 'reserve')),
+        {
+          durable: `t_${subject.split('.').pop()}_${suffix}`,
+          startAt: 'stored',
+        },
+      );
+    const subs = await Promise.all([
+      listen(Subjects.CatalogInventoryReleased),
+      listen(Subjects.CatalogInventoryReserved),
+      listen(Subjects.CatalogInventoryReservationFailed),
+    ]);
     try {
       await startCatalog();
       await eventually(async () => answered.size === 2);

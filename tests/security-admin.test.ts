@@ -33,7 +33,11 @@ async function startAuthLogging(admin: { username: string; password: string }): 
     },
   });
   const env = { ...platformEnv(), ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password };
-  const auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl: inject('env').DATABASE_URL, logger: pino({ level: 'warn' }, sink) });
+  const auth = await buildAuthService({
+    config: loadAuthConfig(env),
+    databaseUrl: inject('env').DATABASE_URL,
+    logger: pino({ level: 'warn' }, sink),
+  });
   await auth.close();
   return lines;
 }
@@ -60,7 +64,12 @@ describe('admin bootstrap', () => {
     const stranger = await registerAndLogin('squat2');
     const adminPassword = password();
     await startAuthWith({ username: stranger.username, password: adminPassword });
-    expectError(await call(`mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, { i: { usernameOrEmail: stranger.username, password: adminPassword } }), 'UNAUTHENTICATED');
+    expectError(
+      await call(`mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, {
+        i: { usernameOrEmail: stranger.username, password: adminPassword },
+      }),
+      'UNAUTHENTICATED',
+    );
   });
 
   it('creates the admin when the name is free, and keeps it across starts', async () => {
@@ -86,7 +95,12 @@ describe('admin bootstrap', () => {
 
     expectRefused(await call(ME, {}, { token: before.accessToken }));
     expectError(await call(REFRESH, { token: before.refreshToken }), 'UNAUTHENTICATED');
-    expectError(await call(`mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, { i: { usernameOrEmail: admin.username, password: admin.password } }), 'UNAUTHENTICATED');
+    expectError(
+      await call(`mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, {
+        i: { usernameOrEmail: admin.username, password: admin.password },
+      }),
+      'UNAUTHENTICATED',
+    );
     expect(scopesOf((await loginAs(changed.username, changed.password)).accessToken)).toEqual(['user', 'admin']);
   });
 });

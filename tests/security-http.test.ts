@@ -5,7 +5,7 @@
  * right of X-Forwarded-For, and /metrics and the detailed /health for operators only.
  */
 import { randomBytes } from 'node:crypto';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { platformEnv, registerAndLogin, serviceUrl, unique } from './support/client.js';
 import { gatewayBase, rest, setCookies } from './support/rest.js';
@@ -164,7 +164,12 @@ describe('the rate limiter', () => {
   let limited: { gateway: GatewayService; base: string };
   beforeAll(async () => {
     // TRUST_PROXY=true (one proxy hop) gives each test a client address of its own.
-    limited = await extraGateway({ RATE_LIMIT_ANONYMOUS: '5', RATE_LIMIT_USER: '1000', RATE_LIMIT_WINDOW: ownWindow(), TRUST_PROXY: 'true' });
+    limited = await extraGateway({
+      RATE_LIMIT_ANONYMOUS: '5',
+      RATE_LIMIT_USER: '1000',
+      RATE_LIMIT_WINDOW: ownWindow(),
+      TRUST_PROXY: 'true',
+    });
   });
   afterAll(() => limited?.gateway.close());
 
@@ -179,7 +184,8 @@ describe('the rate limiter', () => {
 
   it('counts requests with a bad token against their address, before the 401', async () => {
     const from = { 'x-forwarded-for': randomIp() };
-    for (let i = 0; i < 5; i++) expect((await graphql(limited.base, typename, { ...from, authorization: 'Bearer not.a.token' })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await graphql(limited.base, typename, { ...from, authorization: 'Bearer not.a.token' })).status).toBe(401);
     const anonymous = await graphql(limited.base, typename, from);
     expect(anonymous.status).toBe(429);
     // Past the limit a bad token is refused as a flood, not checked again.
@@ -205,7 +211,8 @@ describe('the rate limiter', () => {
   it('takes the client address one hop from the right of X-Forwarded-For (TRUST_PROXY=true): a spoofed left part changes nothing', async () => {
     const real = randomIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await graphql(limited.base, typename, { 'x-forwarded-for': `${randomIp()}, ${real}` })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await graphql(limited.base, typename, { 'x-forwarded-for': `${randomIp()}, ${real}` })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
   });
 
@@ -215,7 +222,8 @@ describe('the rate limiter', () => {
       const real = randomIp();
       const proxy = randomIp();
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await graphql(two.base, typename, { 'x-forwarded-for': `${randomIp()}, ${real}, ${proxy}` })).status);
+      for (let i = 0; i < 3; i++)
+        statuses.push((await graphql(two.base, typename, { 'x-forwarded-for': `${randomIp()}, ${real}, ${proxy}` })).status);
       expect(statuses).toEqual([200, 200, 429]);
       // Another client through the same proxies has a counter of its own.
       expect((await graphql(two.base, typename, { 'x-forwarded-for': `${randomIp()}, ${proxy}` })).status).toBe(200);
@@ -261,7 +269,9 @@ describe('operator endpoints', () => {
 
       const plain = (await (await fetch(`${extra.base}/health`)).json()) as { checks: Record<string, Record<string, unknown>> };
       for (const check of Object.values(plain.checks)) expect(Object.keys(check)).toEqual(['status']);
-      const detailed = (await (await fetch(`${extra.base}/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as { checks: Record<string, { latencyMs?: number }> };
+      const detailed = (await (await fetch(`${extra.base}/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        checks: Record<string, { latencyMs?: number }>;
+      };
       expect(typeof detailed.checks['subgraph:users'].latencyMs).toBe('number');
       // The load balancer's view is unchanged: status and 200/503.
       expect((await fetch(`${extra.base}/healthz`)).status).toBe(200);

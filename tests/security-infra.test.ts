@@ -34,7 +34,8 @@ describe('automatic persisted queries: what is stored', () => {
     });
     return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] } };
   }
-  const codes = (res: { body: { errors?: { extensions?: { code?: string } }[] } }) => (res.body.errors ?? []).map((e) => e.extensions?.code);
+  const codes = (res: { body: { errors?: { extensions?: { code?: string } }[] } }) =>
+    (res.body.errors ?? []).map((e) => e.extensions?.code);
 
   /** A valid document of exactly `bytes` bytes (a comment pads it: comments are not tokens). */
   const documentOf = (bytes: number) => {
@@ -81,7 +82,10 @@ function composeConfig(env: Record<string, string>): { status: number | null; st
   // An empty env file: a developer's own .env must not change what is checked.
   const envFile = join(mkdtempSync(join(tmpdir(), 'compose-')), 'empty.env');
   writeFileSync(envFile, '');
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REDIS_|NATS_|ADMIN_|SIGNING_KEY_)/.test(k))) as Record<string, string>;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REDIS_|NATS_|ADMIN_|SIGNING_KEY_)/.test(k))) as Record<
+    string,
+    string
+  >;
   for (const [command, args] of [
     ['docker-compose', ['--env-file', envFile, 'config']],
     ['docker', ['compose', '--env-file', envFile, 'config']],
@@ -110,7 +114,15 @@ describe.skipIf(!composeAvailable)('docker-compose.yml', () => {
     appServices = Object.entries(services)
       .filter(([, s]) => s.environment?.NODE_ENV === 'production')
       .map(([name, s]) => [name, s.environment!]);
-    expect(appServices.map(([name]) => name).sort()).toEqual(['auth', 'catalog', 'gateway', 'orders', 'relationship-map', 'users', 'workouts']);
+    expect(appServices.map(([name]) => name).sort()).toEqual([
+      'auth',
+      'catalog',
+      'gateway',
+      'orders',
+      'relationship-map',
+      'users',
+      'workouts',
+    ]);
   });
 
   /**
@@ -126,7 +138,10 @@ describe.skipIf(!composeAvailable)('docker-compose.yml', () => {
     const bare = composeConfig({})!;
     expect(bare.status, bare.stderr).toBe(0);
     const unset: typeof services = parse(bare.stdout).services;
-    for (const [service, variable] of [['redis', 'REDIS_PASSWORD'], ['nats', 'NATS_PASSWORD']] as const) {
+    for (const [service, variable] of [
+      ['redis', 'REDIS_PASSWORD'],
+      ['nats', 'NATS_PASSWORD'],
+    ] as const) {
       const run = start(service, unset[service].environment);
       expect(run.status, service).not.toBe(0);
       expect(run.stderr).toContain(`set ${variable}`);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, gatewayUrl, gql, loginAdmin, registerAndLogin, serviceUrl, type GraphQLResult } from './support/client.js';
+import { errorCode, type GraphQLResult, gatewayUrl, gql, loginAdmin, registerAndLogin, serviceUrl } from './support/client.js';
 import { createProduct, placeOrder, untilOrdersKnow } from './support/orders.js';
 
 const subgraph = (name: string) => `${serviceUrl(name)}/graphql`;
@@ -78,7 +78,11 @@ describe('a subgraph reached directly has the gateway limits (catalog)', () => {
     expect(max.body.data?._entities).toHaveLength(500);
 
     // Aliases do not multiply the allowance: two fields of 300 are 600 in one request.
-    const split = await gql(`query($a: [_Any!]!, $b: [_Any!]!) { a: _entities(representations: $a) { __typename } b: _entities(representations: $b) { __typename } }`, { a: reps(300), b: reps(300) }, { url: subgraph('catalog') });
+    const split = await gql(
+      `query($a: [_Any!]!, $b: [_Any!]!) { a: _entities(representations: $a) { __typename } b: _entities(representations: $b) { __typename } }`,
+      { a: reps(300), b: reps(300) },
+      { url: subgraph('catalog') },
+    );
     expect(errorCode(split)).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
@@ -107,7 +111,11 @@ describe("the gateway's own entity fetches pass the subgraph limits", () => {
     products = [];
     for (let i = 0; i < 4; i++) products.push((await createProduct(admin.accessToken, { price: '1.50', stockQuantity: 1_000_000 })).id);
     await untilOrdersKnow(user.accessToken, products);
-    for (let i = 0; i < 10; i++) await placeOrder(user.accessToken, products.map((productId, n) => ({ productId, quantity: n + 1 })));
+    for (let i = 0; i < 10; i++)
+      await placeOrder(
+        user.accessToken,
+        products.map((productId, n) => ({ productId, quantity: n + 1 })),
+      );
   });
 
   it("the deep benchmark query: 10 orders x 4 lines (40 product references) with each product's category, and the user", async () => {
@@ -125,13 +133,21 @@ describe("the gateway's own entity fetches pass the subgraph limits", () => {
     expect(res.body.errors).toBeUndefined();
     const orders = res.body.data!.userOrders as { items: { product: { id: string } }[]; user: { id: string } }[];
     expect(orders).toHaveLength(10);
-    expect(orders.flatMap((o) => o.items.map((i) => i.product.id)).sort()).toEqual(Array.from({ length: 10 }, () => products).flat().sort());
+    expect(orders.flatMap((o) => o.items.map((i) => i.product.id)).sort()).toEqual(
+      Array.from({ length: 10 }, () => products)
+        .flat()
+        .sort(),
+    );
     for (const order of orders) expect(order.user.id).toBe(user.id);
   });
 
   it('a gateway that does not deduplicate (a plain @apollo/gateway) sends the 40 references as they are: accepted', async () => {
     const reps = Array.from({ length: 10 }, () => products.map((id) => ({ __typename: 'Product', id }))).flat();
-    const res = await gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price category { id name } } } }`, { r: reps }, { url: subgraph('catalog') });
+    const res = await gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price category { id name } } } }`,
+      { r: reps },
+      { url: subgraph('catalog') },
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?._entities).toHaveLength(40);
   });
@@ -167,7 +183,9 @@ describe('denial-of-service shapes the gateway refuses', () => {
     expect(res.body.errors).toHaveLength(11);
     expect(res.body.errors!.at(-1)!.message).toMatch(/too many/i);
     // More than 50 in one operation, even spread over fields, is refused too.
-    const spread = await gql(`query($a: Boolean = true) { ${Array.from({ length: 13 }, (_, i) => `t${i}: __typename @include(if: $a) @skip(if: false) @include(if: $a) @skip(if: false)`).join(' ')} }`);
+    const spread = await gql(
+      `query($a: Boolean = true) { ${Array.from({ length: 13 }, (_, i) => `t${i}: __typename @include(if: $a) @skip(if: false) @include(if: $a) @skip(if: false)`).join(' ')} }`,
+    );
     expect(spread.body.errors?.[0]?.message).toMatch(/directives limit/i);
     // Up to 4 on one field is an ordinary query.
     const fine = await gql(`query($a: Boolean = true) { __typename @include(if: $a) @skip(if: false) }`);
@@ -187,7 +205,9 @@ describe('denial-of-service shapes the gateway refuses', () => {
     // them, a selection of cost 1201 (no such category: cheap to run, only a limit refuses it).
     const levels = 3;
     const fragments = Array.from({ length: levels }, (_, i) =>
-      i === levels - 1 ? `fragment F${i} on Query { products(categoryId: "${NO_PRODUCT}", limit: 100) { category { products { id } } } }` : `fragment F${i} on Query { ${`...F${i + 1} `.repeat(110)}}`,
+      i === levels - 1
+        ? `fragment F${i} on Query { products(categoryId: "${NO_PRODUCT}", limit: 100) { category { products { id } } } }`
+        : `fragment F${i} on Query { ${`...F${i + 1} `.repeat(110)}}`,
     ).join('\n');
     const started = Date.now();
     const res = await gql(`{ ...F0 }\n${fragments}`);

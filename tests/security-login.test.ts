@@ -15,7 +15,7 @@
  *   replaced at the next successful login.
  */
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorCode, gql, LOGIN, platformEnv, REGISTER, unique } from './support/client.js';
 import { call, expectError, openDatabase } from './support/tokens.js';
@@ -47,7 +47,11 @@ const viaGateway = (usernameOrEmail: string, password: string) => call(LOGIN, { 
 
 /** A login sent to auth's port the way the gateway sends it, for a client at `clientIp`. */
 const asGatewayFor = (clientIp: string, usernameOrEmail: string, password: string, key = env.INTERNAL_API_KEY) =>
-  gql(LOGIN, { input: { usernameOrEmail, password } }, { url: authUrl(), headers: { 'x-client-ip': clientIp, 'x-internal-authorization': `Bearer ${key}` } });
+  gql(
+    LOGIN,
+    { input: { usernameOrEmail, password } },
+    { url: authUrl(), headers: { 'x-client-ip': clientIp, 'x-internal-authorization': `Bearer ${key}` } },
+  );
 
 /** A login sent to auth's port by anyone else, with whatever headers they like. */
 const direct = (usernameOrEmail: string, password: string, headers: Record<string, string> = {}) =>
@@ -98,7 +102,8 @@ describe('a stranger cannot lock the owner out', () => {
 
   it('IPv6 addresses are counted by their /64, since one subscriber holds all of it', async () => {
     const account = await newAccount('v6');
-    for (let i = 1; i <= MAX_FAILURES; i++) expectError(await asGatewayFor(`2001:db8:0:42::${i}`, account.username, wrong(i)), 'UNAUTHENTICATED');
+    for (let i = 1; i <= MAX_FAILURES; i++)
+      expectError(await asGatewayFor(`2001:db8:0:42::${i}`, account.username, wrong(i)), 'UNAUTHENTICATED');
     expectError(await asGatewayFor('2001:db8:0:42:ffff::99', account.username, account.password), 'RATE_LIMIT_EXCEEDED');
     expect((await asGatewayFor('2001:db8:0:43::1', account.username, account.password)).body.errors).toBeUndefined();
   });
@@ -107,11 +112,14 @@ describe('a stranger cannot lock the owner out', () => {
     const account = await newAccount('spread');
     const addresses = Array.from({ length: Math.ceil(ACCOUNT_MAX_FAILURES / MAX_FAILURES) }, (_, i) => `192.0.2.${i + 1}`);
     // The owner signs in now and then meanwhile: those attempts are taken off the account's count.
-    for (let i = 0; i < 3; i++) expect((await asGatewayFor('198.51.100.9', account.username, account.password)).body.errors).toBeUndefined();
+    for (let i = 0; i < 3; i++)
+      expect((await asGatewayFor('198.51.100.9', account.username, account.password)).body.errors).toBeUndefined();
     let failures = 0;
     for (const [n, address] of addresses.entries()) {
       const batch = Math.min(MAX_FAILURES, ACCOUNT_MAX_FAILURES - failures);
-      const results = await Promise.all(Array.from({ length: batch }, (_, i) => asGatewayFor(address, account.username, wrong(`${n}-${i}`))));
+      const results = await Promise.all(
+        Array.from({ length: batch }, (_, i) => asGatewayFor(address, account.username, wrong(`${n}-${i}`))),
+      );
       for (const res of results) expectError(res, 'UNAUTHENTICATED');
       failures += batch;
     }
@@ -153,7 +161,8 @@ describe('a stranger cannot lock the owner out', () => {
 
 // ---------- password storage ----------
 
-const storedHash = async (id: string) => (await db.query<{ password_hash: string }>('SELECT password_hash FROM auth.users WHERE id = $1', [id])).rows[0].password_hash;
+const storedHash = async (id: string) =>
+  (await db.query<{ password_hash: string }>('SELECT password_hash FROM auth.users WHERE id = $1', [id])).rows[0].password_hash;
 
 /** The PHC string of argon2id at the cost the platform under test runs with (OWASP's 19 MiB x 2 unless set). */
 const ARGON2ID = new RegExp(
@@ -175,7 +184,14 @@ describe('password storage', () => {
     const account = await newAccount('legacy');
     // The row as the previous version stored it (scrypt, N=16384): this test's own account.
     const salt = randomBytes(16);
-    const legacy = ['scrypt', 16384, 8, 1, salt.toString('base64url'), scryptSync(account.password.normalize('NFKC'), salt, 64, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$');
+    const legacy = [
+      'scrypt',
+      16384,
+      8,
+      1,
+      salt.toString('base64url'),
+      scryptSync(account.password.normalize('NFKC'), salt, 64, { N: 16384, r: 8, p: 1 }).toString('base64url'),
+    ].join('$');
     await db.query('UPDATE auth.users SET password_hash = $2 WHERE id = $1', [account.id, legacy]);
 
     expectError(await viaGateway(account.username, wrong('legacy')), 'UNAUTHENTICATED');

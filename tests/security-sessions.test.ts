@@ -7,15 +7,16 @@
  * not only the token that was presented: an access token issued before a refresh (T1) lives 15
  * minutes and would otherwise keep working after the user logged out with the newer one (T2).
  */
-import { createServer, type Server, type Socket } from 'node:net';
+
 import { randomUUID } from 'node:crypto';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
-import { RedisCache, TokenVerifier, type Cache } from '@app/platform';
+import { createServer, type Server, type Socket } from 'node:net';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
+import { type Cache, RedisCache, TokenVerifier } from '@app/platform';
 import type { JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loginAs, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
-import { call, decode, expectError, expectRefused, LOGOUT, ME, mint, openDatabase, REFRESH, signingKey } from './support/tokens.js';
 import { freePort } from './support/ports.js';
+import { call, decode, expectError, expectRefused, LOGOUT, ME, mint, openDatabase, REFRESH, signingKey } from './support/tokens.js';
 
 const db = openDatabase();
 afterAll(() => db.end());
@@ -61,7 +62,7 @@ describe('logout ends the whole session', () => {
     expect((await me(again.accessToken)).body.data).toEqual({ me: { id: user.id } });
   });
 
-  it('logging out of one session leaves the same user\'s other sessions working', async () => {
+  it("logging out of one session leaves the same user's other sessions working", async () => {
     const { user, t1, t2 } = await sessionWithTwoAccessTokens('sess2');
     const other = await loginAs(user.username, user.password);
     await logout(t1);
@@ -70,7 +71,7 @@ describe('logout ends the whole session', () => {
     expect((await refresh(other.refreshToken)).body.errors).toBeUndefined();
   });
 
-  it('a refresh token passed to logout ends its session too, when it is the same user\'s', async () => {
+  it("a refresh token passed to logout ends its session too, when it is the same user's", async () => {
     const user = await registerAndLogin('sess3');
     const second = await loginAs(user.username, user.password);
     await logout(user.accessToken, second.refreshToken);
@@ -98,7 +99,11 @@ describe('tokens without a session', () => {
     const user = await registerAndLogin('nosid');
     const { header, claims } = decode(user.accessToken);
     const { sid: _sid, ...withoutSid } = claims as JWTPayload & { sid?: string };
-    const token = await mint({ ...withoutSid, jti: randomUUID() }, { alg: 'ES256', kid: header.kid!, typ: 'at+jwt' }, await signingKey(db, header.kid!));
+    const token = await mint(
+      { ...withoutSid, jti: randomUUID() },
+      { alg: 'ES256', kid: header.kid!, typ: 'at+jwt' },
+      await signingKey(db, header.kid!),
+    );
     expect((await me(token)).body.data).toEqual({ me: { id: user.id } });
   });
 });
@@ -123,7 +128,13 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
 }
 
 const verifierOver = (cache: RedisCache, cacheTimeoutMs?: number) =>
-  new TokenVerifier({ jwksUrl: `${inject('urls').auth}/.well-known/jwks.json`, issuer: platformEnv().JWT_ISSUER ?? 'http://localhost:4001', audience: platformEnv().JWT_AUDIENCE ?? 'federated-platform', cache, cacheTimeoutMs });
+  new TokenVerifier({
+    jwksUrl: `${inject('urls').auth}/.well-known/jwks.json`,
+    issuer: platformEnv().JWT_ISSUER ?? 'http://localhost:4001',
+    audience: platformEnv().JWT_AUDIENCE ?? 'federated-platform',
+    cache,
+    cacheTimeoutMs,
+  });
 
 describe('the revocation check cannot be made: SERVICE_UNAVAILABLE, not UNAUTHENTICATED', () => {
   let user: TestUser;
@@ -134,10 +145,12 @@ describe('the revocation check cannot be made: SERVICE_UNAVAILABLE, not UNAUTHEN
   it('a verifier whose Redis refuses connections answers SERVICE_UNAVAILABLE for a valid token', async () => {
     const cache = RedisCache.connect(`redis://127.0.0.1:${await freePort()}`);
     try {
-      const error = await verifierOver(cache).verify(user.accessToken).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const error = await verifierOver(cache)
+        .verify(user.accessToken)
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
       expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', httpStatus: 503 });
     } finally {
       await cache.close();
@@ -149,10 +162,12 @@ describe('the revocation check cannot be made: SERVICE_UNAVAILABLE, not UNAUTHEN
     const cache = RedisCache.connect(`redis://127.0.0.1:${silent.port}`);
     try {
       const started = Date.now();
-      const error = await verifierOver(cache, 300).verify(user.accessToken).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const error = await verifierOver(cache, 300)
+        .verify(user.accessToken)
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
       expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
@@ -169,7 +184,11 @@ describe('the revocation check cannot be made: SERVICE_UNAVAILABLE, not UNAUTHEN
       // the failure is tested here, not the Redis client's reconnection back-off (above).
       const down = new Proxy({} as Cache, {
         get: (_, method) =>
-          method === 'close' ? async () => {} : method === 'then' ? undefined : async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })),
+          method === 'close'
+            ? async () => {}
+            : method === 'then'
+              ? undefined
+              : async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })),
       });
       gateway = await buildGateway({ config: loadGatewayConfig(platformEnv()), infrastructure: { cache: down } });
       url = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}/graphql`;

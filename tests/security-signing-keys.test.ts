@@ -7,7 +7,7 @@
  * in-process bus, so their keys and accounts never mix with the shared platform's.
  */
 import { randomBytes } from 'node:crypto';
-import { buildAuthService, loadAuthConfig, type AuthService } from '@app/auth';
+import { type AuthService, buildAuthService, loadAuthConfig } from '@app/auth';
 import { MemoryEventBus } from '@app/events';
 import { ConfigError } from '@app/platform';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -27,7 +27,13 @@ const newKey = () => randomBytes(32).toString('base64');
 /** An auth replica on this file's schema; the caller closes it. */
 async function startAuth(signingKeyEncryptionKey?: string): Promise<{ auth: AuthService; url: string; close(): Promise<void> }> {
   const bus = new MemoryEventBus();
-  const env = { ...platformEnv(), DB_SCHEMA: schema, ADMIN_USERNAME: '', ADMIN_PASSWORD: '', SIGNING_KEY_ENCRYPTION_KEY: signingKeyEncryptionKey ?? '' };
+  const env = {
+    ...platformEnv(),
+    DB_SCHEMA: schema,
+    ADMIN_USERNAME: '',
+    ADMIN_PASSWORD: '',
+    SIGNING_KEY_ENCRYPTION_KEY: signingKeyEncryptionKey ?? '',
+  };
   let auth: AuthService;
   try {
     auth = await buildAuthService({ config: loadAuthConfig(env), databaseUrl: inject('env').DATABASE_URL, infrastructure: { bus } });
@@ -40,7 +46,11 @@ async function startAuth(signingKeyEncryptionKey?: string): Promise<{ auth: Auth
 }
 
 const storedKeys = async () =>
-  (await db.query<{ kid: string; private_jwk: Record<string, unknown>; retired_at: Date | null }>(`SELECT kid, private_jwk, retired_at FROM "${schema}".signing_keys ORDER BY created_at`)).rows;
+  (
+    await db.query<{ kid: string; private_jwk: Record<string, unknown>; retired_at: Date | null }>(
+      `SELECT kid, private_jwk, retired_at FROM "${schema}".signing_keys ORDER BY created_at`,
+    )
+  ).rows;
 
 /** Registers and logs in on that replica; the token must verify against that replica's JWKS. */
 async function signInAt(url: string): Promise<string> {
@@ -81,7 +91,12 @@ describe('signing keys at rest', () => {
     }
     const [row] = await storedKeys();
     expect(row.private_jwk).not.toHaveProperty('d');
-    expect(row.private_jwk).toMatchObject({ enc: 'A256GCM', iv: expect.any(String), tag: expect.any(String), ciphertext: expect.any(String) });
+    expect(row.private_jwk).toMatchObject({
+      enc: 'A256GCM',
+      iv: expect.any(String),
+      tag: expect.any(String),
+      ciphertext: expect.any(String),
+    });
     expect(JSON.stringify(row.private_jwk)).not.toContain(key);
   });
 

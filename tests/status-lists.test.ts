@@ -12,7 +12,8 @@ const sdl = parse(readFileSync(new URL('../subgraphs/orders/schema.graphql', imp
 
 function enumValues(name: string): string[] {
   for (const definition of sdl.definitions) {
-    if (definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === name) return (definition.values ?? []).map((v) => v.name.value);
+    if (definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === name)
+      return (definition.values ?? []).map((v) => v.name.value);
   }
   throw new Error(`enum ${name} is not in the orders SDL`);
 }

@@ -7,12 +7,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NatsEventBus, Subjects } from '@app/events';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
-import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, unique, type TestUser } from './support/client.js';
-import { liveClient, type LiveClient, type LiveSubscription } from './support/ws.js';
-import { decode, mint, now, openDatabase, signingKey } from './support/tokens.js';
 import { WebSocket } from 'ws';
+import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, type TestUser, unique } from './support/client.js';
+import { decode, mint, now, openDatabase, signingKey } from './support/tokens.js';
+import { type LiveClient, type LiveSubscription, liveClient } from './support/ws.js';
 
 const STOCK = `subscription Stock($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity updatedAt product { id name category { name } } } }`;
 const ORDER = `subscription Order($id: ID!) {
@@ -43,7 +43,11 @@ async function createProduct(stockQuantity: number, price = 12.5) {
 }
 
 const setStock = async (id: string, stockQuantity: number, gatewayUrl?: string) => {
-  const res = await gql('mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id stockQuantity } }', { i: { id, stockQuantity } }, { token: admin.accessToken, url: gatewayUrl });
+  const res = await gql(
+    'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id stockQuantity } }',
+    { i: { id, stockQuantity } },
+    { token: admin.accessToken, url: gatewayUrl },
+  );
   expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
 };
 
@@ -69,7 +73,11 @@ async function primed(sub: LiveSubscription, productId: string, gatewayUrl?: str
 
 beforeAll(async () => {
   admin = await loginAdmin();
-  const res = await gql('mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }', { i: { name: unique('Live') } }, { token: admin.accessToken });
+  const res = await gql(
+    'mutation($i: CreateCategoryInput!) { createCategory(input: $i) { id } }',
+    { i: { name: unique('Live') } },
+    { token: admin.accessToken },
+  );
   expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
   categoryId = res.body.data!.createCategory.id;
 });
@@ -174,7 +182,11 @@ describe('across gateway replicas and when clients leave', () => {
     const baseline = await activeOn(secondUrl);
     const a = liveClient({ url: secondUrl });
     const b = liveClient({ url: secondUrl });
-    const subs = [a.subscribe(STOCK, { ids: [product.id] }), a.subscribe(STOCK, { ids: [product.id] }), b.subscribe(STOCK, { ids: [product.id] })];
+    const subs = [
+      a.subscribe(STOCK, { ids: [product.id] }),
+      a.subscribe(STOCK, { ids: [product.id] }),
+      b.subscribe(STOCK, { ids: [product.id] }),
+    ];
     for (const s of subs) await primed(s, product.id);
     expect(await activeOn(secondUrl)).toBe(baseline + 3);
     subs[0].unsubscribe();
@@ -207,7 +219,11 @@ describe('orderUpdated', () => {
   }
 
   async function placeOrder(user: TestUser, items: { productId: string; quantity: number }[]) {
-    const res = await gql('mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }', { i: { items } }, { token: user.accessToken });
+    const res = await gql(
+      'mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }',
+      { i: { items } },
+      { token: user.accessToken },
+    );
     expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
     return res.body.data!.createOrder as { id: string; status: string };
   }
@@ -218,8 +234,16 @@ describe('orderUpdated', () => {
     const order = await placeOrder(user, [{ productId: product.id, quantity: 2 }]);
     const sub = await follow(user.accessToken, order.id);
     // Cancel after confirmation so that there is always a transition after the subscription.
-    await eventually(async () => (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken })).body.data?.order?.status === 'CONFIRMED');
-    const cancel = await gql('mutation($i: CancelOrderInput!) { cancelOrder(input: $i) }', { i: { orderId: order.id, reason: 'changed my mind' } }, { token: user.accessToken });
+    await eventually(
+      async () =>
+        (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken })).body.data?.order
+          ?.status === 'CONFIRMED',
+    );
+    const cancel = await gql(
+      'mutation($i: CancelOrderInput!) { cancelOrder(input: $i) }',
+      { i: { orderId: order.id, reason: 'changed my mind' } },
+      { token: user.accessToken },
+    );
     expect(cancel.body.errors, JSON.stringify(cancel.body.errors)).toBeUndefined();
     await eventually(async () => sub.results.some((r) => r.data?.orderUpdated.status === 'CANCELLED'));
     const seen = sub.results.map((r) => {
@@ -227,7 +251,11 @@ describe('orderUpdated', () => {
       return r.data!.orderUpdated;
     });
     for (const o of seen) {
-      expect(o).toMatchObject({ id: order.id, items: [{ quantity: 2, productName: product.name, product: { name: product.name } }], user: { id: user.id, username: user.username } });
+      expect(o).toMatchObject({
+        id: order.id,
+        items: [{ quantity: 2, productName: product.name, product: { name: product.name } }],
+        user: { id: user.id, username: user.username },
+      });
     }
     const statuses = seen.map((o) => o.status);
     const order_ = ['PROCESSING', 'CONFIRMED', 'CANCELLED'];
@@ -268,7 +296,11 @@ describe('orderUpdated', () => {
     // An admin may follow anyone's order: the subscription is live and the next transition
     // (shipping, once confirmed) reaches it, without errors.
     const adminSub = await follow(admin.accessToken, order.id);
-    await eventually(async () => (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: owner.accessToken })).body.data?.order?.status === 'CONFIRMED');
+    await eventually(
+      async () =>
+        (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: owner.accessToken })).body.data?.order
+          ?.status === 'CONFIRMED',
+    );
     const ship = await gql('mutation($id: ID!) { shipOrder(orderId: $id) { id status } }', { id: order.id }, { token: admin.accessToken });
     expect(ship.body.errors, JSON.stringify(ship.body.errors)).toBeUndefined();
     const shipped = await adminSub.waitUntil((r) => r.data?.orderUpdated.status === 'SHIPPED');
@@ -285,7 +317,11 @@ describe('orderUpdated', () => {
     const product = await createProduct(20, 5);
     const user = await registerAndLogin('wslogout');
     const order = await placeOrder(user, [{ productId: product.id, quantity: 1 }]);
-    await eventually(async () => (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken })).body.data?.order?.status === 'CONFIRMED');
+    await eventually(
+      async () =>
+        (await gql('query($id: ID!) { order(id: $id) { status } }', { id: order.id }, { token: user.accessToken })).body.data?.order
+          ?.status === 'CONFIRMED',
+    );
     const sub = await follow(user.accessToken, order.id);
     const logout = await gql('mutation { logout }', {}, { token: user.accessToken });
     expect(logout.body.errors, JSON.stringify(logout.body.errors)).toBeUndefined();
@@ -304,7 +340,15 @@ describe('review: limits, token lifetime and failures over the socket', () => {
   let brokenUrl: string;
   beforeAll(async () => {
     limited = await buildGateway({
-      config: loadGatewayConfig({ ...platformEnv(), WS_MAX_PAYLOAD: '16384', WS_MAX_OPERATIONS: '3', WS_MAX_CONNECTIONS_PER_IP: '4', RATE_LIMIT_USER: '5', MAX_COMPLEXITY: '50', WS_MAX_BUFFERED: '10' }),
+      config: loadGatewayConfig({
+        ...platformEnv(),
+        WS_MAX_PAYLOAD: '16384',
+        WS_MAX_OPERATIONS: '3',
+        WS_MAX_CONNECTIONS_PER_IP: '4',
+        RATE_LIMIT_USER: '5',
+        MAX_COMPLEXITY: '50',
+        WS_MAX_BUFFERED: '10',
+      }),
     });
     limitedUrl = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}/graphql`;
     broken = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_CATALOG_URL: 'http://127.0.0.1:1/graphql' }) });
@@ -378,7 +422,12 @@ describe('review: limits, token lifetime and failures over the socket', () => {
     const codes = [];
     for (let i = 0; i < 12; i++) {
       const c = liveClient({ url: limitedUrl, token: user.accessToken });
-      codes.push(await c.connected.then(() => 'ok', () => c.closed));
+      codes.push(
+        await c.connected.then(
+          () => 'ok',
+          () => c.closed,
+        ),
+      );
       await c.dispose();
     }
     expect(codes).toContain(4429);
@@ -393,7 +442,10 @@ describe('review: limits, token lifetime and failures over the socket', () => {
     // Closed sockets no longer count.
     await eventually(async () => {
       const c = liveClient({ url: limitedUrl });
-      const ok = await c.connected.then(() => true, () => false);
+      const ok = await c.connected.then(
+        () => true,
+        () => false,
+      );
       await c.dispose();
       return ok;
     });
@@ -409,7 +461,9 @@ describe('review: limits, token lifetime and failures over the socket', () => {
   });
 
   it('coerces variables to their declared types: a bad one is a VALIDATION_ERROR, not an internal error', async () => {
-    const [result] = await open().subscribe(STOCK, { ids: { length: 1 } }).waitFor(1);
+    const [result] = await open()
+      .subscribe(STOCK, { ids: { length: 1 } })
+      .waitFor(1);
     expect(result.errors?.[0]?.extensions?.code).toBe('VALIDATION_ERROR');
   });
 
@@ -465,7 +519,9 @@ describe('review: limits, token lifetime and failures over the socket', () => {
     const hanging = createServer(() => undefined);
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     const port = (hanging.address() as AddressInfo).port;
-    const stuck = await buildGateway({ config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_CATALOG_URL: `http://127.0.0.1:${port}/graphql` }) });
+    const stuck = await buildGateway({
+      config: loadGatewayConfig({ ...platformEnv(), SUBGRAPH_CATALOG_URL: `http://127.0.0.1:${port}/graphql` }),
+    });
     const stuckUrl = `http://127.0.0.1:${await stuck.listen(0, '127.0.0.1')}/graphql`;
     const env = inject('env');
     const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
@@ -543,7 +599,13 @@ describe('review: limits, token lifetime and failures over the socket', () => {
     const [before, seen] = [await executions(), sub.results.length];
     await setStock(product.id, 9);
     const [last] = (await sub.waitFor(seen + 1)).slice(seen);
-    expect(last.data!.stockUpdated).toEqual({ newQuantity: 9, a: { name: product.name }, b: { id: product.id }, c: { price: 12.5 }, product: { name: product.name } });
+    expect(last.data!.stockUpdated).toEqual({
+      newQuantity: 9,
+      a: { name: product.name },
+      b: { id: product.id },
+      c: { price: 12.5 },
+      product: { name: product.name },
+    });
     expect((await executions()) - before).toBe(1);
     await c.dispose();
   });
@@ -585,7 +647,10 @@ describe('review: limits, token lifetime and failures over the socket', () => {
       await eventually(async () => messages.some((m) => m.type === 'complete' && m.id === '1'), 20_000);
       const results = messages.filter((m) => m.type === 'next');
       expect(results.length).toBeLessThan(401);
-      expect(results.at(-1)!.payload.errors?.[0]).toMatchObject({ message: expect.stringMatching(/read too slowly/), extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(results.at(-1)!.payload.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/read too slowly/),
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
     } finally {
       socket.terminate();
       await bus.close();
@@ -596,7 +661,9 @@ describe('review: limits, token lifetime and failures over the socket', () => {
     const product = await createProduct(30);
     const c = open({ url: brokenUrl });
     const sub = c.subscribe(STOCK, { ids: [product.id] });
-    const plain = c.subscribe(`subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }`, { ids: [product.id] });
+    const plain = c.subscribe(`subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }`, {
+      ids: [product.id],
+    });
     await primed(plain, product.id); // changed through the working gateway
     const before = sub.results.length;
     await setStock(product.id, 11);

@@ -13,15 +13,6 @@ import { resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import {
   astFromValue,
-  isEnumType,
-  isInputObjectType,
-  isObjectType,
-  isScalarType,
-  Kind,
-  OperationTypeNode,
-  parse,
-  print,
-  visit,
   type ConstDirectiveNode,
   type DefinitionNode,
   type DocumentNode,
@@ -32,9 +23,18 @@ import {
   type GraphQLSchema,
   type InputObjectTypeDefinitionNode,
   type InputValueDefinitionNode,
+  isEnumType,
+  isInputObjectType,
+  isObjectType,
+  isScalarType,
+  Kind,
   type ObjectTypeDefinitionNode,
+  OperationTypeNode,
+  parse,
+  print,
   type ScalarTypeDefinitionNode,
   type TypeNode,
+  visit,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../gateway/src/compose-supergraph.js';
@@ -62,17 +62,30 @@ describe('CONTRACT.graphql', () => {
     expect(existsSync(contractPath), `${contractPath} is missing`).toBe(true);
   });
   it.skipIf(!existsSync(sharedContractPath))('matches ../shared/CONTRACT.graphql', () => {
-    expect(readFileSync(contractPath, 'utf8') === readFileSync(sharedContractPath, 'utf8'), 'CONTRACT.graphql differs from ../shared/CONTRACT.graphql: copy it again').toBe(true);
+    expect(
+      readFileSync(contractPath, 'utf8') === readFileSync(sharedContractPath, 'utf8'),
+      'CONTRACT.graphql differs from ../shared/CONTRACT.graphql: copy it again',
+    ).toBe(true);
   });
 });
 
 // Parsed at collection time, so that every definition of the contract becomes a test of its own.
-const contract: DocumentNode = existsSync(contractPath) ? parse(readFileSync(contractPath, 'utf8')) : { kind: Kind.DOCUMENT, definitions: [] };
-const ROOT_OPERATIONS = { Query: OperationTypeNode.QUERY, Mutation: OperationTypeNode.MUTATION, Subscription: OperationTypeNode.SUBSCRIPTION } as const;
+const contract: DocumentNode = existsSync(contractPath)
+  ? parse(readFileSync(contractPath, 'utf8'))
+  : { kind: Kind.DOCUMENT, definitions: [] };
+const ROOT_OPERATIONS = {
+  Query: OperationTypeNode.QUERY,
+  Mutation: OperationTypeNode.MUTATION,
+  Subscription: OperationTypeNode.SUBSCRIPTION,
+} as const;
 
 type NamedDefinition = DefinitionNode & { name: { value: string } };
 const named = (d: DefinitionNode): d is NamedDefinition => 'name' in d && !!d.name;
-const label = (d: DefinitionNode) => `${d.kind.replace(/Definition$|Extension$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${named(d) ? d.name.value : ''}`.trim();
+const label = (d: DefinitionNode) =>
+  `${d.kind
+    .replace(/Definition$|Extension$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()} ${named(d) ? d.name.value : ''}`.trim();
 
 /** The named type at the bottom of a (list / non-null) type reference. */
 const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
@@ -104,8 +117,18 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
 
   it('the contract has the definitions this check walks (a sanity check on the parse)', () => {
     const kinds = new Set(contract.definitions.map((d) => d.kind));
-    for (const kind of [Kind.SCALAR_TYPE_DEFINITION, Kind.OBJECT_TYPE_DEFINITION, Kind.INPUT_OBJECT_TYPE_DEFINITION, Kind.ENUM_TYPE_DEFINITION]) expect(kinds).toContain(kind);
-    for (const root of Object.keys(ROOT_OPERATIONS)) expect(contract.definitions.some((d) => named(d) && d.name.value === root), `${root} is not in CONTRACT.graphql`).toBe(true);
+    for (const kind of [
+      Kind.SCALAR_TYPE_DEFINITION,
+      Kind.OBJECT_TYPE_DEFINITION,
+      Kind.INPUT_OBJECT_TYPE_DEFINITION,
+      Kind.ENUM_TYPE_DEFINITION,
+    ])
+      expect(kinds).toContain(kind);
+    for (const root of Object.keys(ROOT_OPERATIONS))
+      expect(
+        contract.definitions.some((d) => named(d) && d.name.value === root),
+        `${root} is not in CONTRACT.graphql`,
+      ).toBe(true);
   });
 
   it('serves the root types under the contract names (Query, Mutation, Subscription)', () => {
@@ -116,7 +139,12 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
   });
 
   /** Differences between the contract's arguments (or input fields) and the API's. */
-  function compareInputValues(where: string, expected: readonly InputValueDefinitionNode[], actual: readonly (GraphQLArgument | GraphQLInputField)[], what: 'argument' | 'field') {
+  function compareInputValues(
+    where: string,
+    expected: readonly InputValueDefinitionNode[],
+    actual: readonly (GraphQLArgument | GraphQLInputField)[],
+    what: 'argument' | 'field',
+  ) {
     const problems: string[] = [];
     for (const value of expected) {
       const name = value.name.value;
@@ -131,7 +159,9 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
       if (value.defaultValue) {
         const actualDefault = found.defaultValue === undefined ? undefined : astFromValue(found.defaultValue, found.type);
         if (!actualDefault || print(actualDefault) !== print(value.defaultValue)) {
-          problems.push(`${at} defaults to ${actualDefault ? print(actualDefault) : 'nothing'}, contract says ${print(value.defaultValue)}`);
+          problems.push(
+            `${at} defaults to ${actualDefault ? print(actualDefault) : 'nothing'}, contract says ${print(value.defaultValue)}`,
+          );
         }
       }
     }
@@ -140,7 +170,9 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
     for (const extra of actual) {
       if (expected.some((v) => v.name.value === extra.name)) continue;
       if (String(extra.type).endsWith('!') && extra.defaultValue === undefined) {
-        problems.push(`${what === 'argument' ? `${where}(${extra.name}:)` : `${where}.${extra.name}`} is a new required ${what} (${String(extra.type)}): clients of the contract would break`);
+        problems.push(
+          `${what === 'argument' ? `${where}(${extra.name}:)` : `${where}.${extra.name}`} is a new required ${what} (${String(extra.type)}): clients of the contract would break`,
+        );
       }
     }
     return problems;
@@ -161,7 +193,8 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
         problems.push(`${name}.${fieldName} is missing (contract: ${contractType})`);
         continue;
       }
-      if (String(actual.type) !== contractType) problems.push(`${name}.${fieldName} is ${String(actual.type)}, contract says ${contractType}`);
+      if (String(actual.type) !== contractType)
+        problems.push(`${name}.${fieldName} is ${String(actual.type)}, contract says ${contractType}`);
       problems.push(...compareInputValues(`${name}.${fieldName}`, field.arguments ?? [], actual.args, 'argument'));
     }
     for (const iface of definition.interfaces ?? []) {
@@ -210,11 +243,19 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
     const keys = (definition.directives ?? []).filter((d) => d.name.value === 'key').map((d) => argumentString(d, 'fields'));
     if (!keys.length) return [];
     const inSupergraph = supergraph.definitions
-      .filter((d): d is ObjectTypeDefinitionNode => (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === definition.name.value)
+      .filter(
+        (d): d is ObjectTypeDefinitionNode =>
+          (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === definition.name.value,
+      )
       .flatMap((d) => (d.directives ?? []).filter((x) => x.name.value === 'join__type').map((x) => argumentString(x, 'key')))
       .filter((k): k is string => !!k)
       .map(normalizeFieldSet);
-    return keys.filter((k) => !inSupergraph.includes(normalizeFieldSet(k!))).map((k) => `${definition.name.value} is not an entity with @key(fields: "${k}") in the supergraph (keys: ${inSupergraph.join(', ') || 'none'})`);
+    return keys
+      .filter((k) => !inSupergraph.includes(normalizeFieldSet(k!)))
+      .map(
+        (k) =>
+          `${definition.name.value} is not an entity with @key(fields: "${k}") in the supergraph (keys: ${inSupergraph.join(', ') || 'none'})`,
+      );
   }
   const argumentString = (directive: ConstDirectiveNode, name: string) => {
     const value = directive.arguments?.find((a) => a.name.value === name)?.value;
@@ -235,7 +276,9 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
       default:
         // Interfaces, unions, directives, extensions...: the contract has none today. Should it
         // gain one, this test must learn to check it rather than pass it by.
-        return [`CONTRACT.graphql has a definition of kind ${definition.kind} (${label(definition)}) that tests/supergraph.test.ts does not know how to check`];
+        return [
+          `CONTRACT.graphql has a definition of kind ${definition.kind} (${label(definition)}) that tests/supergraph.test.ts does not know how to check`,
+        ];
     }
   }
 
@@ -254,7 +297,10 @@ describe('the API schema the gateway serves keeps CONTRACT.graphql', () => {
   it('checks every definition of the contract (nothing is left out)', () => {
     // The per-definition tests above are generated from the parsed contract; this pins their number to the file's.
     const source = readFileSync(contractPath, 'utf8').replace(/#.*$/gm, '');
-    const declared = source.match(/^\s*(?:extend\s+)?(?:type|input|enum|scalar|interface|union)\s+[_A-Za-z]|^\s*directive\s+@|^\s*(?:extend\s+)?schema\s*[{@]/gm) ?? [];
+    const declared =
+      source.match(
+        /^\s*(?:extend\s+)?(?:type|input|enum|scalar|interface|union)\s+[_A-Za-z]|^\s*directive\s+@|^\s*(?:extend\s+)?schema\s*[{@]/gm,
+      ) ?? [];
     expect(definitions).toHaveLength(declared.length);
     expect(new Set(definitions.map((d) => d.title)).size).toBe(definitions.length);
   });

@@ -9,9 +9,9 @@
  * every refusal below is down to the one defect that test introduces.
  */
 import { randomUUID } from 'node:crypto';
-import { exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWTPayload } from 'jose';
+import { type CryptoKey, exportSPKI, generateKeyPair, importJWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAndLogin, loginAdmin, loginAs, type TestUser } from './support/client.js';
+import { loginAdmin, loginAs, registerAndLogin, type TestUser } from './support/client.js';
 import {
   call,
   decode,
@@ -111,17 +111,12 @@ describe('forged and invalid access tokens', () => {
     expectRefused(await me(await mint(claimsWith(), { alg: 'ES384', kid, typ: 'at+jwt' }, privateKey)));
   });
 
-  it.each([
-    ['Bearer'],
-    ['Bearer '],
-    ['Basic dXNlcjpwYXNz'],
-    ['garbage'],
-    ['Bearer garbage'],
-    ['Bearer a.b.c'],
-    ['Bearer one two'],
-  ])('refuses the Authorization header %j', async (authorization) => {
-    expectRefused(await call(ME, {}, { headers: { authorization } }));
-  });
+  it.each([['Bearer'], ['Bearer '], ['Basic dXNlcjpwYXNz'], ['garbage'], ['Bearer garbage'], ['Bearer a.b.c'], ['Bearer one two']])(
+    'refuses the Authorization header %j',
+    async (authorization) => {
+      expectRefused(await call(ME, {}, { headers: { authorization } }));
+    },
+  );
 
   it('refuses a genuine token sent under another scheme', async () => {
     expectRefused(await call(ME, {}, { headers: { authorization: `Token ${user.accessToken}` } }));

@@ -12,9 +12,9 @@ import { setLogDestination } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql, LOGIN } from './support/client.js';
 import { testAdmin } from './support/env.js';
-import { registerOn, startFaultPlatform, type FaultPlatform } from './support/faults/in-process-platform.js';
-import { formatTrace, SpanKinds, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { type FaultPlatform, registerOn, startFaultPlatform } from './support/faults/in-process-platform.js';
 import { createProduct, placeOrder, untilOrdersKnow, untilStatus } from './support/orders.js';
+import { formatTrace, type OtlpReceiver, type ReceivedSpan, SpanKinds, startOtlpReceiver } from './support/otlp-receiver.js';
 
 let receiver: OtlpReceiver;
 let platform: FaultPlatform;
@@ -62,14 +62,36 @@ describe('tracing', () => {
       ['the gateway server span', (s) => s.service === 'gateway' && s.kind === SpanKinds.SERVER && s.name === 'POST /graphql'],
       // (gateway.plan only when the plan is not cached yet: untilOrdersKnow ran this operation already.)
       ["the gateway's execution of the query plan", (s) => s.service === 'gateway' && s.name === 'gateway.execute'],
-      ["the gateway's fetch from orders", (s) => s.service === 'gateway' && s.name === 'gateway.fetch' && s.attributes.service === 'orders'],
+      [
+        "the gateway's fetch from orders",
+        (s) => s.service === 'gateway' && s.name === 'gateway.fetch' && s.attributes.service === 'orders',
+      ],
       ['the orders server span', (s) => s.service === 'orders' && s.kind === SpanKinds.SERVER],
       ['the createOrder resolver', (s) => s.service === 'orders' && s.name === 'resolve Mutation.createOrder'],
-      ['a database call of orders', (s) => s.service === 'orders' && s.kind === SpanKinds.CLIENT && s.attributes['db.system'] === 'postgresql' && typeof s.attributes['db.query.text'] === 'string'],
-      ['the publish of the reserve command', (s) => s.service === 'orders' && s.kind === SpanKinds.PRODUCER && s.name === 'publish catalog.inventory.reserve'],
-      ["catalog's handling of it", (s) => s.service === 'catalog' && s.kind === SpanKinds.CONSUMER && s.name === 'process catalog.inventory.reserve'],
-      ["catalog's database calls", (s) => s.service === 'catalog' && s.kind === SpanKinds.CLIENT && s.attributes['db.system'] === 'postgresql'],
-      ["the saga's handling of catalog's reply", (s) => s.service === 'orders' && s.kind === SpanKinds.CONSUMER && s.name.startsWith('process catalog.inventory.')],
+      [
+        'a database call of orders',
+        (s) =>
+          s.service === 'orders' &&
+          s.kind === SpanKinds.CLIENT &&
+          s.attributes['db.system'] === 'postgresql' &&
+          typeof s.attributes['db.query.text'] === 'string',
+      ],
+      [
+        'the publish of the reserve command',
+        (s) => s.service === 'orders' && s.kind === SpanKinds.PRODUCER && s.name === 'publish catalog.inventory.reserve',
+      ],
+      [
+        "catalog's handling of it",
+        (s) => s.service === 'catalog' && s.kind === SpanKinds.CONSUMER && s.name === 'process catalog.inventory.reserve',
+      ],
+      [
+        "catalog's database calls",
+        (s) => s.service === 'catalog' && s.kind === SpanKinds.CLIENT && s.attributes['db.system'] === 'postgresql',
+      ],
+      [
+        "the saga's handling of catalog's reply",
+        (s) => s.service === 'orders' && s.kind === SpanKinds.CONSUMER && s.name.startsWith('process catalog.inventory.'),
+      ],
     ];
     // Every span of the trace but the client's own reaches the gateway's server span (spans still
     // open, a saga step under way, are not exported yet: their children wait for them).
@@ -82,20 +104,33 @@ describe('tracing', () => {
         return !root || at !== root;
       });
     };
-    await eventually(async () => {
-      await platform.tracing.forceFlush();
-      const spans = trace();
-      return expectations.every(([, match]) => has(spans, match)) && unconnected(spans).length === 0;
-    }, 15_000, 200).catch(() => {});
+    await eventually(
+      async () => {
+        await platform.tracing.forceFlush();
+        const spans = trace();
+        return expectations.every(([, match]) => has(spans, match)) && unconnected(spans).length === 0;
+      },
+      15_000,
+      200,
+    ).catch(() => {});
     const spans = trace();
     const tree = formatTrace(spans);
     for (const [what, match] of expectations) expect(has(spans, match), `${what} is missing from the trace:\n${tree}`).toBe(true);
-    expect(unconnected(spans).map((s) => `${s.service}: ${s.name}`), tree).toEqual([]);
+    expect(
+      unconnected(spans).map((s) => `${s.service}: ${s.name}`),
+      tree,
+    ).toEqual([]);
     expect(receiver.rejected).toBe(0);
 
     // Parent links: the subgraph's span hangs under the gateway's fetch, the consumer under the publish.
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const ordersServer = spans.find((s) => s.service === 'orders' && s.kind === SpanKinds.SERVER && s.attributes['http.route'] === '/graphql' && byId.get(s.parentSpanId!)?.name === 'gateway.fetch');
+    const ordersServer = spans.find(
+      (s) =>
+        s.service === 'orders' &&
+        s.kind === SpanKinds.SERVER &&
+        s.attributes['http.route'] === '/graphql' &&
+        byId.get(s.parentSpanId!)?.name === 'gateway.fetch',
+    );
     expect(ordersServer, tree).toBeDefined();
     const reserve = spans.find((s) => s.name === 'process catalog.inventory.reserve')!;
     expect(byId.get(reserve.parentSpanId!)?.name, tree).toBe('publish catalog.inventory.reserve');

@@ -6,7 +6,7 @@
 import { RedisCache } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, eventually, gql, type GraphQLResult, registerAndLogin, type RequestOptions, type TestUser } from './support/client.js';
+import { call, eventually, type GraphQLResult, gql, type RequestOptions, registerAndLogin, type TestUser } from './support/client.js';
 
 const PROFILE_FIELDS = 'firstName lastName displayName pictureUrl locale';
 const ME = `query Me { me { id username profile { ${PROFILE_FIELDS} } lastLoginAt } }`;
@@ -120,7 +120,13 @@ describe('updateProfile', () => {
 
   it('leaves fields out of the input as they are, and null (or an empty string) clears one', async () => {
     const user = await settledUser('partial');
-    const full = { firstName: 'Hanako', lastName: 'Yamada', displayName: 'Hana', pictureUrl: 'https://example.com/hana.png', locale: 'en-GB' };
+    const full = {
+      firstName: 'Hanako',
+      lastName: 'Yamada',
+      displayName: 'Hana',
+      pictureUrl: 'https://example.com/hana.png',
+      locale: 'en-GB',
+    };
     expect((await call(UPDATE, { input: full }, { token: user.accessToken })).body.data!.updateProfile.profile).toEqual(full);
 
     const partial = await call(UPDATE, { input: { displayName: 'H.Y.' } }, { token: user.accessToken });
@@ -153,7 +159,13 @@ describe('updateProfile', () => {
 
   it('refuses bad input with VALIDATION_ERROR naming the field, and writes nothing', async () => {
     const user = await settledUser('invalid');
-    const baseline = { firstName: 'Base', lastName: 'Line', displayName: 'BL', pictureUrl: 'https://example.com/base.png', locale: 'en-GB' };
+    const baseline = {
+      firstName: 'Base',
+      lastName: 'Line',
+      displayName: 'BL',
+      pictureUrl: 'https://example.com/base.png',
+      locale: 'en-GB',
+    };
     expect((await call(UPDATE, { input: baseline }, { token: user.accessToken })).body.errors).toBeUndefined();
     const rowBefore = await profileRow(user.id);
     expect(rowBefore).toBeDefined();
@@ -274,7 +286,11 @@ describe('initializeUser', () => {
     // And without input at all.
     const third = await call(INITIALIZE, {}, { token: user.accessToken });
     expect(third.body.errors).toBeUndefined();
-    expect(await profileRow(user.id)).toMatchObject({ locale: 'en-US', facebook_user_id: '10001', initialized_at: rowAfterFirst.initialized_at });
+    expect(await profileRow(user.id)).toMatchObject({
+      locale: 'en-US',
+      facebook_user_id: '10001',
+      initialized_at: rowAfterFirst.initialized_at,
+    });
   });
 
   it('sets facebookUserId once, on whichever call first brings it', async () => {

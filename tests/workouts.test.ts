@@ -6,7 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { eventually, gql, loginAdmin, loginAs, registerAndLogin, serviceUrl, type TestUser } from './support/client.js';
-import { at, call, callSubgraph, expectCode, expectValidationError, globalExercise, NIL_UUID, ok, Q, useWorkoutsDb } from './support/workouts.js';
+import {
+  at,
+  call,
+  callSubgraph,
+  expectCode,
+  expectValidationError,
+  globalExercise,
+  NIL_UUID,
+  ok,
+  Q,
+  useWorkoutsDb,
+} from './support/workouts.js';
 
 const db = useWorkoutsDb();
 
@@ -61,7 +72,11 @@ describe('createWorkout / workout', () => {
     expectValidationError(await call(Q.updateWorkout, { id: '1234', input: { note: 'x' } }, user), ['id']);
     expectValidationError(await call(Q.endWorkout, { id: "'; drop table workouts; --" }, user), ['id']);
     expectValidationError(await call(Q.deleteWorkout, { id: 'abc' }, user), ['id']);
-    expectValidationError(await call(Q.addSet, { workoutId: 'w', input: { exerciseId: 'e', reps: -1 } }, user), ['workoutId', 'exerciseId', 'reps']);
+    expectValidationError(await call(Q.addSet, { workoutId: 'w', input: { exerciseId: 'e', reps: -1 } }, user), [
+      'workoutId',
+      'exerciseId',
+      'reps',
+    ]);
     expectValidationError(await call(Q.updateSet, { id: 'nope', input: { reps: 1 } }, user), ['id']);
     expectValidationError(await call(Q.deleteSet, { id: 'nope' }, user), ['id']);
     // A well-formed id that matches nothing is simply not found.
@@ -97,9 +112,16 @@ describe('updateWorkout', () => {
 
     expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { startedAt: null } }, user), ['startedAt']);
     expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { endedAt: at(T0, -1) } }, user), ['endedAt']);
-    expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { startedAt: at(T0, 61), note: 'changed' } }, user), ['startedAt']);
-    expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { startedAt: at(T0, 10), endedAt: at(T0, 5) } }, user), ['endedAt']);
-    expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { note: 'y'.repeat(1001), startedAt: null } }, user), ['note', 'startedAt']);
+    expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { startedAt: at(T0, 61), note: 'changed' } }, user), [
+      'startedAt',
+    ]);
+    expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { startedAt: at(T0, 10), endedAt: at(T0, 5) } }, user), [
+      'endedAt',
+    ]);
+    expectValidationError(await call(Q.updateWorkout, { id: w.id, input: { note: 'y'.repeat(1001), startedAt: null } }, user), [
+      'note',
+      'startedAt',
+    ]);
 
     expect(await db.workout(w.id)).toEqual(before);
     // endedAt == startedAt is allowed.
@@ -157,7 +179,12 @@ describe('workouts (list)', () => {
     const newestFirst = [...created].reverse();
 
     const seen: string[] = [];
-    for (const [offset, size] of [[0, 10], [10, 10], [20, 5], [30, 0]] as const) {
+    for (const [offset, size] of [
+      [0, 10],
+      [10, 10],
+      [20, 5],
+      [30, 0],
+    ] as const) {
       const page = await ok(Q.workouts, { limit: 10, offset }, user);
       expect(page).toMatchObject({ total: 25, limit: 10, offset });
       expect(page.items).toHaveLength(size);
@@ -215,7 +242,14 @@ describe('sets', () => {
     const s0 = await addSet(user, w.id, { exerciseId: bench.id, reps: 8, weightKg: 62.5, note: 'warm-up' });
     const s1 = await addSet(user, w.id, { exerciseId: bench.id, reps: 5, weightKg: 80.125 });
     const s2 = await addSet(user, w.id, { exerciseId: squat.id, reps: 0 });
-    expect(s0).toMatchObject({ workoutId: w.id, setIndex: 0, reps: 8, weightKg: 62.5, note: 'warm-up', exercise: { id: bench.id, name: 'Bench Press', isGlobal: true } });
+    expect(s0).toMatchObject({
+      workoutId: w.id,
+      setIndex: 0,
+      reps: 8,
+      weightKg: 62.5,
+      note: 'warm-up',
+      exercise: { id: bench.id, name: 'Bench Press', isGlobal: true },
+    });
     expect(s1).toMatchObject({ setIndex: 1, weightKg: 80.125, note: null });
     expect(s2).toMatchObject({ setIndex: 2, reps: 0, weightKg: null, exercise: { name: 'Squat' } });
 
@@ -235,10 +269,18 @@ describe('sets', () => {
     const bench = await globalExercise(user, 'Bench Press');
     const w = await createWorkout(user, at(T0, 0));
     expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: -1 } }, user), ['reps']);
-    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: 0 } }, user), ['weightKg']);
-    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: -2.5 } }, user), ['weightKg']);
-    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: 1e9 } }, user), ['weightKg']);
-    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: 0.0001 } }, user), ['weightKg']);
+    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: 0 } }, user), [
+      'weightKg',
+    ]);
+    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: -2.5 } }, user), [
+      'weightKg',
+    ]);
+    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: 1e9 } }, user), [
+      'weightKg',
+    ]);
+    expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: 5, weightKg: 0.0001 } }, user), [
+      'weightKg',
+    ]);
     expectValidationError(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: 'bench', reps: 5 } }, user), ['exerciseId']);
     expectCode(await callSubgraph(Q.addSet, { workoutId: w.id, input: { exerciseId: bench.id, reps: null } }, user), 'VALIDATION_ERROR');
     expectCode(await call(Q.addSet, { workoutId: w.id, input: { exerciseId: NIL_UUID, reps: 5 } }, user), 'NOT_FOUND');
@@ -272,13 +314,22 @@ describe('sets', () => {
     const w = await createWorkout(user, at(T0, 0));
     const s = await addSet(user, w.id, { exerciseId: bench.id, reps: 8, weightKg: 60, note: 'easy' });
 
-    expect(await ok(Q.updateSet, { id: s.id, input: { reps: 10 } }, user)).toMatchObject({ reps: 10, weightKg: 60, note: 'easy', setIndex: 0 });
+    expect(await ok(Q.updateSet, { id: s.id, input: { reps: 10 } }, user)).toMatchObject({
+      reps: 10,
+      weightKg: 60,
+      note: 'easy',
+      setIndex: 0,
+    });
     expect(await ok(Q.updateSet, { id: s.id, input: { exerciseId: row.id, weightKg: 52.5 } }, user)).toMatchObject({
       reps: 10,
       weightKg: 52.5,
       exercise: { name: 'Barbell Row' },
     });
-    expect(await ok(Q.updateSet, { id: s.id, input: { weightKg: null, note: null } }, user)).toMatchObject({ reps: 10, weightKg: null, note: null });
+    expect(await ok(Q.updateSet, { id: s.id, input: { weightKg: null, note: null } }, user)).toMatchObject({
+      reps: 10,
+      weightKg: null,
+      note: null,
+    });
 
     const before = await db.set(s.id);
     expectValidationError(await call(Q.updateSet, { id: s.id, input: { reps: null } }, user), ['reps']);
@@ -398,7 +449,7 @@ describe('User.workouts (federated from users)', () => {
     expectValidationError(await call(ME_TOTAL, { limit: 101, offset: -1 }, user), ['limit', 'offset']);
   });
 
-  it("is FORBIDDEN for anyone but the user themself, and readable by an admin", async () => {
+  it('is FORBIDDEN for anyone but the user themself, and readable by an admin', async () => {
     const [owner, other] = await Promise.all([registerAndLogin('wkfedown'), registerAndLogin('wkfedother')]);
     await createWorkout(owner, at(T0, 0));
     // `login` returns the owner's User; asked with another user's token, their workouts stay closed.
@@ -425,7 +476,7 @@ describe('erasure (deleteMe)', () => {
   const DELETE_ME = `mutation { deleteMe { id pendingServices } }`;
   const STATUS = `query S($id: ID!) { deletionStatus(id: $id) { completedAt pendingServices } }`;
 
-  it("removes every workout, set, own exercise and body metric of the user, and workouts confirms", async () => {
+  it('removes every workout, set, own exercise and body metric of the user, and workouts confirms', async () => {
     const [user, bystander] = await Promise.all([registerAndLogin('wkerase'), registerAndLogin('wkbystander')]);
     const mine = await ok(Q.createExercise, { input: { name: 'Erasable Lift', type: 'strength' } }, user);
     const bench = await globalExercise(user, 'Bench Press');

@@ -16,8 +16,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
-import pg from 'pg';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 export interface RunnerSample {
   collected: boolean;
@@ -52,7 +52,9 @@ function get(url: string, headers: Record<string, string> = {}): Promise<string>
     const req = http.get(url, { agent: false, headers: { connection: 'close', ...headers }, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${url}: ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${url}: ${res.statusCode}`)),
+      );
     });
     req.on('timeout', () => req.destroy(new Error(`${url}: timeout`)));
     req.on('error', reject);
@@ -197,13 +199,17 @@ export class Census {
     const clients = String(await this.redis.call('CLIENT', 'LIST'))
       .split('\n')
       .filter((line) => line.trim() && !/\bname=soak-census\b/.test(line)).length;
-    const connz = JSON.parse(await get(`${nats.monitorUrl}/connz?subs=1&limit=1024`)) as { num_connections: number; connections?: { subscriptions: number; name?: string }[] };
+    const connz = JSON.parse(await get(`${nats.monitorUrl}/connz?subs=1&limit=1024`)) as {
+      num_connections: number;
+      connections?: { subscriptions: number; name?: string }[];
+    };
     const jsz = JSON.parse(await get(`${nats.monitorUrl}/jsz?streams=true&consumers=true`)) as {
       account_details?: { stream_detail?: { name: string; consumer_detail?: unknown[] }[] }[];
     };
     let consumers = 0;
     for (const account of jsz.account_details ?? []) {
-      for (const stream of account.stream_detail ?? []) if (stream.name.startsWith(nats.streamPrefix)) consumers += stream.consumer_detail?.length ?? 0;
+      for (const stream of account.stream_detail ?? [])
+        if (stream.name.startsWith(nats.streamPrefix)) consumers += stream.consumer_detail?.length ?? 0;
     }
     const metrics = await get(this.options.metricsUrl, { authorization: `Bearer ${this.options.operatorToken}` });
     return {

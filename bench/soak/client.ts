@@ -33,7 +33,11 @@ export class HttpClient {
   }
 
   /** One request; rejects only for transport failures (reset, refused, timeout). */
-  raw(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string>; agent?: http.Agent | false } = {}): Promise<HttpAnswer> {
+  raw(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string; headers?: Record<string, string>; agent?: http.Agent | false } = {},
+  ): Promise<HttpAnswer> {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -68,7 +72,9 @@ export class HttpClient {
         },
       );
       req.on('timeout', () => req.destroy(new SoakError('TIMEOUT', `${method} ${path}: no answer in ${this.timeoutMs} ms`)));
-      req.on('error', (err) => reject(err instanceof SoakError ? err : new SoakError((err as NodeJS.ErrnoException).code ?? 'NETWORK', err.message)));
+      req.on('error', (err) =>
+        reject(err instanceof SoakError ? err : new SoakError((err as NodeJS.ErrnoException).code ?? 'NETWORK', err.message)),
+      );
       req.end(payload);
     });
   }
@@ -78,7 +84,13 @@ export class HttpClient {
    * undefined when it failed with one of `expected` codes (counted as served, an expected error);
    * anything else is counted as an unexpected error and thrown.
    */
-  async gql<T = any>(kind: string, query: string, variables?: Record<string, unknown>, token?: string, expected: string[] = []): Promise<T | undefined> {
+  async gql<T = any>(
+    kind: string,
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    expected: string[] = [],
+  ): Promise<T | undefined> {
     const t0 = performance.now();
     let answer: HttpAnswer;
     try {
@@ -107,7 +119,12 @@ export class HttpClient {
    * A REST call counted under `kind`: the status `ok` is a success; an answer whose status is in
    * `expected` is an expected error; anything else an unexpected one (code: status and body code).
    */
-  async rest<T = any>(kind: string, method: string, path: string, options: { body?: unknown; token?: string; ok: number; expected?: number[] }): Promise<T | undefined> {
+  async rest<T = any>(
+    kind: string,
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string; ok: number; expected?: number[] },
+  ): Promise<T | undefined> {
     const t0 = performance.now();
     let answer: HttpAnswer;
     try {

@@ -9,14 +9,13 @@
  * - a nats-server of its own with JetStream and its monitoring port (`/connz?subs=1`, `/jsz`), the
  *   only way to count the platform's core subscriptions from outside (4222's server has none).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../../tests/support/ports.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-
+import { freePort } from '../../tests/support/ports.js';
 
 const answers = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -78,7 +77,20 @@ export async function startRedis(): Promise<Server & { url: string; port: number
   const server = await startServer(
     'redis-server',
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '256mb', '--maxmemory-policy', 'noeviction'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory',
+      '256mb',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
     port,
   );
   return { ...server, url: `redis://127.0.0.1:${port}`, port };

@@ -61,7 +61,9 @@ export class LiveSocket {
       };
       ws.once('error', (err) => fail(new SocketError((err as NodeJS.ErrnoException).code ?? 'WS_ERROR', err.message)));
       ws.once('close', (code, reason) => fail(new SocketError(`CLOSE_${code}`, `closed before ack: ${code} ${reason}`)));
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
+      ws.once('open', () =>
+        ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })),
+      );
       const onAck = (raw: WebSocket.RawData) => {
         let message: any;
         try {

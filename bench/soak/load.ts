@@ -42,7 +42,8 @@ const Q = {
   createWorkout: 'mutation CreateWorkout($i: CreateWorkoutInput!) { createWorkout(input: $i) { id startedAt } }',
   workouts: 'query Workouts { workouts(limit: 10) { items { id startedAt endedAt note } total } }',
   createOrder: 'mutation CreateOrder($i: CreateOrderInput!) { createOrder(input: $i) { id status totalAmount } }',
-  userOrders: 'query UserOrders($u: ID!) { userOrders(userId: $u, limit: 5) { id status totalAmount items { quantity product { id name } } user { id username } } }',
+  userOrders:
+    'query UserOrders($u: ID!) { userOrders(userId: $u, limit: 5) { id status totalAmount items { quantity product { id name } } user { id username } } }',
   order: 'query Order($id: ID!) { order(id: $id) { id status } }',
   ship: 'mutation Ship($id: ID!) { shipOrder(orderId: $id) { id status } }',
   deliver: 'mutation Deliver($id: ID!) { deliverOrder(orderId: $id) { id status } }',
@@ -72,31 +73,48 @@ export async function login(http: HttpClient, usernameOrEmail: string, password:
 }
 
 /** The admin's category and products (stock that never runs out), `count` users registered and logged in, each with one order. */
-export async function createFixtures(http: HttpClient, admin: { username: string; password: string }, options: { users: number; products: number }): Promise<Fixtures> {
+export async function createFixtures(
+  http: HttpClient,
+  admin: { username: string; password: string },
+  options: { users: number; products: number },
+): Promise<Fixtures> {
   const { token } = await login(http, admin.username, admin.password);
   const suffix = randomBytes(3).toString('hex');
   const category = await http.gql('setup: createCategory', Q.category, { i: { name: `Soak ${suffix}` } }, token);
   const productIds: string[] = [];
   for (let i = 0; i < options.products; i++) {
-    const p = await http.gql('setup: createProduct', Q.product, { i: { name: `Soak product ${suffix} ${i}`, price: 2.5 + i, categoryId: category.createCategory.id, stockQuantity: 1_000_000 } }, token);
+    const p = await http.gql(
+      'setup: createProduct',
+      Q.product,
+      { i: { name: `Soak product ${suffix} ${i}`, price: 2.5 + i, categoryId: category.createCategory.id, stockQuantity: 1_000_000 } },
+      token,
+    );
     productIds.push(p.createProduct.id);
   }
   const users: Omit<User, 'orderId'>[] = [];
   let next = 0;
-  const registering = await pool(4, () => next < options.users, async () => {
-    next++;
-    const username = `soak_${randomBytes(5).toString('hex')}`;
-    const password = `soak-${randomBytes(8).toString('hex')}-1`;
-    await http.gql('setup: register', Q.register, { i: { username, email: `${username}@example.com`, password } });
-    users.push({ username, ...(await login(http, username, password)) });
-  });
-  if (users.length < options.users) throw new Error(`only ${users.length} of ${options.users} users could register and log in: ${registering?.message}`);
+  const registering = await pool(
+    4,
+    () => next < options.users,
+    async () => {
+      next++;
+      const username = `soak_${randomBytes(5).toString('hex')}`;
+      const password = `soak-${randomBytes(8).toString('hex')}-1`;
+      await http.gql('setup: register', Q.register, { i: { username, email: `${username}@example.com`, password } });
+      users.push({ username, ...(await login(http, username, password)) });
+    },
+  );
+  if (users.length < options.users)
+    throw new Error(`only ${users.length} of ${options.users} users could register and log in: ${registering?.message}`);
   // The orders service learns products from the catalog's events a moment after they are made.
   const deadline = Date.now() + 30_000;
   for (;;) {
     // An order of quantity 0 is refused either way, with nothing written; whether the refusal
     // names an unknown product is what tells.
-    const answer = await http.raw('POST', '/graphql', { token: users[0].token, body: { query: Q.createOrder, variables: { i: { items: productIds.map((productId) => ({ productId, quantity: 0 })) } } } });
+    const answer = await http.raw('POST', '/graphql', {
+      token: users[0].token,
+      body: { query: Q.createOrder, variables: { i: { items: productIds.map((productId) => ({ productId, quantity: 0 })) } } },
+    });
     const fields: string[] = (answer.body?.errors?.[0]?.extensions?.validationErrors ?? []).map((e: { field: string }) => e.field);
     if (fields.length && !fields.some((f) => f.endsWith('.productId'))) break;
     if (Date.now() > deadline) throw new Error(`the orders service never learned the soak's products: ${JSON.stringify(answer.body)}`);
@@ -104,12 +122,22 @@ export async function createFixtures(http: HttpClient, admin: { username: string
   }
   const withOrders: User[] = [];
   next = 0;
-  const ordering = await pool(4, () => next < users.length, async () => {
-    const user = users[next++];
-    const data = await http.gql('setup: createOrder', Q.createOrder, { i: { items: [{ productId: productIds[0], quantity: 1 }] } }, user.token);
-    withOrders.push({ ...user, orderId: data.createOrder.id });
-  });
-  if (withOrders.length < users.length) throw new Error(`only ${withOrders.length} of ${users.length} users could place an order: ${ordering?.message}`);
+  const ordering = await pool(
+    4,
+    () => next < users.length,
+    async () => {
+      const user = users[next++];
+      const data = await http.gql(
+        'setup: createOrder',
+        Q.createOrder,
+        { i: { items: [{ productId: productIds[0], quantity: 1 }] } },
+        user.token,
+      );
+      withOrders.push({ ...user, orderId: data.createOrder.id });
+    },
+  );
+  if (withOrders.length < users.length)
+    throw new Error(`only ${withOrders.length} of ${users.length} users could place an order: ${ordering?.message}`);
   return { admin: { token }, users: withOrders, productIds, categoryId: category.createCategory.id };
 }
 
@@ -122,26 +150,92 @@ const now = () => new Date().toISOString();
 export const OPS: Op[] = [
   { kind: 'gql me', weight: 10, run: (h, _f, u) => h.gql('gql me', Q.me, {}, u.token) },
   { kind: 'gql products (anonymous)', weight: 8, run: (h, f) => h.gql('gql products (anonymous)', Q.products, { c: f.categoryId }) },
-  { kind: 'gql createWorkout', weight: 4, run: (h, _f, u) => h.gql('gql createWorkout', Q.createWorkout, { i: { startedAt: now(), note: 'soak' } }, u.token) },
+  {
+    kind: 'gql createWorkout',
+    weight: 4,
+    run: (h, _f, u) => h.gql('gql createWorkout', Q.createWorkout, { i: { startedAt: now(), note: 'soak' } }, u.token),
+  },
   { kind: 'gql workouts', weight: 6, run: (h, _f, u) => h.gql('gql workouts', Q.workouts, {}, u.token) },
-  { kind: 'gql createOrder', weight: 8, run: (h, f, u) => h.gql('gql createOrder', Q.createOrder, { i: { items: [{ productId: pick(f.productIds), quantity: 1 }] } }, u.token) },
+  {
+    kind: 'gql createOrder',
+    weight: 8,
+    run: (h, f, u) => h.gql('gql createOrder', Q.createOrder, { i: { items: [{ productId: pick(f.productIds), quantity: 1 }] } }, u.token),
+  },
   { kind: 'gql userOrders', weight: 5, run: (h, _f, u) => h.gql('gql userOrders', Q.userOrders, { u: u.userId }, u.token) },
   { kind: 'rest GET /api/me', weight: 8, run: (h, _f, u) => h.rest('rest GET /api/me', 'GET', '/api/me', { token: u.token, ok: 200 }) },
-  { kind: 'rest GET /api/profile', weight: 5, run: (h, _f, u) => h.rest('rest GET /api/profile', 'GET', '/api/profile', { token: u.token, ok: 200 }) },
-  { kind: 'rest GET /api/workouts', weight: 6, run: (h, _f, u) => h.rest('rest GET /api/workouts', 'GET', '/api/workouts?limit=10', { token: u.token, ok: 200 }) },
-  { kind: 'rest POST /api/workouts', weight: 3, run: (h, _f, u) => h.rest('rest POST /api/workouts', 'POST', '/api/workouts', { token: u.token, ok: 201, body: { startedAt: now(), note: 'soak rest' } }) },
-  { kind: 'rest GET /api/exercises', weight: 4, run: (h, _f, u) => h.rest('rest GET /api/exercises', 'GET', '/api/exercises?limit=10', { token: u.token, ok: 200 }) },
-  { kind: 'rest POST /api/body_metrics', weight: 3, run: (h, _f, u) => h.rest('rest POST /api/body_metrics', 'POST', '/api/body_metrics', { token: u.token, ok: 201, body: { measuredAt: now(), weightKg: 60 + Math.round(Math.random() * 200) / 10 } }) },
-  { kind: 'rest GET /api/body_metrics', weight: 4, run: (h, _f, u) => h.rest('rest GET /api/body_metrics', 'GET', '/api/body_metrics?limit=10', { token: u.token, ok: 200 }) },
+  {
+    kind: 'rest GET /api/profile',
+    weight: 5,
+    run: (h, _f, u) => h.rest('rest GET /api/profile', 'GET', '/api/profile', { token: u.token, ok: 200 }),
+  },
+  {
+    kind: 'rest GET /api/workouts',
+    weight: 6,
+    run: (h, _f, u) => h.rest('rest GET /api/workouts', 'GET', '/api/workouts?limit=10', { token: u.token, ok: 200 }),
+  },
+  {
+    kind: 'rest POST /api/workouts',
+    weight: 3,
+    run: (h, _f, u) =>
+      h.rest('rest POST /api/workouts', 'POST', '/api/workouts', {
+        token: u.token,
+        ok: 201,
+        body: { startedAt: now(), note: 'soak rest' },
+      }),
+  },
+  {
+    kind: 'rest GET /api/exercises',
+    weight: 4,
+    run: (h, _f, u) => h.rest('rest GET /api/exercises', 'GET', '/api/exercises?limit=10', { token: u.token, ok: 200 }),
+  },
+  {
+    kind: 'rest POST /api/body_metrics',
+    weight: 3,
+    run: (h, _f, u) =>
+      h.rest('rest POST /api/body_metrics', 'POST', '/api/body_metrics', {
+        token: u.token,
+        ok: 201,
+        body: { measuredAt: now(), weightKg: 60 + Math.round(Math.random() * 200) / 10 },
+      }),
+  },
+  {
+    kind: 'rest GET /api/body_metrics',
+    weight: 4,
+    run: (h, _f, u) => h.rest('rest GET /api/body_metrics', 'GET', '/api/body_metrics?limit=10', { token: u.token, ok: 200 }),
+  },
   // Errors on purpose: each must come back with its documented code, never anything else.
-  { kind: 'gql me, bad token (expect UNAUTHENTICATED)', weight: 1, run: (h) => h.gql('gql me, bad token (expect UNAUTHENTICATED)', Q.me, {}, 'not-a-token', ['UNAUTHENTICATED']) },
+  {
+    kind: 'gql me, bad token (expect UNAUTHENTICATED)',
+    weight: 1,
+    run: (h) => h.gql('gql me, bad token (expect UNAUTHENTICATED)', Q.me, {}, 'not-a-token', ['UNAUTHENTICATED']),
+  },
   {
     kind: 'gql createOrder, quantity 0 (expect VALIDATION_ERROR)',
     weight: 1,
-    run: (h, f, u) => h.gql('gql createOrder, quantity 0 (expect VALIDATION_ERROR)', Q.createOrder, { i: { items: [{ productId: f.productIds[0], quantity: 0 }] } }, u.token, ['VALIDATION_ERROR']),
+    run: (h, f, u) =>
+      h.gql(
+        'gql createOrder, quantity 0 (expect VALIDATION_ERROR)',
+        Q.createOrder,
+        { i: { items: [{ productId: f.productIds[0], quantity: 0 }] } },
+        u.token,
+        ['VALIDATION_ERROR'],
+      ),
   },
-  { kind: 'rest GET /api/workouts/<unknown>/detail (expect 404)', weight: 1, run: (h, _f, u) => h.rest('rest GET /api/workouts/<unknown>/detail (expect 404)', 'GET', `/api/workouts/${randomUUID()}/detail`, { token: u.token, ok: 200, expected: [404] }) },
-  { kind: 'rest GET /api/me, no token (expect 401)', weight: 1, run: (h) => h.rest('rest GET /api/me, no token (expect 401)', 'GET', '/api/me', { ok: 200, expected: [401] }) },
+  {
+    kind: 'rest GET /api/workouts/<unknown>/detail (expect 404)',
+    weight: 1,
+    run: (h, _f, u) =>
+      h.rest('rest GET /api/workouts/<unknown>/detail (expect 404)', 'GET', `/api/workouts/${randomUUID()}/detail`, {
+        token: u.token,
+        ok: 200,
+        expected: [404],
+      }),
+  },
+  {
+    kind: 'rest GET /api/me, no token (expect 401)',
+    weight: 1,
+    run: (h) => h.rest('rest GET /api/me, no token (expect 401)', 'GET', '/api/me', { ok: 200, expected: [401] }),
+  },
 ];
 const TOTAL_WEIGHT = OPS.reduce((sum, op) => sum + op.weight, 0);
 
@@ -154,7 +248,18 @@ export function pickOp(): Op {
 // ---------------------------------------------------------------- WebSocket cycles
 
 export type EndMode = 'complete + close' | 'close without complete' | 'TCP drop' | 'TCP drop while subscribing';
-const END_MODES: EndMode[] = ['complete + close', 'complete + close', 'complete + close', 'complete + close', 'close without complete', 'close without complete', 'close without complete', 'TCP drop', 'TCP drop', 'TCP drop while subscribing'];
+const END_MODES: EndMode[] = [
+  'complete + close',
+  'complete + close',
+  'complete + close',
+  'complete + close',
+  'close without complete',
+  'close without complete',
+  'close without complete',
+  'TCP drop',
+  'TCP drop',
+  'TCP drop while subscribing',
+];
 
 export interface CycleCounters {
   done: number;
@@ -166,7 +271,15 @@ export interface CycleCounters {
   waitedNoEvent: number;
 }
 
-export const newCycleCounters = (): CycleCounters => ({ done: 0, byMode: {}, bySubscription: {}, anonymous: 0, waitedForEvent: 0, eventsReceived: 0, waitedNoEvent: 0 });
+export const newCycleCounters = (): CycleCounters => ({
+  done: 0,
+  byMode: {},
+  bySubscription: {},
+  anonymous: 0,
+  waitedForEvent: 0,
+  eventsReceived: 0,
+  waitedNoEvent: 0,
+});
 
 /**
  * One cycle, the `i`th: who connects, what it subscribes to and how it ends follow from `i`, so
@@ -267,18 +380,23 @@ export async function startStockWatcher(wsUrl: string, fixtures: Fixtures, stats
       }
     },
   };
-  socket.subscribe('stock', Q.stockUpdated, { ids: fixtures.productIds }, {
-    next: (payload) => {
-      if (payload.errors?.length) {
+  socket.subscribe(
+    'stock',
+    Q.stockUpdated,
+    { ids: fixtures.productIds },
+    {
+      next: (payload) => {
+        if (payload.errors?.length) {
+          watcher.errors++;
+          stats.error('stock watcher', String(payload.errors[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR'), JSON.stringify(payload.errors));
+        } else watcher.events++;
+      },
+      error: (errors) => {
         watcher.errors++;
-        stats.error('stock watcher', String(payload.errors[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR'), JSON.stringify(payload.errors));
-      } else watcher.events++;
+        stats.error('stock watcher', String(errors?.[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR'), JSON.stringify(errors));
+      },
     },
-    error: (errors) => {
-      watcher.errors++;
-      stats.error('stock watcher', String(errors?.[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR'), JSON.stringify(errors));
-    },
-  });
+  );
   return watcher;
 }
 
@@ -293,9 +411,21 @@ export interface OrderWatchCounters {
  * the saga has CONFIRMED it (read over HTTP), the admin ships and delivers it, and both
  * transitions must arrive on the subscription.
  */
-export async function orderWatchCycle(http: HttpClient, wsUrl: string, fixtures: Fixtures, user: User, stats: Stats, counters: OrderWatchCounters) {
+export async function orderWatchCycle(
+  http: HttpClient,
+  wsUrl: string,
+  fixtures: Fixtures,
+  user: User,
+  stats: Stats,
+  counters: OrderWatchCounters,
+) {
   const t0 = performance.now();
-  const placed = await http.gql('gql createOrder', Q.createOrder, { i: { items: [{ productId: pick(fixtures.productIds), quantity: 1 }] } }, user.token);
+  const placed = await http.gql(
+    'gql createOrder',
+    Q.createOrder,
+    { i: { items: [{ productId: pick(fixtures.productIds), quantity: 1 }] } },
+    user.token,
+  );
   const orderId = placed.createOrder.id as string;
   let socket: LiveSocket;
   const opening = performance.now();
@@ -310,14 +440,19 @@ export async function orderWatchCycle(http: HttpClient, wsUrl: string, fixtures:
     const seen: string[] = [];
     let failed: string | undefined;
     const waiters: (() => void)[] = [];
-    socket.subscribe('order', Q.orderUpdated, { id: orderId }, {
-      next: (payload) => {
-        if (payload.errors?.length) failed ??= String(payload.errors[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR');
-        else seen.push(payload.data.orderUpdated.status);
-        for (const w of waiters.splice(0)) w();
+    socket.subscribe(
+      'order',
+      Q.orderUpdated,
+      { id: orderId },
+      {
+        next: (payload) => {
+          if (payload.errors?.length) failed ??= String(payload.errors[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR');
+          else seen.push(payload.data.orderUpdated.status);
+          for (const w of waiters.splice(0)) w();
+        },
+        error: (errors) => (failed ??= String(errors?.[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR')),
       },
-      error: (errors) => (failed ??= String(errors?.[0]?.extensions?.code ?? 'SUBSCRIPTION_ERROR')),
-    });
+    );
     const subscribedAt = Date.now();
     const until = async (status: string, ms: number) => {
       const deadline = Date.now() + ms;

@@ -7,7 +7,7 @@
  * `{ type: 'sample', id }` with the memory after two full garbage collections and the libuv
  * resources still active (by type), and `{ type: 'stop' }` by closing every service and exiting.
  */
-import { startPlatform, FREE_PORTS } from '../../scripts/platform.js';
+import { FREE_PORTS, startPlatform } from '../../scripts/platform.js';
 
 type Request = { type: 'sample'; id: number } | { type: 'stop' };
 

@@ -3,26 +3,26 @@
  * validates, retries and dead-letters exactly like the NATS one.
  */
 import { randomUUID } from 'node:crypto';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { DeadLetterNotReplayableError, EventBusConfigError, InvalidEventError } from './errors.js';
 import {
-  subscribeDefaults,
   type DeadLetteredCount,
   type EventEnvelope,
   type Handler,
   type ListDeadLettersOptions,
   type StoredDeadLetter,
   type SubscribeOptions,
+  subscribeDefaults,
 } from './event-bus.js';
 import type { EventLogger } from './logger.js';
 import {
+  type DeadLetter,
+  type DurableSubject,
   deadLetterSchema,
   envelopeSchemaFor,
   eventSchemas,
   isDurableSubject,
-  type DeadLetter,
-  type DurableSubject,
   type PayloadOf,
   type Subject,
 } from './schemas.js';
@@ -113,7 +113,12 @@ export type MessagingSystem = 'nats' | 'memory';
  * span to the consumers. Outside a trace (or with tracing off) there is no span and no headers:
  * a publish does not start a trace of its own.
  */
-export function tracedPublish<T>(system: MessagingSystem, subject: string, messageId: string | undefined, publish: (headers: TraceHeaders | undefined) => Promise<T>): Promise<T> {
+export function tracedPublish<T>(
+  system: MessagingSystem,
+  subject: string,
+  messageId: string | undefined,
+  publish: (headers: TraceHeaders | undefined) => Promise<T>,
+): Promise<T> {
   const parent = context.active();
   if (!trace.getSpan(parent)) return publish(undefined);
   const attributes = {
@@ -150,7 +155,12 @@ export interface ConsumeTrace {
  * message carried one (else the start of a trace), in the subscriber's context (not whichever
  * publish happened to wake the consumer up). With tracing off these are the API's no-ops.
  */
-export function consumeInSpan<T>(traced: ConsumeTrace, subject: string, details: { consumer?: string; messageId: string; deliveries?: number }, handle: () => Promise<T>): Promise<T> {
+export function consumeInSpan<T>(
+  traced: ConsumeTrace,
+  subject: string,
+  details: { consumer?: string; messageId: string; deliveries?: number },
+  handle: () => Promise<T>,
+): Promise<T> {
   const base = trace.deleteSpan(traced.subscriberContext);
   const parent = traced.headers ? propagation.extract(base, traced.headers) : base;
   const attributes = {
@@ -179,10 +189,7 @@ function failSpan(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err) });
 }
 
-export type DeliveryOutcome =
-  | { action: 'ack' }
-  | { action: 'retry'; delayMs: number }
-  | { action: 'dead-letter'; error: string };
+export type DeliveryOutcome = { action: 'ack' } | { action: 'retry'; delayMs: number } | { action: 'dead-letter'; error: string };
 
 export interface DeliveryAttempt<S extends DurableSubject> {
   subject: S;
@@ -205,7 +212,10 @@ export async function attemptDelivery<S extends DurableSubject>(attempt: Deliver
   if (!decoded.ok) return { action: 'dead-letter', error: decoded.error };
   // Only reachable when earlier deliveries timed out instead of failing (or dead-lettering failed).
   if (deliveries > options.maxDeliver) {
-    return { action: 'dead-letter', error: `no successful handler run in ${options.maxDeliver} deliveries (ack wait ${options.ackWaitMs} ms)` };
+    return {
+      action: 'dead-letter',
+      error: `no successful handler run in ${options.maxDeliver} deliveries (ack wait ${options.ackWaitMs} ms)`,
+    };
   }
   try {
     const envelope = decoded.envelope;
@@ -284,7 +294,8 @@ export function prepareReplay(seq: number, body: string): { subject: DurableSubj
   const { subject, data } = parsed.data;
   if (!isDurableSubject(subject)) throw new DeadLetterNotReplayableError(seq, `${subject} is not a durable subject`);
   const decoded = decodeEnvelope(subject, data);
-  if (!decoded.ok) throw new DeadLetterNotReplayableError(seq, `its message is still not a valid ${subject} event (${decoded.error}); discard it`);
+  if (!decoded.ok)
+    throw new DeadLetterNotReplayableError(seq, `its message is still not a valid ${subject} event (${decoded.error}); discard it`);
   return { subject, data, eventId: decoded.envelope.id, msgId: replayMsgId(seq) };
 }
 

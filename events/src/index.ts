@@ -1,68 +1,68 @@
-export { Subjects, EVENT_STREAM_DOMAINS, DEAD_LETTER_DOMAIN, deadLetterSubject } from './subjects.js';
 export {
-  durableEventSchemas,
-  fanoutEventSchemas,
-  eventSchemas,
-  deadLetterSchema,
-  durableSubjects,
-  fanoutSubjects,
-  isDurableSubject,
-  isFanoutSubject,
-  type DurableSubject,
-  type FanoutSubject,
-  type Subject,
-  type PayloadOf,
-  type DeadLetter,
-} from './schemas.js';
-export { ORDER_STATUSES, SAGA_STATUSES, type OrderStatus, type SagaStatus } from './order-statuses.js';
-export {
-  INVENTORY_COMMAND_SUBJECTS,
-  INVENTORY_REPLY_SUBJECTS,
-  isInventoryCommandSubject,
-  isInventoryReplySubject,
-  type InventoryCommandSubject,
-  type InventoryReplySubject,
-  type InventoryCommand,
-  type InventoryReplyPayload,
-  type ReserveInventoryCommand,
-  type ReleaseInventoryCommand,
-  type CommitInventoryCommand,
-} from './saga-messages.js';
-export { userErasedMessage, type UserErasedMessage } from './user-erased-message.js';
+  DeadLetterNotFoundError,
+  DeadLetterNotReplayableError,
+  EventBusClosedError,
+  EventBusConfigError,
+  EventBusError,
+  EventErrorCode,
+  EventPublishError,
+  InvalidEventError,
+  UnknownSubjectError,
+} from './errors.js';
 export {
   DEDUPE_WINDOW_MS,
-  subscribeDefaults,
+  type DeadLetteredCount,
+  type DeadLetterHandler,
+  type DeadLetterStats,
   type EventBus,
   type EventEnvelope,
   type Handler,
-  type DeadLetterHandler,
+  type ListDeadLettersOptions,
   type PublishOptions,
+  type ReplayedDeadLetter,
+  type StoredDeadLetter,
   type SubscribeOptions,
   type Subscription,
-  type StoredDeadLetter,
-  type DeadLetterStats,
-  type DeadLetteredCount,
-  type ListDeadLettersOptions,
-  type ReplayedDeadLetter,
+  subscribeDefaults,
 } from './event-bus.js';
-export {
-  EventErrorCode,
-  EventBusError,
-  InvalidEventError,
-  UnknownSubjectError,
-  EventPublishError,
-  EventBusClosedError,
-  EventBusConfigError,
-  DeadLetterNotFoundError,
-  DeadLetterNotReplayableError,
-} from './errors.js';
-export { silentLogger, type EventLogger } from './logger.js';
-export {
-  NatsEventBus,
-  consumerNameFor,
-  natsConnectOptions,
-  DEFAULT_STREAM_MAX_AGE_MS,
-  DEFAULT_DEAD_LETTER_MAX_AGE_MS,
-  type NatsEventBusOptions,
-} from './nats-event-bus.js';
+export { type EventLogger, silentLogger } from './logger.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';
+export {
+  consumerNameFor,
+  DEFAULT_DEAD_LETTER_MAX_AGE_MS,
+  DEFAULT_STREAM_MAX_AGE_MS,
+  NatsEventBus,
+  type NatsEventBusOptions,
+  natsConnectOptions,
+} from './nats-event-bus.js';
+export { ORDER_STATUSES, type OrderStatus, SAGA_STATUSES, type SagaStatus } from './order-statuses.js';
+export {
+  type CommitInventoryCommand,
+  INVENTORY_COMMAND_SUBJECTS,
+  INVENTORY_REPLY_SUBJECTS,
+  type InventoryCommand,
+  type InventoryCommandSubject,
+  type InventoryReplyPayload,
+  type InventoryReplySubject,
+  isInventoryCommandSubject,
+  isInventoryReplySubject,
+  type ReleaseInventoryCommand,
+  type ReserveInventoryCommand,
+} from './saga-messages.js';
+export {
+  type DeadLetter,
+  type DurableSubject,
+  deadLetterSchema,
+  durableEventSchemas,
+  durableSubjects,
+  eventSchemas,
+  type FanoutSubject,
+  fanoutEventSchemas,
+  fanoutSubjects,
+  isDurableSubject,
+  isFanoutSubject,
+  type PayloadOf,
+  type Subject,
+} from './schemas.js';
+export { DEAD_LETTER_DOMAIN, deadLetterSubject, EVENT_STREAM_DOMAINS, Subjects } from './subjects.js';
+export { type UserErasedMessage, userErasedMessage } from './user-erased-message.js';

@@ -1,30 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context, type Context } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import {
-  DeadLetterCounter,
   attemptDelivery,
   buildDeadLetter,
   consumeInSpan,
   createEnvelope,
+  DeadLetterCounter,
+  type DeliveryOutcome,
   decodeEnvelope,
   once,
   prepareReplay,
+  type ResolvedSubscribeOptions,
   resolveListOptions,
   resolveSubscribeOptions,
   safeJsonParse,
+  type TraceHeaders,
   toStoredDeadLetter,
   toText,
   tracedPublish,
-  type DeliveryOutcome,
-  type ResolvedSubscribeOptions,
-  type TraceHeaders,
 } from './delivery.js';
 import { DeadLetterNotFoundError, EventBusClosedError, EventPublishError, UnknownSubjectError } from './errors.js';
 import {
   DEDUPE_WINDOW_MS,
+  type DeadLetteredCount,
   type DeadLetterHandler,
   type DeadLetterStats,
-  type DeadLetteredCount,
   type EventBus,
   type Handler,
   type ListDeadLettersOptions,
@@ -34,14 +34,14 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
-import { silentLogger, type EventLogger } from './logger.js';
+import { type EventLogger, silentLogger } from './logger.js';
 import {
   assertCatalogFitsStreams,
+  type DurableSubject,
   deadLetterSchema,
+  type FanoutSubject,
   isDurableSubject,
   isFanoutSubject,
-  type DurableSubject,
-  type FanoutSubject,
   type PayloadOf,
 } from './schemas.js';
 import { DEAD_LETTER_DOMAIN, deadLetterSubject, domainOf, isStoredSubject } from './subjects.js';
@@ -186,7 +186,9 @@ export class MemoryEventBus implements EventBus {
       }
       const envelope = decoded.envelope;
       try {
-        await consumeInSpan({ system: 'memory', subscriberContext, headers: trace }, subject, { messageId: envelope.id }, () => handler(envelope));
+        await consumeInSpan({ system: 'memory', subscriberContext, headers: trace }, subject, { messageId: envelope.id }, () =>
+          handler(envelope),
+        );
       } catch (err) {
         this.logger.error({ subject, err }, 'broadcast handler failed');
       }

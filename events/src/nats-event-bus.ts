@@ -1,51 +1,45 @@
 import {
   AckPolicy,
+  type ConsumerConfig,
+  type ConsumerMessages,
   DeliverPolicy,
   DiscardPolicy,
   JetStreamApiError,
-  RetentionPolicy,
-  StorageType,
-  jetstreamManager,
-  type ConsumerConfig,
-  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { context, type Context } from '@opentelemetry/api';
+import { connect, type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/transport-node';
+import { type Context, context } from '@opentelemetry/api';
 import {
-  DeadLetterCounter,
   assertValidName,
   attemptDelivery,
   buildDeadLetter,
   consumeInSpan,
   createEnvelope,
+  DeadLetterCounter,
   decodeEnvelope,
   describeError,
   once,
   prepareReplay,
+  type ResolvedSubscribeOptions,
   resolveListOptions,
   resolveSubscribeOptions,
   safeJsonParse,
+  type TraceHeaders,
   toStoredDeadLetter,
   tracedPublish,
-  type ResolvedSubscribeOptions,
-  type TraceHeaders,
 } from './delivery.js';
-import {
-  DeadLetterNotFoundError,
-  EventBusClosedError,
-  EventBusConfigError,
-  EventPublishError,
-  UnknownSubjectError,
-} from './errors.js';
+import { DeadLetterNotFoundError, EventBusClosedError, EventBusConfigError, EventPublishError, UnknownSubjectError } from './errors.js';
 import {
   DEDUPE_WINDOW_MS,
+  type DeadLetteredCount,
   type DeadLetterHandler,
   type DeadLetterStats,
-  type DeadLetteredCount,
   type EventBus,
   type Handler,
   type ListDeadLettersOptions,
@@ -55,18 +49,17 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './event-bus.js';
-import { silentLogger, type EventLogger } from './logger.js';
+import { type EventLogger, silentLogger } from './logger.js';
 import {
   assertCatalogFitsStreams,
+  type DurableSubject,
   deadLetterSchema,
+  type FanoutSubject,
   isDurableSubject,
   isFanoutSubject,
-  type DurableSubject,
-  type FanoutSubject,
   type PayloadOf,
 } from './schemas.js';
-import { DEAD_LETTER_DOMAIN, EVENT_STREAM_DOMAINS, deadLetterSubject } from './subjects.js';
-
+import { DEAD_LETTER_DOMAIN, deadLetterSubject, EVENT_STREAM_DOMAINS } from './subjects.js';
 
 /** Lifetime of one pull request; idle consumers re-pull this often. */
 const PULL_EXPIRES_MS = 5_000;
@@ -105,14 +98,20 @@ export interface NatsEventBusOptions {
  * list) and hand it over as connection options.
  */
 export function natsConnectOptions(url: string | string[]): { servers: string[]; user?: string; pass?: string; token?: string } {
-  const entries = (Array.isArray(url) ? url : [url]).flatMap((u) => u.split(',')).map((u) => u.trim()).filter(Boolean);
+  const entries = (Array.isArray(url) ? url : [url])
+    .flatMap((u) => u.split(','))
+    .map((u) => u.trim())
+    .filter(Boolean);
   let auth: { user?: string; pass?: string; token?: string } | undefined;
   const servers = entries.map((entry) => {
     const match = /^([a-z]+:\/\/)([^@/]*)@(.+)$/i.exec(entry);
     if (!match) return entry;
     const [, scheme, userinfo, rest] = match;
     const colon = userinfo.indexOf(':');
-    const found = colon < 0 ? { token: decodeURIComponent(userinfo) } : { user: decodeURIComponent(userinfo.slice(0, colon)), pass: decodeURIComponent(userinfo.slice(colon + 1)) };
+    const found =
+      colon < 0
+        ? { token: decodeURIComponent(userinfo) }
+        : { user: decodeURIComponent(userinfo.slice(0, colon)), pass: decodeURIComponent(userinfo.slice(colon + 1)) };
     if (auth && (auth.user !== found.user || auth.pass !== found.pass || auth.token !== found.token)) {
       throw new EventBusConfigError('every NATS server URL must carry the same credentials');
     }
@@ -311,7 +310,12 @@ export class NatsEventBus implements EventBus {
         }
         const envelope = decoded.envelope;
         try {
-          await consumeInSpan({ system: 'nats', subscriberContext, headers: fromNatsHeaders(msg.headers) }, subject, { messageId: envelope.id }, () => handler(envelope));
+          await consumeInSpan(
+            { system: 'nats', subscriberContext, headers: fromNatsHeaders(msg.headers) },
+            subject,
+            { messageId: envelope.id },
+            () => handler(envelope),
+          );
         } catch (err) {
           this.logger.error({ subject, err }, 'broadcast handler failed');
         }
@@ -489,7 +493,10 @@ export class NatsEventBus implements EventBus {
   /** Resolves to true when JetStream dropped the message as a duplicate of one in the dedupe window. */
   private async jsPublish(subject: string, data: Uint8Array | string, msgId: string | undefined, trace?: TraceHeaders): Promise<boolean> {
     try {
-      const options = msgId === undefined && !trace ? undefined : { ...(msgId === undefined ? {} : { msgID: msgId }), ...(trace ? { headers: toNatsHeaders(trace) } : {}) };
+      const options =
+        msgId === undefined && !trace
+          ? undefined
+          : { ...(msgId === undefined ? {} : { msgID: msgId }), ...(trace ? { headers: toNatsHeaders(trace) } : {}) };
       const ack = await this.js.publish(this.wire(subject), data, options);
       if (ack.duplicate) this.logger.debug({ subject, msgId }, 'duplicate publish dropped');
       return ack.duplicate;
@@ -509,7 +516,16 @@ export class NatsEventBus implements EventBus {
     const raw = msg.string();
     const deliveries = msg.info.deliveryCount;
     const trace = { system: 'nats' as const, subscriberContext, headers: fromNatsHeaders(msg.headers) };
-    const outcome = await attemptDelivery({ subject, raw, deliveries, durable: options.durable, handler, options, logger: this.logger, trace });
+    const outcome = await attemptDelivery({
+      subject,
+      raw,
+      deliveries,
+      durable: options.durable,
+      handler,
+      options,
+      logger: this.logger,
+      trace,
+    });
     switch (outcome.action) {
       case 'ack':
         msg.ack();
@@ -549,7 +565,9 @@ export class NatsEventBus implements EventBus {
         await this.jsm.streams.info(stream);
       } catch (err) {
         if (err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND) {
-          throw new EventBusConfigError(`stream ${stream} does not exist: is NATS_NAMESPACE right (${this.namespace ?? 'unset'}), and has a service started on this NATS?`);
+          throw new EventBusConfigError(
+            `stream ${stream} does not exist: is NATS_NAMESPACE right (${this.namespace ?? 'unset'}), and has a service started on this NATS?`,
+          );
         }
         throw err;
       }
@@ -606,13 +624,17 @@ export class NatsEventBus implements EventBus {
       }
     } catch (err) {
       if (config.num_replicas > 1 && err instanceof JetStreamApiError) {
-        throw new EventBusConfigError(`stream ${config.name} with ${config.num_replicas} replicas refused (${err.message}): NATS_STREAM_REPLICAS=${config.num_replicas} needs a JetStream cluster of at least ${config.num_replicas} servers`);
+        throw new EventBusConfigError(
+          `stream ${config.name} with ${config.num_replicas} replicas refused (${err.message}): NATS_STREAM_REPLICAS=${config.num_replicas} needs a JetStream cluster of at least ${config.num_replicas} servers`,
+        );
       }
       throw err;
     }
     // A single server accepts an update to R3 and quietly keeps R1: say so rather than run with fewer copies than asked.
     if ((applied.num_replicas || 1) !== config.num_replicas) {
-      throw new EventBusConfigError(`stream ${config.name} kept ${applied.num_replicas || 1} replica(s) where ${config.num_replicas} were asked: NATS_STREAM_REPLICAS=${config.num_replicas} needs a JetStream cluster of at least ${config.num_replicas} servers`);
+      throw new EventBusConfigError(
+        `stream ${config.name} kept ${applied.num_replicas || 1} replica(s) where ${config.num_replicas} were asked: NATS_STREAM_REPLICAS=${config.num_replicas} needs a JetStream cluster of at least ${config.num_replicas} servers`,
+      );
     }
   }
 

@@ -5,7 +5,11 @@ import { Subjects } from './subjects.js';
  * The order saga's messages with the catalog's inventory (the orchestrator in orders, the
  * participant in catalog): which subjects are commands, which are replies, and their payloads.
  */
-export const INVENTORY_COMMAND_SUBJECTS = [Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryRelease, Subjects.CatalogInventoryCommit] as const;
+export const INVENTORY_COMMAND_SUBJECTS = [
+  Subjects.CatalogInventoryReserve,
+  Subjects.CatalogInventoryRelease,
+  Subjects.CatalogInventoryCommit,
+] as const;
 export type InventoryCommandSubject = (typeof INVENTORY_COMMAND_SUBJECTS)[number];
 
 export const INVENTORY_REPLY_SUBJECTS = [
@@ -25,4 +29,5 @@ export type CommitInventoryCommand = InventoryCommand<typeof Subjects.CatalogInv
 
 export const isInventoryCommandSubject = (subject: string): subject is InventoryCommandSubject =>
   (INVENTORY_COMMAND_SUBJECTS as readonly string[]).includes(subject);
-export const isInventoryReplySubject = (subject: string): subject is InventoryReplySubject => (INVENTORY_REPLY_SUBJECTS as readonly string[]).includes(subject);
+export const isInventoryReplySubject = (subject: string): subject is InventoryReplySubject =>
+  (INVENTORY_REPLY_SUBJECTS as readonly string[]).includes(subject);

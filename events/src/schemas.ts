@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EventBusConfigError } from './errors.js';
 import { ORDER_STATUSES, SAGA_STATUSES } from './order-statuses.js';
-import { DEAD_LETTER_DOMAIN, EVENT_STREAM_DOMAINS, Subjects, domainOf } from './subjects.js';
+import { DEAD_LETTER_DOMAIN, domainOf, EVENT_STREAM_DOMAINS, Subjects } from './subjects.js';
 
 // Producers serialise Dates with toISOString(), but accept explicit offsets from other stacks.
 const isoDateTime = () => z.iso.datetime({ offset: true });
@@ -17,7 +17,10 @@ export const durableEventSchemas = {
     occurredAt: isoDateTime(),
     /** What the sign-in provider (LINE) says about the person: the profile starts with it. */
     displayName: z.string().min(1).max(100).optional(),
-    pictureUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
+    pictureUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2048)
+      .optional(),
   }),
   [Subjects.AuthUserLoggedIn]: z.object({
     userId: z.uuid(),
@@ -110,7 +113,8 @@ export const fanoutEventSchemas = {
       })
       .nullable(),
   }),
-  [Subjects.LiveStockUpdated]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),} as const;
+  [Subjects.LiveStockUpdated]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),
+} as const;
 
 export const eventSchemas = { ...durableEventSchemas, ...fanoutEventSchemas };
 

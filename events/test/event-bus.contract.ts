@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  type DeadLetter,
   DeadLetterNotFoundError,
   DeadLetterNotReplayableError,
+  type EventBus,
   EventBusClosedError,
+  type EventEnvelope,
   InvalidEventError,
   Subjects,
-  type DeadLetter,
-  type EventBus,
-  type EventEnvelope,
   type SubscribeOptions,
 } from '../src/index.js';
 import { eventually, settle, userDeleted, waitFor } from './helpers.js';
@@ -261,7 +261,11 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       const fromNew: Deleted[] = [];
       const fromStored: Deleted[] = [];
       await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void fromNew.push(e), { durable: 'late-new', ...fast });
-      await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void fromStored.push(e), { durable: 'late-stored', startAt: 'stored', ...fast });
+      await env.peer.subscribe(Subjects.UsersUserDeleted, async (e) => void fromStored.push(e), {
+        durable: 'late-stored',
+        startAt: 'stored',
+        ...fast,
+      });
       const after = userDeleted();
       await bus.publish(Subjects.UsersUserDeleted, after);
 
@@ -326,7 +330,11 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       await bus.publishRaw(Subjects.UsersUserDeleted, 'not json 2');
       await bus.publishRaw(Subjects.UsersUserErased, 'not json 3');
 
-      const stats = await eventually(() => bus.deadLetterStats(), (s) => s.stored === 3, { what: 'three stored dead letters' });
+      const stats = await eventually(
+        () => bus.deadLetterStats(),
+        (s) => s.stored === 3,
+        { what: 'three stored dead letters' },
+      );
       expect(stats.storedBySubject).toEqual({ [Subjects.UsersUserDeleted]: 2, [Subjects.UsersUserErased]: 1 });
       expect(bus.deadLetteredCounts().sort((a, b) => a.subject.localeCompare(b.subject))).toEqual([
         { subject: Subjects.UsersUserDeleted, consumer: 'users', count: 2 },
@@ -338,11 +346,23 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
       await bus.subscribe(Subjects.UsersUserErased, async () => {}, { durable: 'erasure', ...fast });
       await bus.publishRaw(Subjects.UsersUserDeleted, 'first');
-      await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'first dead letter' });
+      await eventually(
+        () => bus.listDeadLetters(),
+        (l) => l.length === 1,
+        { what: 'first dead letter' },
+      );
       await bus.publishRaw(Subjects.UsersUserErased, 'second');
-      await eventually(() => bus.listDeadLetters(), (l) => l.length === 2, { what: 'second dead letter' });
+      await eventually(
+        () => bus.listDeadLetters(),
+        (l) => l.length === 2,
+        { what: 'second dead letter' },
+      );
       await bus.publishRaw(Subjects.UsersUserDeleted, 'third');
-      const all = await eventually(() => bus.listDeadLetters(), (l) => l.length === 3, { what: 'third dead letter' });
+      const all = await eventually(
+        () => bus.listDeadLetters(),
+        (l) => l.length === 3,
+        { what: 'third dead letter' },
+      );
 
       expect(all.map((d) => d.data)).toEqual(['first', 'second', 'third']);
       expect(all[0]).toMatchObject({
@@ -383,8 +403,17 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       const eventId = randomUUID();
       await bus.publish(Subjects.UsersUserDeleted, payload, { msgId: eventId });
 
-      const [deadLetter] = await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'dead letter' });
-      expect(deadLetter).toMatchObject({ subject: Subjects.UsersUserDeleted, consumer: 'broken', deliveries: 2, error: expect.stringContaining('downstream is broken') });
+      const [deadLetter] = await eventually(
+        () => bus.listDeadLetters(),
+        (l) => l.length === 1,
+        { what: 'dead letter' },
+      );
+      expect(deadLetter).toMatchObject({
+        subject: Subjects.UsersUserDeleted,
+        consumer: 'broken',
+        deliveries: 2,
+        error: expect.stringContaining('downstream is broken'),
+      });
       expect(other).toHaveLength(1);
 
       fixed = true;
@@ -407,7 +436,11 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
     it('refuses to replay what would only be dead-lettered again, and discards it on request', async () => {
       await bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'users', ...fast });
       await bus.publishRaw(Subjects.UsersUserDeleted, '{"not": "an envelope"}');
-      const [deadLetter] = await eventually(() => bus.listDeadLetters(), (l) => l.length === 1, { what: 'dead letter' });
+      const [deadLetter] = await eventually(
+        () => bus.listDeadLetters(),
+        (l) => l.length === 1,
+        { what: 'dead letter' },
+      );
 
       const refused = bus.replayDeadLetter(deadLetter!.seq);
       await expect(refused).rejects.toBeInstanceOf(DeadLetterNotReplayableError);

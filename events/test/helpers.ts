@@ -11,7 +11,11 @@ export async function waitFor(check: () => boolean, { timeoutMs = 5_000, what = 
 }
 
 /** Polls an async `read` until `check` accepts its result (returned), failing after `timeoutMs`. */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, { timeoutMs = 5_000, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  { timeoutMs = 5_000, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

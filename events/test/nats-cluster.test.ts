@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsEventBus, Subjects, consumerNameFor } from '../src/index.js';
+import { consumerNameFor, NatsEventBus, Subjects } from '../src/index.js';
 import { eventually, userDeleted } from './helpers.js';
 import { startNatsCluster } from './nats-servers.js';
 
@@ -38,14 +38,27 @@ describe('NatsEventBus on a three-node JetStream cluster', () => {
       const received: string[] = [];
       await bus.subscribe(Subjects.UsersUserDeleted, async (e) => void received.push(e.id), { durable: 'users' });
       await bus.publish(Subjects.UsersUserDeleted, userDeleted(), { msgId: 'one' });
-      await eventually(async () => received, (r) => r.length === 1, { what: 'delivery on the cluster' });
+      await eventually(
+        async () => received,
+        (r) => r.length === 1,
+        { what: 'delivery on the cluster' },
+      );
 
       for (const stream of [bus.eventsStream, bus.deadLetterStream]) {
-        expect(await eventually(() => streamReplicas(stream), (r) => r.copies === 3, { timeoutMs: 10_000, what: `${stream} copies` })).toEqual({ configured: 3, copies: 3 });
+        expect(
+          await eventually(
+            () => streamReplicas(stream),
+            (r) => r.copies === 3,
+            { timeoutMs: 10_000, what: `${stream} copies` },
+          ),
+        ).toEqual({ configured: 3, copies: 3 });
       }
       const nc = await connect({ servers: cluster.urls });
       try {
-        const consumer = await (await jetstreamManager(nc)).consumers.info(bus.eventsStream, consumerNameFor('users', Subjects.UsersUserDeleted));
+        const consumer = await (await jetstreamManager(nc)).consumers.info(
+          bus.eventsStream,
+          consumerNameFor('users', Subjects.UsersUserDeleted),
+        );
         expect(consumer.config.num_replicas ?? 0).toBe(0);
         expect(1 + (consumer.cluster?.replicas?.length ?? 0)).toBe(3);
       } finally {
@@ -67,7 +80,11 @@ describe('NatsEventBus on a three-node JetStream cluster', () => {
     const replicated = await NatsEventBus.connect({ url: cluster.urls, namespace, replicas: 3 });
     try {
       for (const stream of [replicated.eventsStream, replicated.deadLetterStream]) {
-        await eventually(() => streamReplicas(stream), (r) => r.configured === 3 && r.copies === 3, { timeoutMs: 10_000, what: `${stream} scaled to 3` });
+        await eventually(
+          () => streamReplicas(stream),
+          (r) => r.configured === 3 && r.copies === 3,
+          { timeoutMs: 10_000, what: `${stream} scaled to 3` },
+        );
       }
       await expect(replicated.deadLetterStats()).resolves.toEqual({ stored: 0, storedBySubject: {} });
     } finally {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DiscardPolicy, type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventBusConfigError, NatsEventBus, Subjects, consumerNameFor, deadLetterSubject } from '../src/index.js';
+import { consumerNameFor, deadLetterSubject, EventBusConfigError, NatsEventBus, Subjects } from '../src/index.js';
 import { eventBusContract } from './event-bus.contract.js';
 import { userDeleted, waitFor } from './helpers.js';
 
@@ -103,8 +103,12 @@ describe('NatsEventBus specifics', () => {
     await env.bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'ordered', serial: true });
     await env.bus.subscribe(Subjects.UsersUserDeleted, async () => {}, { durable: 'parallel' });
     await withJetStreamManager(async (jsm) => {
-      expect((await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('ordered', Subjects.UsersUserDeleted))).config.max_ack_pending).toBe(1);
-      expect((await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('parallel', Subjects.UsersUserDeleted))).config.max_ack_pending).toBe(1_000);
+      expect(
+        (await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('ordered', Subjects.UsersUserDeleted))).config.max_ack_pending,
+      ).toBe(1);
+      expect(
+        (await jsm.consumers.info(env.bus.eventsStream, consumerNameFor('parallel', Subjects.UsersUserDeleted))).config.max_ack_pending,
+      ).toBe(1_000);
     });
   });
 
@@ -195,7 +199,9 @@ describe('NatsEventBus specifics', () => {
 
   it('refuses a replica count JetStream cannot have, before connecting', async () => {
     for (const replicas of [0, 6, 1.5, Number.NaN]) {
-      await expect(NatsEventBus.connect({ url: '127.0.0.1:1', namespace: randomNamespace(), replicas })).rejects.toBeInstanceOf(EventBusConfigError);
+      await expect(NatsEventBus.connect({ url: '127.0.0.1:1', namespace: randomNamespace(), replicas })).rejects.toBeInstanceOf(
+        EventBusConfigError,
+      );
     }
   });
 

@@ -2,15 +2,14 @@
  * Private nats-server processes for tests that need a server of their own (a JetStream cluster,
  * a server to stop): each on free ports with its own store directory, stopped by its own pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../../tests/support/ports.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-
+import { freePort } from '../../tests/support/ports.js';
 
 export interface NatsServerProcess {
   url: string;
@@ -23,7 +22,9 @@ export interface NatsServerProcess {
  */
 export async function startNatsServer(port: number, args: string[] = [], options: { storeDir?: string } = {}): Promise<NatsServerProcess> {
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'nats-test-'));
-  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   child.stderr!.on('data', (chunk) => (log = (log + chunk).slice(-4_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -57,7 +58,16 @@ export async function startNatsCluster(): Promise<{ urls: string[]; stop(): Prom
   const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',');
   const servers = await Promise.all(
     ports.map((p, i) =>
-      startNatsServer(p.client, ['--server_name', `n${i + 1}`, '--cluster_name', 'test', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes]),
+      startNatsServer(p.client, [
+        '--server_name',
+        `n${i + 1}`,
+        '--cluster_name',
+        'test',
+        '--cluster',
+        `nats://127.0.0.1:${p.cluster}`,
+        '--routes',
+        routes,
+      ]),
     ),
   );
   const stop = async () => void (await Promise.all(servers.map((s) => s.stop())));

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { assertCatalogFitsStreams } from '../src/schemas.js';
-import { isStoredSubject } from '../src/subjects.js';
 import {
-  INVENTORY_COMMAND_SUBJECTS,
-  INVENTORY_REPLY_SUBJECTS,
-  Subjects,
   deadLetterSubject,
   durableEventSchemas,
   durableSubjects,
   fanoutSubjects,
+  INVENTORY_COMMAND_SUBJECTS,
+  INVENTORY_REPLY_SUBJECTS,
+  Subjects,
   userErasedMessage,
 } from '../src/index.js';
+import { assertCatalogFitsStreams } from '../src/schemas.js';
+import { isStoredSubject } from '../src/subjects.js';
 
 describe('subject catalog', () => {
   it('names every subject <domain>.<entity>.<event>', () => {

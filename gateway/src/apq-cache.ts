@@ -1,5 +1,5 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import { apqBudgetKey, cacheKeys, type Cache, type Logger } from '@app/platform';
+import { apqBudgetKey, type Cache, cacheKeys, type Logger } from '@app/platform';
 
 export interface ApqLimits {
   /** A document longer than this (UTF-8 bytes) is run but never stored. */
@@ -15,7 +15,12 @@ export interface ApqLimits {
  * 16 KiB is far above any operation a client ships (and below a 1 MB string literal, which is
  * one token); 1 MiB an hour at a 24 h TTL bounds APQ in Redis to about 24 MiB whatever is sent.
  */
-export const DEFAULT_APQ_LIMITS: ApqLimits = { maxDocumentBytes: 16 * 1024, budgetBytes: 1024 * 1024, budgetWindowSeconds: 3600, localEntries: 1000 };
+export const DEFAULT_APQ_LIMITS: ApqLimits = {
+  maxDocumentBytes: 16 * 1024,
+  budgetBytes: 1024 * 1024,
+  budgetWindowSeconds: 3600,
+  localEntries: 1000,
+};
 
 /**
  * Automatic persisted queries stored in the shared cache, so a hash registered on one replica
@@ -69,7 +74,11 @@ export class ApqCache implements KeyValueCache<string> {
     try {
       const spent = await this.cache.incrBy(apqBudgetKey(windowStart), bytes, this.limits.budgetWindowSeconds + 1);
       if (spent > this.limits.budgetBytes) {
-        if (spent - bytes <= this.limits.budgetBytes) this.logger?.warn({ budgetBytes: this.limits.budgetBytes }, 'APQ budget of this window spent: new documents are kept in this replica only');
+        if (spent - bytes <= this.limits.budgetBytes)
+          this.logger?.warn(
+            { budgetBytes: this.limits.budgetBytes },
+            'APQ budget of this window spent: new documents are kept in this replica only',
+          );
         return;
       }
       await this.cache.set(cacheKeys.apq(hash), document, options?.ttl ?? undefined);

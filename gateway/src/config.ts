@@ -43,7 +43,12 @@ export const gatewayEnv = {
   CORS_ORIGINS: z
     .string()
     .default('http://localhost:5173,http://localhost:3000')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   /**
    * Proxies of ours in front of the gateway: the client address is that many entries from the
    * right of X-Forwarded-For (each proxy appends its peer). 0: the socket's address. Only when
@@ -55,7 +60,10 @@ export const gatewayEnv = {
   /** Who may read /metrics and the detailed /health: holders of this bearer token (unset: loopback clients only). */
   ...operatorTokenEnv,
   /** BFF cookies: `Secure` attribute (default: on in production) and the refresh cookie's lifetime. */
-  COOKIE_SECURE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   REFRESH_COOKIE_MAX_AGE: count(30 * 86_400),
   /** Where `GET /api/logout` redirects the browser. */
   LOGOUT_REDIRECT_URL: z.string().default('/'),

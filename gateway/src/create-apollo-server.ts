@@ -1,6 +1,15 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { complexityLimitPlugin, errorReportingPlugin, formatGraphQLError, queryLimitOptions, type Cache, type Logger, type Metrics, type QueryLimits } from '@app/platform';
+import {
+  type Cache,
+  complexityLimitPlugin,
+  errorReportingPlugin,
+  formatGraphQLError,
+  type Logger,
+  type Metrics,
+  type QueryLimits,
+  queryLimitOptions,
+} from '@app/platform';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { ApqCache } from './apq-cache.js';
 import type { GatewayConfig } from './config.js';
@@ -34,7 +43,17 @@ export interface GatewayApollo {
 }
 
 /** The gateway's Apollo Server over the supergraph (not started). */
-export function createApolloServer({ config, supergraphSdl, subgraphs, logger, metrics, cache, limits, validationRules, quotaPlugin }: ApolloServerOptions): GatewayApollo {
+export function createApolloServer({
+  config,
+  supergraphSdl,
+  subgraphs,
+  logger,
+  metrics,
+  cache,
+  limits,
+  validationRules,
+  quotaPlugin,
+}: ApolloServerOptions): GatewayApollo {
   const production = config.NODE_ENV === 'production';
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));

@@ -1,4 +1,4 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { context as otelContext, propagation, type TextMapSetter } from '@opentelemetry/api';
 import type { GatewayContext } from './context.js';
 
@@ -85,7 +85,9 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
       response.errors = response.errors.flatMap((error) => {
         const path = error.path;
         if (!path || path[0] !== '_entities' || typeof path[1] !== 'number') return [error];
-        return positions.flatMap((index, position) => (index === path[1] ? [{ ...error, path: ['_entities', position, ...path.slice(2)] }] : []));
+        return positions.flatMap((index, position) =>
+          index === path[1] ? [{ ...error, path: ['_entities', position, ...path.slice(2)] }] : [],
+        );
       });
     }
     return response;

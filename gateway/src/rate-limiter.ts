@@ -1,4 +1,4 @@
-import { cacheKeys, MemoryCache, withTimeout, type Cache, type Logger } from '@app/platform';
+import { type Cache, cacheKeys, type Logger, MemoryCache, withTimeout } from '@app/platform';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -54,7 +54,11 @@ export class RateLimiter {
     let count: number;
     try {
       // incrBy: one command however many operations the batch holds.
-      count = await withTimeout(this.cache.incrBy(key, amount, this.windowSeconds + 1), RATE_LIMIT_TIMEOUT_MS, () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`));
+      count = await withTimeout(
+        this.cache.incrBy(key, amount, this.windowSeconds + 1),
+        RATE_LIMIT_TIMEOUT_MS,
+        () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`),
+      );
     } catch (err) {
       this.reportFallback(err);
       count = await this.local.incrBy(key, amount, this.windowSeconds + 1);
@@ -71,6 +75,9 @@ export class RateLimiter {
     const now = Date.now();
     if (now - this.lastFallbackLog < FALLBACK_LOG_MS) return;
     this.lastFallbackLog = now;
-    this.options.logger?.warn({ err: (err as Error).message }, 'shared rate-limit counters unavailable: counting in this replica until they answer');
+    this.options.logger?.warn(
+      { err: (err as Error).message },
+      'shared rate-limit counters unavailable: counting in this replica until they answer',
+    );
   }
 }

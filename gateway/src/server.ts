@@ -7,18 +7,18 @@ import {
   connectInfrastructure,
   createLogger,
   createMetrics,
+  type InfrastructureOverrides,
+  type Logger,
   listen,
+  type QueryLimits,
   queryLimitRules,
   queryLimitsOf,
   RedisCache,
   registerEventBusMetrics,
-  type InfrastructureOverrides,
-  type Logger,
-  type QueryLimits,
   type Service,
 } from '@app/platform';
 import { requestGuard } from './auth/request-guard.js';
-import { subgraphUrlOverride, trustedProxyHops, type GatewayConfig } from './config.js';
+import { type GatewayConfig, subgraphUrlOverride, trustedProxyHops } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createApolloServer } from './create-apollo-server.js';
 import { createGatewayApp } from './http/create-gateway-app.js';
@@ -75,10 +75,15 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   await apollo.start();
 
   const app = await createGatewayApp({ config, logger, metrics, infra, subgraphs });
-  const rateLimiter = new RateLimiter(infra.cache, config.RATE_LIMIT_WINDOW, { user: config.RATE_LIMIT_USER, anonymous: config.RATE_LIMIT_ANONYMOUS }, {
-    logger,
-    onFallback: () => metrics.cacheFallbacks.inc({ cache: 'rate-limit', operation: 'count' }),
-  });
+  const rateLimiter = new RateLimiter(
+    infra.cache,
+    config.RATE_LIMIT_WINDOW,
+    { user: config.RATE_LIMIT_USER, anonymous: config.RATE_LIMIT_ANONYMOUS },
+    {
+      logger,
+      onFallback: () => metrics.cacheFallbacks.inc({ cache: 'rate-limit', operation: 'count' }),
+    },
+  );
   const guard = requestGuard(infra.verifier, rateLimiter);
   const line = await registerGatewayRoutes(app, { config, apollo, guard, infra, logger, quotaStore, quotaPolicies });
 
@@ -129,6 +134,6 @@ function socketLimits(config: GatewayConfig, limits: QueryLimits) {
   };
 }
 
-export { loadGatewayConfig, subgraphUrlEnv, type GatewayConfig } from './config.js';
+export { type GatewayConfig, loadGatewayConfig, subgraphUrlEnv } from './config.js';
 // Kept for importers outside gateway/src; inside, import it from context.ts.
 export type { GatewayContext } from './context.js';

@@ -3,7 +3,7 @@
  * per window in the shared cache (what is refused still runs; the client sends the full query
  * again). Past the budget a replica keeps new documents in its own bounded memory.
  */
-import { apqBudgetKey, cacheKeys, MemoryCache, type Cache } from '@app/platform';
+import { apqBudgetKey, type Cache, cacheKeys, MemoryCache } from '@app/platform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApqCache, DEFAULT_APQ_LIMITS } from '../src/apq-cache.js';
 
@@ -62,7 +62,8 @@ describe('ApqCache', () => {
 
   it('a failing shared cache is a miss, never an error', async () => {
     const failing = new Proxy(shared(), {
-      get: (target, prop) => (['get', 'set', 'incrBy', 'del'].includes(String(prop)) ? async () => Promise.reject(new Error('down')) : Reflect.get(target, prop)),
+      get: (target, prop) =>
+        ['get', 'set', 'incrBy', 'del'].includes(String(prop)) ? async () => Promise.reject(new Error('down')) : Reflect.get(target, prop),
     }) as Cache;
     const apq = new ApqCache(failing);
     await expect(apq.get('unknown')).resolves.toBeUndefined();

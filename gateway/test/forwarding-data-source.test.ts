@@ -40,7 +40,9 @@ describe('ForwardingDataSource', () => {
   });
 
   it('spreads an entity error over every position of that entity', async () => {
-    const { source } = subgraph((r) => (r.id === 'b' ? { entity: null, error: 'no b' } : { entity: { __typename: 'Product', name: r.id } }));
+    const { source } = subgraph((r) =>
+      r.id === 'b' ? { entity: null, error: 'no b' } : { entity: { __typename: 'Product', name: r.id } },
+    );
     const response = await fetchEntities(source, ['b', 'a', 'b']);
     expect((response.data as { _entities: unknown[] })._entities).toEqual([null, { __typename: 'Product', name: 'a' }, null]);
     expect(response.errors!.map((e) => e.path)).toEqual([

@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { commandOf, Problem } from '../src/facade/line/webhook/commands.js';
 import { matchByName } from '../src/facade/line/webhook/exercise-names.js';
 import { clockTime, dayOf } from '../src/facade/line/webhook/time-zone.js';
-import { parseLineEvent, parseWebhookBody, type LineEvent } from '../src/facade/line/webhook/webhook-events.js';
+import { type LineEvent, parseLineEvent, parseWebhookBody } from '../src/facade/line/webhook/webhook-events.js';
 
 const USER = `U${'a'.repeat(32)}`;
-const base = { webhookEventId: '01H0000000000000000000000', timestamp: 1, isRedelivery: false, active: true, replyToken: 'r', lineUserId: USER };
+const base = {
+  webhookEventId: '01H0000000000000000000000',
+  timestamp: 1,
+  isRedelivery: false,
+  active: true,
+  replyToken: 'r',
+  lineUserId: USER,
+};
 const text = (t: string) => commandOf({ ...base, kind: 'text', text: t } as LineEvent);
 const postback = (data: string) => commandOf({ ...base, kind: 'postback', data } as LineEvent);
 const ID = '18d0185e-292a-5034-a18f-8533db4e8435';
@@ -22,8 +29,18 @@ describe('LINE commands', () => {
   ])('text %s -> %s', (t, type) => expect(text(t).type).toBe(type));
 
   it('reads the set form by name, number, with units and full-width digits, weight optional', () => {
-    expect(text('セット ベンチプレス 10 60')).toEqual({ type: 'addSet', exercise: { by: 'name', name: 'ベンチプレス' }, reps: 10, weightKg: 60 });
-    expect(text('set Bench Press 8 62.5')).toEqual({ type: 'addSet', exercise: { by: 'name', name: 'Bench Press' }, reps: 8, weightKg: 62.5 });
+    expect(text('セット ベンチプレス 10 60')).toEqual({
+      type: 'addSet',
+      exercise: { by: 'name', name: 'ベンチプレス' },
+      reps: 10,
+      weightKg: 60,
+    });
+    expect(text('set Bench Press 8 62.5')).toEqual({
+      type: 'addSet',
+      exercise: { by: 'name', name: 'Bench Press' },
+      reps: 8,
+      weightKg: 62.5,
+    });
     expect(text('セット　３　１０回　６０ｋｇ')).toEqual({ type: 'addSet', exercise: { by: 'number', number: 3 }, reps: 10, weightKg: 60 });
     expect(text('セット 懸垂 8')).toEqual({ type: 'addSet', exercise: { by: 'name', name: '懸垂' }, reps: 8, weightKg: null });
   });
@@ -39,7 +56,12 @@ describe('LINE commands', () => {
   ])('rejects %s', (t, reason) => expect(text(t)).toEqual({ type: 'invalid', reason }));
 
   it('reads postbacks and checks their values', () => {
-    expect(postback(`action=add_set&exerciseId=${ID}&reps=10&weight=60`)).toEqual({ type: 'addSet', exercise: { by: 'id', id: ID }, reps: 10, weightKg: 60 });
+    expect(postback(`action=add_set&exerciseId=${ID}&reps=10&weight=60`)).toEqual({
+      type: 'addSet',
+      exercise: { by: 'id', id: ID },
+      reps: 10,
+      weightKg: 60,
+    });
     expect(postback(`action=add_set&exerciseId=${ID}&reps=10`)).toMatchObject({ weightKg: null });
     expect(postback(`action=add_set&exerciseId=${ID}&reps=0&weight=60`)).toEqual({ type: 'invalid', reason: Problem.reps });
     expect(postback('action=add_set&exerciseId=x&reps=1')).toEqual({ type: 'invalid', reason: Problem.exercise });
@@ -56,10 +78,23 @@ describe('LINE commands', () => {
 });
 
 describe('LINE events', () => {
-  const event = (extra: object) => ({ type: 'message', webhookEventId: 'W1', timestamp: 5, replyToken: 'r', mode: 'active', source: { type: 'user', userId: USER }, ...extra });
+  const event = (extra: object) => ({
+    type: 'message',
+    webhookEventId: 'W1',
+    timestamp: 5,
+    replyToken: 'r',
+    mode: 'active',
+    source: { type: 'user', userId: USER },
+    ...extra,
+  });
 
   it('parses a batch loosely: unknown types and fields are kept, typed as other', () => {
-    const body = Buffer.from(JSON.stringify({ destination: 'Ubot', events: [event({ message: { type: 'text', text: 'hi', newField: 1 } }), { ...event({}), type: 'membership', extra: true }] }));
+    const body = Buffer.from(
+      JSON.stringify({
+        destination: 'Ubot',
+        events: [event({ message: { type: 'text', text: 'hi', newField: 1 } }), { ...event({}), type: 'membership', extra: true }],
+      }),
+    );
     const parsed = parseWebhookBody(body);
     expect(parsed.ok && parsed.value.events.map((e) => e.kind)).toEqual(['text', 'other']);
   });

@@ -53,7 +53,16 @@ describe('RedisQuotaStore', () => {
       expect(error).toBeInstanceOf(ServiceUnavailableError);
       expect((error as Error).message).toMatch(/rate limit could not be checked/i);
       expect(Date.now() - started).toBeLessThan(2000); // timeoutMs (1 s) bounds it; the client alone would take seconds
-      await expect(store.refund({ name: 'down', points: 10, durationSeconds: 3600 }, 'u', { policy: 'down', allowed: true, limit: 10, remaining: 9, reset: 0, retryAfter: 0 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+      await expect(
+        store.refund({ name: 'down', points: 10, durationSeconds: 3600 }, 'u', {
+          policy: 'down',
+          allowed: true,
+          limit: 10,
+          remaining: 9,
+          reset: 0,
+          retryAfter: 0,
+        }),
+      ).rejects.toBeInstanceOf(ServiceUnavailableError);
     } finally {
       down.redis.disconnect();
     }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { formatGraphQLError, handleGraphQL, ServiceUnavailableError, type Logger } from '@app/platform';
+import { formatGraphQLError, handleGraphQL, type Logger, ServiceUnavailableError } from '@app/platform';
 import Fastify from 'fastify';
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { type OperationDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import type { GatewayContext } from '../src/context.js';
 import { MemoryQuotaStore } from '../src/limits/memory-quota-store.js';
 import type { QuotaStore } from '../src/limits/quota-store.js';
 import { QUOTA_FIELDS, rootFieldsOf, seed004Policies, seed004QuotaPlugin } from '../src/limits/seed004-quotas.js';
-import type { GatewayContext } from '../src/context.js';
 
 const typeDefs = /* GraphQL */ `
   type Query {
@@ -95,7 +95,9 @@ describe('rootFieldsOf', () => {
 
   it('counts one per response key, as GraphQL executes them', () => {
     // The same field under one key is merged into one execution, however often it is spread.
-    expect(fields('query { aggregateSignals aggregateSignals ...F ...F } fragment F on Query { aggregateSignals }')).toEqual([['aggregateSignals', 'aggregateSignals']]);
+    expect(fields('query { aggregateSignals aggregateSignals ...F ...F } fragment F on Query { aggregateSignals }')).toEqual([
+      ['aggregateSignals', 'aggregateSignals'],
+    ]);
   });
 
   it('honours @skip/@include, literal or from variables (with defaults); unknown conditions count', () => {
@@ -116,7 +118,13 @@ describe('rootFieldsOf', () => {
   });
 
   it('maps every seed 004 root field, and not `me`', () => {
-    expect(QUOTA_FIELDS).toMatchObject({ aggregateSignals: 'signals', generateMap: 'generate', relationshipMap: 'other', deleteMe: 'other', initializeUser: 'other' });
+    expect(QUOTA_FIELDS).toMatchObject({
+      aggregateSignals: 'signals',
+      generateMap: 'generate',
+      relationshipMap: 'other',
+      deleteMe: 'other',
+      initializeUser: 'other',
+    });
     expect(Object.hasOwn(QUOTA_FIELDS, 'me')).toBe(false);
   });
 });
@@ -185,7 +193,11 @@ describe('seed004QuotaPlugin', () => {
   it('refunds the points a refused operation took from another policy', async () => {
     const { apollo } = server(new MemoryQuotaStore(), { ...limits, RATE_LIMIT_MAP_OTHER_PER_DAY: 4 });
     const user = randomUUID();
-    await run(apollo, '{ a: relationshipMap(id: "1") b: relationshipMap(id: "2") c: observationTextTemplates d: relationshipMap(id: "3") }', user);
+    await run(
+      apollo,
+      '{ a: relationshipMap(id: "1") b: relationshipMap(id: "2") c: observationTextTemplates d: relationshipMap(id: "3") }',
+      user,
+    );
     // Signals (3 points, the fewest) is charged first, then `other` (4) refuses: signals gets its point back.
     const refused = await run(apollo, '{ aggregateSignals relationshipMap(id: "1") }', user);
     expect(refused.errors?.[0].extensions?.code).toBe('RATE_LIMIT_EXCEEDED');
@@ -204,7 +216,10 @@ describe('seed004QuotaPlugin', () => {
     const result = await run(apollo, 'mutation { generateMap }', randomUUID());
     expect(calls).toEqual([]);
     expect(result.status).toBe(503);
-    expect(result.errors?.[0]).toMatchObject({ message: 'Rate limit could not be checked; try again later', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'Rate limit could not be checked; try again later',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
     // Operations outside seed 004 do not depend on the quota store.
     expect((await run(apollo, '{ me }', randomUUID())).errors).toBeUndefined();
   });
@@ -228,7 +243,8 @@ describe('seed004QuotaPlugin', () => {
       return handleGraphQL(apollo, request, reply, async () => context(user));
     });
     try {
-      const post = (query: string) => app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' }, payload: { query } });
+      const post = (query: string) =>
+        app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' }, payload: { query } });
       const ok = await post('{ aggregateSignals }');
       expect(ok.statusCode).toBe(200);
       expect(ok.headers).toMatchObject({ 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '2' });
@@ -240,7 +256,10 @@ describe('seed004QuotaPlugin', () => {
       expect(refused.statusCode).toBe(429);
       expect(refused.headers).toMatchObject({ 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0' });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(refused.json().errors[0].extensions).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', retryAfter: Number(refused.headers['retry-after']) });
+      expect(refused.json().errors[0].extensions).toMatchObject({
+        code: 'RATE_LIMIT_EXCEEDED',
+        retryAfter: Number(refused.headers['retry-after']),
+      });
     } finally {
       await app.close();
       await apollo.stop();

@@ -40,9 +40,15 @@ export const commonEnv = {
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separate several)').optional(),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separate several)')
+    .optional(),
   /** Prefixes NATS subjects and streams, so several deployments (or test runs) can share one NATS. */
-  NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  NATS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   /**
    * Copies JetStream keeps of each stream: 1 on a single NATS server, 3 on a three-node cluster
    * (see the README's "Event durability and dead letters"). The same on every service.
@@ -83,13 +89,14 @@ export const bool = (fallback: boolean) =>
  * Reads and validates the environment. Empty strings count as unset so that
  * `FOO=` in a compose file means "use the default" rather than "invalid".
  */
-export function loadConfig<S extends z.ZodRawShape>(shape: S, env: Record<string, string | undefined> = process.env): z.infer<z.ZodObject<S>> {
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<S>> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = z.object(shape).safeParse(cleaned);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })));
   }
   return result.data;
 }
@@ -103,14 +110,24 @@ export type CommonConfig = z.infer<z.ZodObject<typeof commonEnv>>;
  * the one-process embedded mode (`npm start`, which hands every service the same in-memory cache
  * and bus) may do without them.
  */
-export function requireSharedInfrastructure(config: { NODE_ENV: string; REDIS_URL?: string; NATS_URL?: string }, needs: { cache?: boolean; bus?: boolean } = {}): void {
+export function requireSharedInfrastructure(
+  config: { NODE_ENV: string; REDIS_URL?: string; NATS_URL?: string },
+  needs: { cache?: boolean; bus?: boolean } = {},
+): void {
   if (config.NODE_ENV !== 'production') return;
   const problems: { variable: string; message: string }[] = [];
   if ((needs.cache ?? true) && !config.REDIS_URL) {
-    problems.push({ variable: 'REDIS_URL', message: 'required in production: without it this process keeps logouts and rate limits in a private in-memory cache no other process sees' });
+    problems.push({
+      variable: 'REDIS_URL',
+      message:
+        'required in production: without it this process keeps logouts and rate limits in a private in-memory cache no other process sees',
+    });
   }
   if ((needs.bus ?? true) && !config.NATS_URL) {
-    problems.push({ variable: 'NATS_URL', message: 'required in production: without it events stay in a private in-process bus no other process hears' });
+    problems.push({
+      variable: 'NATS_URL',
+      message: 'required in production: without it events stay in a private in-process bus no other process hears',
+    });
   }
   if (problems.length) throw new ConfigError(problems);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator, type Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
 import type { Logger } from './logger.js';
 import { PoolSafeClient } from './pool-safe-pg-client.js';
@@ -88,10 +88,7 @@ export interface EmbeddedPostgres {
  * `dataDir` null keeps everything in memory.
  */
 export async function startEmbeddedPostgres(dataDir: string | null, logger?: Logger): Promise<EmbeddedPostgres> {
-  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite-socket'),
-  ]);
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   let db;
   if (dataDir) {
     const dir = resolve(dataDir, 'pglite');

@@ -66,7 +66,8 @@ export const DecimalScalar = new GraphQLScalarType<string, number>({
   serialize: (value) => Number(decimal.normalize(value as string | number)),
   parseValue: parseDecimal,
   parseLiteral(ast) {
-    if (ast.kind === Kind.INT || ast.kind === Kind.FLOAT || ast.kind === Kind.STRING) return parseDecimal(ast.kind === Kind.STRING ? ast.value : Number(ast.value));
+    if (ast.kind === Kind.INT || ast.kind === Kind.FLOAT || ast.kind === Kind.STRING)
+      return parseDecimal(ast.kind === Kind.STRING ? ast.value : Number(ast.value));
     throw new GraphQLError('Decimal must be a number', { extensions: { code: 'BAD_USER_INPUT' } });
   },
 });

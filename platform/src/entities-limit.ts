@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, type ValueNode, visit } from 'graphql';
 
 /** Representations in one `_entities` argument: a variable's list, or a list written in the document. */
 function sizeOf(value: ValueNode | undefined, variables: Record<string, unknown>): number {

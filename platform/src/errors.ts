@@ -69,7 +69,10 @@ export class NotFoundError extends AppError {
 
 export class ValidationError extends AppError {
   override name = 'ValidationError';
-  constructor(readonly validationErrors: FieldError[], message = 'Validation failed') {
+  constructor(
+    readonly validationErrors: FieldError[],
+    message = 'Validation failed',
+  ) {
     super(ErrorCode.VALIDATION_ERROR, message, { validationErrors });
   }
 }
@@ -83,7 +86,10 @@ export class ConflictError extends AppError {
 
 export class RateLimitError extends AppError {
   override name = 'RateLimitError';
-  constructor(readonly retryAfter: number, message = 'Too many requests') {
+  constructor(
+    readonly retryAfter: number,
+    message = 'Too many requests',
+  ) {
     super(ErrorCode.RATE_LIMIT_EXCEEDED, message, { retryAfter });
   }
 }
@@ -111,10 +117,17 @@ export function isUnavailableError(err: unknown): boolean {
   if (!e) return false;
   // fetch() (undici) reports a refused connection as "fetch failed" with the real error as its cause.
   if (e.cause && e.cause !== err && isUnavailableError(e.cause)) return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '57014', '08006', '08001', '08003'].includes(String(e.code))) return true;
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '57014', '08006', '08001', '08003'].includes(
+      String(e.code),
+    )
+  )
+    return true;
   return (
     e.name === 'ConnectionException' ||
     e.name === 'TimeoutError' ||
-    /Connection terminated|ECONNREFUSED|Connection is closed|fetch failed|socket hang up|timeout exceeded when trying to connect|Query read timeout|Command timed out|terminating connection|database system is (starting up|shutting down|in recovery mode)|statement timeout|aborted due to timeout/i.test(e.message ?? '')
+    /Connection terminated|ECONNREFUSED|Connection is closed|fetch failed|socket hang up|timeout exceeded when trying to connect|Query read timeout|Command timed out|terminating connection|database system is (starting up|shutting down|in recovery mode)|statement timeout|aborted due to timeout/i.test(
+      e.message ?? '',
+    )
   );
 }

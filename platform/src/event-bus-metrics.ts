@@ -1,4 +1,4 @@
-import { durableSubjects, type DeadLetterStats, type EventBus } from '@app/events';
+import { type DeadLetterStats, durableSubjects, type EventBus } from '@app/events';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { withTimeout } from './with-timeout.js';
 

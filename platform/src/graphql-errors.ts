@@ -64,7 +64,11 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     return { message: formatted.message, ...base, extensions: { ...pick(formatted.extensions), timestamp } };
   }
   if (isUnavailableError(original) || isUnavailableError({ message: formatted.message }) || isUpstreamUnavailable(formatted.extensions)) {
-    return { message: 'Service temporarily unavailable', ...base, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: DEFAULT_RETRY_AFTER_SECONDS, timestamp } };
+    return {
+      message: 'Service temporarily unavailable',
+      ...base,
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: DEFAULT_RETRY_AFTER_SECONDS, timestamp },
+    };
   }
   return { message: 'Internal server error', ...base, extensions: { code: ErrorCode.INTERNAL_ERROR, timestamp } };
 }
@@ -97,7 +101,10 @@ export function errorReportingPlugin<TContext extends BaseContext & RequestScope
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
           if (!errors) return;
-          response.body.singleResult.errors = errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+          response.body.singleResult.errors = errors.map((e) => ({
+            ...e,
+            extensions: { ...e.extensions, requestId: contextValue.requestId },
+          }));
         },
       };
     },

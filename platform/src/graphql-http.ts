@@ -1,4 +1,4 @@
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, retryAfterOf } from './errors.js';
 
@@ -24,7 +24,10 @@ export function sendGraphQLError(request: FastifyRequest, reply: FastifyReply, e
     .type(legacy ? 'application/json; charset=utf-8' : 'application/graphql-response+json; charset=utf-8')
     .send({
       errors: [
-        { message: err.message, extensions: { code: err.code, ...err.details, requestId: request.requestId, timestamp: new Date().toISOString() } },
+        {
+          message: err.message,
+          extensions: { code: err.code, ...err.details, requestId: request.requestId, timestamp: new Date().toISOString() },
+        },
       ],
     });
 }

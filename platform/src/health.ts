@@ -14,7 +14,12 @@ export interface HealthReport {
 }
 
 /** Runs every check in parallel, each bounded by `timeoutMs`, in seed 004's `{status, timestamp, version}` shape. */
-export async function runHealthChecks(service: string, version: string, checks: Record<string, HealthCheck>, timeoutMs = 2_000): Promise<HealthReport> {
+export async function runHealthChecks(
+  service: string,
+  version: string,
+  checks: Record<string, HealthCheck>,
+  timeoutMs = 2_000,
+): Promise<HealthReport> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       const started = performance.now();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { AppError, ErrorCode, httpStatusOf, retryAfterOf } from './errors.js';
-import { publicHealth, runHealthChecks, type HealthCheck } from './health.js';
+import { type HealthCheck, publicHealth, runHealthChecks } from './health.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isOperator } from './operator-access.js';
@@ -94,7 +94,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // text): nothing may load or run, and no page may frame it. A route that serves an HTML page
   // sets its own CSP (/graphiql, /api/docs); Node lets the route's headers win over these.
   app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    },
     frameguard: { action: 'deny' },
     // Not helmet's no-referrer: under it a browser sends `Origin: null` on a same-origin POST,
     // which the REST facade's Origin check must refuse.
@@ -129,7 +132,12 @@ function registerErrorHandling(app: FastifyInstance): void {
     try {
       done(null, JSON.parse(body as string));
     } catch {
-      done(new AppError(ErrorCode.VALIDATION_ERROR, 'Malformed JSON body', { validationErrors: [{ field: 'body', message: 'Malformed JSON' }] }), undefined);
+      done(
+        new AppError(ErrorCode.VALIDATION_ERROR, 'Malformed JSON body', {
+          validationErrors: [{ field: 'body', message: 'Malformed JSON' }],
+        }),
+        undefined,
+      );
     }
   });
 
@@ -144,7 +152,13 @@ function registerErrorHandling(app: FastifyInstance): void {
     return reply.code(500).send({ code: ErrorCode.INTERNAL_ERROR, message: 'Internal server error', requestId: request.requestId });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ code: ErrorCode.NOT_FOUND, message: `No route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.requestId }),
+    reply
+      .code(404)
+      .send({
+        code: ErrorCode.NOT_FOUND,
+        message: `No route for ${request.method} ${request.url.split('?')[0]}`,
+        requestId: request.requestId,
+      }),
   );
 }
 
@@ -156,7 +170,9 @@ function registerOperationalRoutes(app: FastifyInstance, options: HttpAppOptions
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/health', async (request, reply) => {
     const report = await runHealthChecks(service, version, options.healthChecks ?? {}, options.healthCheckTimeoutMs ?? 1_000);
-    return reply.code(report.status === 'healthy' ? 200 : 503).send(isOperator(request, options.operatorToken) ? report : publicHealth(report));
+    return reply
+      .code(report.status === 'healthy' ? 200 : 503)
+      .send(isOperator(request, options.operatorToken) ? report : publicHealth(report));
   });
   app.get('/metrics', async (request, reply) => {
     if (!isOperator(request, options.operatorToken)) {

@@ -1,6 +1,6 @@
-import { MemoryEventBus, NatsEventBus, type EventBus } from '@app/events';
+import { type EventBus, MemoryEventBus, NatsEventBus } from '@app/events';
 import type { Cache } from './cache.js';
-import { requireSharedInfrastructure, type CommonConfig } from './config.js';
+import { type CommonConfig, requireSharedInfrastructure } from './config.js';
 import type { Logger } from './logger.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache } from './redis-cache.js';
@@ -26,19 +26,42 @@ export interface InfrastructureOverrides {
  * production a service without an override must have both URLs (a ConfigError otherwise): a
  * private in-memory cache would keep its logouts from every other process.
  */
-export async function connectInfrastructure(config: CommonConfig, logger: Logger, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
+export async function connectInfrastructure(
+  config: CommonConfig,
+  logger: Logger,
+  overrides: InfrastructureOverrides = {},
+): Promise<Infrastructure> {
   const ownCache = !overrides.cache;
   const ownBus = !overrides.bus;
   requireSharedInfrastructure(config, { cache: ownCache, bus: ownBus });
-  const cache = overrides.cache ?? (config.REDIS_URL ? RedisCache.connect(config.REDIS_URL, { logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }) : new MemoryCache());
+  const cache =
+    overrides.cache ??
+    (config.REDIS_URL
+      ? RedisCache.connect(config.REDIS_URL, { logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
+      : new MemoryCache());
   let bus: EventBus;
   try {
-    bus = overrides.bus ?? (config.NATS_URL ? await NatsEventBus.connect({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, replicas: config.NATS_STREAM_REPLICAS, logger }) : new MemoryEventBus({ logger }));
+    bus =
+      overrides.bus ??
+      (config.NATS_URL
+        ? await NatsEventBus.connect({
+            url: config.NATS_URL,
+            namespace: config.NATS_NAMESPACE,
+            replicas: config.NATS_STREAM_REPLICAS,
+            logger,
+          })
+        : new MemoryEventBus({ logger }));
   } catch (err) {
     if (ownCache) await cache.close();
     throw err;
   }
-  const verifier = new TokenVerifier({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, cache, logger });
+  const verifier = new TokenVerifier({
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    cache,
+    logger,
+  });
   return {
     cache,
     bus,

@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { tracingEnabled } from './tracing/tracing-state.js';
 
 export type { Logger };

@@ -29,6 +29,13 @@ export function isOperator(request: FastifyRequest, operatorToken: string | unde
  */
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, hops: number): string {
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '');
-  const chain = [socketAddress ?? 'unknown', ...header.split(',').map((s) => s.trim()).filter(Boolean).reverse()];
+  const chain = [
+    socketAddress ?? 'unknown',
+    ...header
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .reverse(),
+  ];
   return chain[Math.min(hops, chain.length - 1)];
 }

@@ -1,6 +1,16 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { getNamedType, getNullableType, GraphQLError, isIntrospectionType, isLeafType, isListType, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
-import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isIntrospectionType,
+  isLeafType,
+  isListType,
+} from 'graphql';
+import { type ComplexityEstimatorArgs, getComplexity } from 'graphql-query-complexity';
 
 /** Assumed size of a list that takes no limit argument. */
 const DEFAULT_LIST_SIZE = 10;
@@ -14,7 +24,8 @@ const DEFAULT_LIST_SIZE = 10;
  * `_entities` costs what it is asked for: one resolution per representation.
  */
 export function estimateFieldCost({ type, field, args, childComplexity }: ComplexityEstimatorArgs): number {
-  if (field.name === '_entities' && Array.isArray(args.representations)) return 1 + args.representations.length * Math.max(1, childComplexity);
+  if (field.name === '_entities' && Array.isArray(args.representations))
+    return 1 + args.representations.length * Math.max(1, childComplexity);
   if (isLeafType(getNamedType(field.type))) return 0;
   // Introspection is answered from the schema in memory, no subgraph is called: each meta object
   // counts once, not times a list size, so an IDE's full introspection query fits. The cycles that
@@ -33,9 +44,11 @@ export function estimateFieldCost({ type, field, args, childComplexity }: Comple
 
 const hasPageArgs = (field: GraphQLField<unknown, unknown>) => field.args.some((a) => a.name === 'limit' || a.name === 'first');
 // Fields named items/edges returning lists are the contents of a page whose size was counted above.
-const isPageItems = (field: GraphQLField<unknown, unknown>) => (field.name === 'items' || field.name === 'edges') && isListType(getNullableType(field.type));
+const isPageItems = (field: GraphQLField<unknown, unknown>) =>
+  (field.name === 'items' || field.name === 'edges') && isListType(getNullableType(field.type));
 
-export const tooComplex = (detail: string) => new GraphQLError(`Query is too complex: ${detail}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+export const tooComplex = (detail: string) =>
+  new GraphQLError(`Query is too complex: ${detail}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
 
 /**
  * The operation's estimated cost, or the error that refuses it. Variables that do not fit their
@@ -44,13 +57,21 @@ export const tooComplex = (detail: string) => new GraphQLError(`Query is too com
  * stops at 10,000 nodes: fragments spread inside fragments expand exponentially) is refused: its
  * cost is unknown, and not estimating it would let it through unchecked.
  */
-export function checkComplexity(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, max: number): GraphQLError | undefined {
+export function checkComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  max: number,
+): GraphQLError | undefined {
   let cost: number;
   try {
     cost = getComplexity({ schema, query: document, operationName, variables, estimators: [estimateFieldCost] });
   } catch (err) {
     if (!(err instanceof GraphQLError)) throw err;
-    return /maximum allowed number of nodes/.test(err.message) ? tooComplex(`more selections than can be estimated; the maximum cost is ${max}`) : undefined;
+    return /maximum allowed number of nodes/.test(err.message)
+      ? tooComplex(`more selections than can be estimated; the maximum cost is ${max}`)
+      : undefined;
   }
   return cost > max ? tooComplex(`cost ${cost} exceeds the maximum of ${max}`) : undefined;
 }

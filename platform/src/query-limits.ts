@@ -1,7 +1,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, type ASTNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { type ASTNode, GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import { z } from 'zod';
 
 /** What one GraphQL operation may ask of a service: the gateway and every subgraph hold the same. */
@@ -56,11 +56,19 @@ const reportRejection = {
 function maxDirectivesPerFieldRule(max: number): ValidationRule {
   const check = (context: ValidationContext) => (node: ASTNode & { directives?: readonly unknown[] }) => {
     const found = node.directives?.length ?? 0;
-    if (found > max) context.reportError(new GraphQLError(`Too many directives in one place: found ${found}, at most ${max}.`, { nodes: [node] }));
+    if (found > max)
+      context.reportError(new GraphQLError(`Too many directives in one place: found ${found}, at most ${max}.`, { nodes: [node] }));
   };
   return (context) => {
     const visit = check(context);
-    return { Field: visit, InlineFragment: visit, FragmentSpread: visit, FragmentDefinition: visit, OperationDefinition: visit, VariableDefinition: visit };
+    return {
+      Field: visit,
+      InlineFragment: visit,
+      FragmentSpread: visit,
+      FragmentDefinition: visit,
+      OperationDefinition: visit,
+      VariableDefinition: visit,
+    };
   };
 }
 

@@ -28,7 +28,8 @@ const SKIPPED_WRITE_LOG_MS = 10_000;
  */
 function refusal(err: unknown): unknown {
   if (err instanceof ServiceUnavailableError) return err;
-  if (err instanceof Error && /^OOM\b/.test(err.message)) return new ServiceUnavailableError('The shared cache is full; try again later', { cause: err });
+  if (err instanceof Error && /^OOM\b/.test(err.message))
+    return new ServiceUnavailableError('The shared cache is full; try again later', { cause: err });
   if (err instanceof ReplyError) return err;
   return new ServiceUnavailableError('The shared cache is unavailable; try again later', { cause: err });
 }
@@ -81,7 +82,10 @@ export class RedisCache implements Cache {
       this.skippedSinceReport++;
       const now = Date.now();
       if (now - this.lastSkipReport >= SKIPPED_WRITE_LOG_MS) {
-        this.options.logger?.warn({ err: (err as Error).message, key, skipped: this.skippedSinceReport }, 'cache write skipped (Redis refused it)');
+        this.options.logger?.warn(
+          { err: (err as Error).message, key, skipped: this.skippedSinceReport },
+          'cache write skipped (Redis refused it)',
+        );
         this.lastSkipReport = now;
         this.skippedSinceReport = 0;
       }
@@ -111,7 +115,11 @@ export class RedisCache implements Cache {
     });
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
-    return this.write(key, false, async () => (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')) === 'OK');
+    return this.write(
+      key,
+      false,
+      async () => (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')) === 'OK',
+    );
   }
   async del(...keys: string[]) {
     return keys.length ? this.call(() => this.redis.del(...keys)) : 0;

@@ -4,7 +4,9 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 
 function parseDateTime(value: unknown): Date {
   if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new GraphQLError('DateTime must be an RFC 3339 date-time such as 2024-01-15T10:00:00Z', { extensions: { code: 'BAD_USER_INPUT' } });
+    throw new GraphQLError('DateTime must be an RFC 3339 date-time such as 2024-01-15T10:00:00Z', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   }
   return new Date(value);
 }

@@ -1,5 +1,5 @@
 import type { CommonConfig } from './config.js';
-import { openDatabase, type DatabaseOptions } from './database.js';
+import { type DatabaseOptions, openDatabase } from './database.js';
 import { connectInfrastructure, type InfrastructureOverrides } from './infrastructure.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -27,7 +27,15 @@ export async function openSubgraphFoundation<C extends CommonConfig & { DB_SCHEM
   const logger = options.logger ?? createLogger(name, config.LOG_LEVEL);
   const infra = await connectInfrastructure(config, logger, options.infrastructure);
   try {
-    const orm = await openDatabase({ url: options.databaseUrl, schema: config.DB_SCHEMA, poolMax: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, logger, ...database });
+    const orm = await openDatabase({
+      url: options.databaseUrl,
+      schema: config.DB_SCHEMA,
+      poolMax: config.DB_POOL_MAX,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      logger,
+      ...database,
+    });
     return { config, logger, infra, orm };
   } catch (err) {
     await infra.close();

@@ -1,25 +1,25 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { EventBus } from '@app/events';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
 import { loadConfig } from './config.js';
-import type { EventBus } from '@app/events';
 import { entitiesLimitPlugin } from './entities-limit.js';
-import { registerEventBusMetrics } from './event-bus-metrics.js';
 import { AppError, ForbiddenError, UnauthenticatedError } from './errors.js';
+import { registerEventBusMetrics } from './event-bus-metrics.js';
 import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
 import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
 import type { CheckResult, HealthCheck } from './health.js';
-import type { Service } from './service.js';
 import { createHttpApp, listen } from './http-app.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { complexityLimitPlugin } from './query-complexity.js';
-import { queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf, type QueryLimits } from './query-limits.js';
-import { extractToken, isAdmin, type AuthContext, type TokenVerifier } from './token-verifier.js';
+import { type QueryLimits, queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf } from './query-limits.js';
+import type { Service } from './service.js';
+import { type AuthContext, extractToken, isAdmin, type TokenVerifier } from './token-verifier.js';
 import { traceRootResolvers } from './tracing/resolver-spans.js';
 import { tracingEnabled } from './tracing/tracing-state.js';
 
@@ -98,7 +98,9 @@ export interface SubgraphServer {
  * gateway's limits, so one reached directly (or from any container beside it) is no easier to
  * overload than the gateway.
  */
-export async function createSubgraphServer<TContext extends SubgraphContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
+export async function createSubgraphServer<TContext extends SubgraphContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer> {
   const { name, logger, verifier } = options;
   const { limits, maxEntities, operatorToken } = options.protection ?? subgraphProtectionFromEnv();
   const metrics = options.metrics ?? createMetrics(name);

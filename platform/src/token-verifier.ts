@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, errors as joseErrors, jwtVerify } from 'jose';
 import type { Cache } from './cache.js';
 import { cacheKeys, cacheTtl } from './cache-keys.js';
 import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';

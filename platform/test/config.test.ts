@@ -3,9 +3,9 @@
  * message naming the variable (never a stack trace from deep inside a driver).
  */
 import { describe, expect, it } from 'vitest';
-import { runEntryPoint } from '../../tests/support/run-entry-point.js';
 import { z } from 'zod';
-import { bool, commonEnv, ConfigError, loadConfig, port } from '../src/config.js';
+import { runEntryPoint } from '../../tests/support/run-entry-point.js';
+import { bool, ConfigError, commonEnv, loadConfig, port } from '../src/config.js';
 
 const shape = { ...commonEnv, PORT: port(4000), SECRET: z.string().min(8), DEBUG: bool(false) };
 const valid = { SECRET: 'a-long-secret' };
@@ -88,13 +88,17 @@ describe('a service started with a bad variable', () => {
     { name: 'users', entry: 'subgraphs/users/src/index.ts', env: { LOG_LEVEL: 'loud' }, variable: 'LOG_LEVEL' },
     { name: 'gateway', entry: 'gateway/src/index.ts', env: { MAX_DEPTH: '0', PORT: '' }, variable: 'MAX_DEPTH' },
   ];
-  it.concurrent.for(cases)('$name exits non-zero with a message naming the variable', { timeout: 30_000 }, async ({ entry, env, variable }, { expect }) => {
-    const result = await runEntryPoint(entry, env);
-    expect(result.signal, `the process did not exit by itself:\n${result.output}`).toBeNull();
-    expect(result.code).not.toBe(0);
-    expect(result.output).toContain(variable);
-    expect(result.output).toMatch(/Invalid configuration/);
-    // A clean message, not a crash: no stack trace.
-    expect(result.output).not.toMatch(/\n\s+at .+:\d+:\d+/);
-  });
+  it.concurrent.for(cases)(
+    '$name exits non-zero with a message naming the variable',
+    { timeout: 30_000 },
+    async ({ entry, env, variable }, { expect }) => {
+      const result = await runEntryPoint(entry, env);
+      expect(result.signal, `the process did not exit by itself:\n${result.output}`).toBeNull();
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain(variable);
+      expect(result.output).toMatch(/Invalid configuration/);
+      // A clean message, not a crash: no stack trace.
+      expect(result.output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimal, DecimalScalar } from '../src/decimal.js';
+import { DecimalScalar, decimal } from '../src/decimal.js';
 
 describe('decimal', () => {
   it('adds and multiplies without floating-point drift', () => {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryEventBus, NatsEventBus, Subjects, type EventBus } from '@app/events';
+import { type EventBus, MemoryEventBus, NatsEventBus, Subjects } from '@app/events';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, type NatsServerProcess } from '../../events/test/nats-servers.js';
+import { freePort, type NatsServerProcess, startNatsServer } from '../../events/test/nats-servers.js';
 import { registerEventBusMetrics } from '../src/event-bus-metrics.js';
 
 const url = process.env.NATS_URL ?? '127.0.0.1:4222';
@@ -53,7 +53,10 @@ describe('registerEventBusMetrics', () => {
     await bus.subscribe(Subjects.UsersUserDeleted, async () => void attempts++, { durable: 'erasure', ...fast });
     await bus.publishRaw(Subjects.UsersUserDeleted, 'never valid');
     await bus.publishRaw(Subjects.UsersUserDeleted, '{"still": "not an event"}');
-    await until(async () => sample(await scrape(), 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted }) === 2, 'two stored dead letters');
+    await until(
+      async () => sample(await scrape(), 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted }) === 2,
+      'two stored dead letters',
+    );
 
     text = await scrape();
     expect(text).toMatch(/^# TYPE events_dead_letters_stored gauge/m);

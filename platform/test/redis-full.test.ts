@@ -27,7 +27,10 @@ describe('RedisCache on a full Redis (maxmemory, noeviction)', () => {
     const chunk = 'x'.repeat(1024);
     for (let i = 0; ; i++) {
       if (i > 10_000) throw new Error('Redis never became full');
-      const refused = await raw.set(`filler:${i}`, chunk).then(() => false, (err: Error) => /OOM/.test(err.message));
+      const refused = await raw.set(`filler:${i}`, chunk).then(
+        () => false,
+        (err: Error) => /OOM/.test(err.message),
+      );
       if (refused) break;
     }
     const used = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))![1]);
@@ -58,8 +61,14 @@ describe('RedisCache on a full Redis (maxmemory, noeviction)', () => {
   });
 
   it('a write of security state fails loudly, as SERVICE_UNAVAILABLE', async () => {
-    for (const write of [() => cache.set(cacheKeys.blacklist('another-jti'), '1', 600), () => cache.incr(cacheKeys.loginAttempts('account:u1'), 900)]) {
-      const err = await write().then(() => null, (e: unknown) => e);
+    for (const write of [
+      () => cache.set(cacheKeys.blacklist('another-jti'), '1', 600),
+      () => cache.incr(cacheKeys.loginAttempts('account:u1'), 900),
+    ]) {
+      const err = await write().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ServiceUnavailableError);
       expect((err as ServiceUnavailableError).code).toBe('SERVICE_UNAVAILABLE');
       expect(((err as Error).cause as Error).message).toMatch(/^OOM/);

@@ -5,8 +5,8 @@
  * services) for tests that must not disturb the running platform.
  */
 import { randomBytes } from 'node:crypto';
+import { buildCatalogService, type CatalogService, loadCatalogConfig } from '@app/catalog';
 import { NatsEventBus } from '@app/events';
-import { buildCatalogService, loadCatalogConfig, type CatalogService } from '@app/catalog';
 import { createLogger } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -77,13 +77,22 @@ export interface PrivateCatalog {
  * of their own (deleted at close). There is no in-memory variant: the system tests promise the
  * real services.
  */
-export async function startPrivateCatalog(options: { prefix?: string; /** Always NATS (kept for callers that say so). */ nats?: true } = {}): Promise<PrivateCatalog> {
+export async function startPrivateCatalog(
+  options: { prefix?: string /** Always NATS (kept for callers that say so). */; nats?: true } = {},
+): Promise<PrivateCatalog> {
   const env = inject('env');
   const suffix = randomBytes(4).toString('hex');
   const schema = `${options.prefix ?? 'catalog_t'}_${suffix}`;
   const namespace = `tcat${suffix}`;
   const logger = createLogger('catalog-private', env.LOG_LEVEL as 'silent');
-  const config = loadCatalogConfig({ ...env, DB_SCHEMA: schema, NATS_NAMESPACE: namespace, PORT: '0', DB_POOL_MAX: '12', AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json` });
+  const config = loadCatalogConfig({
+    ...env,
+    DB_SCHEMA: schema,
+    NATS_NAMESPACE: namespace,
+    PORT: '0',
+    DB_POOL_MAX: '12',
+    AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json`,
+  });
   const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace });
   const cache = NamespacedCache.connect(env.REDIS_URL, `tcat${suffix}`);
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { subgraphUrlEnv } from '../../gateway/src/config.js';
 import { expect, inject } from 'vitest';
+import { subgraphUrlEnv } from '../../gateway/src/config.js';
 import { testAdmin } from './env.js';
 
 export const gatewayUrl = () => inject('gatewayUrl');
@@ -22,7 +22,11 @@ export interface RequestOptions {
 }
 
 /** POSTs one GraphQL operation (to the gateway unless `url` says otherwise). */
-export async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options: RequestOptions = {}): Promise<GraphQLResult<T>> {
+export async function gql<T = Record<string, any>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  options: RequestOptions = {},
+): Promise<GraphQLResult<T>> {
   const res = await fetch(options.url ?? gatewayUrl(), {
     method: 'POST',
     headers: {

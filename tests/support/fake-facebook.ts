@@ -47,11 +47,34 @@ interface GraphErrorBody {
 }
 
 // The bodies Facebook answers with (message, type, code, subcode as the real API sends them).
-const NO_TOKEN: GraphErrorBody = { message: 'An active access token must be used to query information about the current user.', type: 'OAuthException', code: 2500 };
-const INVALID_TOKEN: GraphErrorBody = { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 };
-const BAD_PROOF: GraphErrorBody = { message: 'Invalid appsecret_proof provided in the API argument', type: 'GraphMethodException', code: 100 };
-const DOWN: GraphErrorBody = { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', code: 2, is_transient: true };
-const USER_LIMIT: GraphErrorBody = { message: '(#17) User request limit reached', type: 'OAuthException', code: 17, error_subcode: 2446079, is_transient: true };
+const NO_TOKEN: GraphErrorBody = {
+  message: 'An active access token must be used to query information about the current user.',
+  type: 'OAuthException',
+  code: 2500,
+};
+const INVALID_TOKEN: GraphErrorBody = {
+  message: 'Invalid OAuth access token - Cannot parse access token',
+  type: 'OAuthException',
+  code: 190,
+};
+const BAD_PROOF: GraphErrorBody = {
+  message: 'Invalid appsecret_proof provided in the API argument',
+  type: 'GraphMethodException',
+  code: 100,
+};
+const DOWN: GraphErrorBody = {
+  message: 'An unexpected error has occurred. Please retry your request later.',
+  type: 'OAuthException',
+  code: 2,
+  is_transient: true,
+};
+const USER_LIMIT: GraphErrorBody = {
+  message: '(#17) User request limit reached',
+  type: 'OAuthException',
+  code: 17,
+  error_subcode: 2446079,
+  is_transient: true,
+};
 const unsupported = (id: string): GraphErrorBody => ({
   message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
   type: 'GraphMethodException',
@@ -61,8 +84,16 @@ const unsupported = (id: string): GraphErrorBody => ({
 
 // "Monday, 23-Nov-15 14:00:00 PST", as in Facebook's expiry message.
 const PACIFIC = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/Los_Angeles', weekday: 'long', day: '2-digit', month: 'short', year: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+  timeZone: 'America/Los_Angeles',
+  weekday: 'long',
+  day: '2-digit',
+  month: 'short',
+  year: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
 });
 function sessionTime(date: Date): string {
   const p = Object.fromEntries(PACIFIC.formatToParts(date).map((part) => [part.type, part.value]));
@@ -99,7 +130,8 @@ function renderPost(post: FakePost, id: string, fields: string[]): Record<string
     else if (name === 'reactions' || name === 'comments') {
       // Individual reactions/comments (with people's names) are not kept: only the summary is served.
       const edge: Record<string, unknown> = { data: [] };
-      if (/\.summary\((true|total_count)\)/.test(field)) edge.summary = { total_count: name === 'reactions' ? post.reactions : post.comments };
+      if (/\.summary\((true|total_count)\)/.test(field))
+        edge.summary = { total_count: name === 'reactions' ? post.reactions : post.comments };
       out[name] = edge;
     }
   }
@@ -124,7 +156,8 @@ export async function startFakeFacebook(options: { pageSize?: number; appSecret?
   };
 
   function postsPage(account: Account, path: string, q: Record<string, string>): Record<string, unknown> {
-    const bound = (value: string | undefined, otherwise: number) => (value !== undefined && Number.isFinite(Number(value)) ? Number(value) : otherwise);
+    const bound = (value: string | undefined, otherwise: number) =>
+      value !== undefined && Number.isFinite(Number(value)) ? Number(value) : otherwise;
     const since = bound(q.since, -Infinity); // unix seconds, both ends inclusive
     const until = bound(q.until, Infinity);
     const posts = account.posts
@@ -154,7 +187,11 @@ export async function startFakeFacebook(options: { pageSize?: number; appSecret?
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const q = Object.fromEntries(url.searchParams);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: q.access_token === undefined ? { ...q } : { ...q, access_token: '***' } });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: q.access_token === undefined ? { ...q } : { ...q, access_token: '***' },
+    });
     if (mode === 'slow') return; // answers never; close() drops the connection
     if (mode === 'down') return fail(res, 500, DOWN);
     const token = q.access_token;

@@ -10,7 +10,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
-export interface FakeLineUser { sub: string /* 'U' + 32 hex */; name: string; picture?: string; email?: string }
+export interface FakeLineUser {
+  sub: string /* 'U' + 32 hex */;
+  name: string;
+  picture?: string;
+  email?: string;
+}
 type Replies = { replyToken: string; messages: any[]; at: Date }[];
 export interface FakeLine {
   url: string;
@@ -27,7 +32,12 @@ export interface FakeLine {
   /** x-line-signature of a webhook body, as LINE computes it with the Messaging channel secret. */
   sign(body: string): string;
   /** Webhook events as LINE sends them; each has a fresh webhookEventId and replyToken. */
-  events: { follow(sub: string): object; text(sub: string, text: string): object; postback(sub: string, data: string): object; batch(...events: object[]): { destination: string; events: object[] } };
+  events: {
+    follow(sub: string): object;
+    text(sub: string, text: string): object;
+    postback(sub: string, data: string): object;
+    batch(...events: object[]): { destination: string; events: object[] };
+  };
   /** down -> every endpoint answers 500; slow -> requests are never answered (until close). */
   setMode(mode: 'ok' | 'down' | 'slow'): void;
   /** Every request, in order: method and path only (query strings and bodies, where secrets travel, are not kept). */
@@ -44,7 +54,8 @@ const messageId = () => `${randomInt(1e8, 1e9)}${randomInt(1e8, 1e9)}`;
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** webhookEventId is a ULID: 10 characters of time, 16 random. */
 const ulid = () => {
-  let time = Date.now(), head = '';
+  let time = Date.now(),
+    head = '';
   for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) head = CROCKFORD[time % 32] + head;
   return head + Array.from({ length: 16 }, () => CROCKFORD[randomInt(32)]).join('');
 };
@@ -54,7 +65,15 @@ const NO_AUTH_HEADER = { message: "Authorization header required. Must follow th
 const BAD_TOKEN = { message: 'Authentication failed. Confirm that the access token in the authorization header is valid.' };
 const oauthError = (error: string, description: string) => ({ error, error_description: description });
 
-interface PendingCode { clientId: string; redirectUri: string; challenge?: string; nonce?: string; scope: string[]; sub: string; expiresAt: number }
+interface PendingCode {
+  clientId: string;
+  redirectUri: string;
+  challenge?: string;
+  nonce?: string;
+  scope: string[];
+  sub: string;
+  expiresAt: number;
+}
 type Tamper = Parameters<FakeLine['tamperNextIdToken']>[0];
 
 export interface FakeLineOptions {
@@ -103,8 +122,10 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
   function authorize(res: ServerResponse, q: URLSearchParams) {
     const redirectUri = q.get('redirect_uri');
     // LINE shows its own error page (no redirect) when client_id or redirect_uri is wrong.
-    if (q.get('client_id') !== login.channelId) return res.writeHead(400, { 'content-type': 'text/plain' }).end('400 Bad Request: invalid client_id');
-    if (!redirectUri || !URL.canParse(redirectUri)) return res.writeHead(400, { 'content-type': 'text/plain' }).end('400 Bad Request: invalid redirect_uri value');
+    if (q.get('client_id') !== login.channelId)
+      return res.writeHead(400, { 'content-type': 'text/plain' }).end('400 Bad Request: invalid client_id');
+    if (!redirectUri || !URL.canParse(redirectUri))
+      return res.writeHead(400, { 'content-type': 'text/plain' }).end('400 Bad Request: invalid redirect_uri value');
     const state = q.get('state') ?? undefined;
     const fail = (error: string, description: string) => redirect(res, redirectUri, { error, error_description: description, state });
     if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'Unsupported response_type value');
@@ -114,11 +135,20 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     const challenge = q.get('code_challenge') ?? undefined;
     if (challenge && q.get('code_challenge_method') !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256');
     const outcome = outcomes.shift() ?? (options.defaultUser ? { sub: options.defaultUser.sub } : undefined);
-    if (!outcome) return res.writeHead(500, { 'content-type': 'text/plain' }).end('fake LINE: call nextAuthorize() before each authorize request');
+    if (!outcome)
+      return res.writeHead(500, { 'content-type': 'text/plain' }).end('fake LINE: call nextAuthorize() before each authorize request');
     if ('deny' in outcome) return fail('access_denied', 'The resource owner denied the request.');
     if (!users.has(outcome.sub)) throw new Error(`fake LINE: unknown user ${outcome.sub}; addUser() it first`);
     const code = randomBytes(15).toString('base64url');
-    codes.set(code, { clientId: login.channelId, redirectUri, challenge, nonce: q.get('nonce') ?? undefined, scope, sub: outcome.sub, expiresAt: Date.now() + CODE_TTL_MS });
+    codes.set(code, {
+      clientId: login.channelId,
+      redirectUri,
+      challenge,
+      nonce: q.get('nonce') ?? undefined,
+      scope,
+      sub: outcome.sub,
+      expiresAt: Date.now() + CODE_TTL_MS,
+    });
     redirect(res, redirectUri, { code, state });
   }
 
@@ -126,27 +156,39 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     const user = users.get(pending.sub)!;
     const change = tampers.shift() ?? {};
     const iat = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = { iss: change.iss ?? LINE_ISSUER, sub: user.sub, aud: change.aud ?? login.channelId, exp: change.exp ?? iat + 3600, iat, amr: ['linesso'] };
+    const claims: Record<string, unknown> = {
+      iss: change.iss ?? LINE_ISSUER,
+      sub: user.sub,
+      aud: change.aud ?? login.channelId,
+      exp: change.exp ?? iat + 3600,
+      iat,
+      amr: ['linesso'],
+    };
     const nonce = change.nonce ?? pending.nonce;
     if (nonce !== undefined) claims.nonce = nonce;
     if (pending.scope.includes('profile')) Object.assign(claims, { name: user.name, ...(user.picture ? { picture: user.picture } : {}) });
     if (pending.scope.includes('email') && user.email) claims.email = user.email;
-    return new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' }).sign(new TextEncoder().encode(change.signWith ?? login.channelSecret));
+    return new SignJWT(claims)
+      .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
+      .sign(new TextEncoder().encode(change.signWith ?? login.channelSecret));
   }
 
   async function token(req: IncomingMessage, res: ServerResponse) {
     const body = await form(req);
     if (!body) return send(res, 400, oauthError('invalid_request', 'some parameters missed or invalid'));
-    if (body.get('grant_type') !== 'authorization_code') return send(res, 400, oauthError('unsupported_grant_type', 'unsupported grant_type'));
+    if (body.get('grant_type') !== 'authorization_code')
+      return send(res, 400, oauthError('unsupported_grant_type', 'unsupported grant_type'));
     if (body.get('client_id') !== login.channelId || body.get('client_secret') !== login.channelSecret) {
       return send(res, 400, oauthError('invalid_client', 'invalid client_id or client_secret'));
     }
     const code = body.get('code') ?? '';
     const pending = codes.get(code);
     codes.delete(code); // presented once, gone: a failed attempt uses the code up too
-    if (!pending || pending.expiresAt < Date.now() || pending.clientId !== body.get('client_id')) return send(res, 400, oauthError('invalid_grant', 'invalid authorization code'));
+    if (!pending || pending.expiresAt < Date.now() || pending.clientId !== body.get('client_id'))
+      return send(res, 400, oauthError('invalid_grant', 'invalid authorization code'));
     if (pending.redirectUri !== body.get('redirect_uri')) return send(res, 400, oauthError('invalid_grant', 'redirect_uri does not match'));
-    if (pending.challenge && s256(body.get('code_verifier') ?? '') !== pending.challenge) return send(res, 400, oauthError('invalid_grant', 'invalid code_verifier'));
+    if (pending.challenge && s256(body.get('code_verifier') ?? '') !== pending.challenge)
+      return send(res, 400, oauthError('invalid_grant', 'invalid code_verifier'));
     const accessToken = randomBytes(96).toString('base64url');
     accessTokens.set(accessToken, { sub: pending.sub, scope: pending.scope });
     send(res, 200, {
@@ -200,8 +242,13 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     const messages = Array.isArray(body?.messages) ? body.messages : [];
     if (messages.length < 1 || messages.length > 5) details.push({ message: 'Size must be between 1 and 5', property: 'messages' });
     messages.forEach((m: any, i: number) => {
-      if (typeof m?.type !== 'string') details.push({ message: 'Must be one of the following values: [text, image, video, audio, location, sticker, template, imagemap, flex]', property: `messages[${i}].type` });
-      else if (m.type === 'text' && (typeof m.text !== 'string' || !m.text)) details.push({ message: 'May not be empty', property: `messages[${i}].text` });
+      if (typeof m?.type !== 'string')
+        details.push({
+          message: 'Must be one of the following values: [text, image, video, audio, location, sticker, template, imagemap, flex]',
+          property: `messages[${i}].type`,
+        });
+      else if (m.type === 'text' && (typeof m.text !== 'string' || !m.text))
+        details.push({ message: 'May not be empty', property: `messages[${i}].text` });
     });
     if (details.length) return send(res, 400, { message: `The request body has ${details.length} error(s)`, details });
     const replyToken = body.replyToken as string;
@@ -218,12 +265,17 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     if (mode === 'down') return send(res, 500, { message: 'Internal server error' });
     const route = `${req.method} ${url.pathname}`;
     const handle = async () =>
-      route === 'GET /oauth2/v2.1/authorize' ? authorize(res, url.searchParams)
-      : route === 'POST /oauth2/v2.1/token' ? token(req, res)
-      : route === 'POST /oauth2/v2.1/verify' ? verify(req, res)
-      : route === 'GET /v2/profile' ? profile(req, res)
-      : route === 'POST /v2/bot/message/reply' ? reply(req, res)
-      : send(res, 404, { message: 'Not found' });
+      route === 'GET /oauth2/v2.1/authorize'
+        ? authorize(res, url.searchParams)
+        : route === 'POST /oauth2/v2.1/token'
+          ? token(req, res)
+          : route === 'POST /oauth2/v2.1/verify'
+            ? verify(req, res)
+            : route === 'GET /v2/profile'
+              ? profile(req, res)
+              : route === 'POST /v2/bot/message/reply'
+                ? reply(req, res)
+                : send(res, 404, { message: 'Not found' });
     handle().catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`fake LINE: ${err.message}`);
     });
@@ -238,7 +290,15 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
   const event = (sub: string, type: string) => {
     const replyToken = hex(16);
     replyTokens.set(replyToken, 'issued');
-    return { type, mode: 'active', timestamp: Date.now(), source: { type: 'user', userId: sub }, webhookEventId: ulid(), deliveryContext: { isRedelivery: false }, replyToken };
+    return {
+      type,
+      mode: 'active',
+      timestamp: Date.now(),
+      source: { type: 'user', userId: sub },
+      webhookEventId: ulid(),
+      deliveryContext: { isRedelivery: false },
+      replyToken,
+    };
   };
 
   return {
@@ -252,7 +312,8 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     async waitForReplies(count, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (replies.length < count) {
-        if (Date.now() > deadline) throw new Error(`fake LINE: ${replies.length} of ${count} replies within ${timeoutMs} ms: ${JSON.stringify(replies)}`);
+        if (Date.now() > deadline)
+          throw new Error(`fake LINE: ${replies.length} of ${count} replies within ${timeoutMs} ms: ${JSON.stringify(replies)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       return [...replies];
@@ -260,7 +321,10 @@ export async function startFakeLine(options: FakeLineOptions = {}): Promise<Fake
     sign: (body) => createHmac('sha256', messaging.channelSecret).update(body).digest('base64'),
     events: {
       follow: (sub) => ({ ...event(sub, 'follow'), follow: { isUnblocked: false } }),
-      text: (sub, text) => ({ ...event(sub, 'message'), message: { id: messageId(), type: 'text', quoteToken: randomBytes(24).toString('base64url'), text } }),
+      text: (sub, text) => ({
+        ...event(sub, 'message'),
+        message: { id: messageId(), type: 'text', quoteToken: randomBytes(24).toString('base64url'), text },
+      }),
       postback: (sub, data) => ({ ...event(sub, 'postback'), postback: { data } }),
       batch: (...events) => ({ destination: botUserId, events }),
     },

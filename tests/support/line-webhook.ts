@@ -3,7 +3,7 @@
  * LINE-linked accounts, signed deliveries, and read-only looks at what was written.
  */
 import { randomBytes } from 'node:crypto';
-import { buildGateway, loadGatewayConfig, type GatewayService } from '@app/gateway';
+import { buildGateway, type GatewayService, loadGatewayConfig } from '@app/gateway';
 import type pg from 'pg';
 import { expect } from 'vitest';
 import { eventually, platformEnv, registerAndLogin, type TestUser } from './client.js';
@@ -74,7 +74,8 @@ export async function deliver(base: string, fake: FakeLine, ...events: object[])
   expect(await res.json()).toEqual({});
 }
 
-export const repliesTo = (fake: FakeLine, event: object) => fake.replies.filter((r) => r.replyToken === (event as LineTestEvent).replyToken);
+export const repliesTo = (fake: FakeLine, event: object) =>
+  fake.replies.filter((r) => r.replyToken === (event as LineTestEvent).replyToken);
 
 /** The messages of the reply to `event`, once the fake has it. */
 export async function replyTo(fake: FakeLine, event: object): Promise<any[]> {
@@ -85,7 +86,9 @@ export async function replyTo(fake: FakeLine, event: object): Promise<any[]> {
 export const quickReplyLabels = (message: any): string[] => message.quickReply?.items.map((i: any) => i.action.label) ?? [];
 
 export async function workoutRows(db: pg.Pool, userId: string) {
-  const { rows } = await db.query('select id, started_at, ended_at from workouts.workouts where user_id = $1 order by started_at', [userId]);
+  const { rows } = await db.query('select id, started_at, ended_at from workouts.workouts where user_id = $1 order by started_at', [
+    userId,
+  ]);
   return rows as { id: string; started_at: Date; ended_at: Date | null }[];
 }
 

@@ -14,7 +14,12 @@ export type Hint = 'NEAR' | 'MID' | 'FAR' | null;
 /** `count` nodes with Japanese labels; hints cycle through the given list. */
 export function nodes(count: number, hints: Hint[] = [null]) {
   const labels = ['家族', '親友A', '同僚', '恋人', '母', '父', '兄', '幼なじみ', '上司', '先輩', '後輩', 'サークル'];
-  return Array.from({ length: count }, (_, i) => ({ id: `node-${i + 1}`, label: labels[i % labels.length], customLabel: i % 3 === 0 ? `${labels[i % labels.length]}さん` : null, userHint: hints[i % hints.length] }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `node-${i + 1}`,
+    label: labels[i % labels.length],
+    customLabel: i % 3 === 0 ? `${labels[i % labels.length]}さん` : null,
+    userHint: hints[i % hints.length],
+  }));
 }
 
 /** Every row of the user in the relationship-map schema, table by table. */

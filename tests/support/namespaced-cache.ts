@@ -6,7 +6,7 @@
  * (`isCacheOnlyKey`), stays in front. Every key written is deleted again at `close()`.
  */
 import { randomBytes } from 'node:crypto';
-import { RedisCache, type Cache } from '@app/platform';
+import { type Cache, RedisCache } from '@app/platform';
 
 export class NamespacedCache implements Cache {
   private readonly written = new Set<string>();

@@ -5,9 +5,12 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
-import { rest, type RestResponse } from './rest.js';
+import { type RestResponse, rest } from './rest.js';
 
-type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: { schemas: Record<string, object> } };
+type OpenApi = {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
+  components: { schemas: Record<string, object> };
+};
 
 let document: Promise<OpenApi> | undefined;
 const validators = new Map<string, ValidateFunction>();
@@ -37,5 +40,8 @@ export async function expectDocumented(res: RestResponse, method: string, path: 
     validators.set(key, validate);
   }
   const body = mediaType === 'application/json' ? res.body : res.text;
-  expect(validate(body), `${key} body does not fit its OpenAPI schema: ${JSON.stringify(validate.errors)} body=${res.text.slice(0, 300)}`).toBe(true);
+  expect(
+    validate(body),
+    `${key} body does not fit its OpenAPI schema: ${JSON.stringify(validate.errors)} body=${res.text.slice(0, 300)}`,
+  ).toBe(true);
 }

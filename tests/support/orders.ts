@@ -1,5 +1,5 @@
 /** Helpers of the orders and saga tests: products made by the admin, orders, and polling their state. */
-import { eventually, gql, unique, type GraphQLResult, type RequestOptions } from './client.js';
+import { eventually, type GraphQLResult, gql, type RequestOptions, unique } from './client.js';
 
 export const ORDER_FIELDS = `id userId status totalAmount createdAt updatedAt
   items { productId productName quantity price subtotal }
@@ -19,7 +19,15 @@ export interface OrderResult {
   status: string;
   totalAmount: number;
   items: { productId: string; productName: string; quantity: number; price: number; subtotal: number }[];
-  sagaState: { state: string; status: string; currentStep: string | null; completedSteps: string[]; failureReason: string | null; startedAt: string; completedAt: string | null } | null;
+  sagaState: {
+    state: string;
+    status: string;
+    currentStep: string | null;
+    completedSteps: string[];
+    failureReason: string | null;
+    startedAt: string;
+    completedAt: string | null;
+  } | null;
 }
 
 const must = <T>(res: GraphQLResult, field: string): T => {
@@ -28,8 +36,16 @@ const must = <T>(res: GraphQLResult, field: string): T => {
 };
 
 /** A new product (admin), with a unique name. */
-export async function createProduct(adminToken: string, input: { price: number | string; stockQuantity: number; name?: string }, options: RequestOptions = {}) {
-  const res = await gql(CREATE_PRODUCT, { input: { name: input.name ?? unique('Product'), price: input.price, stockQuantity: input.stockQuantity } }, { ...options, token: adminToken });
+export async function createProduct(
+  adminToken: string,
+  input: { price: number | string; stockQuantity: number; name?: string },
+  options: RequestOptions = {},
+) {
+  const res = await gql(
+    CREATE_PRODUCT,
+    { input: { name: input.name ?? unique('Product'), price: input.price, stockQuantity: input.stockQuantity } },
+    { ...options, token: adminToken },
+  );
   return must<{ id: string; name: string; price: number; stockQuantity: number }>(res, 'createProduct');
 }
 
@@ -45,13 +61,21 @@ export async function stockOf(productId: string, options: RequestOptions = {}): 
  */
 export async function untilOrdersKnow(token: string, productIds: string[], options: RequestOptions = {}): Promise<void> {
   await eventually(async () => {
-    const res = await gql(CREATE_ORDER, { input: { items: productIds.map((productId) => ({ productId, quantity: 0 })) } }, { ...options, token });
+    const res = await gql(
+      CREATE_ORDER,
+      { input: { items: productIds.map((productId) => ({ productId, quantity: 0 })) } },
+      { ...options, token },
+    );
     const fields: string[] = (res.body.errors?.[0]?.extensions?.validationErrors ?? []).map((e: { field: string }) => e.field);
     return fields.length > 0 && !fields.some((f) => f.endsWith('.productId'));
   }, 15_000);
 }
 
-export async function placeOrder(token: string, items: { productId: string; quantity: number }[], options: RequestOptions = {}): Promise<OrderResult> {
+export async function placeOrder(
+  token: string,
+  items: { productId: string; quantity: number }[],
+  options: RequestOptions = {},
+): Promise<OrderResult> {
   return must<OrderResult>(await gql(CREATE_ORDER, { input: { items } }, { ...options, token }), 'createOrder');
 }
 
@@ -62,9 +86,18 @@ export async function readOrder(token: string, id: string, options: RequestOptio
 }
 
 /** Polls the order until its status is one of `statuses` (and its saga has settled when terminal). */
-export async function untilStatus(token: string, id: string, statuses: string[], options: RequestOptions & { timeoutMs?: number } = {}): Promise<OrderResult> {
-  return eventually(async () => {
-    const order = await readOrder(token, id, options);
-    return order && statuses.includes(order.status) && order.sagaState?.status !== 'COMPENSATING' ? order : undefined;
-  }, options.timeoutMs ?? 20_000, 100);
+export async function untilStatus(
+  token: string,
+  id: string,
+  statuses: string[],
+  options: RequestOptions & { timeoutMs?: number } = {},
+): Promise<OrderResult> {
+  return eventually(
+    async () => {
+      const order = await readOrder(token, id, options);
+      return order && statuses.includes(order.status) && order.sagaState?.status !== 'COMPENSATING' ? order : undefined;
+    },
+    options.timeoutMs ?? 20_000,
+    100,
+  );
 }

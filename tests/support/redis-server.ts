@@ -2,9 +2,9 @@
  * A throwaway redis-server of a test's own (a tiny maxmemory, a password...) on a free port,
  * stopped by the test. Needs `redis-server` on PATH, as .ci/run installs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './ports.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { freePort } from './ports.js';
 
 export interface TestRedis {
   url: string;
@@ -17,7 +17,18 @@ export async function startRedis(args: string[] = [], password?: string): Promis
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password ? ['--requirepass', password] : []), ...args],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      ...(password ? ['--requirepass', password] : []),
+      ...args,
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}`;

@@ -5,10 +5,10 @@
  * error-body assertions, the 401 matrix, and small REST shortcuts.
  */
 import { expect } from 'vitest';
-import { routeTable } from '../../gateway/src/facade/rest/route-table.js';
 import type { RestRoute } from '../../gateway/src/facade/rest/route.js';
-import { gql, registerAndLogin, unique, type TestUser } from './client.js';
-import { rest, setCookies, type RestResponse } from './rest.js';
+import { routeTable } from '../../gateway/src/facade/rest/route-table.js';
+import { gql, registerAndLogin, type TestUser, unique } from './client.js';
+import { type RestResponse, rest, setCookies } from './rest.js';
 
 export const routes = routeTable({ cookies: { secure: false, refreshMaxAgeSeconds: 60 }, logoutRedirectUrl: '/' });
 
@@ -36,7 +36,10 @@ export function expectSuccess<T = any>(res: RestResponse, method: string, path: 
   expect(res.headers.get('content-type') ?? '').toMatch(/application\/json/);
   expect(route.response, `${method} ${path} documents its response`).toBeDefined();
   const parsed = route.response!.safeParse(res.body);
-  expect(parsed.success, `${method} ${path} body does not match its documented schema: ${JSON.stringify(parsed.error?.issues)} body=${res.text}`).toBe(true);
+  expect(
+    parsed.success,
+    `${method} ${path} body does not match its documented schema: ${JSON.stringify(parsed.error?.issues)} body=${res.text}`,
+  ).toBe(true);
   expect(parsed.data, `${method} ${path} answers only documented fields`).toEqual(res.body);
   return res.body as T;
 }
@@ -105,7 +108,8 @@ export async function expectUnauthenticated(method: string, path: string, victim
 
 /** A REST client bound to one user's Bearer token. */
 export function client(user: { accessToken: string }) {
-  const call = (method: string, path: string, body?: unknown) => rest(method, path, { token: user.accessToken, ...(body !== undefined ? { body } : {}) });
+  const call = (method: string, path: string, body?: unknown) =>
+    rest(method, path, { token: user.accessToken, ...(body !== undefined ? { body } : {}) });
   return {
     get: (path: string) => call('GET', path),
     post: (path: string, body?: unknown) => call('POST', path, body),
@@ -115,7 +119,11 @@ export function client(user: { accessToken: string }) {
 }
 
 /** Runs a route's own GraphQL operation on /graphql with the variables the route would build. */
-export async function graphqlOf(route: RestRoute, input: { params?: unknown; query?: unknown; body?: unknown }, user: { accessToken: string }) {
+export async function graphqlOf(
+  route: RestRoute,
+  input: { params?: unknown; query?: unknown; body?: unknown },
+  user: { accessToken: string },
+) {
   const parse = (schema: RestRoute['params'], value: unknown) => (schema ? schema.parse(value ?? {}) : value);
   const variables = route.variables({
     params: parse(route.params, input.params),

@@ -16,7 +16,11 @@ export function runEntryPoint(entry: string, env: Record<string, string>): Promi
     const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [entry], {
       cwd: repoRoot,
       // tsx's shebang runs `node` from PATH: the project's Node 24 (this process), not the system's.
-      env: { ...process.env, PATH: `${dirname(process.execPath)}:${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, ...env },
+      env: {
+        ...process.env,
+        PATH: `${dirname(process.execPath)}:${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

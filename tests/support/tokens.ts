@@ -2,10 +2,20 @@
  * Helpers for the auth and token system tests: a GraphQL call that also checks no error leaks
  * internals, read-only access to the auth schema in Postgres, and JWT decoding / minting.
  */
+
+import {
+  type CryptoKey,
+  decodeJwt,
+  decodeProtectedHeader,
+  importJWK,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
 import pg from 'pg';
-import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { expect, inject } from 'vitest';
-import { gql, type GraphQLResult, type RequestOptions } from './client.js';
+import { type GraphQLResult, gql, type RequestOptions } from './client.js';
 
 export const ME = `{ me { id } }`;
 export const REFRESH = `mutation Refresh($token: String!) { refreshToken(refreshToken: $token) { accessToken refreshToken tokenType expiresIn user { id } } }`;
@@ -22,7 +32,11 @@ export function expectNoStackTraces(result: GraphQLResult) {
 }
 
 /** `gql` plus `expectNoStackTraces`: what every call in the auth tests goes through. */
-export async function call<T extends Record<string, any> = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions) {
+export async function call<T extends Record<string, any> = Record<string, any>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  options?: RequestOptions,
+) {
   const result = await gql<T>(query, variables, options);
   expectNoStackTraces(result);
   return result;
@@ -87,7 +101,8 @@ export function mint(claims: JWTPayload, header: JWTHeaderParameters, key: Crypt
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** An unsigned token (`alg: none`); jose refuses to build one with a kid, so it is put together by hand. */
-export const unsignedToken = (header: Record<string, unknown>, claims: JWTPayload) => `${b64url({ ...header, alg: 'none' })}.${b64url(claims)}.`;
+export const unsignedToken = (header: Record<string, unknown>, claims: JWTPayload) =>
+  `${b64url({ ...header, alg: 'none' })}.${b64url(claims)}.`;
 
 export const now = () => Math.floor(Date.now() / 1000);
 

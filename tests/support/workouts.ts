@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { gql, serviceUrl, type GraphQLResult, type RequestOptions, type TestUser } from './client.js';
+import { type GraphQLResult, gql, type RequestOptions, serviceUrl, type TestUser } from './client.js';
 
 export const EXERCISE_FIELDS = 'id name type primaryMuscle isActive isGlobal';
 export const SET_FIELDS = `id workoutId setIndex reps weightKg note exercise { ${EXERCISE_FIELDS} }`;
@@ -57,14 +57,23 @@ export function expectNoLeaks(result: GraphQLResult) {
 }
 
 /** One GraphQL operation through the gateway as `user` (anonymous without one). */
-export async function call(query: string, variables: Record<string, unknown> = {}, user?: TestUser | { accessToken: string }, options: RequestOptions = {}) {
+export async function call(
+  query: string,
+  variables: Record<string, unknown> = {},
+  user?: TestUser | { accessToken: string },
+  options: RequestOptions = {},
+) {
   const result = await gql(query, variables, { ...options, token: user?.accessToken ?? options.token });
   expectNoLeaks(result);
   return result;
 }
 
 /** The operation's data, failing the test (with the response) on any error. */
-export async function ok<T = any>(query: string, variables: Record<string, unknown> = {}, user?: TestUser | { accessToken: string }): Promise<T> {
+export async function ok<T = any>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  user?: TestUser | { accessToken: string },
+): Promise<T> {
   const result = await call(query, variables, user);
   expect(result.body.errors, JSON.stringify(result.body)).toBeUndefined();
   const data = result.body.data!;

@@ -2,7 +2,7 @@
  * A graphql-ws client for the system tests: each `subscribe` collects its results in order, so a
  * test can wait for the next one; the socket's close code is kept (4403 for a bad token).
  */
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import { gatewayUrl } from './client.js';
 
 export interface LiveSubscription<T = any> {
@@ -15,7 +15,10 @@ export interface LiveSubscription<T = any> {
    * after `timeoutMs` with every result seen. For a test that must see one particular event, and
    * for proving a stream live before asserting that something else did not come through it.
    */
-  waitUntil(match: (result: LiveSubscription<T>['results'][number]) => boolean, timeoutMs?: number): Promise<LiveSubscription<T>['results'][number]>;
+  waitUntil(
+    match: (result: LiveSubscription<T>['results'][number]) => boolean,
+    timeoutMs?: number,
+  ): Promise<LiveSubscription<T>['results'][number]>;
   /** Resolves when the server has completed the subscription. */
   completed: Promise<void>;
   /** `completed`, but fails after `timeoutMs` saying the stream did not end. */
@@ -79,7 +82,10 @@ export function liveClient(options: { token?: string; authorization?: string; ur
         const deadline = Date.now() + timeoutMs;
         while (!done()) {
           const left = deadline - Date.now();
-          if (left <= 0) throw new Error(`${describe()} within ${timeoutMs} ms; got ${results.length} results: ${JSON.stringify(results).slice(0, 2000)}`);
+          if (left <= 0)
+            throw new Error(
+              `${describe()} within ${timeoutMs} ms; got ${results.length} results: ${JSON.stringify(results).slice(0, 2000)}`,
+            );
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, left);
             waiters.push(() => {
@@ -105,17 +111,31 @@ export function liveClient(options: { token?: string; authorization?: string; ur
         completed,
         unsubscribe,
         async waitFor(count: number, timeoutMs = 10_000) {
-          await until(() => results.length >= count, timeoutMs, () => `expected ${count} results`);
+          await until(
+            () => results.length >= count,
+            timeoutMs,
+            () => `expected ${count} results`,
+          );
           return results;
         },
         async waitUntil(match: (result: LiveSubscription<T>['results'][number]) => boolean, timeoutMs = 10_000) {
-          await until(() => results.some(match), timeoutMs, () => `expected a result matching ${match.toString().slice(0, 200)}`);
+          await until(
+            () => results.some(match),
+            timeoutMs,
+            () => `expected a result matching ${match.toString().slice(0, 200)}`,
+          );
           return results.find(match)!;
         },
         async ended(timeoutMs = 10_000) {
           let timer: NodeJS.Timeout | undefined;
           const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`the subscription did not end within ${timeoutMs} ms; results: ${JSON.stringify(results).slice(0, 2000)}`)), timeoutMs);
+            timer = setTimeout(
+              () =>
+                reject(
+                  new Error(`the subscription did not end within ${timeoutMs} ms; results: ${JSON.stringify(results).slice(0, 2000)}`),
+                ),
+              timeoutMs,
+            );
           });
           try {
             await Promise.race([completed, timeout]);

@@ -1,4 +1,4 @@
-import { AppError, extractToken, UnauthenticatedError, type AuthContext, type TokenVerifier } from '@app/platform';
+import { AppError, type AuthContext, extractToken, type TokenVerifier, UnauthenticatedError } from '@app/platform';
 import type { FastifyRequest } from 'fastify';
 
 /**

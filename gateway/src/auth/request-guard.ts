@@ -1,4 +1,4 @@
-import { RateLimitError, type AuthContext, type TokenVerifier } from '@app/platform';
+import { type AuthContext, RateLimitError, type TokenVerifier } from '@app/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiter } from '../rate-limiter.js';
 import { authenticate } from './authenticate.js';
@@ -13,7 +13,10 @@ export function requestGuard(verifier: TokenVerifier, rateLimiter: RateLimiter):
   return async (request, reply, cost = 1) => {
     const limit = async (userId?: string) => {
       const decision = await rateLimiter.check({ userId, ip: request.ip }, cost);
-      reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
+      reply
+        .header('x-ratelimit-limit', decision.limit)
+        .header('x-ratelimit-remaining', decision.remaining)
+        .header('x-ratelimit-reset', decision.reset);
       if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
     };
     let auth: AuthContext | undefined;

@@ -2,7 +2,7 @@ import { createHttpApp, type Infrastructure, type Logger, type Metrics } from '@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
-import { trustedProxyHops, type GatewayConfig } from '../config.js';
+import { type GatewayConfig, trustedProxyHops } from '../config.js';
 import { subgraphHealthChecks } from './subgraph-health-checks.js';
 
 export interface GatewayAppOptions {

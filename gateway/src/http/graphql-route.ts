@@ -1,8 +1,8 @@
 import type { ApolloServer } from '@apollo/server';
-import { AppError, graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError, ValidationError, type AuthContext } from '@app/platform';
+import { AppError, type AuthContext, graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError, ValidationError } from '@app/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestGuard } from '../auth/request-guard.js';
-import { requestContext, type GatewayContext } from '../context.js';
+import { type GatewayContext, requestContext } from '../context.js';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<GatewayContext>;

@@ -33,7 +33,15 @@ export async function registerGatewayRoutes(app: FastifyInstance, options: Gatew
   // Seed 003's IDE, served from our own packages (no CDN); never in production.
   registerGraphiQL(app, { enabled: !production });
   const cookies = { secure: config.COOKIE_SECURE ?? production, refreshMaxAgeSeconds: config.REFRESH_COOKIE_MAX_AGE };
-  const line = await registerLineFacade(app, { config, apollo, cache: infra.cache, bus: infra.bus, verifier: infra.verifier, logger, cookies });
+  const line = await registerLineFacade(app, {
+    config,
+    apollo,
+    cache: infra.cache,
+    bus: infra.bus,
+    verifier: infra.verifier,
+    logger,
+    cookies,
+  });
   registerRestFacade(app, {
     apollo,
     guard,

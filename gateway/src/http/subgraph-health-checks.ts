@@ -16,6 +16,8 @@ async function subgraphReadiness(url: string) {
   if (!res) return { ok: false, detail: 'timed out' };
   if (res.ok) return { ok: true };
   const body = (await res.json().catch(() => null)) as { checks?: Record<string, { status: string }> } | null;
-  const down = Object.entries(body?.checks ?? {}).filter(([, check]) => check.status === 'down').map(([name]) => name);
+  const down = Object.entries(body?.checks ?? {})
+    .filter(([, check]) => check.status === 'down')
+    .map(([name]) => name);
   return { ok: false, detail: down.length ? `down: ${down.join(', ')}` : `HTTP ${res.status}` };
 }

@@ -23,7 +23,10 @@ function fromPackage(pkg: string, file: string, stem: string, ext: string): Entr
   const manifest = require.resolve(`${pkg}/package.json`);
   const { version } = require(manifest) as { version: string };
   let loaded: Promise<Buffer> | undefined;
-  return [`${stem}-${version}.${ext}`, { type: ext.endsWith('css') ? CSS : JS, load: () => (loaded ??= readFile(join(dirname(manifest), file))) }];
+  return [
+    `${stem}-${version}.${ext}`,
+    { type: ext.endsWith('css') ? CSS : JS, load: () => (loaded ??= readFile(join(dirname(manifest), file))) },
+  ];
 }
 
 /** Our own small files, named by their content hash for the same reason. */

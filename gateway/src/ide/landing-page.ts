@@ -27,7 +27,11 @@ export function graphiqlLandingPage({ enabled }: { enabled: boolean }): ApolloSe
   if (!enabled) return ApolloServerPluginLandingPageDisabled();
   return {
     async serverWillStart() {
-      return { async renderLandingPage() { return { html: LANDING_PAGE }; } };
+      return {
+        async renderLandingPage() {
+          return { html: LANDING_PAGE };
+        },
+      };
     },
   };
 }

@@ -29,11 +29,13 @@ export function registerGraphiQL(app: FastifyInstance, { enabled }: { enabled: b
   app.get<{ Params: { name: string } }>(`${ASSET_PATH}/:name`, async (request, reply) => {
     const asset = ASSETS.get(request.params.name);
     if (!asset) return reply.callNotFound();
-    return reply
-      .type(asset.type)
-      // Versioned (or content-hashed) names: a name never changes content.
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('x-content-type-options', 'nosniff')
-      .send(await asset.load());
+    return (
+      reply
+        .type(asset.type)
+        // Versioned (or content-hashed) names: a name never changes content.
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .send(await asset.load())
+    );
   });
 }

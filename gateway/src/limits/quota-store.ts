@@ -1,5 +1,5 @@
 import { cacheKeys, ServiceUnavailableError } from '@app/platform';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** `points` calls per `durationSeconds`, per user. `name` is part of the counter's key: keep it stable. */
 export interface QuotaPolicy {
@@ -83,7 +83,14 @@ export abstract class LimiterQuotaStore implements QuotaStore {
       // points stay taken, which errs on the strict side.
       await limiter.reward(key, points, options).catch(() => undefined);
       const remaining = Math.max(0, policy.points - (err.consumedPoints - points));
-      return { policy: policy.name, allowed: false, limit: policy.points, remaining, reset, retryAfter: Math.max(1, reset - Math.floor(Date.now() / 1000)) };
+      return {
+        policy: policy.name,
+        allowed: false,
+        limit: policy.points,
+        remaining,
+        reset,
+        retryAfter: Math.max(1, reset - Math.floor(Date.now() / 1000)),
+      };
     }
     return { policy: policy.name, allowed: true, limit: policy.points, remaining: res.remainingPoints, reset, retryAfter: 0 };
   }

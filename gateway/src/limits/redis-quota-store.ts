@@ -24,7 +24,12 @@ export class RedisQuotaStore extends LimiterQuotaStore {
   }
 
   protected createLimiter(policy: QuotaPolicy) {
-    const limiter = new RateLimiterRedis({ storeClient: this.redis, keyPrefix: '', points: policy.points, duration: policy.durationSeconds });
+    const limiter = new RateLimiterRedis({
+      storeClient: this.redis,
+      keyPrefix: '',
+      points: policy.points,
+      duration: policy.durationSeconds,
+    });
     return new RLWrapperTimeouts({ limiter, timeoutMs: this.timeoutMs });
   }
 }

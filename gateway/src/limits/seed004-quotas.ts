@@ -1,5 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type DirectiveNode, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
+import {
+  type DirectiveNode,
+  type DocumentNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import type { QuotaDecision, QuotaPolicy, QuotaStore } from './quota-store.js';
@@ -52,7 +60,11 @@ function condition(value: ValueNode, operation: OperationDefinitionNode, variabl
   return fallback?.kind === Kind.BOOLEAN ? fallback.value : undefined;
 }
 
-function included(directives: readonly DirectiveNode[] | undefined, operation: OperationDefinitionNode, variables: Record<string, unknown>): boolean {
+function included(
+  directives: readonly DirectiveNode[] | undefined,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): boolean {
   for (const directive of directives ?? []) {
     const name = directive.name.value;
     if (name !== 'skip' && name !== 'include') continue;
@@ -71,7 +83,11 @@ function included(directives: readonly DirectiveNode[] | undefined, operation: O
  * same field selected twice under one key is merged by GraphQL and runs once. Introspection
  * fields are left out.
  */
-export function rootFieldsOf(operation: OperationDefinitionNode, document: DocumentNode, variables: Record<string, unknown> = {}): Map<string, string> {
+export function rootFieldsOf(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  variables: Record<string, unknown> = {},
+): Map<string, string> {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const fields = new Map<string, string>();
   const visited = new Set<string>();
@@ -149,7 +165,9 @@ export function seed004QuotaPlugin(store: QuotaStore, policies: Seed004Policies)
             Promise.all(
               taken.map(({ policy, decision, points }) =>
                 // A refund that fails leaves the points taken: the strict side.
-                store.refund(policy, userId, decision, points).catch((err) => contextValue.logger?.warn({ err: (err as Error).message }, 'quota refund failed')),
+                store
+                  .refund(policy, userId, decision, points)
+                  .catch((err) => contextValue.logger?.warn({ err: (err as Error).message }, 'quota refund failed')),
               ),
             );
           for (const key of order.filter((k) => fieldsOf.has(k))) {

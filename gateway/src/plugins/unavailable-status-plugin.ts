@@ -16,7 +16,9 @@ export function unavailableStatusPlugin<TContext extends BaseContext>(): ApolloS
           const { errors, data } = response.body.singleResult;
           if (!errors?.length || !errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
           if (data && Object.values(data).some((value) => value !== null && value !== undefined)) return;
-          const retryAfter = Math.max(...errors.map((e) => (typeof e.extensions?.retryAfter === 'number' ? e.extensions.retryAfter : DEFAULT_RETRY_AFTER_SECONDS)));
+          const retryAfter = Math.max(
+            ...errors.map((e) => (typeof e.extensions?.retryAfter === 'number' ? e.extensions.retryAfter : DEFAULT_RETRY_AFTER_SECONDS)),
+          );
           response.http.status = 503;
           response.http.headers.set('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
         },

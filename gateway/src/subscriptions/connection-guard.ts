@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError, clientAddress, ServiceUnavailableError, type AuthContext, type TokenVerifier } from '@app/platform';
+import { AppError, type AuthContext, clientAddress, ServiceUnavailableError, type TokenVerifier } from '@app/platform';
 import { GraphQLError } from 'graphql';
 import type { Context } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -38,7 +38,8 @@ export interface ConnectionGuard {
 }
 
 /** The client's address, as the HTTP side computes it (Fastify with the same trusted hops). */
-const clientIp = (request: IncomingMessage, hops: number) => clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], hops);
+const clientIp = (request: IncomingMessage, hops: number) =>
+  clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], hops);
 
 /**
  * Who may hold a socket: a bound on open sockets per address (anonymous ones included), the
@@ -123,7 +124,10 @@ function limitSocketsPerIp(wss: WebSocketServer, { trustProxyHops, maxConnection
  * even when no event comes); the client reconnects with a fresh token.
  */
 function closeAtExpiry(socket: WebSocket, expiresAt: number) {
-  const timer = setTimeout(() => socket.close(4403, 'Forbidden: token expired'), Math.min(Math.max(0, expiresAt * 1000 - Date.now()), 2 ** 31 - 1));
+  const timer = setTimeout(
+    () => socket.close(4403, 'Forbidden: token expired'),
+    Math.min(Math.max(0, expiresAt * 1000 - Date.now()), 2 ** 31 - 1),
+  );
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
 }

@@ -1,5 +1,5 @@
 import { AppError, formatGraphQLError } from '@app/platform';
-import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { type ExecutionResult, GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** A dependency of a check (Redis) failed, as opposed to the check saying no. */
 export const isUnavailable = (err: unknown) => err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE';

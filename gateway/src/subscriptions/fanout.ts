@@ -1,4 +1,4 @@
-import type { EventBus, FanoutSubject, Subscription as BusSubscription } from '@app/events';
+import type { Subscription as BusSubscription, EventBus, FanoutSubject } from '@app/events';
 
 type Listener = (data: unknown) => void;
 

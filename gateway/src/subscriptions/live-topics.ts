@@ -1,6 +1,6 @@
-import { Subjects, type PayloadOf } from '@app/events';
-import { GraphQLError, type ExecutionResult, type FieldNode, type OperationDefinitionNode } from 'graphql';
-import { collectFields, entityQuery, responseKey, type Fragments } from './selection.js';
+import { type PayloadOf, Subjects } from '@app/events';
+import { type ExecutionResult, type FieldNode, GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { collectFields, entityQuery, type Fragments, responseKey } from './selection.js';
 
 /**
  * Runs a query through the supergraph as the subscriber (their token goes to every subgraph).
@@ -52,7 +52,12 @@ function overlay(target: Record<string, unknown>, source: Record<string, unknown
     if (!(key in target) || !(name in source)) continue;
     const value = source[name];
     if (field.selectionSet && value && typeof value === 'object' && target[key] && typeof target[key] === 'object') {
-      overlay(target[key] as Record<string, unknown>, value as Record<string, unknown>, collectFields(field.selectionSet, fragments), fragments);
+      overlay(
+        target[key] as Record<string, unknown>,
+        value as Record<string, unknown>,
+        collectFields(field.selectionSet, fragments),
+        fragments,
+      );
     } else if (!field.selectionSet || value === null) {
       target[key] = value;
     }
@@ -119,13 +124,24 @@ export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
     const productQueries = ctx.fields.flatMap((root) => {
       const productFields = collectFields(root.selectionSet, ctx.fragments).filter((f) => f.name.value === 'product');
       if (!productFields.length) return [];
-      return [{ root: responseKey(root), query: entityQuery(ctx.operation, ctx.fragments, productFields, { name: 'product', keyArgument: 'id' }), keys: [...new Set(productFields.map(responseKey))] }];
+      return [
+        {
+          root: responseKey(root),
+          query: entityQuery(ctx.operation, ctx.fragments, productFields, { name: 'product', keyArgument: 'id' }),
+          keys: [...new Set(productFields.map(responseKey))],
+        },
+      ];
     });
     return {
       matches: (event) => ids.has(event.productId),
       resolve: async (event) => {
         if (!ids.has(event.productId)) return undefined;
-        const values: Record<string, unknown> = { __typename: 'StockUpdate', productId: event.productId, newQuantity: event.newQuantity, updatedAt: event.updatedAt };
+        const values: Record<string, unknown> = {
+          __typename: 'StockUpdate',
+          productId: event.productId,
+          newQuantity: event.newQuantity,
+          updatedAt: event.updatedAt,
+        };
         const data: Record<string, unknown> = {};
         for (const root of ctx.fields) {
           const out: Record<string, unknown> = {};

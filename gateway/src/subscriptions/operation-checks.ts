@@ -1,5 +1,14 @@
 import { checkComplexity, RateLimitError, ServiceUnavailableError } from '@app/platform';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type { RateLimiter } from '../rate-limiter.js';
 import { extraOf, type SocketContext } from './connection-guard.js';
@@ -35,7 +44,11 @@ export function operationChecks(options: OperationCheckOptions): OperationCheck 
     const extra = extraOf(ctx);
     // ctx.subscriptions already holds this operation.
     if (Object.keys(ctx.subscriptions).length > maxOperations) {
-      return [new GraphQLError(`At most ${maxOperations} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMIT_EXCEEDED' } })];
+      return [
+        new GraphQLError(`At most ${maxOperations} operations may run at once on one connection`, {
+          extensions: { code: 'RATE_LIMIT_EXCEEDED' },
+        }),
+      ];
     }
     if (rateLimiter) {
       let decision;
@@ -56,13 +69,22 @@ export function operationChecks(options: OperationCheckOptions): OperationCheck 
       return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
     }
     const errors = validate(schema, document, [...specifiedRules, ...options.validationRules], { maxErrors: options.maxValidationErrors });
-    if (errors.length) return errors.map((e) => new GraphQLError(hideDetails(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    if (errors.length)
+      return errors.map(
+        (e) => new GraphQLError(hideDetails(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+      );
     // Queries and mutations get the complexity limit from Apollo; a subscription's selection is
     // resolved through the supergraph on every event, so it is held to the same limit up front.
     const operation = getOperationAST(document, payload.operationName ?? undefined);
     if (operation?.operation === 'subscription') {
       // Bad variables are left to the subscription's start, which reports them.
-      const tooComplex = checkComplexity(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, options.maxComplexity);
+      const tooComplex = checkComplexity(
+        schema,
+        document,
+        payload.operationName ?? undefined,
+        payload.variables ?? {},
+        options.maxComplexity,
+      );
       if (tooComplex) return [new GraphQLError(tooComplex.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
     }
     return {

@@ -1,13 +1,13 @@
 import {
-  Kind,
-  print,
-  visit,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  Kind,
   type OperationDefinitionNode,
+  print,
   type SelectionSetNode,
   type VariableDefinitionNode,
+  visit,
 } from 'graphql';
 
 export type Fragments = Record<string, FragmentDefinitionNode>;

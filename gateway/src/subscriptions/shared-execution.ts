@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { AuthContext, Logger, TokenVerifier } from '@app/platform';
-import { GraphQLError, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, print } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { ConnectionExtra } from './connection-guard.js';
 import type { RunAsSubscriber } from './live-topics.js';
@@ -48,10 +48,16 @@ export class SharedExecution {
   async executeOperation(args: ExecutionArgs): Promise<ExecutionResult> {
     const extra = args.contextValue as ConnectionExtra;
     const response = await this.apollo.executeOperation(
-      { query: print(args.document), variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined, operationName: args.operationName ?? undefined },
+      {
+        query: print(args.document),
+        variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+        operationName: args.operationName ?? undefined,
+      },
       { contextValue: { auth: extra.auth, requestId: extra.requestId, logger: this.logger, clientIp: extra.ip } },
     );
-    return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket')] };
+    return response.body.kind === 'single'
+      ? (response.body.singleResult as ExecutionResult)
+      : { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket')] };
   }
 
   private async execute(auth: AuthContext | undefined, requestId: string, query: string, variables: Record<string, unknown>) {

@@ -1,13 +1,13 @@
 import type { PayloadOf } from '@app/events';
-import { isAdmin, ServiceUnavailableError, type Logger } from '@app/platform';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { isAdmin, type Logger, ServiceUnavailableError } from '@app/platform';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { Gauge } from 'prom-client';
 import { Channel } from './channel.js';
 import type { ConnectionExtra } from './connection-guard.js';
 import { errorResult } from './error-result.js';
 import type { Fanout } from './fanout.js';
-import { liveTopics, type LiveTopic, type TopicHandler } from './live-topics.js';
+import { type LiveTopic, liveTopics, type TopicHandler } from './live-topics.js';
 import { collectFields, fragmentsOf } from './selection.js';
 import type { SharedExecution } from './shared-execution.js';
 
@@ -47,18 +47,25 @@ async function prepare(args: ExecutionArgs, options: SubscribeOptions): Promise<
   const extra = args.contextValue as ConnectionExtra;
   const operation = getOperationAST(args.document, args.operationName);
   const subscriptionType = args.schema.getSubscriptionType();
-  if (!operation || !subscriptionType) return errorResult(new GraphQLError('No subscription operation', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+  if (!operation || !subscriptionType)
+    return errorResult(new GraphQLError('No subscription operation', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   const fragments = fragmentsOf(args.document);
   const rootFields = collectFields(operation.selectionSet, fragments);
   const name = rootFields[0]?.name.value;
   const topic = liveTopics[name];
   const fieldDef = subscriptionType.getFields()[name];
-  if (!topic || !fieldDef) return errorResult(new GraphQLError(`Subscription ${name} is not served`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+  if (!topic || !fieldDef)
+    return errorResult(new GraphQLError(`Subscription ${name} is not served`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   // As given (forwarded to the supergraph, which coerces them itself), and coerced to their
   // declared types for the subscription's own arguments (graphql-js's subscribe would do this).
   const variables = (args.variableValues ?? {}) as Record<string, unknown>;
   const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], variables, { maxErrors: 25 });
-  if (coerced.errors) return { errors: coerced.errors.map((e) => errorResult(new GraphQLError(options.hideDetails(e.message), { extensions: { code: 'BAD_USER_INPUT' } })).errors![0]) };
+  if (coerced.errors)
+    return {
+      errors: coerced.errors.map(
+        (e) => errorResult(new GraphQLError(options.hideDetails(e.message), { extensions: { code: 'BAD_USER_INPUT' } })).errors![0],
+      ),
+    };
   try {
     const handle = await topic.prepare({
       operation,
@@ -77,7 +84,11 @@ async function prepare(args: ExecutionArgs, options: SubscribeOptions): Promise<
 }
 
 /** Follows the topic's events: each matching one resolved in order and pushed to the subscriber. */
-async function follow({ name, topic, handle }: Prepared, extra: ConnectionExtra, options: SubscribeOptions): Promise<ExecutionResult | Channel<ExecutionResult>> {
+async function follow(
+  { name, topic, handle }: Prepared,
+  extra: ConnectionExtra,
+  options: SubscribeOptions,
+): Promise<ExecutionResult | Channel<ExecutionResult>> {
   const { active } = options;
   let stop: () => void = () => {};
   let counted = false;
@@ -87,7 +98,9 @@ async function follow({ name, topic, handle }: Prepared, extra: ConnectionExtra,
       if (counted) active.dec({ field: name });
     },
     options.maxBuffered,
-    errorResult(new GraphQLError('The subscriber read too slowly and the subscription was ended', { extensions: { code: 'SERVICE_UNAVAILABLE' } })),
+    errorResult(
+      new GraphQLError('The subscriber read too slowly and the subscription was ended', { extensions: { code: 'SERVICE_UNAVAILABLE' } }),
+    ),
   );
   // Events of one subscription are handled one after another, so they arrive in order. A
   // subscription whose events pile up (a slow supergraph, a flood of events) is ended, not
@@ -99,7 +112,13 @@ async function follow({ name, topic, handle }: Prepared, extra: ConnectionExtra,
       // Events about other entities cost nothing: no token check, no queueing.
       if (channel.isClosed || !handle.matches(event)) return;
       if (++pending > MAX_PENDING_EVENTS) {
-        channel.push(errorResult(new GraphQLError('The subscription fell too far behind its events and was ended', { extensions: { code: 'SERVICE_UNAVAILABLE' } })));
+        channel.push(
+          errorResult(
+            new GraphQLError('The subscription fell too far behind its events and was ended', {
+              extensions: { code: 'SERVICE_UNAVAILABLE' },
+            }),
+          ),
+        );
         channel.close();
         return;
       }
@@ -114,7 +133,8 @@ async function follow({ name, topic, handle }: Prepared, extra: ConnectionExtra,
         } catch (err) {
           const result = errorResult(err);
           channel.push(result);
-          if (result.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' || result.errors?.[0]?.extensions?.code === 'NOT_FOUND') channel.close();
+          if (result.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' || result.errors?.[0]?.extensions?.code === 'NOT_FOUND')
+            channel.close();
         }
       });
     });

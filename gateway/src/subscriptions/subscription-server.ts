@@ -65,10 +65,19 @@ export interface SubscriptionServerOptions {
 export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const { logger } = options;
   const fanout = new Fanout(options.bus);
-  const active = new Gauge({ name: 'graphql_subscriptions_active', help: 'Live GraphQL subscriptions', labelNames: ['field'], registers: [options.metrics.registry] });
+  const active = new Gauge({
+    name: 'graphql_subscriptions_active',
+    help: 'Live GraphQL subscriptions',
+    labelNames: ['field'],
+    registers: [options.metrics.registry],
+  });
   const hideDetails = suggestionsHider(options.hideSchemaDetails ?? false);
   // ws would otherwise take messages of up to 100 MiB (a connection_init included) and buffer each whole.
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql', maxPayload: options.maxPayload ?? 1024 * 1024 });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path ?? '/graphql',
+    maxPayload: options.maxPayload ?? 1024 * 1024,
+  });
   const guard = connectionGuard(wss, {
     verifier: options.verifier,
     rateLimiter: options.rateLimiter,

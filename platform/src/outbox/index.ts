@@ -1,9 +1,9 @@
 // The transactional outbox every service publishes its events through (see outbox-relay.ts).
 import { z } from 'zod';
 
-export { defineOutboxMessage, outboxEntity, OUTBOX_ENTITY_NAME, type OutboxMessage, type OutboxMessageSchema } from './outbox-message.js';
-export { writeOutbox, type WriteOutboxOptions } from './outbox-writer.js';
+export { defineOutboxMessage, OUTBOX_ENTITY_NAME, type OutboxMessage, type OutboxMessageSchema, outboxEntity } from './outbox-message.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+export { type WriteOutboxOptions, writeOutbox } from './outbox-writer.js';
 
 /** The relay's setting, for a service's config (fractions allowed: tests poll faster). */
 export const outboxEnv = {

@@ -1,4 +1,4 @@
-import { defineEntity, p, type EntityClass, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type EntityClass, type InferEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** The outbox entity's name: `writeOutbox` and the relay find a service's outbox by it. */
@@ -42,6 +42,7 @@ export type OutboxMessage = InferEntity<OutboxMessageSchema>;
 /** The outbox entity registered in this entity manager's ORM (throws when the service has none). */
 export function outboxEntity(em: EntityManager): EntityClass<OutboxMessage> {
   const meta = em.getMetadata().getByClassName<OutboxMessage, false>(OUTBOX_ENTITY_NAME, false);
-  if (!meta?.class) throw new Error(`this service has no outbox: add defineOutboxMessage() to its entities (and a migration creating the outbox table)`);
+  if (!meta?.class)
+    throw new Error(`this service has no outbox: add defineOutboxMessage() to its entities (and a migration creating the outbox table)`);
   return meta.class as EntityClass<OutboxMessage>;
 }

@@ -1,7 +1,7 @@
-import { InvalidEventError, type DurableSubject, type EventBus, type FanoutSubject, type PayloadOf } from '@app/events';
+import { type DurableSubject, type EventBus, type FanoutSubject, InvalidEventError, type PayloadOf } from '@app/events';
 import { LockMode } from '@mikro-orm/core';
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
 import { SerialLoop } from '../serial-loop.js';
 import { withService } from '../tracing/service-context.js';
@@ -112,9 +112,15 @@ export class OutboxRelay {
   private async relayBatch(): Promise<{ sent: number; failed: boolean; busy: boolean }> {
     const { em, bus, logger, name, schema } = this.options;
     return em.fork().transactional(async (tx) => {
-      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as locked', [`${name}-outbox:${schema}`]);
+      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as locked', [
+        `${name}-outbox:${schema}`,
+      ]);
       if (!lock?.locked) return { sent: 0, failed: false, busy: true };
-      const rows = await tx.find(outboxEntity(tx), { sentAt: null }, { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE });
+      const rows = await tx.find(
+        outboxEntity(tx),
+        { sentAt: null },
+        { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+      );
       let sent = 0;
       for (const row of rows) {
         try {
@@ -123,7 +129,9 @@ export class OutboxRelay {
               ? bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>)
               : bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msgId ?? row.id });
           // In the writer's trace, as this service's work: the publish span continues the request.
-          await (row.traceContext ? context.with(deserializeTraceContext(row.traceContext, withService(ROOT_CONTEXT, name)), publish) : publish());
+          await (row.traceContext
+            ? context.with(deserializeTraceContext(row.traceContext, withService(ROOT_CONTEXT, name)), publish)
+            : publish());
           row.sentAt = new Date();
           row.attempts += 1;
           sent++;

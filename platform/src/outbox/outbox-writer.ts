@@ -1,7 +1,7 @@
 import { eventSchemas, isDurableSubject, type PayloadOf, type Subject } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { serializeTraceContext } from '../tracing/trace-context.js';
-import { outboxEntity, type OutboxMessage } from './outbox-message.js';
+import { type OutboxMessage, outboxEntity } from './outbox-message.js';
 
 export interface WriteOutboxOptions {
   /**
@@ -22,7 +22,12 @@ export interface WriteOutboxOptions {
  * trace goes with the row, so the relayed publish joins the request's trace. After the
  * commit, nudge the relay (`OutboxRelay.nudge`) so it publishes at once instead of at its next poll.
  */
-export function writeOutbox<S extends Subject>(tx: EntityManager, subject: S, payload: PayloadOf<S>, options: WriteOutboxOptions = {}): OutboxMessage {
+export function writeOutbox<S extends Subject>(
+  tx: EntityManager,
+  subject: S,
+  payload: PayloadOf<S>,
+  options: WriteOutboxOptions = {},
+): OutboxMessage {
   const data = eventSchemas[subject].parse(payload) as Record<string, unknown>;
   const durable = isDurableSubject(subject);
   return tx.create(outboxEntity(tx), {

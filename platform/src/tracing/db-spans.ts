@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { tracingEnabled } from './tracing-state.js';
 
 const tracer = trace.getTracer('@app/platform/pg');
@@ -19,7 +19,12 @@ export function startQuerySpan(query: unknown, target: QueryTarget): Span | unde
   if (!tracingEnabled()) return undefined;
   const parent = context.active();
   if (!trace.getSpan(parent)) return undefined;
-  const text = typeof query === 'string' ? query : typeof (query as { text?: unknown } | null)?.text === 'string' ? (query as { text: string }).text : '';
+  const text =
+    typeof query === 'string'
+      ? query
+      : typeof (query as { text?: unknown } | null)?.text === 'string'
+        ? (query as { text: string }).text
+        : '';
   const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
   return tracer.startSpan(
     operation,

@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 
 /** Federation's SDL field: asked by tools, not by requests worth a span. */

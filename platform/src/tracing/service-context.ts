@@ -1,4 +1,4 @@
-import { context, createContextKey, type Context } from '@opentelemetry/api';
+import { type Context, context, createContextKey } from '@opentelemetry/api';
 
 /**
  * Which service a piece of work belongs to, carried in the OpenTelemetry context. The one-process

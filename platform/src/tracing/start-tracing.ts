@@ -1,5 +1,5 @@
-import { context, diag, DiagLogLevel, propagation, trace, type TracerProvider } from '@opentelemetry/api';
-import { commonEnv, ConfigError, loadConfig, tracingEnv } from '../config.js';
+import { context, DiagLogLevel, diag, propagation, type TracerProvider, trace } from '@opentelemetry/api';
+import { ConfigError, commonEnv, loadConfig, tracingEnv } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Service } from '../service.js';
 import { version } from '../version.js';
@@ -60,7 +60,13 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   if (running && tracingEnabled()) return { enabled: true, forceFlush: running.forceFlush, shutdown: async () => {} };
 
   // Loaded only when tracing is on: a process without it never loads the SDK.
-  const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, resources] = await Promise.all([
+  const [
+    { BasicTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    resources,
+  ] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/context-async-hooks'),
@@ -116,9 +122,15 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
 
 /** The SDK reports export failures through `diag`: into the service's log, warnings and up. */
 function forwardDiagnostics(logger: Logger): void {
-  const log = (level: 'error' | 'warn') => (message: string, ...args: unknown[]) => logger[level]({ otel: args.length ? args : undefined }, `tracing: ${message}`);
+  const log =
+    (level: 'error' | 'warn') =>
+    (message: string, ...args: unknown[]) =>
+      logger[level]({ otel: args.length ? args : undefined }, `tracing: ${message}`);
   const quiet = () => {};
-  diag.setLogger({ error: log('error'), warn: log('warn'), info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  diag.setLogger(
+    { error: log('error'), warn: log('warn'), info: quiet, debug: quiet, verbose: quiet },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 }
 
 /**

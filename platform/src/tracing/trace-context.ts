@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import { type Context, context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 
 /**
  * The active trace as W3C headers in JSON (`{"traceparent":"00-…"}`), for work that continues

@@ -1,4 +1,14 @@
-import { context, ProxyTracerProvider, trace, type Context, type Span, type SpanOptions, type Tracer, type TracerOptions, type TracerProvider } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  ProxyTracerProvider,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+  type TracerOptions,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
 import { serviceOf } from './service-context.js';
 
 /** Where spans go while tracing runs: the SDK provider of each service. */

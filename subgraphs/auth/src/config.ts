@@ -1,15 +1,22 @@
-import { aes256Key, bool, commonEnv, ConfigError, loadConfig, outboxEnv, port } from '@app/platform';
+import { aes256Key, bool, ConfigError, commonEnv, loadConfig, outboxEnv, port } from '@app/platform';
 import { z } from 'zod';
 
 export const authEnv = {
   ...commonEnv,
   PORT: port(4001),
-  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('auth'),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('auth'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
   ...outboxEnv,
   ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
-  REFRESH_TOKEN_TTL: z.coerce.number().int().min(60).default(30 * 86_400),
+  REFRESH_TOKEN_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 86_400),
   /** Failed logins allowed per account and client address in LOGIN_WINDOW seconds. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW: z.coerce.number().int().min(1).default(900),
@@ -23,7 +30,12 @@ export const authEnv = {
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_EMAIL: z.email().optional(),
   /** argon2id memory (KiB) and passes; the defaults are OWASP's (19 MiB, 2). Tests lower them. */
-  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(4 * 1024 * 1024).default(19_456),
+  PASSWORD_HASH_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(4 * 1024 * 1024)
+    .default(19_456),
   PASSWORD_HASH_PASSES: z.coerce.number().int().min(1).max(20).default(2),
   /**
    * AES-256-GCM key (base64 of 32 bytes) that encrypts the private signing keys at rest. Required
@@ -52,7 +64,12 @@ export function loadAuthConfig(env?: Record<string, string | undefined>): AuthCo
   const config = loadConfig(authEnv, env);
   // A stolen database must not hand out the keys that sign everyone's tokens.
   if (config.NODE_ENV === 'production' && !config.SIGNING_KEY_ENCRYPTION_KEY) {
-    throw new ConfigError([{ variable: 'SIGNING_KEY_ENCRYPTION_KEY', message: 'required in production (base64 of 32 random bytes, e.g. openssl rand -base64 32)' }]);
+    throw new ConfigError([
+      {
+        variable: 'SIGNING_KEY_ENCRYPTION_KEY',
+        message: 'required in production (base64 of 32 random bytes, e.g. openssl rand -base64 32)',
+      },
+    ]);
   }
   return config;
 }

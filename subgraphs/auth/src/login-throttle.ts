@@ -38,7 +38,11 @@ export async function admitLoginAttempt(deps: AuthDeps, subject: string, address
   const failures = attempts - Number((await cache.get(successesKey)) ?? 0);
   const limit = accountMaxFailures(config);
   if (failures > limit) {
-    if (failures === limit + 1) deps.logger.warn({ subject, limit, windowSeconds: config.LOGIN_ACCOUNT_WINDOW }, 'login attempts at one account from many addresses: account locked for the rest of the window');
+    if (failures === limit + 1)
+      deps.logger.warn(
+        { subject, limit, windowSeconds: config.LOGIN_ACCOUNT_WINDOW },
+        'login attempts at one account from many addresses: account locked for the rest of the window',
+      );
     throw new RateLimitError(Math.max(1, windowLeft), TOO_MANY);
   }
 

@@ -28,7 +28,14 @@ function argon2id(password: string, salt: Buffer, cost: PasswordCost & { paralle
   return new Promise((resolve, reject) =>
     argon2(
       'argon2id',
-      { message: normalize(password), nonce: salt, parallelism: cost.parallelism, tagLength: cost.tagLength, memory: cost.memory, passes: cost.passes },
+      {
+        message: normalize(password),
+        nonce: salt,
+        parallelism: cost.parallelism,
+        tagLength: cost.tagLength,
+        memory: cost.memory,
+        passes: cost.passes,
+      },
       (err, key) => (err ? reject(err) : resolve(key)),
     ),
   );
@@ -36,7 +43,9 @@ function argon2id(password: string, salt: Buffer, cost: PasswordCost & { paralle
 
 function scrypt(password: string, salt: Buffer, keyLength: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    nodeCrypto.scrypt(normalize(password), salt, keyLength, { ...options, maxmem: 256 * options.N * options.r }, (err, key) => (err ? reject(err) : resolve(key))),
+    nodeCrypto.scrypt(normalize(password), salt, keyLength, { ...options, maxmem: 256 * options.N * options.r }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
@@ -44,7 +53,9 @@ export async function hashPassword(password: string, cost: PasswordCost): Promis
   const salt = nodeCrypto.randomBytes(SALT_BYTES);
   if (!argon2) {
     const key = await scrypt(password, salt, 64, SCRYPT_FALLBACK);
-    return ['scrypt', SCRYPT_FALLBACK.N, SCRYPT_FALLBACK.r, SCRYPT_FALLBACK.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+    return ['scrypt', SCRYPT_FALLBACK.N, SCRYPT_FALLBACK.r, SCRYPT_FALLBACK.p, salt.toString('base64url'), key.toString('base64url')].join(
+      '$',
+    );
   }
   const key = await argon2id(password, salt, { ...cost, parallelism: PARALLELISM, tagLength: TAG_BYTES });
   return `$argon2id$v=19$m=${cost.memory},t=${cost.passes},p=${PARALLELISM}$${b64(salt)}$${b64(key)}`;
@@ -55,7 +66,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (phc) {
     const [, m, t, p, salt, hash] = phc;
     const expected = Buffer.from(hash, 'base64');
-    const actual = await argon2id(password, Buffer.from(salt, 'base64'), { memory: Number(m), passes: Number(t), parallelism: Number(p), tagLength: expected.length });
+    const actual = await argon2id(password, Buffer.from(salt, 'base64'), {
+      memory: Number(m),
+      passes: Number(t),
+      parallelism: Number(p),
+      tagLength: expected.length,
+    });
     return nodeCrypto.timingSafeEqual(actual, expected);
   }
   if (stored.startsWith('scrypt$')) return verifyScrypt(password, stored);

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import {
   createSubgraphServer,
   dependencyChecks,
-  openSubgraphFoundation,
   OutboxRelay,
+  openSubgraphFoundation,
   type Service,
-  subgraphService,
   type SubgraphServiceOptions,
+  subgraphService,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
-import { passwordCost, type AuthConfig } from './config.js';
+import { type AuthConfig, passwordCost } from './config.js';
 import { database } from './database.js';
 import type { AuthDeps } from './deps.js';
 import { subscribeUserDeleted } from './handlers/user-deleted.js';
@@ -33,7 +33,8 @@ export interface AuthService extends Service {
 /** Builds the auth subgraph (tests import this); `index.ts` only listens. */
 export async function buildAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const { config, logger, infra, orm } = await openSubgraphFoundation('auth', options, database);
-  if (!config.SIGNING_KEY_ENCRYPTION_KEY) logger.warn('SIGNING_KEY_ENCRYPTION_KEY is not set: the private signing keys are stored unencrypted (refused in production)');
+  if (!config.SIGNING_KEY_ENCRYPTION_KEY)
+    logger.warn('SIGNING_KEY_ENCRYPTION_KEY is not set: the private signing keys are stored unencrypted (refused in production)');
   const cipher = config.SIGNING_KEY_ENCRYPTION_KEY ? new PrivateKeyCipher(config.SIGNING_KEY_ENCRYPTION_KEY) : null;
   const keys = new KeyStore(orm.em as EntityManager, config.ACCESS_TOKEN_TTL + 60, cipher, logger);
   try {
@@ -44,7 +45,14 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     throw err;
   }
 
-  const relay = new OutboxRelay({ name: 'auth', em: orm.em as EntityManager, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const relay = new OutboxRelay({
+    name: 'auth',
+    em: orm.em as EntityManager,
+    bus: infra.bus,
+    logger,
+    schema: config.DB_SCHEMA,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
+  });
   const deps: AuthDeps = {
     em: orm.em as EntityManager,
     cache: infra.cache,
@@ -87,4 +95,4 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     () => orm.close(),
   ]);
 }
-export { loadAuthConfig, type AuthConfig } from './config.js';
+export { type AuthConfig, loadAuthConfig } from './config.js';

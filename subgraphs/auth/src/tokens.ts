@@ -76,6 +76,10 @@ export const LINE_WEBHOOK_TOKEN_TTL = 300;
 export async function issueLineWebhookToken(deps: AuthDeps, user: User): Promise<{ accessToken: string; expiresIn: number }> {
   // Capped by ACCESS_TOKEN_TTL: a retired signing key stays in the JWKS only that long (plus a margin).
   const expiresIn = Math.min(LINE_WEBHOOK_TOKEN_TTL, deps.config.ACCESS_TOKEN_TTL);
-  const accessToken = await signAccessToken(deps, user, { sessionId: crypto.randomUUID(), ttlSeconds: expiresIn, claims: { amr: ['line-webhook'] } });
+  const accessToken = await signAccessToken(deps, user, {
+    sessionId: crypto.randomUUID(),
+    ttlSeconds: expiresIn,
+    claims: { amr: ['line-webhook'] },
+  });
   return { accessToken, expiresIn };
 }

@@ -14,7 +14,14 @@ describe('password hashes', () => {
 
   it('a legacy scrypt hash verifies and asks to be replaced; so does argon2id at another cost', async () => {
     const salt = randomBytes(16);
-    const legacy = ['scrypt', 1024, 8, 1, salt.toString('base64url'), scryptSync('legacy-pass-1', salt, 64, { N: 1024, r: 8, p: 1 }).toString('base64url')].join('$');
+    const legacy = [
+      'scrypt',
+      1024,
+      8,
+      1,
+      salt.toString('base64url'),
+      scryptSync('legacy-pass-1', salt, 64, { N: 1024, r: 8, p: 1 }).toString('base64url'),
+    ].join('$');
     expect(await verifyPassword('legacy-pass-1', legacy)).toBe(true);
     expect(await verifyPassword('legacy-pass-2', legacy)).toBe(false);
     expect(needsRehash(legacy, cheap)).toBe(true);
@@ -23,7 +30,8 @@ describe('password hashes', () => {
   });
 
   it('anything else never verifies', async () => {
-    for (const stored of ['', 'plain-text', '$argon2id$v=19$m=1024,t=1,p=1$$', 'scrypt$x$y$z$$']) expect(await verifyPassword('plain-text', stored)).toBe(false);
+    for (const stored of ['', 'plain-text', '$argon2id$v=19$m=1024,t=1,p=1$$', 'scrypt$x$y$z$$'])
+      expect(await verifyPassword('plain-text', stored)).toBe(false);
   });
 
   it('the decoy is an argon2id hash at the configured cost that nothing matches', async () => {

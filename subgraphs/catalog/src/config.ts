@@ -4,7 +4,10 @@ import { z } from 'zod';
 export const catalogEnv = {
   ...commonEnv,
   PORT: port(4004),
-  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('catalog'),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('catalog'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   // OUTBOX_POLL_INTERVAL: seconds between two polls of the outbox (each commit also nudges the relay).
   ...outboxEnv,

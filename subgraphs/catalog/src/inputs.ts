@@ -3,10 +3,10 @@
  * operation as one flat object (`{ id, ...input }`), so `validationErrors[].field` is the argument's
  * or the input field's name (`id`, `name`, `price`, `categoryId`, ...), every bad field at once.
  */
-import { decimal, DEFAULT_LIMIT, isUuid, MAX_LIMIT, pageArgs, uuid, ValidationError } from '@app/platform';
+import { DEFAULT_LIMIT, decimal, isUuid, MAX_LIMIT, pageArgs, uuid, ValidationError } from '@app/platform';
 import { z } from 'zod';
 
-export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, isUuid, uuid };
+export { DEFAULT_LIMIT, isUuid, MAX_LIMIT, pageArgs, uuid };
 export const NAME_MAX = 200;
 export const DESCRIPTION_MAX = 5000;
 
@@ -61,7 +61,6 @@ export const stockQuantity = z
   .min(0, 'Stock quantity must be 0 or more')
   .max(MAX_STOCK, `Stock quantity must be at most ${MAX_STOCK}`);
 
-
 /** Where a product sits in list order (name key, then id): what a connection cursor encodes. */
 export interface ProductPosition {
   nameKey: string;
@@ -69,7 +68,8 @@ export interface ProductPosition {
 }
 
 /** An opaque cursor: base64url of the keyset position. Clients must not build or read them. */
-export const encodeCursor = (position: ProductPosition) => Buffer.from(JSON.stringify(['p1', position.nameKey, position.id]), 'utf8').toString('base64url');
+export const encodeCursor = (position: ProductPosition) =>
+  Buffer.from(JSON.stringify(['p1', position.nameKey, position.id]), 'utf8').toString('base64url');
 
 export function decodeCursor(cursor: string): ProductPosition | undefined {
   if (!/^[A-Za-z0-9_-]{1,2000}$/.test(cursor)) return undefined;
@@ -111,7 +111,8 @@ export const connectionArgs = {
 };
 
 /** An object argument that must be present (GraphQL enforces it; a direct caller might not). */
-export const asObject = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+export const asObject = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
 /** A rule that depends on stored data (an unknown categoryId): the same VALIDATION_ERROR shape. */
 export const invalid = (field: string, message: string) => new ValidationError([{ field, message }]);

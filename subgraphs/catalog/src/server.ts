@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import {
+  createMetrics,
   createSubgraphServer,
   dependencyChecks,
-  openSubgraphFoundation,
   OutboxRelay,
+  openSubgraphFoundation,
   type Service,
-  subgraphService,
   type SubgraphServiceOptions,
-  createMetrics,
+  subgraphService,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -38,7 +38,14 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
   const em = orm.em as EntityManager;
   const metrics = createMetrics('catalog');
   const cache = createCatalogCache({ shared: infra.cache, bus: infra.bus, localTtlSeconds: config.CATALOG_LOCAL_TTL, metrics, logger });
-  const relay = new OutboxRelay({ name: 'catalog', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const relay = new OutboxRelay({
+    name: 'catalog',
+    em,
+    bus: infra.bus,
+    logger,
+    schema: config.DB_SCHEMA,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
+  });
   const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger, nudgeOutbox: () => relay.nudge() };
   relay.start();
 
@@ -91,17 +98,17 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     () => orm.close(),
   ]);
 }
-export { loadCatalogConfig, type CatalogConfig } from './config.js';
-export { seedSampleCatalog, SAMPLE_CATEGORIES, SAMPLE_PRODUCTS } from './usecases/seed-sample-catalog.js';
-export { announceAllProducts } from './usecases/announce-all-products.js';
+export { type CatalogConfig, loadCatalogConfig } from './config.js';
 export { INVENTORY_DURABLES } from './handlers/index.js';
+export { announceAllProducts } from './usecases/announce-all-products.js';
+export { commitInventory } from './usecases/commit-inventory.js';
 // For tests and tools that drive the use cases of a built service (`service.deps`) directly.
 export { createCategory } from './usecases/create-category.js';
 export { createProduct } from './usecases/create-product.js';
-export { updateProduct } from './usecases/update-product.js';
 export { getProduct } from './usecases/get-product.js';
 export { handleInventoryCommand } from './usecases/handle-inventory-command.js';
-export { reserveInventory } from './usecases/reserve-inventory.js';
-export { releaseInventory } from './usecases/release-inventory.js';
-export { commitInventory } from './usecases/commit-inventory.js';
 export { pruneInbox } from './usecases/prune-inbox.js';
+export { releaseInventory } from './usecases/release-inventory.js';
+export { reserveInventory } from './usecases/reserve-inventory.js';
+export { SAMPLE_CATEGORIES, SAMPLE_PRODUCTS, seedSampleCatalog } from './usecases/seed-sample-catalog.js';
+export { updateProduct } from './usecases/update-product.js';

@@ -7,7 +7,10 @@ const seconds = (fallback: number) => z.coerce.number().positive().max(86_400).d
 export const ordersEnv = {
   ...commonEnv,
   PORT: port(4005),
-  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('orders'),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('orders'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   /**
    * The bundled SimulatedPaymentProvider declines a charge whose amount is greater than this
@@ -16,7 +19,10 @@ export const ordersEnv = {
   PAYMENT_DECLINE_ABOVE: z
     .string()
     .trim()
-    .refine((v) => decimal.isValid(v) && !v.startsWith('-'), 'must be a non-negative decimal (at most 14 digits before and 4 after the point)')
+    .refine(
+      (v) => decimal.isValid(v) && !v.startsWith('-'),
+      'must be a non-negative decimal (at most 14 digits before and 4 after the point)',
+    )
     .transform((v) => decimal.normalize(v))
     .default('1000000'),
   /**

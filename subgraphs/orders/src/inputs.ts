@@ -11,7 +11,6 @@ export const MAX_LINES = 100;
 export const MAX_QUANTITY = 10_000;
 export const REASON_MAX = 500;
 
-
 export const quantity = z
   .number({ error: 'Quantity must be an integer' })
   .int('Quantity must be an integer')
@@ -27,8 +26,8 @@ export const reason = z
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'Reason must not contain control characters')
   .transform((s) => (s === '' ? null : s));
 
-
 /** An object argument that must be present (GraphQL enforces it; a direct caller might not). */
-export const asObject = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+export const asObject = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
 export const invalid = (field: string, message: string) => new ValidationError([{ field, message }]);

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import {
   createSubgraphServer,
   dependencyChecks,
-  openSubgraphFoundation,
   OutboxRelay,
+  openSubgraphFoundation,
   type Service,
-  subgraphService,
   type SubgraphServiceOptions,
+  subgraphService,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -42,14 +42,24 @@ export interface OrdersService extends Service {
 export async function buildOrdersService(options: OrdersServiceOptions): Promise<OrdersService> {
   const { config, logger, infra, orm } = await openSubgraphFoundation('orders', options, database);
   const em = orm.em as EntityManager;
-  const relay = new OutboxRelay({ name: 'orders', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const relay = new OutboxRelay({
+    name: 'orders',
+    em,
+    bus: infra.bus,
+    logger,
+    schema: config.DB_SCHEMA,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
+  });
   const deps: OrdersDeps = {
     em,
     bus: infra.bus,
     config,
     logger,
     // Bounded: a provider call is made with the saga locked (see TimedPaymentProvider).
-    payments: new TimedPaymentProvider(options.payments ?? new SimulatedPaymentProvider(config.PAYMENT_DECLINE_ABOVE), Math.min(config.SAGA_STEP_TIMEOUT, 30) * 1000),
+    payments: new TimedPaymentProvider(
+      options.payments ?? new SimulatedPaymentProvider(config.PAYMENT_DECLINE_ABOVE),
+      Math.min(config.SAGA_STEP_TIMEOUT, 30) * 1000,
+    ),
     nudgeOutbox: () => relay.nudge(),
     runLocalSteps: (sagaId) => localSteps.start(sagaId),
   };
@@ -86,6 +96,6 @@ export async function buildOrdersService(options: OrdersServiceOptions): Promise
   return { ...service, relay, sweeper };
 }
 export { loadOrdersConfig, type OrdersConfig } from './config.js';
-export { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';
-export type { PaymentProvider } from './payment/payment-provider.js';
 export { ORDERS_DURABLES } from './handlers/index.js';
+export type { PaymentProvider } from './payment/payment-provider.js';
+export { SimulatedPaymentProvider } from './payment/simulated-payment-provider.js';

@@ -12,7 +12,7 @@ import { cancelOrder } from '../src/usecases/cancel-order.js';
 import { handleInventoryReply } from '../src/usecases/handle-inventory-reply.js';
 import { runSagaLocalSteps } from '../src/usecases/run-saga-local-steps.js';
 import { sweepSagas } from '../src/usecases/sweep-sagas.js';
-import { openOrdersTestDatabase, reply, type OrdersTestDatabase } from './support/orders-test-database.js';
+import { type OrdersTestDatabase, openOrdersTestDatabase, reply } from './support/orders-test-database.js';
 
 const COMMANDS = new Set<string>([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryCommit, Subjects.CatalogInventoryRelease]);
 const past = (ms = 1) => new Date(Date.now() - ms);
@@ -39,7 +39,9 @@ describe('the saga orchestrator on Postgres', () => {
     expect(saga.deadlineAt!.getTime() - saga.stepStartedAt.getTime()).toBe(30_000);
     expect(order).toMatchObject({ status: 'PROCESSING', version: 1 });
     const commands = await commandsOf(orderId);
-    expect(commands).toEqual([{ subject: Subjects.CatalogInventoryReserve, payload: { sagaId, orderId, items: [{ productId: db.productId, quantity: 2 }] } }]);
+    expect(commands).toEqual([
+      { subject: Subjects.CatalogInventoryReserve, payload: { sagaId, orderId, items: [{ productId: db.productId, quantity: 2 }] } },
+    ]);
     expect(await eventsOf(orderId)).toHaveLength(1);
   });
 
@@ -50,7 +52,12 @@ describe('the saga orchestrator on Postgres', () => {
     expect(queuedFor(sagaId)).toBe(1);
 
     await runSagaLocalSteps(db.deps, sagaId);
-    expect((await db.read(orderId)).saga).toMatchObject({ state: 'confirming', currentStep: S.ConfirmOrder, paymentStatus: 'charged', paymentId: `sim_${orderId}` });
+    expect((await db.read(orderId)).saga).toMatchObject({
+      state: 'confirming',
+      currentStep: S.ConfirmOrder,
+      paymentStatus: 'charged',
+      paymentId: `sim_${orderId}`,
+    });
     expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryCommit]);
 
     await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
@@ -97,9 +104,17 @@ describe('the saga orchestrator on Postgres', () => {
 
   it('reservation failed: CANCELLED with the catalog reason, nothing to undo', async () => {
     const { orderId, sagaId } = await db.placeOrder();
-    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReservationFailed, { sagaId, orderId }, { reason: 'Insufficient stock for Saga widget' }));
+    await handleInventoryReply(
+      db.deps,
+      reply(Subjects.CatalogInventoryReservationFailed, { sagaId, orderId }, { reason: 'Insufficient stock for Saga widget' }),
+    );
     const { saga, order } = await db.read(orderId);
-    expect(saga).toMatchObject({ state: 'failed', status: 'FAILED', failureReason: 'Insufficient stock for Saga widget', deadlineAt: null });
+    expect(saga).toMatchObject({
+      state: 'failed',
+      status: 'FAILED',
+      failureReason: 'Insufficient stock for Saga widget',
+      deadlineAt: null,
+    });
     expect(order.status).toBe('CANCELLED');
     expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve]);
   });
@@ -128,13 +143,24 @@ describe('the saga orchestrator on Postgres', () => {
     // Now confirming (charged): cancel before the commit answers.
     const auth = { userId: (await db.read(orderId)).order.userId, scopes: [], jti: randomUUID(), issuedAt: 0, expiresAt: 0, token: '' };
     await cancelOrder(db.deps, auth, { orderId, reason: 'Too slow' });
-    expect((await db.read(orderId)).saga).toMatchObject({ status: 'COMPENSATING', currentStep: C.RefundPayment, pendingCompensations: [C.RefundPayment, C.ReleaseInventory], failureReason: 'Too slow' });
+    expect((await db.read(orderId)).saga).toMatchObject({
+      status: 'COMPENSATING',
+      currentStep: C.RefundPayment,
+      pendingCompensations: [C.RefundPayment, C.ReleaseInventory],
+      failureReason: 'Too slow',
+    });
     expect(queuedFor(sagaId)).toBe(2);
-    await expect(cancelOrder(db.deps, auth, { orderId })).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'ORDER_ALREADY_CANCELLED' } });
+    await expect(cancelOrder(db.deps, auth, { orderId })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'ORDER_ALREADY_CANCELLED' },
+    });
 
     await runSagaLocalSteps(db.deps, sagaId);
     expect((await db.read(orderId)).saga).toMatchObject({ currentStep: C.ReleaseInventory, paymentStatus: 'refunded' });
-    expect((await commandsOf(orderId)).at(-1)).toMatchObject({ subject: Subjects.CatalogInventoryRelease, payload: { reason: 'Too slow' } });
+    expect((await commandsOf(orderId)).at(-1)).toMatchObject({
+      subject: Subjects.CatalogInventoryRelease,
+      payload: { reason: 'Too slow' },
+    });
     await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReleased, { sagaId, orderId }));
     const ended = await db.read(orderId);
     expect(ended.saga).toMatchObject({ state: 'cancelled', status: 'FAILED' });
@@ -148,7 +174,11 @@ describe('the saga sweeper use case on Postgres', () => {
     await db.setSaga(sagaId, { deadlineAt: past() });
     await sweepSagas(db.deps);
     const { saga } = await db.read(orderId);
-    expect(saga).toMatchObject({ status: 'COMPENSATING', currentStep: C.ReleaseInventory, failureReason: 'Step reserve_inventory timed out after 30 s' });
+    expect(saga).toMatchObject({
+      status: 'COMPENSATING',
+      currentStep: C.ReleaseInventory,
+      failureReason: 'Step reserve_inventory timed out after 30 s',
+    });
     expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryRelease]);
 
     // Not yet due: nothing.
@@ -156,7 +186,11 @@ describe('the saga sweeper use case on Postgres', () => {
     expect(await commandsOf(orderId)).toHaveLength(2);
     await db.setSaga(sagaId, { deadlineAt: past() });
     await sweepSagas(db.deps);
-    expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryRelease, Subjects.CatalogInventoryRelease]);
+    expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([
+      Subjects.CatalogInventoryReserve,
+      Subjects.CatalogInventoryRelease,
+      Subjects.CatalogInventoryRelease,
+    ]);
     expect((await db.read(orderId)).order.version).toBe(2);
   });
 
@@ -170,7 +204,11 @@ describe('the saga sweeper use case on Postgres', () => {
 
     await db.setSaga(sagaId, { deadlineAt: past(), stepStartedAt: past(31_000) });
     await sweepSagas(db.deps);
-    expect((await db.read(orderId)).saga).toMatchObject({ status: 'COMPENSATING', currentStep: C.RefundPayment, failureReason: 'Step process_payment timed out after 30 s' });
+    expect((await db.read(orderId)).saga).toMatchObject({
+      status: 'COMPENSATING',
+      currentStep: C.RefundPayment,
+      failureReason: 'Step process_payment timed out after 30 s',
+    });
     expect(queuedFor(sagaId)).toBe(3);
   });
 
@@ -180,7 +218,11 @@ describe('the saga sweeper use case on Postgres', () => {
     await runSagaLocalSteps(db.deps, sagaId);
     await db.setSaga(sagaId, { deadlineAt: past() });
     await sweepSagas(db.deps);
-    expect((await db.read(orderId)).saga).toMatchObject({ status: 'COMPENSATING', currentStep: C.RefundPayment, pendingCompensations: [C.RefundPayment, C.ReleaseInventory] });
+    expect((await db.read(orderId)).saga).toMatchObject({
+      status: 'COMPENSATING',
+      currentStep: C.RefundPayment,
+      pendingCompensations: [C.RefundPayment, C.ReleaseInventory],
+    });
     await runSagaLocalSteps(db.deps, sagaId);
     expect((await commandsOf(orderId)).at(-1)?.subject).toBe(Subjects.CatalogInventoryRelease);
     // The commit's late answer changes nothing now.

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { inventoryReplyInput } from '../src/saga/inventory-reply-input.js';
 import { decide, type SagaInput } from '../src/saga/saga-machine.js';
 import { SagaCompensation as C, SagaStep as S } from '../src/saga/saga-names.js';
-import { clockAt, expectIgnored, input, type InputName, sagaAfter, STEP_TIMEOUT_S, states } from './support/saga-fixtures.js';
+import { clockAt, expectIgnored, type InputName, input, STEP_TIMEOUT_S, sagaAfter, states } from './support/saga-fixtures.js';
 
 const ALL_INPUTS = Object.keys(input) as InputName[];
 
@@ -79,14 +79,16 @@ describe('the order saga state machine: terminal states', () => {
 
   it('COMPLETED ignores every input but a cancellation', () => {
     const saga = states.completed();
-    for (const on of ALL_INPUTS.filter((n) => n !== 'cancel')) expectIgnored(saga, decide(saga, input[on], clockAt(STEP_TIMEOUT_S * 1000 * 10)));
+    for (const on of ALL_INPUTS.filter((n) => n !== 'cancel'))
+      expectIgnored(saga, decide(saga, input[on], clockAt(STEP_TIMEOUT_S * 1000 * 10)));
     expect(decide(saga, input.cancel, clockAt()).applied).toBe(true);
   });
 
   it('a compensating saga cannot be cancelled or failed again (the compensation already under way finishes)', () => {
     for (const name of ['releasingAfterDecline', 'refundingAfterCancel', 'releasingAfterCancel'] as const) {
       const saga = states[name]();
-      for (const on of ['cancel', 'timeOut', 'reservationFailed', 'declined', 'start'] as const) expectIgnored(saga, decide(saga, input[on], clockAt()));
+      for (const on of ['cancel', 'timeOut', 'reservationFailed', 'declined', 'start'] as const)
+        expectIgnored(saga, decide(saga, input[on], clockAt()));
     }
   });
 });
@@ -101,6 +103,9 @@ describe('catalog replies as saga inputs', () => {
     });
     expect(inventoryReplyInput(Subjects.CatalogInventoryReservationFailed, {})).toMatchObject({ reason: 'The reservation failed' });
     expect(inventoryReplyInput(Subjects.CatalogInventoryCommitted, {})).toEqual({ type: 'step_succeeded', step: S.ConfirmOrder });
-    expect(inventoryReplyInput(Subjects.CatalogInventoryReleased, {})).toEqual({ type: 'compensation_done', compensation: C.ReleaseInventory });
+    expect(inventoryReplyInput(Subjects.CatalogInventoryReleased, {})).toEqual({
+      type: 'compensation_done',
+      compensation: C.ReleaseInventory,
+    });
   });
 });

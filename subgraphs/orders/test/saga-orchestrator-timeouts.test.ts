@@ -29,7 +29,11 @@ describe('the order saga state machine: each step timing out compensates', () =>
       deadlineAt: at(2 * TIMEOUT_MS),
     });
     const ended = decide(decision.saga, input.released, clockAt(TIMEOUT_MS + 10));
-    expect(ended).toMatchObject({ applied: true, orderStatus: 'CANCELLED', saga: { state: 'failed', status: 'FAILED', currentStep: null, deadlineAt: null } });
+    expect(ended).toMatchObject({
+      applied: true,
+      orderStatus: 'CANCELLED',
+      saga: { state: 'failed', status: 'FAILED', currentStep: null, deadlineAt: null },
+    });
   });
 
   it('process_payment past the step timeout (a provider failing or hanging): refund, then release', () => {
@@ -44,7 +48,11 @@ describe('the order saga state machine: each step timing out compensates', () =>
       terminalState: 'failed',
     });
     const releasing = decide(decision.saga, input.refunded, clockAt(TIMEOUT_MS + 10));
-    expect(releasing).toMatchObject({ applied: true, send: [C.ReleaseInventory], saga: { currentStep: C.ReleaseInventory, pendingCompensations: [C.ReleaseInventory] } });
+    expect(releasing).toMatchObject({
+      applied: true,
+      send: [C.ReleaseInventory],
+      saga: { currentStep: C.ReleaseInventory, pendingCompensations: [C.ReleaseInventory] },
+    });
   });
 
   it('process_payment past its retry deadline but within the step timeout: retried, not timed out', () => {
@@ -72,7 +80,11 @@ describe('the order saga state machine: each step timing out compensates', () =>
   });
 
   it('the time_out input times out the current forward step whatever its deadline', () => {
-    for (const [name, step] of [['reserving', S.ReserveInventory], ['paying', S.ProcessPayment], ['confirming', S.ConfirmOrder]] as const) {
+    for (const [name, step] of [
+      ['reserving', S.ReserveInventory],
+      ['paying', S.ProcessPayment],
+      ['confirming', S.ConfirmOrder],
+    ] as const) {
       const decision = decide(states[name](), input.timeOut, clockAt(5));
       expect(decision.applied, name).toBe(true);
       expect(decision.saga).toMatchObject({ status: 'COMPENSATING', failureReason: reasonFor(step) });
@@ -96,7 +108,10 @@ describe('the order saga state machine: compensations past their deadline are re
     expect(decision).toMatchObject({ applied: false, send: [], runLocal: true, orderStatus: null });
     expect(decision.saga).toEqual({ ...saga, deadlineAt: at(2_000) });
     // Even long past the step timeout: a compensation is never given up.
-    expect(decide(saga, input.deadline, clockAt(TIMEOUT_MS * 100))).toMatchObject({ runLocal: true, saga: { status: 'COMPENSATING', currentStep: C.RefundPayment } });
+    expect(decide(saga, input.deadline, clockAt(TIMEOUT_MS * 100))).toMatchObject({
+      runLocal: true,
+      saga: { status: 'COMPENSATING', currentStep: C.RefundPayment },
+    });
   });
 
   it('a release without an answer is sent again with a fresh deadline (no event)', () => {
@@ -125,7 +140,13 @@ describe('the order saga state machine: deadlines that do not apply', () => {
 
   it('an ended saga still carrying a deadline loses it, nothing else', () => {
     const saga = { ...states.cancelled(), deadlineAt: at(0) };
-    expect(decide(saga, input.deadline, clockAt(1))).toEqual({ saga: { ...saga, deadlineAt: null }, orderStatus: null, send: [], applied: false, runLocal: false });
+    expect(decide(saga, input.deadline, clockAt(1))).toEqual({
+      saga: { ...saga, deadlineAt: null },
+      orderStatus: null,
+      send: [],
+      applied: false,
+      runLocal: false,
+    });
   });
 
   it('a saga on a step the definition does not know is left alone', () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, dueLocalAction, type SagaDecision, type SagaSnapshot } from '../src/saga/saga-machine.js';
 import { SagaCompensation as C, SagaStep as S } from '../src/saga/saga-names.js';
-import { at, CANCEL_REASON, clockAt, input, type InputName, newSaga, type StateName, states } from './support/saga-fixtures.js';
+import { at, CANCEL_REASON, clockAt, type InputName, input, newSaga, type StateName, states } from './support/saga-fixtures.js';
 
 const REMOTE_DEADLINE = at(30_000);
 const LOCAL_RETRY = at(1_000);
@@ -31,22 +31,178 @@ const initial = (from: Row['from']): SagaSnapshot => (from === 'new' ? newSaga()
 /** Every transition of the machine (all at T0; the source states were reached at T0 too). */
 const transitions: Row[] = [
   // Forward.
-  row({ from: 'new', on: 'start', state: 'started', status: 'STARTED', currentStep: S.ReserveInventory, completedSteps: [], pendingCompensations: [], send: [S.ReserveInventory], runLocal: false, orderStatus: null, deadlineAt: REMOTE_DEADLINE }),
-  row({ from: 'reserving', on: 'reserved', state: 'processing_payment', status: 'RUNNING', currentStep: S.ProcessPayment, completedSteps: [S.ReserveInventory], pendingCompensations: [], send: [], runLocal: true, orderStatus: null, deadlineAt: LOCAL_RETRY }),
-  row({ from: 'paying', on: 'paid', state: 'confirming', status: 'RUNNING', currentStep: S.ConfirmOrder, completedSteps: [S.ReserveInventory, S.ProcessPayment], pendingCompensations: [], send: [S.ConfirmOrder], runLocal: false, orderStatus: null, deadlineAt: REMOTE_DEADLINE }),
-  row({ from: 'confirming', on: 'committed', state: 'completed', status: 'COMPLETED', currentStep: null, completedSteps: [S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder], pendingCompensations: [], send: [], runLocal: false, orderStatus: 'CONFIRMED', deadlineAt: null }),
+  row({
+    from: 'new',
+    on: 'start',
+    state: 'started',
+    status: 'STARTED',
+    currentStep: S.ReserveInventory,
+    completedSteps: [],
+    pendingCompensations: [],
+    send: [S.ReserveInventory],
+    runLocal: false,
+    orderStatus: null,
+    deadlineAt: REMOTE_DEADLINE,
+  }),
+  row({
+    from: 'reserving',
+    on: 'reserved',
+    state: 'processing_payment',
+    status: 'RUNNING',
+    currentStep: S.ProcessPayment,
+    completedSteps: [S.ReserveInventory],
+    pendingCompensations: [],
+    send: [],
+    runLocal: true,
+    orderStatus: null,
+    deadlineAt: LOCAL_RETRY,
+  }),
+  row({
+    from: 'paying',
+    on: 'paid',
+    state: 'confirming',
+    status: 'RUNNING',
+    currentStep: S.ConfirmOrder,
+    completedSteps: [S.ReserveInventory, S.ProcessPayment],
+    pendingCompensations: [],
+    send: [S.ConfirmOrder],
+    runLocal: false,
+    orderStatus: null,
+    deadlineAt: REMOTE_DEADLINE,
+  }),
+  row({
+    from: 'confirming',
+    on: 'committed',
+    state: 'completed',
+    status: 'COMPLETED',
+    currentStep: null,
+    completedSteps: [S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder],
+    pendingCompensations: [],
+    send: [],
+    runLocal: false,
+    orderStatus: 'CONFIRMED',
+    deadlineAt: null,
+  }),
   // A step fails: what was done before it is compensated (the failed step did nothing).
-  row({ from: 'reserving', on: 'reservationFailed', state: 'failed', status: 'FAILED', currentStep: null, completedSteps: [], pendingCompensations: [], send: [], runLocal: false, orderStatus: 'CANCELLED', deadlineAt: null }),
-  row({ from: 'paying', on: 'declined', state: 'compensating', status: 'COMPENSATING', currentStep: C.ReleaseInventory, completedSteps: [S.ReserveInventory], pendingCompensations: [C.ReleaseInventory], send: [C.ReleaseInventory], runLocal: false, orderStatus: null, deadlineAt: REMOTE_DEADLINE }),
-  row({ from: 'releasingAfterDecline', on: 'released', state: 'failed', status: 'FAILED', currentStep: null, completedSteps: [S.ReserveInventory], pendingCompensations: [], send: [], runLocal: false, orderStatus: 'CANCELLED', deadlineAt: null }),
+  row({
+    from: 'reserving',
+    on: 'reservationFailed',
+    state: 'failed',
+    status: 'FAILED',
+    currentStep: null,
+    completedSteps: [],
+    pendingCompensations: [],
+    send: [],
+    runLocal: false,
+    orderStatus: 'CANCELLED',
+    deadlineAt: null,
+  }),
+  row({
+    from: 'paying',
+    on: 'declined',
+    state: 'compensating',
+    status: 'COMPENSATING',
+    currentStep: C.ReleaseInventory,
+    completedSteps: [S.ReserveInventory],
+    pendingCompensations: [C.ReleaseInventory],
+    send: [C.ReleaseInventory],
+    runLocal: false,
+    orderStatus: null,
+    deadlineAt: REMOTE_DEADLINE,
+  }),
+  row({
+    from: 'releasingAfterDecline',
+    on: 'released',
+    state: 'failed',
+    status: 'FAILED',
+    currentStep: null,
+    completedSteps: [S.ReserveInventory],
+    pendingCompensations: [],
+    send: [],
+    runLocal: false,
+    orderStatus: 'CANCELLED',
+    deadlineAt: null,
+  }),
   // Cancelled in each state: the current step is undone too (its command may have landed), latest first.
-  row({ from: 'reserving', on: 'cancel', state: 'compensating', status: 'COMPENSATING', currentStep: C.ReleaseInventory, completedSteps: [], pendingCompensations: [C.ReleaseInventory], send: [C.ReleaseInventory], runLocal: false, orderStatus: null, deadlineAt: REMOTE_DEADLINE }),
-  row({ from: 'paying', on: 'cancel', state: 'compensating', status: 'COMPENSATING', currentStep: C.RefundPayment, completedSteps: [S.ReserveInventory], pendingCompensations: [C.RefundPayment, C.ReleaseInventory], send: [], runLocal: true, orderStatus: null, deadlineAt: LOCAL_RETRY }),
-  row({ from: 'confirming', on: 'cancel', state: 'compensating', status: 'COMPENSATING', currentStep: C.RefundPayment, completedSteps: [S.ReserveInventory, S.ProcessPayment], pendingCompensations: [C.RefundPayment, C.ReleaseInventory], send: [], runLocal: true, orderStatus: null, deadlineAt: LOCAL_RETRY }),
-  row({ from: 'completed', on: 'cancel', state: 'compensating', status: 'COMPENSATING', currentStep: C.RefundPayment, completedSteps: [S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder], pendingCompensations: [C.RefundPayment, C.ReleaseInventory], send: [], runLocal: true, orderStatus: null, deadlineAt: LOCAL_RETRY }),
+  row({
+    from: 'reserving',
+    on: 'cancel',
+    state: 'compensating',
+    status: 'COMPENSATING',
+    currentStep: C.ReleaseInventory,
+    completedSteps: [],
+    pendingCompensations: [C.ReleaseInventory],
+    send: [C.ReleaseInventory],
+    runLocal: false,
+    orderStatus: null,
+    deadlineAt: REMOTE_DEADLINE,
+  }),
+  row({
+    from: 'paying',
+    on: 'cancel',
+    state: 'compensating',
+    status: 'COMPENSATING',
+    currentStep: C.RefundPayment,
+    completedSteps: [S.ReserveInventory],
+    pendingCompensations: [C.RefundPayment, C.ReleaseInventory],
+    send: [],
+    runLocal: true,
+    orderStatus: null,
+    deadlineAt: LOCAL_RETRY,
+  }),
+  row({
+    from: 'confirming',
+    on: 'cancel',
+    state: 'compensating',
+    status: 'COMPENSATING',
+    currentStep: C.RefundPayment,
+    completedSteps: [S.ReserveInventory, S.ProcessPayment],
+    pendingCompensations: [C.RefundPayment, C.ReleaseInventory],
+    send: [],
+    runLocal: true,
+    orderStatus: null,
+    deadlineAt: LOCAL_RETRY,
+  }),
+  row({
+    from: 'completed',
+    on: 'cancel',
+    state: 'compensating',
+    status: 'COMPENSATING',
+    currentStep: C.RefundPayment,
+    completedSteps: [S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder],
+    pendingCompensations: [C.RefundPayment, C.ReleaseInventory],
+    send: [],
+    runLocal: true,
+    orderStatus: null,
+    deadlineAt: LOCAL_RETRY,
+  }),
   // Compensations, one after the other.
-  row({ from: 'refundingAfterCancel', on: 'refunded', state: 'compensating', status: 'COMPENSATING', currentStep: C.ReleaseInventory, completedSteps: [S.ReserveInventory], pendingCompensations: [C.ReleaseInventory], send: [C.ReleaseInventory], runLocal: false, orderStatus: null, deadlineAt: REMOTE_DEADLINE }),
-  row({ from: 'releasingAfterCancel', on: 'released', state: 'cancelled', status: 'FAILED', currentStep: null, completedSteps: [S.ReserveInventory], pendingCompensations: [], send: [], runLocal: false, orderStatus: 'CANCELLED', deadlineAt: null }),
+  row({
+    from: 'refundingAfterCancel',
+    on: 'refunded',
+    state: 'compensating',
+    status: 'COMPENSATING',
+    currentStep: C.ReleaseInventory,
+    completedSteps: [S.ReserveInventory],
+    pendingCompensations: [C.ReleaseInventory],
+    send: [C.ReleaseInventory],
+    runLocal: false,
+    orderStatus: null,
+    deadlineAt: REMOTE_DEADLINE,
+  }),
+  row({
+    from: 'releasingAfterCancel',
+    on: 'released',
+    state: 'cancelled',
+    status: 'FAILED',
+    currentStep: null,
+    completedSteps: [S.ReserveInventory],
+    pendingCompensations: [],
+    send: [],
+    runLocal: false,
+    orderStatus: 'CANCELLED',
+    deadlineAt: null,
+  }),
 ];
 
 describe('the order saga state machine: transitions', () => {
@@ -79,8 +235,15 @@ describe('the order saga state machine: transitions', () => {
   it('a failure records its reason and ends in state failed; a cancellation records the caller reason and ends in state cancelled', () => {
     const failing = decide(states.paying(), input.declined, clockAt()).saga;
     expect(failing).toMatchObject({ failureReason: input.declined.reason, terminalState: 'failed' });
-    expect(decide(failing, input.released, clockAt()).saga).toMatchObject({ state: 'failed', status: 'FAILED', failureReason: input.declined.reason });
-    expect(decide(states.reserving(), input.reservationFailed, clockAt()).saga).toMatchObject({ state: 'failed', failureReason: input.reservationFailed.reason });
+    expect(decide(failing, input.released, clockAt()).saga).toMatchObject({
+      state: 'failed',
+      status: 'FAILED',
+      failureReason: input.declined.reason,
+    });
+    expect(decide(states.reserving(), input.reservationFailed, clockAt()).saga).toMatchObject({
+      state: 'failed',
+      failureReason: input.reservationFailed.reason,
+    });
     const cancelling = decide(states.confirming(), input.cancel, clockAt()).saga;
     expect(cancelling).toMatchObject({ failureReason: CANCEL_REASON, terminalState: 'cancelled' });
     expect(states.cancelled()).toMatchObject({ state: 'cancelled', status: 'FAILED', failureReason: CANCEL_REASON });

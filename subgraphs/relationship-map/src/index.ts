@@ -7,5 +7,6 @@ const tracing = await startProcessTracing('relationship-map');
 await runStandalone({
   name: 'relationship-map',
   loadConfig: () => loadRelationshipMapConfig(),
-  build: async (config, databaseUrl, logger) => withTracingShutdown(await buildRelationshipMapService({ config, databaseUrl, logger }), tracing),
+  build: async (config, databaseUrl, logger) =>
+    withTracingShutdown(await buildRelationshipMapService({ config, databaseUrl, logger }), tracing),
 });

@@ -4,11 +4,11 @@ import {
   createSubgraphServer,
   dependencyChecks,
   type Logger,
-  openSubgraphFoundation,
   OutboxRelay,
+  openSubgraphFoundation,
   type Service,
-  subgraphService,
   type SubgraphServiceOptions,
+  subgraphService,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -34,7 +34,8 @@ export interface RelationshipMapService extends Service {
  */
 function tokenCipher(config: RelationshipMapConfig, logger: Logger): TokenCipher {
   if (config.FACEBOOK_TOKEN_KEY) return TokenCipher.fromBase64Key(config.FACEBOOK_TOKEN_KEY);
-  if (config.FACEBOOK_GRAPH_URL) logger.warn('FACEBOOK_TOKEN_KEY is not set: Facebook tokens are encrypted with a key that lasts only until this process stops');
+  if (config.FACEBOOK_GRAPH_URL)
+    logger.warn('FACEBOOK_TOKEN_KEY is not set: Facebook tokens are encrypted with a key that lasts only until this process stops');
   return new TokenCipher(randomBytes(32));
 }
 
@@ -50,8 +51,23 @@ export async function buildRelationshipMapService(options: RelationshipMapServic
         appSecret: config.FACEBOOK_APP_SECRET,
       })
     : null;
-  const relay = new OutboxRelay({ name: 'relationship-map', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
-  const deps: RelationshipMapDeps = { em, bus: infra.bus, config, logger, nudgeOutbox: () => relay.nudge(), facebook, cipher: tokenCipher(config, logger) };
+  const relay = new OutboxRelay({
+    name: 'relationship-map',
+    em,
+    bus: infra.bus,
+    logger,
+    schema: config.DB_SCHEMA,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
+  });
+  const deps: RelationshipMapDeps = {
+    em,
+    bus: infra.bus,
+    config,
+    logger,
+    nudgeOutbox: () => relay.nudge(),
+    facebook,
+    cipher: tokenCipher(config, logger),
+  };
   relay.start();
 
   const subscriptions = await subscribeHandlers(deps);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeFacebook, type FakePost, startFakeFacebook } from '../../../tests/support/fake-facebook.js';
 import { FacebookTokenError, FacebookUnavailableError } from '../src/facebook/facebook-client.js';
-import { GraphApiFacebookClient, POST_FIELDS, classifyGraphError } from '../src/facebook/graph-api-facebook-client.js';
+import { classifyGraphError, GraphApiFacebookClient, POST_FIELDS } from '../src/facebook/graph-api-facebook-client.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,7 +25,13 @@ async function scripted(handler: (req: IncomingMessage, res: ServerResponse) => 
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
@@ -38,12 +44,19 @@ const newToken = () => `EAAtest${randomBytes(24).toString('hex')}`;
 const SINCE = new Date('2025-01-01T00:00:00Z');
 const UNTIL = new Date('2025-01-15T00:00:00Z');
 const at = (base: Date, seconds: number) => new Date(base.getTime() + seconds * 1000);
-const post = (createdTime: Date, reactions: number, comments: number): FakePost => ({ createdTime, reactions, comments, message: 'private words' });
+const post = (createdTime: Date, reactions: number, comments: number): FakePost => ({
+  createdTime,
+  reactions,
+  comments,
+  message: 'private words',
+});
 
 /** Awaits a rejection and checks the token shows nowhere in the error: message, stack, fields, causes. */
 async function rejection(promise: Promise<unknown>, token: string): Promise<Error> {
   const err = await promise.then(
-    () => { throw new Error('expected a rejection'); },
+    () => {
+      throw new Error('expected a rejection');
+    },
     (e: unknown) => e as Error,
   );
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
@@ -68,7 +81,13 @@ describe('GraphApiFacebookClient.verifyToken against the fake Graph API', () => 
     const token = newToken();
     const err = await rejection(new GraphApiFacebookClient({ baseUrl: fb.url }).verifyToken(token), token);
     expect(err).toBeInstanceOf(FacebookTokenError);
-    expect(err).toMatchObject({ name: 'FacebookTokenError', code: 'FACEBOOK_CONNECTION_FAILED', facebookCode: 190, facebookSubcode: undefined, httpStatus: 400 });
+    expect(err).toMatchObject({
+      name: 'FacebookTokenError',
+      code: 'FACEBOOK_CONNECTION_FAILED',
+      facebookCode: 190,
+      facebookSubcode: undefined,
+      httpStatus: 400,
+    });
   });
 
   it('an expired token is a FacebookTokenError (code 190, subcode 463)', async () => {
@@ -109,7 +128,13 @@ describe('GraphApiFacebookClient.countActivity against the fake Graph API', () =
     expect(activity).toEqual({ posts: 4, reactions: 22, comments: 6 });
 
     expect(fb.requests.map((r) => r.path)).toEqual(['/v21.0/me/posts', '/v21.0/1000123/posts', '/v21.0/1000123/posts']);
-    expect(fb.requests[0].query).toEqual({ fields: POST_FIELDS, since: '1735689600', until: '1736899200', limit: '100', access_token: '***' });
+    expect(fb.requests[0].query).toEqual({
+      fields: POST_FIELDS,
+      since: '1735689600',
+      until: '1736899200',
+      limit: '100',
+      access_token: '***',
+    });
     for (const request of fb.requests) {
       expect(request.query.fields).toBe(POST_FIELDS);
       // Only times and totals: never message, story, from, to, tags, attachments, ...
@@ -145,7 +170,10 @@ describe('GraphApiFacebookClient.countActivity against the fake Graph API', () =
     const token = newToken();
     fb.addAccount({ token, userId: '7', posts });
     fb.expireToken(token);
-    const err = await rejection(new GraphApiFacebookClient({ baseUrl: fb.url }).countActivity(token, { since: SINCE, until: UNTIL }), token);
+    const err = await rejection(
+      new GraphApiFacebookClient({ baseUrl: fb.url }).countActivity(token, { since: SINCE, until: UNTIL }),
+      token,
+    );
     expect(err).toMatchObject({ name: 'FacebookTokenError', facebookCode: 190, facebookSubcode: 463 });
   });
 
@@ -157,7 +185,11 @@ describe('GraphApiFacebookClient.countActivity against the fake Graph API', () =
     const err = await rejection(new GraphApiFacebookClient({ baseUrl: fb.url, maxPages: 2 }).countActivity(token, window), token);
     expect(err).toBeInstanceOf(FacebookUnavailableError);
     expect(fb.requests.length).toBe(2);
-    expect(await new GraphApiFacebookClient({ baseUrl: fb.url, maxPages: 3 }).countActivity(token, window)).toEqual({ posts: 3, reactions: 15, comments: 3 });
+    expect(await new GraphApiFacebookClient({ baseUrl: fb.url, maxPages: 3 }).countActivity(token, window)).toEqual({
+      posts: 3,
+      reactions: 15,
+      comments: 3,
+    });
   });
 
   it('refuses a window that is empty or backwards', async () => {
@@ -177,7 +209,9 @@ describe('GraphApiFacebookClient when Facebook cannot answer', () => {
     const err = await rejection(client.verifyToken(token), token);
     expect(err).toBeInstanceOf(FacebookUnavailableError);
     expect(err).toMatchObject({ code: 'FACEBOOK_API_ERROR', facebookCode: 2, httpStatus: 500 });
-    await rejection(client.countActivity(token, { since: SINCE, until: UNTIL }), token).then((e) => expect(e).toBeInstanceOf(FacebookUnavailableError));
+    await rejection(client.countActivity(token, { since: SINCE, until: UNTIL }), token).then((e) =>
+      expect(e).toBeInstanceOf(FacebookUnavailableError),
+    );
   });
 
   it('slow is a FacebookUnavailableError within the time limit', async () => {
@@ -203,7 +237,10 @@ describe('GraphApiFacebookClient when Facebook cannot answer', () => {
     });
     const token = newToken();
     const started = Date.now();
-    const err = await rejection(new GraphApiFacebookClient({ baseUrl: server.url, timeoutMs: 400 }).countActivity(token, { since: SINCE, until: UNTIL }), token);
+    const err = await rejection(
+      new GraphApiFacebookClient({ baseUrl: server.url, timeoutMs: 400 }).countActivity(token, { since: SINCE, until: UNTIL }),
+      token,
+    );
     expect(err).toBeInstanceOf(FacebookUnavailableError);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(server.hits.length).toBe(3);
@@ -266,7 +303,10 @@ describe('GraphApiFacebookClient never sends the token elsewhere', () => {
       }),
     );
     const token = newToken();
-    const err = await rejection(new GraphApiFacebookClient({ baseUrl: server.url }).countActivity(token, { since: SINCE, until: UNTIL }), token);
+    const err = await rejection(
+      new GraphApiFacebookClient({ baseUrl: server.url }).countActivity(token, { since: SINCE, until: UNTIL }),
+      token,
+    );
     expect(err).toBeInstanceOf(FacebookUnavailableError);
     expect(err.message).toMatch(/another origin/);
     expect(server.hits.length).toBe(1);

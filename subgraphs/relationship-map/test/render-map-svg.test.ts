@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DISTANCE_COLORS, MAP_CANVAS, type Distance } from '../src/svg/map-geometry.js';
+import { DISTANCE_COLORS, type Distance, MAP_CANVAS } from '../src/svg/map-geometry.js';
 import { renderMapSvg, type SvgMap, type SvgMapNode } from '../src/svg/render-map-svg.js';
 
 // A strict little XML parser: enough to prove the output well-formed (one root, balanced tags,
 // quoted unique attributes, only the five named entities and numeric references) and to query it.
-interface El { name: string; attrs: Record<string, string>; children: (El | string)[] }
+interface El {
+  name: string;
+  attrs: Record<string, string>;
+  children: (El | string)[];
+}
 
 const ENTITY = /&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);/gi;
 function decode(raw: string, where: string): string {
@@ -12,7 +16,9 @@ function decode(raw: string, where: string): string {
   const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
   return raw.replace(ENTITY, (e) => {
     const body = e.slice(1, -1);
-    return body[0] === '#' ? String.fromCodePoint(body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10)) : named[body];
+    return body[0] === '#'
+      ? String.fromCodePoint(body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10))
+      : named[body];
   });
 }
 
@@ -65,8 +71,13 @@ function node(id: string, distance: Distance, angle: number, extra: Partial<SvgM
   const r = MAP_CANVAS.ringRadius[distance];
   const a = (angle * Math.PI) / 180;
   return {
-    id, label: id, customLabel: null, color: DISTANCE_COLORS[distance], observationText: '最近、目にすることが多かった。考えが残りやすい。',
-    position: { x: MAP_CANVAS.centre.x + r * Math.cos(a), y: MAP_CANVAS.centre.y + r * Math.sin(a), distance }, ...extra,
+    id,
+    label: id,
+    customLabel: null,
+    color: DISTANCE_COLORS[distance],
+    observationText: '最近、目にすることが多かった。考えが残りやすい。',
+    position: { x: MAP_CANVAS.centre.x + r * Math.cos(a), y: MAP_CANVAS.centre.y + r * Math.sin(a), distance },
+    ...extra,
   };
 }
 
@@ -92,7 +103,11 @@ describe('renderMapSvg', () => {
     for (const svg of [minimal, emphasis]) {
       const root = parseXml(svg);
       expect(root.name).toBe('svg');
-      expect(root.attrs).toMatchObject({ xmlns: 'http://www.w3.org/2000/svg', role: 'img', viewBox: expect.stringMatching(/^-?\d+ -?\d+ \d+ \d+$/) });
+      expect(root.attrs).toMatchObject({
+        xmlns: 'http://www.w3.org/2000/svg',
+        role: 'img',
+        viewBox: expect.stringMatching(/^-?\d+ -?\d+ \d+ \d+$/),
+      });
       expect(Number(root.attrs.width)).toBeGreaterThanOrEqual(MAP_CANVAS.width);
       expect(Number(root.attrs.height)).toBeGreaterThanOrEqual(MAP_CANVAS.height);
       expect(root.attrs['aria-label']).toContain('心の距離マップ');
@@ -106,7 +121,8 @@ describe('renderMapSvg', () => {
 
   it('draws the three rings, the user and one coloured circle per node', () => {
     const circles = all(parseXml(minimal)).filter((e) => e.name === 'circle');
-    for (const r of Object.values(MAP_CANVAS.ringRadius)) expect(circles.some((c) => c.attrs.r === String(r) && c.attrs.fill === 'none')).toBe(true);
+    for (const r of Object.values(MAP_CANVAS.ringRadius))
+      expect(circles.some((c) => c.attrs.r === String(r) && c.attrs.fill === 'none')).toBe(true);
     const root = parseXml(minimal);
     expect(child(nodeGroup(root, 'n1'), 'circle')!.attrs.fill).toBe(DISTANCE_COLORS.NEAR);
     expect(child(nodeGroup(root, 'n5'), 'circle')!.attrs.fill).toBe(DISTANCE_COLORS.FAR);
@@ -138,7 +154,13 @@ describe('renderMapSvg', () => {
   it('escapes ids and survives characters XML cannot hold', () => {
     const map = sample();
     map.id = `m" onload="alert(1)`;
-    map.nodes[0] = { ...map.nodes[0], id: `' onmouseover='alert(1)`, label: 'a\u0000b\u0007c\uD800', customLabel: null, observationText: 'x\u001Fy' };
+    map.nodes[0] = {
+      ...map.nodes[0],
+      id: `' onmouseover='alert(1)`,
+      label: 'a\u0000b\u0007c\uD800',
+      customLabel: null,
+      observationText: 'x\u001Fy',
+    };
     const svg = renderMapSvg(map, { displayMode: 'MINIMAL' });
     const root = parseXml(svg);
     expect(root.attrs['data-map-id']).toBe(map.id);
@@ -154,7 +176,9 @@ describe('renderMapSvg', () => {
     map.nodes = bad.map((color, i) => node(`b${i}`, i % 2 ? 'FAR' : 'NEAR', i * 60, { color }));
     map.nodes.push(node('ok', 'MID', 0, { color: '#A1B2C3' }));
     const root = parseXml(renderMapSvg(map, { displayMode: 'MINIMAL' }));
-    bad.forEach((_, i) => expect(child(nodeGroup(root, `b${i}`), 'circle')!.attrs.fill).toBe(i % 2 ? DISTANCE_COLORS.FAR : DISTANCE_COLORS.NEAR));
+    bad.forEach((_, i) =>
+      expect(child(nodeGroup(root, `b${i}`), 'circle')!.attrs.fill).toBe(i % 2 ? DISTANCE_COLORS.FAR : DISTANCE_COLORS.NEAR),
+    );
     expect(child(nodeGroup(root, 'ok'), 'circle')!.attrs.fill).toBe('#A1B2C3');
   });
 
@@ -175,7 +199,10 @@ describe('renderMapSvg', () => {
         expect(v).toBeLessThanOrEqual(MAP_CANVAS.width);
       }
     }
-    expect(child(nodeGroup(root, 'nan'), 'circle')!.attrs).toMatchObject({ cx: '200', cy: String(MAP_CANVAS.centre.y - MAP_CANVAS.ringRadius.NEAR) });
+    expect(child(nodeGroup(root, 'nan'), 'circle')!.attrs).toMatchObject({
+      cx: '200',
+      cy: String(MAP_CANVAS.centre.y - MAP_CANVAS.ringRadius.NEAR),
+    });
     expect(nodeGroup(root, 'bad-distance').attrs['data-distance']).toBe('mid');
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TokenCipher, TokenCipherError, parseTokenKey } from '../src/facebook/token-cipher.js';
+import { parseTokenKey, TokenCipher, TokenCipherError } from '../src/facebook/token-cipher.js';
 
 const FORMAT = /^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+$/;
 const token = 'EAAGm0PX4ZCpsBA' + 'x'.repeat(180) + '-日本語';
@@ -63,7 +63,16 @@ describe('TokenCipher (AES-256-GCM, v1.<iv>.<tag>.<ciphertext>)', () => {
 
   it('refuses values that are not in the v1 format', () => {
     const [, iv, tag, ct] = cipher.encrypt(token).split('.');
-    for (const bad of ['', 'garbage', `v2.${iv}.${tag}.${ct}`, `v1.${iv}.${tag}`, `v1.${iv}.${tag}.${ct}.x`, `v1.${iv}.${tag}.${ct}==`, `v1.${iv}.${tag.slice(0, 10)}.${ct}`, `v1.AAAA.${tag}.${ct}`]) {
+    for (const bad of [
+      '',
+      'garbage',
+      `v2.${iv}.${tag}.${ct}`,
+      `v1.${iv}.${tag}`,
+      `v1.${iv}.${tag}.${ct}.x`,
+      `v1.${iv}.${tag}.${ct}==`,
+      `v1.${iv}.${tag.slice(0, 10)}.${ct}`,
+      `v1.AAAA.${tag}.${ct}`,
+    ]) {
       expectCipherError(() => cipher.decrypt(bad));
     }
   });

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import {
+  createMetrics,
   createSubgraphServer,
   dependencyChecks,
-  openSubgraphFoundation,
   OutboxRelay,
+  openSubgraphFoundation,
   type Service,
-  subgraphService,
   type SubgraphServiceOptions,
-  createMetrics,
+  subgraphService,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -32,15 +32,31 @@ export async function buildUsersService(options: UsersServiceOptions): Promise<U
   const { config, logger, infra, orm } = await openSubgraphFoundation('users', options, database);
   const em = orm.em as EntityManager;
   const metrics = createMetrics('users');
-  const profiles = new ProfileStore(em, config.DEFAULT_LOCALE, { shared: infra.cache, bus: infra.bus, localTtlSeconds: config.PROFILE_LOCAL_TTL, metrics, logger });
-  const relay = new OutboxRelay({ name: 'users', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const profiles = new ProfileStore(em, config.DEFAULT_LOCALE, {
+    shared: infra.cache,
+    bus: infra.bus,
+    localTtlSeconds: config.PROFILE_LOCAL_TTL,
+    metrics,
+    logger,
+  });
+  const relay = new OutboxRelay({
+    name: 'users',
+    em,
+    bus: infra.bus,
+    logger,
+    schema: config.DB_SCHEMA,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
+  });
   const deps: UsersDeps = { em, cache: infra.cache, bus: infra.bus, profiles, config, logger, nudgeOutbox: () => relay.nudge() };
   relay.start();
 
   const subscriptions = [await profiles.listen(), ...(await subscribeHandlers(deps))];
-  const retryTimer = setInterval(() => {
-    retryStalledDeletions(deps).catch((err) => logger.warn({ err }, 'retrying stalled deletions failed'));
-  }, Math.min(60_000, config.DELETION_RETRY_AFTER * 1000));
+  const retryTimer = setInterval(
+    () => {
+      retryStalledDeletions(deps).catch((err) => logger.warn({ err }, 'retrying stalled deletions failed'));
+    },
+    Math.min(60_000, config.DELETION_RETRY_AFTER * 1000),
+  );
   retryTimer.unref();
 
   const server = await createSubgraphServer({

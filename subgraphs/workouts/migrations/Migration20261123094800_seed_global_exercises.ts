@@ -38,7 +38,8 @@ export class Migration20261123094800_seed_global_exercises extends Migration {
   override async up(): Promise<void> {
     // addSql, not execute: queued statements run after the runner has set this service's schema.
     const rows = GLOBAL_EXERCISES.map(
-      ([id, name, type, primaryMuscle]) => `(${literal(id)}, null, ${literal(name)}, ${literal(name.toLowerCase())}, ${literal(type)}, ${literal(primaryMuscle)}, true, now(), now())`,
+      ([id, name, type, primaryMuscle]) =>
+        `(${literal(id)}, null, ${literal(name)}, ${literal(name.toLowerCase())}, ${literal(type)}, ${literal(primaryMuscle)}, true, now(), now())`,
     );
     this.addSql(
       'insert into "exercises" ("id", "owner_id", "name", "name_key", "type", "primary_muscle", "is_active", "created_at", "updated_at") values ' +

@@ -8,7 +8,6 @@ import { z } from 'zod';
 
 export { DEFAULT_LIMIT, MAX_LIMIT, pageArgs, uuid };
 
-
 // timestamptz holds far more, but a date-time outside these years is a typo, not a workout.
 const EARLIEST = Date.UTC(1900, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -16,7 +15,14 @@ const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** A DateTime argument (the scalar already parsed it into a Date). */
 export const dateTime = (label: string) =>
   z
-    .date({ error: (issue) => (issue.input === undefined ? `${label} is required` : issue.input === null ? `${label} cannot be null` : `${label} must be an RFC 3339 date-time`) })
+    .date({
+      error: (issue) =>
+        issue.input === undefined
+          ? `${label} is required`
+          : issue.input === null
+            ? `${label} cannot be null`
+            : `${label} must be an RFC 3339 date-time`,
+    })
     .refine((d) => d.getTime() >= EARLIEST && d.getTime() <= LATEST, `${label} must be between the years 1900 and 9999`);
 
 /** Free text of at most `max` characters; blank becomes null; NUL and other control characters (but tab and newlines) refused. */
@@ -68,11 +74,14 @@ export const reps = z
   .min(0, 'Reps must be 0 or more')
   .max(10_000, 'Reps must be at most 10000');
 
-
 /** `from` / `to` of a time-range list: half-open, from <= t < to, from not after to. */
 export const rangeArgs = {
-  from: dateTime('From').nullish().transform((v) => v ?? undefined),
-  to: dateTime('To').nullish().transform((v) => v ?? undefined),
+  from: dateTime('From')
+    .nullish()
+    .transform((v) => v ?? undefined),
+  to: dateTime('To')
+    .nullish()
+    .transform((v) => v ?? undefined),
 };
 export const checkRange = <T extends { from?: Date; to?: Date }>(schema: z.ZodType<T>) =>
   schema.refine((a) => !a.from || !a.to || a.from.getTime() <= a.to.getTime(), { message: 'From must not be after to', path: ['to'] });
@@ -85,7 +94,8 @@ export interface Page<T> {
 }
 
 /** An object argument that must be present (GraphQL enforces it; a direct caller might not). */
-export const asObject = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+export const asObject = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
 /** A rule that depends on stored data (endedAt >= startedAt): the same VALIDATION_ERROR shape. */
 export const invalid = (field: string, message: string) => new ValidationError([{ field, message }]);

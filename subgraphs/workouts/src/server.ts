@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import {
   createSubgraphServer,
   dependencyChecks,
-  openSubgraphFoundation,
   OutboxRelay,
+  openSubgraphFoundation,
   type Service,
-  subgraphService,
   type SubgraphServiceOptions,
+  subgraphService,
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
@@ -29,7 +29,14 @@ export async function buildWorkoutsService(options: WorkoutsServiceOptions): Pro
   // Migrations also seed the global exercise list (idempotently).
   const { config, logger, infra, orm } = await openSubgraphFoundation('workouts', options, database);
   const em = orm.em as EntityManager;
-  const relay = new OutboxRelay({ name: 'workouts', em, bus: infra.bus, logger, schema: config.DB_SCHEMA, pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000 });
+  const relay = new OutboxRelay({
+    name: 'workouts',
+    em,
+    bus: infra.bus,
+    logger,
+    schema: config.DB_SCHEMA,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
+  });
   const deps: WorkoutsDeps = { em, bus: infra.bus, config, logger, nudgeOutbox: () => relay.nudge() };
   relay.start();
 

@@ -1,5 +1,5 @@
 /** The workouts subgraph's input rules, without a server: ids, decimals, names, pages, ranges. */
-import { ValidationError, parseInput } from '@app/platform';
+import { parseInput, ValidationError } from '@app/platform';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bodyFatPct, checkRange, nameKey, pageArgs, rangeArgs, uuid, weightKg } from '../src/inputs.js';
@@ -18,7 +18,8 @@ describe('workouts input rules', () => {
   it('takes any UUID (lower-cased) and names a malformed one', () => {
     const schema = z.object({ id: uuid('Id') });
     expect(parseInput(schema, { id: ' 6F1D2C1E-7A53-4C7E-9A52-0D9C5B8E4A10 ' }).id).toBe('6f1d2c1e-7a53-4c7e-9a52-0d9c5b8e4a10');
-    for (const id of ['', 'x', '6f1d2c1e7a534c7e9a520d9c5b8e4a10', "1' or '1'='1", null, 42]) expect(fieldsOf(() => parseInput(schema, { id }))).toEqual(['id']);
+    for (const id of ['', 'x', '6f1d2c1e7a534c7e9a520d9c5b8e4a10', "1' or '1'='1", null, 42])
+      expect(fieldsOf(() => parseInput(schema, { id }))).toEqual(['id']);
   });
 
   it('keeps weights exactly, refusing <= 0, > max and more than 3 decimals', () => {

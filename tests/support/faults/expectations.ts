@@ -18,5 +18,6 @@ export function expectUnavailable(result: GraphQLResult) {
   expect(result.status, JSON.stringify(result.body)).toBe(503);
   expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(result.body.errors?.length).toBeGreaterThan(0);
-  for (const error of result.body.errors ?? []) expect(error.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: expect.any(Number) });
+  for (const error of result.body.errors ?? [])
+    expect(error.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: expect.any(Number) });
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { NatsEventBus } from '@app/events';
 import pg from 'pg';
-import { FREE_PORTS, startPlatform, type RunningPlatform } from '../../../scripts/platform.js';
+import { FREE_PORTS, type RunningPlatform, startPlatform } from '../../../scripts/platform.js';
 import { gql } from '../client.js';
 import { testAdmin, testEnv } from '../env.js';
 
@@ -78,9 +78,17 @@ export async function registerOn(platform: { gatewayBase: string }, prefix: stri
   const username = `${prefix}_${randomBytes(5).toString('hex')}`;
   const password = `pw-${randomBytes(6).toString('hex')}-9`;
   const url = `${platform.gatewayBase}/graphql`;
-  const reg = await gql('mutation($i: RegisterInput!) { register(input: $i) { id } }', { i: { username, email: `${username}@example.com`, password } }, { url });
+  const reg = await gql(
+    'mutation($i: RegisterInput!) { register(input: $i) { id } }',
+    { i: { username, email: `${username}@example.com`, password } },
+    { url },
+  );
   if (!reg.body.data?.register) throw new Error(`register failed: ${JSON.stringify(reg.body)}`);
-  const login = await gql('mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }', { i: { usernameOrEmail: username, password } }, { url });
+  const login = await gql(
+    'mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }',
+    { i: { usernameOrEmail: username, password } },
+    { url },
+  );
   if (!login.body.data?.login) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
   return { id: reg.body.data.register.id, username, password, ...login.body.data.login };
 }

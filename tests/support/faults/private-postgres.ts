@@ -40,14 +40,30 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'private-pg-'));
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
-  const initdb = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'], { ...user, encoding: 'utf8' });
+  const initdb = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'], {
+    ...user,
+    encoding: 'utf8',
+  });
   if (initdb.status !== 0) throw new Error(`initdb failed: ${initdb.stderr || initdb.stdout}`);
   const url = `postgres://postgres@127.0.0.1:${port}/test`;
   const server = new PrivateServer({
     name: `postgres :${port}`,
     dataDir: dir,
     command: join(bin, 'postgres'),
-    args: ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    args: [
+      '-D',
+      join(dir, 'data'),
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ],
     spawnOptions: user,
     stopSignal: 'SIGINT',
     async probe() {

@@ -3,7 +3,7 @@
  * test may stop, kill and start again on the same port with the same data, without touching the
  * machine's shared services. Never outlives the test process.
  */
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 export interface PrivateServerSpec {
@@ -89,7 +89,10 @@ export class PrivateServer {
   private signalAll(signal: NodeJS.Signals) {
     const pid = this.child?.pid;
     if (!this.running || !pid) return;
-    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.split('\n').map(Number).filter((n) => n > 0);
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map(Number)
+      .filter((n) => n > 0);
     // Children first when stopping, so none is left answering; the parent first when resuming.
     const order = signal === 'SIGCONT' ? [pid, ...children] : [...children, pid];
     for (const target of order) {

@@ -19,15 +19,15 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
+import { type ConsumerInfo, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { subgraphUrlEnv } from '../../../gateway/src/config.js';
 import { testAdmin, testEnv } from '../env.js';
 import { freePort } from '../ports.js';
-import { startPrivateNats, type PrivateNats } from './private-nats.js';
+import { type PrivateNats, startPrivateNats } from './private-nats.js';
 import { PrivateServer } from './private-process.js';
-import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
+import { type PrivateRedis, startPrivateRedis } from './private-redis.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
@@ -41,7 +41,12 @@ export const SERVICE_NAMES: readonly ServiceName[] = [...SUBGRAPH_NAMES, 'gatewa
  * its JWKS), orders before catalog (orders' durable consumers of catalog.product.* exist before
  * the catalog publishes), the gateway last. Services of one group start together.
  */
-export const START_GROUPS: readonly (readonly ServiceName[])[] = [['auth'], ['users', 'workouts', 'orders', 'relationship-map'], ['catalog'], ['gateway']];
+export const START_GROUPS: readonly (readonly ServiceName[])[] = [
+  ['auth'],
+  ['users', 'workouts', 'orders', 'relationship-map'],
+  ['catalog'],
+  ['gateway'],
+];
 
 const entryOf = (name: ServiceName) => (name === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${name}/src/index.ts`);
 
@@ -199,7 +204,10 @@ async function freePorts(count: number): Promise<number[]> {
 export async function startProcessPlatform(options: ProcessPlatformOptions = {}): Promise<ProcessPlatform> {
   const suffix = randomBytes(4).toString('hex');
   const namespace = `fp${suffix}`;
-  const schemas = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `fp${suffix}_${name.replace(/-/g, '_')}`])) as Record<SubgraphName, string>;
+  const schemas = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, `fp${suffix}_${name.replace(/-/g, '_')}`])) as Record<
+    SubgraphName,
+    string
+  >;
   const portList = await freePorts(SERVICE_NAMES.length);
   const ports = Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, portList[i]])) as Record<ServiceName, number>;
   const urls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
@@ -253,10 +261,9 @@ export async function startProcessPlatform(options: ProcessPlatformOptions = {})
       ...(name === 'gateway' ? { ...subgraphUrlEnv(subgraphUrls), AUTH_INTERNAL_URL: urls.auth } : { DB_SCHEMA: schemas[name] }),
       ...options.serviceEnv?.[name],
     });
-    const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, new ServiceProcess(name, ports[name], () => envOf(name), logDir)])) as Record<
-      ServiceName,
-      ServiceProcess
-    >;
+    const services = Object.fromEntries(
+      SERVICE_NAMES.map((name) => [name, new ServiceProcess(name, ports[name], () => envOf(name), logDir)]),
+    ) as Record<ServiceName, ServiceProcess>;
     // Registered before the processes start: a failed start still kills what did start.
     cleanups.push(async () => {
       // Streams first, while the server runs (its store is removed with it anyway).
@@ -264,7 +271,8 @@ export async function startProcessPlatform(options: ProcessPlatformOptions = {})
       if (nc) {
         try {
           const jsm = await jetstreamManager(nc, { timeout: 2_000 });
-          for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DLQ`]) await jsm.streams.delete(stream).catch(() => {});
+          for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DLQ`])
+            await jsm.streams.delete(stream).catch(() => {});
         } finally {
           await nc.close();
         }

@@ -24,7 +24,11 @@ export async function startSlowProxy(target: string): Promise<SlowProxy> {
     if (proxy.unavailable) {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
-      res.end(JSON.stringify({ errors: [{ message: 'Service temporarily unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } }] }));
+      res.end(
+        JSON.stringify({
+          errors: [{ message: 'Service temporarily unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } }],
+        }),
+      );
       return;
     }
     const forward = httpRequest(
@@ -44,9 +48,10 @@ export async function startSlowProxy(target: string): Promise<SlowProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  proxy.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return proxy;
 }

@@ -10,7 +10,8 @@ export const lineOpenApiPaths = {
   '/api/auth/line/login': {
     get: {
       operationId: 'LineLoginStart',
-      summary: 'Start LINE Login: redirects to LINE with state, nonce and a PKCE S256 challenge (kept server-side, bound to this browser by a cookie)',
+      summary:
+        'Start LINE Login: redirects to LINE with state, nonce and a PKCE S256 challenge (kept server-side, bound to this browser by a cookie)',
       tags: ['line'],
       security: [],
       responses: { 302: redirect("LINE's authorize page"), 503: errorResponse('LINE Login is not configured') },
@@ -19,7 +20,8 @@ export const lineOpenApiPaths = {
   '/api/auth/line/callback': {
     get: {
       operationId: 'LineLoginCallback',
-      summary: "LINE's redirect back: on success the session cookies are set; either way the browser goes to FRONTEND_URL (with ?error= when it failed)",
+      summary:
+        "LINE's redirect back: on success the session cookies are set; either way the browser goes to FRONTEND_URL (with ?error= when it failed)",
       tags: ['line'],
       security: [],
       parameters: [
@@ -36,10 +38,19 @@ export const lineOpenApiPaths = {
   '/line/webhook': {
     post: {
       operationId: 'LineWebhook',
-      summary: 'Messaging API webhook: verified with x-line-signature over the raw body, stored durably, answered at once, processed once per webhookEventId',
+      summary:
+        'Messaging API webhook: verified with x-line-signature over the raw body, stored durably, answered at once, processed once per webhookEventId',
       tags: ['line'],
       security: [],
-      parameters: [{ name: 'x-line-signature', in: 'header', required: true, schema: { type: 'string' }, description: 'base64 HMAC-SHA256 of the raw body with the channel secret' }],
+      parameters: [
+        {
+          name: 'x-line-signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string' },
+          description: 'base64 HMAC-SHA256 of the raw body with the channel secret',
+        },
+      ],
       requestBody: {
         required: true,
         content: {
@@ -51,7 +62,8 @@ export const lineOpenApiPaths = {
                 destination: { type: 'string' },
                 events: {
                   type: 'array',
-                  description: 'LINE webhook event objects (follow, message, postback, ...); other fields and event types are accepted. An empty list is the console\'s URL verification.',
+                  description:
+                    "LINE webhook event objects (follow, message, postback, ...); other fields and event types are accepted. An empty list is the console's URL verification.",
                   items: {
                     type: 'object',
                     required: ['type', 'webhookEventId', 'timestamp'],

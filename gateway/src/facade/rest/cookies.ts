@@ -12,8 +12,18 @@ export interface CookieOptions {
 }
 
 /** BFF: the browser keeps the tokens in HttpOnly cookies and never sees them. */
-export function setAuthCookies(reply: FastifyReply, tokens: { accessToken: string; refreshToken: string; expiresIn: number }, options: CookieOptions) {
-  reply.setCookie(ACCESS_COOKIE, tokens.accessToken, { httpOnly: true, sameSite: 'lax', secure: options.secure, path: '/', maxAge: tokens.expiresIn });
+export function setAuthCookies(
+  reply: FastifyReply,
+  tokens: { accessToken: string; refreshToken: string; expiresIn: number },
+  options: CookieOptions,
+) {
+  reply.setCookie(ACCESS_COOKIE, tokens.accessToken, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: options.secure,
+    path: '/',
+    maxAge: tokens.expiresIn,
+  });
   reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
     httpOnly: true,
     sameSite: 'strict',

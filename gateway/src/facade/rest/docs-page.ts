@@ -52,7 +52,9 @@ const CSP = [
 /** `/api/docs`: Swagger UI over `/api/openapi.json`, served from the package (works offline). */
 export function registerDocsPage(app: FastifyInstance) {
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(page));
-  app.get(`/api/docs/assets/${INIT}`, async (_req, reply) => reply.type('application/javascript; charset=utf-8').header('cache-control', 'no-cache').send(init));
+  app.get(`/api/docs/assets/${INIT}`, async (_req, reply) =>
+    reply.type('application/javascript; charset=utf-8').header('cache-control', 'no-cache').send(init),
+  );
   app.get<{ Params: { file: string } }>('/api/docs/assets/:file', async (request, reply) => {
     const type = ASSETS[request.params.file];
     if (!type) return reply.callNotFound();

@@ -1,8 +1,8 @@
 import type { ApolloServer } from '@apollo/server';
-import { AppError, ErrorCode, httpStatusOf, sendError, ValidationError, type AuthContext, type FieldError } from '@app/platform';
+import { AppError, type AuthContext, ErrorCode, type FieldError, httpStatusOf, sendError, ValidationError } from '@app/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { requestContext, type GatewayContext } from '../../context.js';
+import { type GatewayContext, requestContext } from '../../context.js';
 import type { ExecuteOperation, RestRoute, RouteInput } from './route.js';
 
 function check<T>(schema: z.ZodType<T> | undefined, value: unknown, problems: FieldError[], part: 'params' | 'query' | 'body'): T {
@@ -63,7 +63,10 @@ export async function executeRoute(
 ) {
   const run: ExecuteOperation = async (operation, variables, options) => {
     const contextValue = requestContext(request, options?.anonymous ? undefined : auth);
-    const response = await apollo.executeOperation({ query: operation.document, operationName: operation.name, variables }, { contextValue });
+    const response = await apollo.executeOperation(
+      { query: operation.document, operationName: operation.name, variables },
+      { contextValue },
+    );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by REST routes');
     // Seed 004's routes describe their own per-user quota in the X-RateLimit-* headers (set by
     // the quota plugin on the operation's response; Apollo copies the context, so not there).

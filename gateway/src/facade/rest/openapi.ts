@@ -29,7 +29,10 @@ const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'A
 export function buildOpenApiDocument(routes: RestRoute[], info: { version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   const usedIds = new Set<string>();
-  const errorRef = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const errorRef = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
 
   for (const route of routes) {
     let operationId = route.operation.name;
@@ -64,7 +67,14 @@ export function buildOpenApiDocument(routes: RestRoute[], info: { version: strin
       description: `Runs the GraphQL operation \`${route.operation.name}\` through the gateway.`,
       ...(route.auth === 'required' ? { security: [{ bearerAuth: [] }, { cookieAuth: [] }] } : { security: [] }),
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-      ...(body ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, 'input') } } } } : {}),
+      ...(body
+        ? {
+            requestBody: {
+              required: !body.safeParse(undefined).success,
+              content: { 'application/json': { schema: jsonSchema(body, 'input') } },
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -74,7 +84,8 @@ export function buildOpenApiDocument(routes: RestRoute[], info: { version: strin
     info: {
       title: 'Federated platform REST/BFF facade',
       version: info.version,
-      description: 'Each route runs a named GraphQL operation against the gateway. Send a Bearer token or the `access_token` cookie set by `/api/auth/login`.',
+      description:
+        'Each route runs a named GraphQL operation against the gateway. Send a Bearer token or the `access_token` cookie set by `/api/auth/login`.',
     },
     servers: [{ url: '/' }],
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),

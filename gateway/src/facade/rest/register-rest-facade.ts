@@ -1,13 +1,13 @@
 import type { ApolloServer } from '@apollo/server';
-import { RateLimitError, UnauthenticatedError, version, type AuthContext } from '@app/platform';
+import { type AuthContext, RateLimitError, UnauthenticatedError, version } from '@app/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../../context.js';
+import { lineOpenApiPaths } from '../line/line-openapi.js';
 import { registerDocsPage } from './docs-page.js';
 import { executeRoute, validateInput, withCaller } from './execute-route.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { originCheck } from './origin-check.js';
 import type { RestRoute } from './route.js';
-import { lineOpenApiPaths } from '../line/line-openapi.js';
 
 export interface RestFacadeOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -17,7 +17,10 @@ export interface RestFacadeOptions {
   /** Authenticates and rate-limits the request (shared with /graphql); throws AppErrors. */
   guard: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthContext | undefined>;
   /** Charges a route's own seed 004 quota (RestRoute.quota) for the user. */
-  chargeQuota: (userId: string, quota: NonNullable<RestRoute['quota']>) => Promise<{ allowed: boolean; limit: number; remaining: number; reset: number; retryAfter: number }>;
+  chargeQuota: (
+    userId: string,
+    quota: NonNullable<RestRoute['quota']>,
+  ) => Promise<{ allowed: boolean; limit: number; remaining: number; reset: number; retryAfter: number }>;
 }
 
 /** Mounts every route of the table, `/api/openapi.json` and `/api/docs`. */
@@ -35,7 +38,10 @@ export function registerRestFacade(app: FastifyInstance, { apollo, routes, guard
         const input = withCaller(validateInput(route, request), auth);
         if (route.quota && auth) {
           const decision = await chargeQuota(auth.userId, route.quota);
-          reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining).header('x-ratelimit-reset', decision.reset);
+          reply
+            .header('x-ratelimit-limit', decision.limit)
+            .header('x-ratelimit-remaining', decision.remaining)
+            .header('x-ratelimit-reset', decision.reset);
           if (!decision.allowed) throw new RateLimitError(decision.retryAfter);
         }
         return executeRoute(apollo, route, input, auth, request, reply);
@@ -52,7 +58,11 @@ export function registerRestFacade(app: FastifyInstance, { apollo, routes, guard
   registerDocsPage(app);
 }
 
-const healthBody = { type: 'object', required: ['status', 'timestamp', 'version'], properties: { status: { enum: ['healthy', 'unhealthy'] }, timestamp: { type: 'string' }, version: { type: 'string' } } };
+const healthBody = {
+  type: 'object',
+  required: ['status', 'timestamp', 'version'],
+  properties: { status: { enum: ['healthy', 'unhealthy'] }, timestamp: { type: 'string' }, version: { type: 'string' } },
+};
 const HEALTH_OPERATION = {
   operationId: 'Health',
   summary: "Seed 004's health check: the gateway's readiness (every dependency and subgraph) in short",
@@ -60,7 +70,10 @@ const HEALTH_OPERATION = {
   security: [],
   responses: {
     200: { description: 'Every dependency and subgraph answers', content: { 'application/json': { schema: healthBody } } },
-    503: { description: 'Something the gateway needs is down (details: GET /health)', content: { 'application/json': { schema: healthBody } } },
+    503: {
+      description: 'Something the gateway needs is down (details: GET /health)',
+      content: { 'application/json': { schema: healthBody } },
+    },
   },
 };
 

@@ -9,12 +9,20 @@ const intFromQuery = (name: string, min: number, max?: number) =>
     .string()
     .regex(/^-?\d+$/, `${name} must be an integer`)
     .transform(Number)
-    .pipe(max === undefined ? z.number().int().min(min, `${name} must be at least ${min}`) : z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
+    .pipe(
+      max === undefined
+        ? z.number().int().min(min, `${name} must be at least ${min}`)
+        : z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`),
+    );
 
 /** GraphQL `Int` is 32-bit: larger numbers are refused here, naming the field, not by the operation. */
 export const INT_MAX = 2_147_483_647;
 export const int = (name: string, min = -INT_MAX - 1) =>
-  z.number().int(`${name} must be an integer`).min(min, `${name} must be at least ${min}`).max(INT_MAX, `${name} must be at most ${INT_MAX}`);
+  z
+    .number()
+    .int(`${name} must be an integer`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(INT_MAX, `${name} must be at most ${INT_MAX}`);
 
 export const pagingQuery = {
   limit: intFromQuery('limit', 1, 100).optional(),

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /**
  * One refresh token. Tokens of one login share a `familyId`; each refresh uses up the presented
@@ -9,7 +9,10 @@ export const RefreshToken = defineEntity({
   name: 'RefreshToken',
   tableName: 'refresh_tokens',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     familyId: p.uuid().index(),
     userId: p.uuid().index(),
     tokenHash: p.string().length(64).unique(),

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import type { JWK } from 'jose';
 import type { StoredPrivateJwk } from '../keys/private-key-cipher.js';
 

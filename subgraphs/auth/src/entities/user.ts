@@ -1,10 +1,13 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     username: p.string().length(32),
     /** Lower-cased username: uniqueness and login ignore case. */
     usernameKey: p.string().length(32).unique(),
@@ -16,7 +19,10 @@ export const User = defineEntity({
     /** Space-separated OAuth-style scopes carried into access tokens. */
     scopes: p.string().length(255).default('user'),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     lastLoginAt: p.datetime().nullable(),
   },
 });

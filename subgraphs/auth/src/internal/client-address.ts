@@ -24,7 +24,9 @@ export function registerClientAddress(app: HttpApp, internalApiKey: string | und
   app.addHook('preHandler', (request, _reply, done) => {
     const forwarded = request.headers[CLIENT_IP_HEADER];
     const trusted =
-      typeof forwarded === 'string' && isIP(forwarded.trim()) !== 0 && internalKeyMatches(request.headers[INTERNAL_AUTHORIZATION_HEADER], internalApiKey);
+      typeof forwarded === 'string' &&
+      isIP(forwarded.trim()) !== 0 &&
+      internalKeyMatches(request.headers[INTERNAL_AUTHORIZATION_HEADER], internalApiKey);
     requestAddress.run(trusted ? forwarded.trim() : request.ip, done);
   });
 }
@@ -47,5 +49,8 @@ export function addressBucket(address: string): string {
   const left = groupsOf(head);
   const right = groupsOf(tail);
   const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

@@ -1,4 +1,4 @@
-import { sendError, ServiceUnavailableError, UnauthenticatedError, type SubgraphContext, type SubgraphServerOptions } from '@app/platform';
+import { ServiceUnavailableError, type SubgraphContext, type SubgraphServerOptions, sendError, UnauthenticatedError } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { lineWebhookSession } from '../usecases/line-webhook-session.js';
 import { internalKeyMatches } from './internal-key.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { SigningKey } from '../entities/index.js';
 import { isEncrypted, type PrivateKeyCipher, type StoredPrivateJwk } from './private-key-cipher.js';
 

@@ -34,12 +34,20 @@ export class PrivateKeyCipher {
 
   encrypt(jwk: JWK, kid: string): EncryptedJwk {
     const { iv, tag, ciphertext } = sealAesGcm(this.key, JSON.stringify(jwk), kid);
-    return { enc: 'A256GCM', keyId: this.keyId, iv: iv.toString('base64url'), tag: tag.toString('base64url'), ciphertext: ciphertext.toString('base64url') };
+    return {
+      enc: 'A256GCM',
+      keyId: this.keyId,
+      iv: iv.toString('base64url'),
+      tag: tag.toString('base64url'),
+      ciphertext: ciphertext.toString('base64url'),
+    };
   }
 
   decrypt(stored: EncryptedJwk, kid: string): JWK {
     if (stored.keyId !== this.keyId) {
-      throw new PrivateKeyCipherError(`signing key ${kid} was encrypted with another SIGNING_KEY_ENCRYPTION_KEY (key id ${stored.keyId}, configured ${this.keyId})`);
+      throw new PrivateKeyCipherError(
+        `signing key ${kid} was encrypted with another SIGNING_KEY_ENCRYPTION_KEY (key id ${stored.keyId}, configured ${this.keyId})`,
+      );
     }
     try {
       const [iv, tag, ciphertext] = [stored.iv, stored.tag, stored.ciphertext].map((part) => Buffer.from(part, 'base64url'));

@@ -14,7 +14,10 @@ export interface LineLoginClientOptions {
 /** LINE refused the code (unknown, used, expired, wrong verifier or redirect_uri): the user has to sign in again. */
 export class LineRefusedError extends Error {
   override name = 'LineRefusedError';
-  constructor(readonly lineError: string, message: string) {
+  constructor(
+    readonly lineError: string,
+    message: string,
+  ) {
     super(message);
   }
 }

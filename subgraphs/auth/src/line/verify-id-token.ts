@@ -33,7 +33,10 @@ const email = z.string().max(254).pipe(z.email());
  * https://access.line.me, `aud` = our channel id, `exp`, and `nonce` equal to the one of the
  * authorize request (a replayed token carries another).
  */
-export async function verifyLineIdToken(idToken: string, expected: { channelId: string; channelSecret: string; nonce: string }): Promise<LineIdentity> {
+export async function verifyLineIdToken(
+  idToken: string,
+  expected: { channelId: string; channelSecret: string; nonce: string },
+): Promise<LineIdentity> {
   let payload;
   try {
     ({ payload } = await jwtVerify(idToken, new TextEncoder().encode(expected.channelSecret), {

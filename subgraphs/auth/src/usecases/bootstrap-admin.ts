@@ -47,10 +47,14 @@ async function createAdmin(deps: AuthDeps, username: string, password: string): 
     // Another replica created it at the same moment: what it made is judged like any existing account.
     const raced = await deps.em.fork().findOne(User, { usernameKey });
     if (raced) {
-      if (!raced.scopes.split(' ').includes(ADMIN_SCOPE)) deps.logger.warn({ username }, `ADMIN_USERNAME "${username}" was just registered by someone else: no admin account was set up.`);
+      if (!raced.scopes.split(' ').includes(ADMIN_SCOPE))
+        deps.logger.warn({ username }, `ADMIN_USERNAME "${username}" was just registered by someone else: no admin account was set up.`);
       return;
     }
-    deps.logger.warn({ username }, 'ADMIN_EMAIL already belongs to another account: no admin account was set up. Choose another ADMIN_EMAIL.');
+    deps.logger.warn(
+      { username },
+      'ADMIN_EMAIL already belongs to another account: no admin account was set up. Choose another ADMIN_EMAIL.',
+    );
   }
 }
 
@@ -64,5 +68,8 @@ async function keepAdminPassword(deps: AuthDeps, admin: User, password: string):
   const rows = await em.find(RefreshToken, { userId: admin.id, revokedAt: null, expiresAt: { $gt: new Date() } }, { fields: ['familyId'] });
   const sessions = new Set(rows.map((row) => row.familyId));
   for (const familyId of sessions) await endSession(deps, familyId);
-  deps.logger.warn({ username: admin.username, sessionsEnded: sessions.size }, 'the admin password was set to ADMIN_PASSWORD; its earlier sessions were ended');
+  deps.logger.warn(
+    { username: admin.username, sessionsEnded: sessions.size },
+    'the admin password was set to ADMIN_PASSWORD; its earlier sessions were ended',
+  );
 }

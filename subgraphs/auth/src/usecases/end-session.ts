@@ -15,10 +15,12 @@ export const sessionMarkerTtl = (deps: AuthDeps) => deps.config.ACCESS_TOKEN_TTL
  * thrown: the access tokens still work, and the caller must hear it.
  */
 export async function endSession(deps: AuthDeps, familyId: string): Promise<void> {
-  const markerFailed = await deps.cache.set(cacheKeys.revokedSession(familyId), String(Math.floor(Date.now() / 1000)), sessionMarkerTtl(deps)).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const markerFailed = await deps.cache
+    .set(cacheKeys.revokedSession(familyId), String(Math.floor(Date.now() / 1000)), sessionMarkerTtl(deps))
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
   await deps.em.fork().nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: new Date() });
   if (markerFailed) throw markerFailed;
   await deps.cache.del(cacheKeys.session(familyId));

@@ -1,5 +1,5 @@
-import { Subjects } from '@app/events';
 import { randomBytes } from 'node:crypto';
+import { Subjects } from '@app/events';
 import { isUniqueViolation, writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';

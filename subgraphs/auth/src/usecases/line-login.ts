@@ -19,7 +19,9 @@ export const LineLoginReason = {
 const lineLoginInput = z.object({
   code: z.string().min(1, 'Code is required').max(512, 'Code is too long'),
   // RFC 7636 (and LINE): 43-128 unreserved characters.
-  codeVerifier: z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/, "Code verifier must be 43-128 characters: letters, digits, '-', '.', '_' or '~'"),
+  codeVerifier: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]{43,128}$/, "Code verifier must be 43-128 characters: letters, digits, '-', '.', '_' or '~'"),
   nonce: z.string().min(1, 'Nonce is required').max(255, 'Nonce is too long'),
 });
 
@@ -43,7 +45,8 @@ export async function lineLogin(deps: AuthDeps, rawInput: unknown): Promise<Auth
     }
     throw err;
   }
-  if (!idToken) throw failed(LineLoginReason.ID_TOKEN_INVALID, 'LINE returned no ID token (the authorize request must ask for the openid scope)');
+  if (!idToken)
+    throw failed(LineLoginReason.ID_TOKEN_INVALID, 'LINE returned no ID token (the authorize request must ask for the openid scope)');
 
   let identity;
   try {

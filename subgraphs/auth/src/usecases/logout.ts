@@ -1,4 +1,4 @@
-import { cacheKeys, type AuthContext } from '@app/platform';
+import { type AuthContext, cacheKeys } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { RefreshToken } from '../entities/index.js';
 import { hashRefreshToken } from '../tokens.js';

@@ -3,13 +3,16 @@ import { LockMode } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { AuthDeps } from '../deps.js';
 import { RefreshToken, User } from '../entities/index.js';
-import { hashRefreshToken, issueTokens, type AuthPayload } from '../tokens.js';
+import { type AuthPayload, hashRefreshToken, issueTokens } from '../tokens.js';
 import { endSession, sessionEnded } from './end-session.js';
 
 const refreshInput = z.object({ refreshToken: z.string().min(1, 'Refresh token is required').max(512, 'Refresh token is too long') });
 
 class RefreshReuseDetected extends Error {
-  constructor(readonly familyId: string, readonly userId: string) {
+  constructor(
+    readonly familyId: string,
+    readonly userId: string,
+  ) {
     super('refresh token reuse');
   }
 }

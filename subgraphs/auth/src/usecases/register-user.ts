@@ -15,7 +15,12 @@ export const usernameSchema = z
 const registerInput = z
   .object({
     username: usernameSchema,
-    email: z.string().trim().max(254, 'Email is too long').pipe(z.email('Email address is invalid')).transform((e) => e.toLowerCase()),
+    email: z
+      .string()
+      .trim()
+      .max(254, 'Email is too long')
+      .pipe(z.email('Email address is invalid'))
+      .transform((e) => e.toLowerCase()),
     password: z
       .string()
       .min(10, 'Password must be at least 10 characters')

@@ -2,7 +2,7 @@ import { Subjects } from '@app/events';
 import { writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { User } from '../entities/index.js';
-import { issueTokens, recordSession, type AuthPayload } from '../tokens.js';
+import { type AuthPayload, issueTokens, recordSession } from '../tokens.js';
 
 /**
  * What every successful sign-in does, whatever proved who the user is (password, LINE): records

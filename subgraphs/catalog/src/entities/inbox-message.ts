@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /** A stock level after a change, as `catalog.stock.changed` and `live.stock.updated` carry it. */
 export interface StockChange {

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 export const InventoryOrderState = ['reserved', 'failed', 'released', 'committed'] as const;
 export type InventoryOrderState = (typeof InventoryOrderState)[number];
@@ -19,7 +19,10 @@ export const InventoryOrder = defineEntity({
     /** Why the reservation failed (human readable), for `failed`. */
     reason: p.string().length(2000).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   checks: [{ name: 'inventory_orders_state_check', expression: "state in ('reserved', 'failed', 'released', 'committed')" }],
 });

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 export const ReservationState = ['reserved', 'released', 'committed'] as const;
 export type ReservationState = (typeof ReservationState)[number];
@@ -11,13 +11,19 @@ export const InventoryReservation = defineEntity({
   name: 'InventoryReservation',
   tableName: 'inventory_reservations',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     orderId: p.uuid(),
     productId: p.uuid().index(),
     quantity: p.integer(),
     state: p.string().length(16),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   uniques: [{ properties: ['orderId', 'productId'] }],
   checks: [

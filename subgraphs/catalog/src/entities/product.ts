@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { Category } from './category.js';
 
 /** A product for sale. `stockQuantity` is what can still be reserved; the database refuses a negative one. */
@@ -6,7 +6,10 @@ export const Product = defineEntity({
   name: 'Product',
   tableName: 'products',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     name: p.string().length(200),
     /** `name` normalised like a category's: the order of every product list (then id). */
     nameKey: p.string().length(200).collation('C'),
@@ -17,7 +20,10 @@ export const Product = defineEntity({
     /** The category's id; a category that still has products cannot be deleted (the foreign key agrees). */
     category: p.manyToOne(Category).mapToPk().nullable().index().deleteRule('no action'),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   indexes: [{ properties: ['nameKey', 'id'] }],
   checks: [

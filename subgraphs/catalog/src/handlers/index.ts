@@ -15,10 +15,18 @@ export const INVENTORY_DURABLES = {
 /** NATS -> use cases: inventory as a participant of the order saga. */
 export async function subscribeHandlers(deps: CatalogDeps): Promise<Subscription[]> {
   return Promise.all([
-    deps.bus.subscribe(Subjects.CatalogInventoryReserve, (e) => handleInventoryCommand(deps, e, reserveInventory), { durable: INVENTORY_DURABLES.reserve }),
-    deps.bus.subscribe(Subjects.CatalogInventoryRelease, (e) => handleInventoryCommand(deps, e, releaseInventory), { durable: INVENTORY_DURABLES.release }),
-    deps.bus.subscribe(Subjects.CatalogInventoryCommit, (e) => handleInventoryCommand(deps, e, (tx, c) => commitInventory(tx, c, deps.logger)), {
-      durable: INVENTORY_DURABLES.commit,
+    deps.bus.subscribe(Subjects.CatalogInventoryReserve, (e) => handleInventoryCommand(deps, e, reserveInventory), {
+      durable: INVENTORY_DURABLES.reserve,
     }),
+    deps.bus.subscribe(Subjects.CatalogInventoryRelease, (e) => handleInventoryCommand(deps, e, releaseInventory), {
+      durable: INVENTORY_DURABLES.release,
+    }),
+    deps.bus.subscribe(
+      Subjects.CatalogInventoryCommit,
+      (e) => handleInventoryCommand(deps, e, (tx, c) => commitInventory(tx, c, deps.logger)),
+      {
+        durable: INVENTORY_DURABLES.commit,
+      },
+    ),
   ]);
 }

@@ -30,7 +30,11 @@ export class InboxRepository {
 
   /** What handling the message produced: its reply (if any) and the stock changes to announce. */
   async record(id: string, reply: StoredReply | null, stockChanges: StockChange[]): Promise<void> {
-    await this.em.nativeUpdate(InboxMessage, { id }, { replySubject: reply?.subject ?? null, replyData: reply?.data ?? null, stockChanges });
+    await this.em.nativeUpdate(
+      InboxMessage,
+      { id },
+      { replySubject: reply?.subject ?? null, replyData: reply?.data ?? null, stockChanges },
+    );
   }
 
   /** Forgets messages received before `before`; how many went. */

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InventoryOrder, InventoryReservation, type InventoryOrderState, type ReservationState } from '../entities/index.js';
+import { InventoryOrder, type InventoryOrderState, InventoryReservation, type ReservationState } from '../entities/index.js';
 
 /** Inventory bookkeeping of orders: one row per order, one per reserved line. Use inside a transaction. */
 export class InventoryRepository {
@@ -15,7 +15,12 @@ export class InventoryRepository {
    * Records the order's first outcome. The primary key makes a concurrent second handling of the
    * same order fail here (its transaction rolls back and the message is redelivered, to find this row).
    */
-  async createOrder(data: { orderId: string; sagaId: string; state: InventoryOrderState; reason?: string | null }): Promise<InventoryOrder> {
+  async createOrder(data: {
+    orderId: string;
+    sagaId: string;
+    state: InventoryOrderState;
+    reason?: string | null;
+  }): Promise<InventoryOrder> {
     const order = this.em.create(InventoryOrder, { ...data, reason: data.reason ?? null });
     await this.em.flush();
     return order;

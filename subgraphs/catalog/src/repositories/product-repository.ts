@@ -1,4 +1,4 @@
-import { LockMode, type FilterQuery } from '@mikro-orm/core';
+import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Product } from '../entities/index.js';
 import type { ProductPosition } from '../inputs.js';
@@ -27,9 +27,13 @@ const LIST_ORDER = [{ nameKey: 'asc' }, { id: 'asc' }] as const;
 const inCategory = (categoryId?: string): FilterQuery<Product> => (categoryId ? { category: categoryId } : {});
 
 /** Strictly after a position in list order. */
-const after = (p: ProductPosition): FilterQuery<Product> => ({ $or: [{ nameKey: { $gt: p.nameKey } }, { nameKey: p.nameKey, id: { $gt: p.id } }] });
+const after = (p: ProductPosition): FilterQuery<Product> => ({
+  $or: [{ nameKey: { $gt: p.nameKey } }, { nameKey: p.nameKey, id: { $gt: p.id } }],
+});
 /** At or before a position in list order. */
-const atOrBefore = (p: ProductPosition): FilterQuery<Product> => ({ $or: [{ nameKey: { $lt: p.nameKey } }, { nameKey: p.nameKey, id: { $lte: p.id } }] });
+const atOrBefore = (p: ProductPosition): FilterQuery<Product> => ({
+  $or: [{ nameKey: { $lt: p.nameKey } }, { nameKey: p.nameKey, id: { $lte: p.id } }],
+});
 
 export class ProductRepository {
   constructor(private readonly em: EntityManager) {}
@@ -43,7 +47,11 @@ export class ProductRepository {
   async idsByCategory(categoryIds: readonly string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(categoryIds.map((id) => [id, []]));
     if (categoryIds.length === 0) return result;
-    const rows = await this.em.find(Product, { category: { $in: [...new Set(categoryIds)] } }, { fields: ['id', 'category'], orderBy: [...LIST_ORDER] });
+    const rows = await this.em.find(
+      Product,
+      { category: { $in: [...new Set(categoryIds)] } },
+      { fields: ['id', 'category'], orderBy: [...LIST_ORDER] },
+    );
     for (const row of rows) result.get(row.category!)?.push(row.id);
     return result;
   }

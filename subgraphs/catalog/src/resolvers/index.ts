@@ -1,5 +1,5 @@
-import { DateTimeScalar, DecimalScalar, requireAdmin, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, DecimalScalar, requireAdmin, type SubgraphContext } from '@app/platform';
 import DataLoader from 'dataloader';
 import type { CatalogDeps } from '../deps.js';
 import { createCategory } from '../usecases/create-category.js';
@@ -9,8 +9,8 @@ import { deleteProduct } from '../usecases/delete-product.js';
 import { getCategory } from '../usecases/get-category.js';
 import { getProduct } from '../usecases/get-product.js';
 import { listCategories } from '../usecases/list-categories.js';
-import { listProductsConnection } from '../usecases/list-products-connection.js';
 import { listProducts } from '../usecases/list-products.js';
+import { listProductsConnection } from '../usecases/list-products-connection.js';
 import { loadCategories } from '../usecases/load-categories.js';
 import { loadCategoryProducts } from '../usecases/load-category-products.js';
 import { loadProducts } from '../usecases/load-products.js';

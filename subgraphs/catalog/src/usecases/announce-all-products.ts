@@ -1,5 +1,5 @@
-import { Product } from '../entities/index.js';
 import type { CatalogDeps } from '../deps.js';
+import { Product } from '../entities/index.js';
 import { publishProductUpserted } from './announce.js';
 
 const PAGE = 500;

@@ -17,7 +17,11 @@ import { productView } from '../views.js';
  * (durable) and, when `live`, `live.stock.updated` (fan-out to every gateway, for the
  * `stockUpdated` subscription).
  */
-export function writeStockChanges(tx: EntityManager, changes: readonly StockChange[], opts: { msgId: (change: StockChange) => string; live: boolean }): void {
+export function writeStockChanges(
+  tx: EntityManager,
+  changes: readonly StockChange[],
+  opts: { msgId: (change: StockChange) => string; live: boolean },
+): void {
   for (const change of changes) writeOutbox(tx, Subjects.CatalogStockChanged, change, { msgId: opts.msgId(change) });
   if (!opts.live) return;
   for (const change of changes) writeOutbox(tx, Subjects.LiveStockUpdated, change);
@@ -29,10 +33,16 @@ export async function invalidateStockChanges(deps: CatalogDeps, changes: readonl
   // A shared cache that is down must not fail the handling (the cache retries a second later).
   await deps.cache
     .invalidate(changes.map((c) => catalogCacheKeys.product(c.productId)))
-    .catch((err) => deps.logger.warn({ err, products: changes.map((c) => c.productId) }, 'could not invalidate cached products after a stock change'));
+    .catch((err) =>
+      deps.logger.warn({ err, products: changes.map((c) => c.productId) }, 'could not invalidate cached products after a stock change'),
+    );
 }
 
-export const stockChangeOf = (p: Product): StockChange => ({ productId: p.id, newQuantity: p.stockQuantity, updatedAt: p.updatedAt.toISOString() });
+export const stockChangeOf = (p: Product): StockChange => ({
+  productId: p.id,
+  newQuantity: p.stockQuantity,
+  updatedAt: p.updatedAt.toISOString(),
+});
 
 /** `catalog.product.upserted` for the read models of other services (price as an exact decimal string), with its message id. */
 function productUpserted(product: Product) {
@@ -56,7 +66,12 @@ export function publishProductUpserted(deps: CatalogDeps, product: Product): Pro
 }
 
 export function writeProductDeleted(tx: EntityManager, productId: string, deletedAt: Date): void {
-  writeOutbox(tx, Subjects.CatalogProductDeleted, { productId, deletedAt: deletedAt.toISOString() }, { msgId: `product:${productId}:deleted:${deletedAt.getTime()}` });
+  writeOutbox(
+    tx,
+    Subjects.CatalogProductDeleted,
+    { productId, deletedAt: deletedAt.toISOString() },
+    { msgId: `product:${productId}:deleted:${deletedAt.getTime()}` },
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
-import { Subjects, type CommitInventoryCommand } from '@app/events';
+import { type CommitInventoryCommand, Subjects } from '@app/events';
 import type { Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
-import { reply, type InventoryOutcome } from './inventory-outcome.js';
+import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 /**
  * `catalog.inventory.commit`, inside the caller's transaction: the order is confirmed and its

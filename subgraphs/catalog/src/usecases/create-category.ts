@@ -1,10 +1,9 @@
-import { catalogCacheKeys, parseInput } from '@app/platform';
+import { catalogCacheKeys, isUniqueViolation, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isUniqueViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { asObject, name, nameKey } from '../inputs.js';
 import { CategoryRepository } from '../repositories/index.js';
-import { categoryView, type CategoryView } from '../views.js';
+import { type CategoryView, categoryView } from '../views.js';
 import { afterCommit } from './announce.js';
 import { categoryNameConflict } from './category-name-conflict.js';
 
@@ -25,6 +24,8 @@ export async function createCategory(deps: CatalogDeps, rawInput: unknown): Prom
     // Two creates of one name at once: the unique index lets one through.
     (err) => (isUniqueViolation(err) ? categoryNameConflict(input.name) : undefined),
   );
-  await afterCommit(deps, 'createCategory', [() => deps.cache.invalidate([catalogCacheKeys.category(category.id), catalogCacheKeys.categories()])]);
+  await afterCommit(deps, 'createCategory', [
+    () => deps.cache.invalidate([catalogCacheKeys.category(category.id), catalogCacheKeys.categories()]),
+  ]);
   return categoryView(category);
 }

@@ -1,10 +1,9 @@
-import { catalogCacheKeys, parseInput } from '@app/platform';
+import { catalogCacheKeys, isForeignKeyViolation, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { asObject, DESCRIPTION_MAX, name, nameKey, price, stockQuantity, text, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
-import { productView, type ProductView } from '../views.js';
+import { type ProductView, productView } from '../views.js';
 import { afterCommit, writeProductUpserted } from './announce.js';
 import { requireCategory, unknownCategory } from './require-category.js';
 
@@ -39,7 +38,11 @@ export async function createProduct(deps: CatalogDeps, rawInput: unknown): Promi
     (err) => (isForeignKeyViolation(err) ? unknownCategory() : undefined),
   );
   await afterCommit(deps, 'createProduct', [
-    () => deps.cache.invalidate([catalogCacheKeys.product(product.id), ...(product.category ? [catalogCacheKeys.categoryProducts(product.category)] : [])]),
+    () =>
+      deps.cache.invalidate([
+        catalogCacheKeys.product(product.id),
+        ...(product.category ? [catalogCacheKeys.categoryProducts(product.category)] : []),
+      ]),
   ]);
   return productView(product);
 }

@@ -1,6 +1,12 @@
-import { catalogCacheKeys, ConflictError, NotFoundError, parseInput } from '@app/platform';
+import {
+  ConflictError,
+  catalogCacheKeys,
+  isForeignKeyViolation,
+  NotFoundError,
+  parseInput,
+  translateConstraintErrors,
+} from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
@@ -9,7 +15,10 @@ import { afterCommit } from './announce.js';
 const deleteCategoryInput = z.object({ id: uuid('Category id') });
 
 const stillUsed = (count?: number) =>
-  new ConflictError(`The category still has ${count === undefined ? '' : `${count} `}product${count === 1 ? '' : 's'}: move or delete them first`, 'id');
+  new ConflictError(
+    `The category still has ${count === undefined ? '' : `${count} `}product${count === 1 ? '' : 's'}: move or delete them first`,
+    'id',
+  );
 
 /**
  * Admin: deletes an empty category. One that still has products is a CONFLICT (products are
@@ -30,7 +39,12 @@ export async function deleteCategory(deps: CatalogDeps, id: unknown): Promise<tr
     (err) => (isForeignKeyViolation(err) ? stillUsed() : undefined),
   );
   await afterCommit(deps, 'deleteCategory', [
-    () => deps.cache.invalidate([catalogCacheKeys.category(input.id), catalogCacheKeys.categories(), catalogCacheKeys.categoryProducts(input.id)]),
+    () =>
+      deps.cache.invalidate([
+        catalogCacheKeys.category(input.id),
+        catalogCacheKeys.categories(),
+        catalogCacheKeys.categoryProducts(input.id),
+      ]),
   ]);
   return true;
 }

@@ -22,7 +22,8 @@ export async function deleteProduct(deps: CatalogDeps, id: unknown): Promise<tru
     return found.category ?? null;
   });
   await afterCommit(deps, 'deleteProduct', [
-    () => deps.cache.invalidate([catalogCacheKeys.product(input.id), ...(categoryId ? [catalogCacheKeys.categoryProducts(categoryId)] : [])]),
+    () =>
+      deps.cache.invalidate([catalogCacheKeys.product(input.id), ...(categoryId ? [catalogCacheKeys.categoryProducts(categoryId)] : [])]),
   ]);
   return true;
 }

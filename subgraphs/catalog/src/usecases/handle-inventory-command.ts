@@ -8,10 +8,14 @@ import { InboxRepository } from '../repositories/index.js';
 import { invalidateStockChanges, writeStockChanges } from './announce.js';
 import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
 
-export type InventoryStep<S extends InventoryCommandSubject> = (tx: EntityManager, command: InventoryCommand<S>) => Promise<InventoryOutcome>;
+export type InventoryStep<S extends InventoryCommandSubject> = (
+  tx: EntityManager,
+  command: InventoryCommand<S>,
+) => Promise<InventoryOutcome>;
 
 /** Conflicts a fresh attempt resolves: two handlings of one order at once, or a deadlock the database broke. */
-const isRetryable = (err: unknown) => err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException;
+const isRetryable = (err: unknown) =>
+  err instanceof UniqueConstraintViolationException || err instanceof DeadlockException || err instanceof LockWaitTimeoutException;
 const ATTEMPTS = 3;
 
 interface Handled {
@@ -30,14 +34,21 @@ interface Handled {
  * changes nothing and writes nothing (its reply is already in the outbox, or sent). A failure
  * before the commit leaves no trace and throws: the bus redelivers, then dead-letters.
  */
-export async function handleInventoryCommand<S extends InventoryCommandSubject>(deps: CatalogDeps, envelope: EventEnvelope<S>, step: InventoryStep<S>): Promise<void> {
+export async function handleInventoryCommand<S extends InventoryCommandSubject>(
+  deps: CatalogDeps,
+  envelope: EventEnvelope<S>,
+  step: InventoryStep<S>,
+): Promise<void> {
   const handled = await withRetries(() =>
     deps.em.fork().transactional(async (tx): Promise<Handled> => {
       const inbox = new InboxRepository(tx);
       if (!(await inbox.claim(envelope.id, envelope.subject))) {
         const stored = await inbox.find(envelope.id);
         if (stored && stored.subject !== envelope.subject) {
-          deps.logger.warn({ id: envelope.id, subject: envelope.subject, storedSubject: stored.subject }, 'message id already used by another command: ignored');
+          deps.logger.warn(
+            { id: envelope.id, subject: envelope.subject, storedSubject: stored.subject },
+            'message id already used by another command: ignored',
+          );
         }
         return { fresh: false, reply: null, stockChanges: [] };
       }
@@ -49,7 +60,10 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
     }),
   );
   if (!handled.fresh) {
-    deps.logger.info({ id: envelope.id, subject: envelope.subject }, 'inventory command already handled: its reply was committed with its first handling');
+    deps.logger.info(
+      { id: envelope.id, subject: envelope.subject },
+      'inventory command already handled: its reply was committed with its first handling',
+    );
     return;
   }
   await invalidateStockChanges(deps, handled.stockChanges);

@@ -12,4 +12,5 @@ export interface InventoryOutcome {
   stockChanges: StockChange[];
 }
 
-export const reply = <S extends InventoryReplySubject>(subject: S, data: InventoryReplyPayload<S>): InventoryReply => ({ subject, data }) as InventoryReply;
+export const reply = <S extends InventoryReplySubject>(subject: S, data: InventoryReplyPayload<S>): InventoryReply =>
+  ({ subject, data }) as InventoryReply;

@@ -1,7 +1,7 @@
 import { catalogCacheKeys } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { CategoryRepository } from '../repositories/index.js';
-import { categoryView, type CategoryView } from '../views.js';
+import { type CategoryView, categoryView } from '../views.js';
 
 /** Every category by name (public), cached as one entry (`categories:all`). */
 export async function listCategories(deps: CatalogDeps): Promise<CategoryView[]> {

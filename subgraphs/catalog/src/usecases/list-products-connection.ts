@@ -3,10 +3,12 @@ import { z } from 'zod';
 import type { CatalogDeps } from '../deps.js';
 import { asObject, connectionArgs, encodeCursor, uuid } from '../inputs.js';
 import { ProductRepository } from '../repositories/index.js';
-import { productView, type ProductView } from '../views.js';
+import { type ProductView, productView } from '../views.js';
 
 const connectionInput = z.object({
-  categoryId: uuid('Category id').nullish().transform((v) => v ?? undefined),
+  categoryId: uuid('Category id')
+    .nullish()
+    .transform((v) => v ?? undefined),
   ...connectionArgs,
 });
 

@@ -2,7 +2,7 @@ import { catalogCacheKeys } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { isUuid } from '../inputs.js';
 import { CategoryRepository } from '../repositories/index.js';
-import { categoryView, type CategoryView } from '../views.js';
+import { type CategoryView, categoryView } from '../views.js';
 
 /** Categories by id through the cache (`category:{id}`), the misses in one query; null for none (or a malformed id). */
 export async function loadCategories(deps: CatalogDeps, ids: readonly string[]): Promise<(CategoryView | null)[]> {

@@ -2,7 +2,7 @@ import { catalogCacheKeys } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { isUuid } from '../inputs.js';
 import { ProductRepository } from '../repositories/index.js';
-import { productView, type ProductView } from '../views.js';
+import { type ProductView, productView } from '../views.js';
 
 /** Products by id through the cache (`product:{id}`), the misses in one query; null for none (or a malformed id). */
 export async function loadProducts(deps: CatalogDeps, ids: readonly string[]): Promise<(ProductView | null)[]> {

@@ -1,8 +1,8 @@
-import { Subjects, type ReleaseInventoryCommand } from '@app/events';
+import { type ReleaseInventoryCommand, Subjects } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
 import { stockChangeOf } from './announce.js';
-import { reply, type InventoryOutcome } from './inventory-outcome.js';
+import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 /**
  * `catalog.inventory.release` (compensation), inside the caller's transaction: gives back what
@@ -18,7 +18,12 @@ export async function releaseInventory(tx: EntityManager, command: ReleaseInvent
 
   const order = await inventory.findOrderForUpdate(orderId);
   if (!order) {
-    await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'released', reason: command.reason ? command.reason.slice(0, 2000) : null });
+    await inventory.createOrder({
+      orderId,
+      sagaId: command.sagaId,
+      state: 'released',
+      reason: command.reason ? command.reason.slice(0, 2000) : null,
+    });
     return done;
   }
   if (order.state !== 'reserved' && order.state !== 'committed') return done;

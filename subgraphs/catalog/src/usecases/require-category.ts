@@ -1,5 +1,5 @@
-import type { CategoryRepository } from '../repositories/index.js';
 import { invalid } from '../inputs.js';
+import type { CategoryRepository } from '../repositories/index.js';
 
 export const unknownCategory = () => invalid('categoryId', 'Category not found');
 

@@ -1,9 +1,9 @@
-import { Subjects, type ReserveInventoryCommand } from '@app/events';
+import { type ReserveInventoryCommand, Subjects } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryOrder } from '../entities/index.js';
 import { repositories } from '../repositories/index.js';
 import { stockChangeOf } from './announce.js';
-import { reply, type InventoryOutcome } from './inventory-outcome.js';
+import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 const REASON_MAX = 2000;
 const truncate = (s: string) => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
@@ -16,9 +16,15 @@ function decided(order: InventoryOrder, sagaId: string): InventoryOutcome {
     case 'committed':
       return { reply: reply(Subjects.CatalogInventoryReserved, ids), stockChanges: [] };
     case 'failed':
-      return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: order.reason ?? 'The reservation failed' }), stockChanges: [] };
+      return {
+        reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: order.reason ?? 'The reservation failed' }),
+        stockChanges: [],
+      };
     default:
-      return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: `The order ${order.orderId} was already released` }), stockChanges: [] };
+      return {
+        reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: `The order ${order.orderId} was already released` }),
+        stockChanges: [],
+      };
   }
 }
 
@@ -49,12 +55,16 @@ export async function reserveInventory(tx: EntityManager, command: ReserveInvent
   for (const [productId, quantity] of lines) {
     const product = locked.get(productId);
     if (!product) problems.push(`Product ${productId} does not exist`);
-    else if (product.stockQuantity < quantity) problems.push(`Insufficient stock for "${product.name}": ${quantity} requested, ${product.stockQuantity} available`);
+    else if (product.stockQuantity < quantity)
+      problems.push(`Insufficient stock for "${product.name}": ${quantity} requested, ${product.stockQuantity} available`);
   }
   if (problems.length) {
     const reason = truncate(problems.join('; '));
     await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'failed', reason });
-    return { reply: reply(Subjects.CatalogInventoryReservationFailed, { sagaId: command.sagaId, orderId: command.orderId, reason }), stockChanges: [] };
+    return {
+      reply: reply(Subjects.CatalogInventoryReservationFailed, { sagaId: command.sagaId, orderId: command.orderId, reason }),
+      stockChanges: [],
+    };
   }
 
   for (const [productId, quantity] of lines) {

@@ -14,15 +14,78 @@ export const SAMPLE_CATEGORIES = [
 
 type SampleCategory = (typeof SAMPLE_CATEGORIES)[number]['name'];
 
-export const SAMPLE_PRODUCTS: { id: string; name: string; description: string; price: string; stockQuantity: number; category: SampleCategory }[] = [
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000001', name: 'MacBook Pro', description: '14-inch laptop, M-series chip, 16 GB memory', price: '299000', stockQuantity: 10, category: 'Electronics' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000002', name: 'iPhone 15 Pro', description: 'Latest Apple smartphone', price: '149900', stockQuantity: 25, category: 'Electronics' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000003', name: 'Magic Mouse', description: 'Wireless, rechargeable multi-touch mouse', price: '12800', stockQuantity: 40, category: 'Electronics' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000004', name: 'Noise Cancelling Headphones', description: 'Over-ear, 30 hours of battery', price: '39800', stockQuantity: 15, category: 'Electronics' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000005', name: 'Designing Data-Intensive Applications', description: 'Martin Kleppmann', price: '5280', stockQuantity: 30, category: 'Books' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000006', name: 'Clean Architecture', description: 'Robert C. Martin', price: '3520', stockQuantity: 20, category: 'Books' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000007', name: 'The Pragmatic Programmer', description: '20th anniversary edition', price: '4180', stockQuantity: 3, category: 'Books' },
-  { id: '7b2d1a4f-6c8e-4d32-8b21-000000000008', name: 'Pour-over Coffee Kettle', description: 'Gooseneck, 0.9 L', price: '4980.5', stockQuantity: 12, category: 'Home & Kitchen' },
+export const SAMPLE_PRODUCTS: {
+  id: string;
+  name: string;
+  description: string;
+  price: string;
+  stockQuantity: number;
+  category: SampleCategory;
+}[] = [
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000001',
+    name: 'MacBook Pro',
+    description: '14-inch laptop, M-series chip, 16 GB memory',
+    price: '299000',
+    stockQuantity: 10,
+    category: 'Electronics',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000002',
+    name: 'iPhone 15 Pro',
+    description: 'Latest Apple smartphone',
+    price: '149900',
+    stockQuantity: 25,
+    category: 'Electronics',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000003',
+    name: 'Magic Mouse',
+    description: 'Wireless, rechargeable multi-touch mouse',
+    price: '12800',
+    stockQuantity: 40,
+    category: 'Electronics',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000004',
+    name: 'Noise Cancelling Headphones',
+    description: 'Over-ear, 30 hours of battery',
+    price: '39800',
+    stockQuantity: 15,
+    category: 'Electronics',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000005',
+    name: 'Designing Data-Intensive Applications',
+    description: 'Martin Kleppmann',
+    price: '5280',
+    stockQuantity: 30,
+    category: 'Books',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000006',
+    name: 'Clean Architecture',
+    description: 'Robert C. Martin',
+    price: '3520',
+    stockQuantity: 20,
+    category: 'Books',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000007',
+    name: 'The Pragmatic Programmer',
+    description: '20th anniversary edition',
+    price: '4180',
+    stockQuantity: 3,
+    category: 'Books',
+  },
+  {
+    id: '7b2d1a4f-6c8e-4d32-8b21-000000000008',
+    name: 'Pour-over Coffee Kettle',
+    description: 'Gooseneck, 0.9 L',
+    price: '4980.5',
+    stockQuantity: 12,
+    category: 'Home & Kitchen',
+  },
 ];
 
 /**
@@ -54,7 +117,12 @@ async function seedIn(em: EntityManager) {
   const categoryIds = new Map<string, string>();
   for (const c of SAMPLE_CATEGORIES) {
     const key = nameKey(c.name);
-    const result = await em.createQueryBuilder(Category).insert({ id: c.id, name: c.name, nameKey: key, createdAt: now, updatedAt: now }).onConflict().ignore().execute('run');
+    const result = await em
+      .createQueryBuilder(Category)
+      .insert({ id: c.id, name: c.name, nameKey: key, createdAt: now, updatedAt: now })
+      .onConflict()
+      .ignore()
+      .execute('run');
     categories += (result as { affectedRows?: number }).affectedRows ?? 0;
     const row = await em.findOne(Category, { nameKey: key }, { refresh: true });
     if (row) categoryIds.set(c.name, row.id);

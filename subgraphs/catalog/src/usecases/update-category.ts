@@ -1,10 +1,9 @@
-import { catalogCacheKeys, NotFoundError, parseInput } from '@app/platform';
+import { catalogCacheKeys, isUniqueViolation, NotFoundError, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isUniqueViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { asObject, nameKey, uuid } from '../inputs.js';
 import { CategoryRepository } from '../repositories/index.js';
-import { categoryView, type CategoryView } from '../views.js';
+import { type CategoryView, categoryView } from '../views.js';
 import { afterCommit } from './announce.js';
 import { categoryNameConflict } from './category-name-conflict.js';
 import { categoryFields } from './create-category.js';
@@ -28,6 +27,8 @@ export async function updateCategory(deps: CatalogDeps, rawInput: unknown): Prom
       }),
     (err) => (isUniqueViolation(err) ? categoryNameConflict(input.name) : undefined),
   );
-  await afterCommit(deps, 'updateCategory', [() => deps.cache.invalidate([catalogCacheKeys.category(category.id), catalogCacheKeys.categories()])]);
+  await afterCommit(deps, 'updateCategory', [
+    () => deps.cache.invalidate([catalogCacheKeys.category(category.id), catalogCacheKeys.categories()]),
+  ]);
   return categoryView(category);
 }

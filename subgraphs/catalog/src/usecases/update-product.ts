@@ -1,10 +1,9 @@
-import { catalogCacheKeys, NotFoundError, parseInput } from '@app/platform';
+import { catalogCacheKeys, isForeignKeyViolation, NotFoundError, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { CatalogDeps } from '../deps.js';
 import { asObject, nameKey, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
-import { productView, type ProductView } from '../views.js';
+import { type ProductView, productView } from '../views.js';
 import { afterCommit, stockChangeOf, writeProductUpserted, writeStockChanges } from './announce.js';
 import { productFields } from './create-product.js';
 import { requireCategory, unknownCategory } from './require-category.js';
@@ -15,9 +14,15 @@ const updateProductInput = z.object({
   id: uuid('Product id'),
   name: productFields.name.optional(),
   description: productFields.description.nullable().optional(),
-  price: z.string({ error: cannotClear('Price') }).pipe(productFields.price).optional(),
+  price: z
+    .string({ error: cannotClear('Price') })
+    .pipe(productFields.price)
+    .optional(),
   categoryId: productFields.categoryId.nullable().optional(),
-  stockQuantity: z.number({ error: (issue) => (issue.input === null ? 'Stock quantity cannot be cleared' : 'Stock quantity must be an integer') }).pipe(productFields.stockQuantity).optional(),
+  stockQuantity: z
+    .number({ error: (issue) => (issue.input === null ? 'Stock quantity cannot be cleared' : 'Stock quantity must be an integer') })
+    .pipe(productFields.stockQuantity)
+    .optional(),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { Order } from './order.js';
 
 /** One line of an order; name and unit price are snapshots of the catalog's product at order time. */
@@ -6,7 +6,10 @@ export const OrderItem = defineEntity({
   name: 'OrderItem',
   tableName: 'order_items',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     /** The order's id (deleting the order deletes its items, in the database too). */
     order: p.manyToOne(Order).mapToPk().deleteRule('cascade'),
     /** 0, 1, 2, ... in the order the lines were given. */

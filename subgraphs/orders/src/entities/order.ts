@@ -1,12 +1,15 @@
 import { ORDER_STATUSES } from '@app/events';
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /** An order of a user. `version` grows by one with every status or saga transition (live updates carry it). */
 export const Order = defineEntity({
   name: 'Order',
   tableName: 'orders',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     /** The account's id, issued by the auth service. */
     userId: p.uuid(),
     status: p.string().length(16),

@@ -1,5 +1,5 @@
 import { SAGA_STATUSES } from '@app/events';
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { Order } from './order.js';
 
 /**
@@ -11,7 +11,10 @@ export const Saga = defineEntity({
   tableName: 'sagas',
   properties: {
     /** The saga id (`sagaId` of the inventory commands). */
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     order: p.manyToOne(Order).mapToPk().deleteRule('cascade'),
     /** Lower-case state: started, processing_payment, confirming, completed, compensating, failed, cancelled. */
     state: p.string().length(32),

@@ -29,10 +29,18 @@ export async function subscribeHandlers(deps: OrdersDeps): Promise<Subscription[
   const readModel = (durable: string) => ({ ...opts(durable), startAt: 'stored' as const });
   return Promise.all([
     deps.bus.subscribe(Subjects.CatalogInventoryReserved, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reserved)),
-    deps.bus.subscribe(Subjects.CatalogInventoryReservationFailed, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reservationFailed)),
+    deps.bus.subscribe(
+      Subjects.CatalogInventoryReservationFailed,
+      (e) => handleInventoryReply(deps, e),
+      opts(ORDERS_DURABLES.reservationFailed),
+    ),
     deps.bus.subscribe(Subjects.CatalogInventoryCommitted, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.committed)),
     deps.bus.subscribe(Subjects.CatalogInventoryReleased, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.released)),
-    deps.bus.subscribe(Subjects.CatalogProductUpserted, (e) => applyProductUpserted(deps, e.data), readModel(ORDERS_DURABLES.productUpserted)),
+    deps.bus.subscribe(
+      Subjects.CatalogProductUpserted,
+      (e) => applyProductUpserted(deps, e.data),
+      readModel(ORDERS_DURABLES.productUpserted),
+    ),
     deps.bus.subscribe(Subjects.CatalogProductDeleted, (e) => applyProductDeleted(deps, e.data), readModel(ORDERS_DURABLES.productDeleted)),
     deps.bus.subscribe(Subjects.UsersUserDeleted, (e) => eraseUserData(deps, e.data.userId), opts(ORDERS_DURABLES.userDeleted)),
   ]);

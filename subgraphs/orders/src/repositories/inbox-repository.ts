@@ -10,7 +10,12 @@ export class InboxRepository {
    * same message waits here until the first commits (then gets false) or rolls back.
    */
   async claim(id: string): Promise<boolean> {
-    const result = await this.em.createQueryBuilder(ProcessedMessage).insert({ id, processedAt: new Date() }).onConflict('id').ignore().execute('run');
+    const result = await this.em
+      .createQueryBuilder(ProcessedMessage)
+      .insert({ id, processedAt: new Date() })
+      .onConflict('id')
+      .ignore()
+      .execute('run');
     return (result as { affectedRows?: number }).affectedRows === 1;
   }
 

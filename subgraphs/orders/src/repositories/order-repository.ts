@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Order, OrderItem, Saga, type OrderStatus } from '../entities/index.js';
+import { Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
 
 export interface OrderQuery {
   status?: OrderStatus;
@@ -18,7 +18,11 @@ export class OrderRepository {
 
   /** The user's orders, newest first. */
   listForUser(userId: string, q: OrderQuery): Promise<Order[]> {
-    return this.em.find(Order, { userId, ...(q.status ? { status: q.status } : {}) }, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: q.limit, offset: q.offset });
+    return this.em.find(
+      Order,
+      { userId, ...(q.status ? { status: q.status } : {}) },
+      { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: q.limit, offset: q.offset },
+    );
   }
 
   /** Items of many orders in one query. */

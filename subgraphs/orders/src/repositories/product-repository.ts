@@ -16,7 +16,14 @@ export class ProductRepository {
    * Applies a catalog version: inserts it, or overwrites the row when it is newer than the one
    * held (an older event arriving late changes nothing; a tombstone wins over older upserts).
    */
-  async apply(data: { id: string; name?: string; price?: string; categoryId?: string | null; sourceUpdatedAt: Date; deletedAt: Date | null }): Promise<void> {
+  async apply(data: {
+    id: string;
+    name?: string;
+    price?: string;
+    categoryId?: string | null;
+    sourceUpdatedAt: Date;
+    deletedAt: Date | null;
+  }): Promise<void> {
     const set = data.deletedAt
       ? 'deleted_at = excluded.deleted_at, source_updated_at = excluded.source_updated_at'
       : 'name = excluded.name, price = excluded.price, category_id = excluded.category_id, source_updated_at = excluded.source_updated_at, deleted_at = null';

@@ -17,7 +17,10 @@ export class SagaRepository {
 
   /** The saga (locked), its order (locked) and items; null when there is no such saga. `skipLocked`: null when another transaction holds it. */
   async lock(where: { id: string } | { order: string }, opts: { skipLocked?: boolean } = {}): Promise<LockedSaga | null> {
-    const saga = await this.em.findOne(Saga, where, { lockMode: opts.skipLocked ? LockMode.PESSIMISTIC_PARTIAL_WRITE : LockMode.PESSIMISTIC_WRITE, refresh: true });
+    const saga = await this.em.findOne(Saga, where, {
+      lockMode: opts.skipLocked ? LockMode.PESSIMISTIC_PARTIAL_WRITE : LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
     if (!saga) return null;
     const order = await this.em.findOne(Order, { id: saga.order }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!order) return null;

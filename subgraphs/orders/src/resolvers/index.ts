@@ -1,5 +1,5 @@
-import { DateTimeScalar, DecimalScalar, ForbiddenError, isAdmin, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, DecimalScalar, ForbiddenError, isAdmin, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { OrdersDeps } from '../deps.js';
 import { cancelOrder } from '../usecases/cancel-order.js';
 import { createOrder } from '../usecases/create-order.js';
@@ -38,7 +38,8 @@ export function createResolvers(deps: OrdersDeps): GraphQLResolverMap<Ctx> {
       /** A user's orders are theirs (and admins') to read: anyone else gets FORBIDDEN. */
       orders(user: Ref, args: Args, ctx: Ctx) {
         const auth = requireAuth(ctx);
-        if (auth.userId.toLowerCase() !== String(user.id).toLowerCase() && !isAdmin(auth)) throw new ForbiddenError("You may not read another user's orders");
+        if (auth.userId.toLowerCase() !== String(user.id).toLowerCase() && !isAdmin(auth))
+          throw new ForbiddenError("You may not read another user's orders");
         return listUserOrders(deps, auth, { ...args, userId: user.id });
       },
     },

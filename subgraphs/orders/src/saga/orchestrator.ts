@@ -9,7 +9,14 @@ import type { OrderStatus } from '@app/events';
 import type { Saga } from '../entities/index.js';
 import { compensationNamed, stepNamed } from './order-saga.js';
 import { publishTransition } from './publish-transition.js';
-import { decide, dueLocalAction, isCompensating as compensating, type SagaClock, type SagaInput, type SagaSnapshot } from './saga-machine.js';
+import {
+  isCompensating as compensating,
+  decide,
+  dueLocalAction,
+  type SagaClock,
+  type SagaInput,
+  type SagaSnapshot,
+} from './saga-machine.js';
 import type { TerminalState } from './saga-names.js';
 import type { StepContext } from './saga-step.js';
 
@@ -78,7 +85,10 @@ export async function runLocalAction(ctx: StepContext): Promise<TransitionResult
     const step = stepNamed(due.name);
     if (step?.kind !== 'local') return STALE;
     const outcome = await step.run(ctx);
-    return advanceSaga(ctx, outcome.ok ? { type: 'step_succeeded', step: step.name } : { type: 'step_failed', step: step.name, reason: outcome.reason });
+    return advanceSaga(
+      ctx,
+      outcome.ok ? { type: 'step_succeeded', step: step.name } : { type: 'step_failed', step: step.name, reason: outcome.reason },
+    );
   }
   const action = compensationNamed(due.name);
   if (action?.kind !== 'local') return STALE;

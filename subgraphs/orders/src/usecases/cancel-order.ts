@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ErrorCode, isAdmin, NotFoundError, parseInput, type AuthContext } from '@app/platform';
+import { AppError, type AuthContext, ConflictError, ErrorCode, isAdmin, NotFoundError, parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import { asObject, reason, uuid } from '../inputs.js';
@@ -35,7 +35,10 @@ export async function cancelOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
       });
     }
     if (order.status === 'CANCELLED' || isCompensating(ctx)) {
-      throw new AppError(ErrorCode.CONFLICT, 'The order has already been cancelled', { reason: CancelRefusal.AlreadyCancelled, field: 'orderId' });
+      throw new AppError(ErrorCode.CONFLICT, 'The order has already been cancelled', {
+        reason: CancelRefusal.AlreadyCancelled,
+        field: 'orderId',
+      });
     }
     const outcome = startCompensation(ctx, input.reason ?? DEFAULT_CANCEL_REASON, SagaStateName.Cancelled, true);
     if (!outcome.applied) throw new ConflictError('The order cannot be cancelled now', 'orderId');

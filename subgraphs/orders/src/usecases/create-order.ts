@@ -1,13 +1,13 @@
 import { type AuthContext, decimal, type FieldError, ForbiddenError, isUuid, ValidationError } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
-import { Erasure, Order, OrderItem, Saga, type OrderStatus } from '../entities/index.js';
+import { Erasure, Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
 import { asObject, MAX_LINES, quantity, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
 import { lockUserOrders } from '../repositories/user-lock.js';
 import { startSaga } from '../saga/orchestrator.js';
 import { SagaStateName, SagaStatusName, SagaStep } from '../saga/saga-names.js';
-import { orderView, type OrderView } from '../views.js';
+import { type OrderView, orderView } from '../views.js';
 
 const createOrderInput = z.object({
   userId: uuid('User id').nullish(),
@@ -16,7 +16,6 @@ const createOrderInput = z.object({
     .min(1, 'An order needs at least one item')
     .max(MAX_LINES, `An order may have at most ${MAX_LINES} lines`),
 });
-
 
 /**
  * `createOrder`: the signed-in user's order (another `userId` is FORBIDDEN). Every line must
@@ -36,7 +35,9 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
   const em = deps.em.fork();
   const repos = repositories(em);
   const parsed = createOrderInput.safeParse(raw);
-  const errors: FieldError[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
+  const errors: FieldError[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
 
   // Unknown products are reported next to the shape errors (every bad field at once).
   const rawItems = Array.isArray(raw.items) ? (raw.items as unknown[]) : [];
@@ -59,14 +60,22 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
     return { productId, productName: product.name, quantity: qty, unitPrice: price, subtotal: decimal.multiply(price, qty), position };
   });
   const total = snapshot.reduce((sum, l) => decimal.add(sum, l.subtotal), '0');
-  if (!decimal.isValid(total) || snapshot.some((l) => !decimal.isValid(l.subtotal))) throw new ValidationError([{ field: 'items', message: 'The order total is too large' }]);
+  if (!decimal.isValid(total) || snapshot.some((l) => !decimal.isValid(l.subtotal)))
+    throw new ValidationError([{ field: 'items', message: 'The order total is too large' }]);
 
   const result = await em.transactional(async (tx) => {
     // Taken before the erasure check: an erasure running now finishes first (then this is FORBIDDEN).
     await lockUserOrders(tx, deps.config.DB_SCHEMA, me);
     if (await tx.findOne(Erasure, { userId: me })) throw new ForbiddenError('This account has been deleted');
     const now = new Date();
-    const order = tx.create(Order, { userId: me, status: 'PROCESSING' satisfies OrderStatus, totalAmount: total, version: 0, createdAt: now, updatedAt: now });
+    const order = tx.create(Order, {
+      userId: me,
+      status: 'PROCESSING' satisfies OrderStatus,
+      totalAmount: total,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
     const items = snapshot.map((l) => tx.create(OrderItem, { ...l, order: order.id }));
     const saga = tx.create(Saga, {
       order: order.id,

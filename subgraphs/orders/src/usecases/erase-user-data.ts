@@ -1,7 +1,7 @@
 import { Subjects, userErasedMessage } from '@app/events';
+import { writeOutbox } from '@app/platform';
 import type { OrdersDeps } from '../deps.js';
 import { Erasure, type Saga } from '../entities/index.js';
-import { writeOutbox } from '@app/platform';
 import { repositories } from '../repositories/index.js';
 import { lockUserOrders } from '../repositories/user-lock.js';
 import { PaymentStatus, SagaCompensation, SagaStep } from '../saga/saga-names.js';
@@ -17,7 +17,9 @@ const ERASURE_REASON = 'Account deleted';
 const mayHoldCharge = (saga: Saga) =>
   saga.paymentStatus !== PaymentStatus.Declined &&
   saga.paymentStatus !== PaymentStatus.Refunded &&
-  (saga.paymentStatus === PaymentStatus.Charged || saga.currentStep === SagaStep.ProcessPayment || saga.currentStep === SagaCompensation.RefundPayment);
+  (saga.paymentStatus === PaymentStatus.Charged ||
+    saga.currentStep === SagaStep.ProcessPayment ||
+    saga.currentStep === SagaCompensation.RefundPayment);
 
 /**
  * GDPR erasure (on `users.user.deleted`), in one transaction: the erasure is recorded (the user

@@ -1,4 +1,4 @@
-import { isAdmin, parseInput, type AuthContext } from '@app/platform';
+import { type AuthContext, isAdmin, parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import { uuid } from '../inputs.js';

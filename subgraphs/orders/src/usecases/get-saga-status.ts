@@ -1,9 +1,9 @@
-import { isAdmin, parseInput, type AuthContext } from '@app/platform';
+import { type AuthContext, isAdmin, parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import { uuid } from '../inputs.js';
 import { OrderRepository } from '../repositories/index.js';
-import { sagaStatusInfoView, type SagaStatusInfoView } from '../views.js';
+import { type SagaStatusInfoView, sagaStatusInfoView } from '../views.js';
 
 const input = z.object({ orderId: uuid('Order id') });
 

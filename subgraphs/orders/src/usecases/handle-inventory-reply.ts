@@ -14,14 +14,23 @@ import { inSagaTransaction } from '../saga/saga-transaction.js';
 export async function handleInventoryReply<S extends InventoryReplySubject>(deps: OrdersDeps, envelope: EventEnvelope<S>): Promise<void> {
   const data = envelope.data as { sagaId: string; orderId: string; reason?: string };
   const result = await inSagaTransactionForReply(deps, envelope.subject, envelope.id, data);
-  if (result && !result.applied) deps.logger.info({ subject: envelope.subject, sagaId: data.sagaId }, 'saga reply did not match the saga state: ignored');
+  if (result && !result.applied)
+    deps.logger.info({ subject: envelope.subject, sagaId: data.sagaId }, 'saga reply did not match the saga state: ignored');
 }
 
-async function inSagaTransactionForReply(deps: OrdersDeps, subject: InventoryReplySubject, id: string, data: { sagaId: string; orderId: string; reason?: string }) {
+async function inSagaTransactionForReply(
+  deps: OrdersDeps,
+  subject: InventoryReplySubject,
+  id: string,
+  data: { sagaId: string; orderId: string; reason?: string },
+) {
   return inSagaTransaction(
     deps,
     { id: data.sagaId.toLowerCase() },
-    (ctx) => (ctx.order.id === data.orderId.toLowerCase() ? advanceSaga(ctx, inventoryReplyInput(subject, data)) : { applied: false, runLocal: false }),
+    (ctx) =>
+      ctx.order.id === data.orderId.toLowerCase()
+        ? advanceSaga(ctx, inventoryReplyInput(subject, data))
+        : { applied: false, runLocal: false },
     { before: (tx) => new InboxRepository(tx).claim(`${subject}:${id}`) },
   );
 }

@@ -1,4 +1,4 @@
-import { ForbiddenError, isAdmin, parseInput, type AuthContext } from '@app/platform';
+import { type AuthContext, ForbiddenError, isAdmin, parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import { asObject, orderStatus, pageArgs, uuid } from '../inputs.js';

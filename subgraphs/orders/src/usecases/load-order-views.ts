@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Order } from '../entities/index.js';
 import { OrderRepository } from '../repositories/index.js';
-import { orderView, type OrderView } from '../views.js';
+import { type OrderView, orderView } from '../views.js';
 
 /** Orders as views, with their items and sagas: two more queries however many orders there are. */
 export async function loadOrderViews(em: EntityManager, orders: Order[]): Promise<OrderView[]> {

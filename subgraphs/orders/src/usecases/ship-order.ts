@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import type { OrderStatus } from '../entities/index.js';
 import { uuid } from '../inputs.js';
-import { SagaStatusName } from '../saga/saga-names.js';
 import { publishTransition } from '../saga/publish-transition.js';
+import { SagaStatusName } from '../saga/saga-names.js';
 import { inSagaTransaction } from '../saga/saga-transaction.js';
-import { orderView, type OrderView } from '../views.js';
+import { type OrderView, orderView } from '../views.js';
 
 const input = z.object({ orderId: uuid('Order id') });
 

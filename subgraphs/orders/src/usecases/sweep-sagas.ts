@@ -43,7 +43,11 @@ export async function resumeAfterStart(deps: OrdersDeps): Promise<number> {
   const em = deps.em.fork();
   const due = { status: { $in: [SagaStatusName.Started, SagaStatusName.Running] }, deadlineAt: { $lte: now } };
   const names = (kind: 'remote' | 'local') => ORDER_SAGA_STEPS.filter((s) => s.kind === kind).map((s) => s.name);
-  const remote = await em.nativeUpdate(Saga, { ...due, currentStep: { $in: names('remote') } }, { deadlineAt: new Date(now.getTime() + deps.config.SAGA_STEP_TIMEOUT * 1000) });
+  const remote = await em.nativeUpdate(
+    Saga,
+    { ...due, currentStep: { $in: names('remote') } },
+    { deadlineAt: new Date(now.getTime() + deps.config.SAGA_STEP_TIMEOUT * 1000) },
+  );
   const local = await em.nativeUpdate(Saga, { ...due, currentStep: { $in: names('local') } }, { stepStartedAt: now });
   return remote + local;
 }

@@ -5,7 +5,7 @@
  * runner runs local actions: the test runs them when it wants, through their use cases).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { MemoryEventBus, Subjects, type EventEnvelope, type InventoryReplySubject, type PayloadOf } from '@app/events';
+import { type EventEnvelope, type InventoryReplySubject, MemoryEventBus, type PayloadOf, Subjects } from '@app/events';
 import { type AuthContext, createLogger, openDatabase } from '@app/platform';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { inject } from 'vitest';
@@ -97,7 +97,13 @@ export async function openOrdersTestDatabase(settings: { stepTimeoutSeconds?: nu
 }
 
 /** A catalog reply to the saga, as the bus would deliver it (a fresh message id unless given). */
-export function reply<S extends InventoryReplySubject>(subject: S, ids: { sagaId: string; orderId: string }, extra: { reason?: string; id?: string } = {}): EventEnvelope<S> {
-  const data = (subject === Subjects.CatalogInventoryReservationFailed ? { ...ids, reason: extra.reason ?? 'Insufficient stock' } : ids) as PayloadOf<S>;
+export function reply<S extends InventoryReplySubject>(
+  subject: S,
+  ids: { sagaId: string; orderId: string },
+  extra: { reason?: string; id?: string } = {},
+): EventEnvelope<S> {
+  const data = (
+    subject === Subjects.CatalogInventoryReservationFailed ? { ...ids, reason: extra.reason ?? 'Insufficient stock' } : ids
+  ) as PayloadOf<S>;
   return { id: extra.id ?? randomUUID(), subject, occurredAt: new Date().toISOString(), data };
 }

@@ -1,11 +1,14 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /** Bucketed levels of a user's Facebook activity over a window: never names, content or counts. */
 export const AggregateSignal = defineEntity({
   name: 'AggregateSignal',
   tableName: 'aggregate_signals',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     userId: p.uuid(),
     windowDays: p.integer(),
     activityVolume: p.string().length(16),

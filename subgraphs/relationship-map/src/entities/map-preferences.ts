@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /** How a user's maps are drawn. No row: the defaults (a row is written when the user changes them). */
 export const MapPreferences = defineEntity({

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import type { Distance } from '../svg/map-geometry.js';
 
 export type { Distance };
@@ -23,7 +23,10 @@ export const RelationshipMap = defineEntity({
   name: 'RelationshipMap',
   tableName: 'relationship_maps',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     userId: p.uuid(),
     generatedAt: p.datetime().onCreate(() => new Date()),
     seed: p.string().length(128),

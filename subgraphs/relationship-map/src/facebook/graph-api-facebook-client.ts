@@ -88,7 +88,9 @@ function toError(httpStatus: number, error: GraphError): Error {
   if (classifyGraphError(httpStatus, error) === 'token') {
     const why =
       (subcode !== undefined ? SESSION_SUBCODES[subcode] : undefined) ??
-      (code === 10 || (code !== undefined && code >= 200 && code <= 299) ? 'it lacks a required permission' : 'it is invalid, expired or revoked');
+      (code === 10 || (code !== undefined && code >= 200 && code <= 299)
+        ? 'it lacks a required permission'
+        : 'it is invalid, expired or revoked');
     return new FacebookTokenError(`Facebook rejected the access token: ${why} (${codes})`, details);
   }
   const why =
@@ -126,13 +128,16 @@ export class GraphApiFacebookClient implements FacebookClient {
 
   constructor(options: GraphApiFacebookClientOptions) {
     this.base = new URL(options.baseUrl);
-    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') throw new Error('GraphApiFacebookClient: baseUrl must be an http(s) URL');
+    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:')
+      throw new Error('GraphApiFacebookClient: baseUrl must be an http(s) URL');
     this.apiVersion = options.apiVersion ?? 'v21.0';
     if (!/^v\d+\.\d+$/.test(this.apiVersion)) throw new Error('GraphApiFacebookClient: apiVersion must look like v21.0');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.maxPages = options.maxPages ?? 20;
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) throw new Error('GraphApiFacebookClient: timeoutMs must be a positive integer');
-    if (!Number.isInteger(this.maxPages) || this.maxPages <= 0) throw new Error('GraphApiFacebookClient: maxPages must be a positive integer');
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0)
+      throw new Error('GraphApiFacebookClient: timeoutMs must be a positive integer');
+    if (!Number.isInteger(this.maxPages) || this.maxPages <= 0)
+      throw new Error('GraphApiFacebookClient: maxPages must be a positive integer');
     this.appSecret = options.appSecret || undefined;
   }
 
@@ -147,7 +152,8 @@ export class GraphApiFacebookClient implements FacebookClient {
     assertToken(accessToken);
     const since = window.since.getTime();
     const until = window.until.getTime();
-    if (!Number.isFinite(since) || !Number.isFinite(until) || since >= until) throw new RangeError('countActivity: window must have since < until');
+    if (!Number.isFinite(since) || !Number.isFinite(until) || since >= until)
+      throw new RangeError('countActivity: window must have since < until');
     const signal = AbortSignal.timeout(this.timeoutMs); // one limit for every page
     const total: FacebookActivity = { posts: 0, reactions: 0, comments: 0 };
     // since/until are whole seconds on the wire: ask for a little more, then keep exactly [since, until).
@@ -186,7 +192,8 @@ export class GraphApiFacebookClient implements FacebookClient {
       throw new FacebookUnavailableError("Facebook's paging link was malformed"); // no cause: the link may hold the token
     }
     // The token goes only where baseUrl points: a link elsewhere is refused, never followed.
-    if (url.origin !== this.base.origin) throw new FacebookUnavailableError("Facebook's paging link pointed to another origin; it was not followed");
+    if (url.origin !== this.base.origin)
+      throw new FacebookUnavailableError("Facebook's paging link pointed to another origin; it was not followed");
     url.searchParams.set('fields', POST_FIELDS); // whatever the link asks for, ask only for counts
     return url;
   }
@@ -214,7 +221,10 @@ export class GraphApiFacebookClient implements FacebookClient {
     }
     const graphError = graphErrorSchema.safeParse(body);
     if (graphError.success) throw toError(response.status, graphError.data.error);
-    if (!response.ok) throw new FacebookUnavailableError(`Facebook answered HTTP ${response.status} without a Graph API error`, { httpStatus: response.status });
+    if (!response.ok)
+      throw new FacebookUnavailableError(`Facebook answered HTTP ${response.status} without a Graph API error`, {
+        httpStatus: response.status,
+      });
     if (body === undefined) throw new FacebookUnavailableError("Facebook's answer was not JSON", { httpStatus: response.status });
     return body;
   }

@@ -6,11 +6,11 @@ export {
   FacebookUnavailableError,
 } from './facebook-client.js';
 export {
+  classifyGraphError,
   GraphApiFacebookClient,
   type GraphApiFacebookClientOptions,
   type GraphError,
-  classifyGraphError,
   POST_FIELDS,
 } from './graph-api-facebook-client.js';
-export { type ActivityLevel, type SignalLevel, type SignalLevels, SIGNAL_THRESHOLDS, toSignalLevels } from './signal-levels.js';
-export { TokenCipher, TokenCipherError, parseTokenKey } from './token-cipher.js';
+export { type ActivityLevel, SIGNAL_THRESHOLDS, type SignalLevel, type SignalLevels, toSignalLevels } from './signal-levels.js';
+export { parseTokenKey, TokenCipher, TokenCipherError } from './token-cipher.js';

@@ -35,7 +35,8 @@ export const SIGNAL_THRESHOLDS = {
 
 /** Buckets the window's totals; pure. Throws RangeError for a windowDays outside 1..90 or a count that is not a whole number >= 0. */
 export function toSignalLevels(activity: FacebookActivity, windowDays: number): SignalLevels {
-  if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 90) throw new RangeError('windowDays must be an integer from 1 to 90');
+  if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 90)
+    throw new RangeError('windowDays must be an integer from 1 to 90');
   for (const [name, value] of Object.entries(activity)) {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number >= 0`);
   }

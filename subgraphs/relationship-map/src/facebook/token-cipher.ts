@@ -31,7 +31,8 @@ export class TokenCipher {
   private readonly key: Buffer;
 
   constructor(key: Buffer) {
-    if (!Buffer.isBuffer(key) || key.length !== AES_256_KEY_BYTES) throw new RangeError(`TokenCipher needs a ${AES_256_KEY_BYTES}-byte key`);
+    if (!Buffer.isBuffer(key) || key.length !== AES_256_KEY_BYTES)
+      throw new RangeError(`TokenCipher needs a ${AES_256_KEY_BYTES}-byte key`);
     this.key = Buffer.from(key); // a copy: the caller's buffer may be reused or zeroed
   }
 

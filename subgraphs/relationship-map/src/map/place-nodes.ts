@@ -45,7 +45,10 @@ function distanceFromSignals(signals: { activityVolume: ActivityLevel }, seed: s
  * ring evenly spread from a seeded starting angle, then moved by seeded jitter when enabled.
  * Pure: the same nodes, signals and seed always give the same map.
  */
-export function placeNodes(nodes: NodeRequest[], options: { seed: string; jitter: boolean; signals: { activityVolume: ActivityLevel } | null }): { nodes: StoredMapNode[]; basis: MapBasis } {
+export function placeNodes(
+  nodes: NodeRequest[],
+  options: { seed: string; jitter: boolean; signals: { activityVolume: ActivityLevel } | null },
+): { nodes: StoredMapNode[]; basis: MapBasis } {
   const { seed, jitter, signals } = options;
   const sources = nodes.map((n) => (n.userHint ? 'hint' : signals ? 'signals' : 'default'));
   const distances = nodes.map((n): Distance => n.userHint ?? (signals ? distanceFromSignals(signals, seed, n.id) : 'MID'));

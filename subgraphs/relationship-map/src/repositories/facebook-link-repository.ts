@@ -24,7 +24,11 @@ export class FacebookLinkRepository {
 
   /** Forgets the Facebook account and its token; only the time of the disconnect stays. */
   async disconnect(userId: string, at: Date): Promise<void> {
-    await this.em.nativeUpdate(FacebookLink, { userId }, { facebookUserId: null, encryptedToken: null, connectedAt: null, disconnectedAt: at });
+    await this.em.nativeUpdate(
+      FacebookLink,
+      { userId },
+      { facebookUserId: null, encryptedToken: null, connectedAt: null, disconnectedAt: at },
+    );
   }
 
   deleteForUser(userId: string): Promise<number> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { RelationshipMap, type MapBasis, type StoredMapNode } from '../entities/index.js';
+import { type MapBasis, RelationshipMap, type StoredMapNode } from '../entities/index.js';
 
 export class MapRepository {
   constructor(private readonly em: EntityManager) {}
@@ -16,7 +16,11 @@ export class MapRepository {
   }
 
   findNewestForUser(userId: string, page: { limit: number; offset: number }): Promise<RelationshipMap[]> {
-    return this.em.find(RelationshipMap, { userId }, { orderBy: [{ generatedAt: 'desc' }, { id: 'desc' }], limit: page.limit, offset: page.offset });
+    return this.em.find(
+      RelationshipMap,
+      { userId },
+      { orderBy: [{ generatedAt: 'desc' }, { id: 'desc' }], limit: page.limit, offset: page.offset },
+    );
   }
 
   deleteForUser(userId: string): Promise<number> {

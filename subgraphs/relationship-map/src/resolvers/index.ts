@@ -1,5 +1,5 @@
-import { DateTimeScalar, ForbiddenError, isAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, ForbiddenError, isAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { RelationshipMapDeps } from '../deps.js';
 import type { RelationshipMap } from '../entities/index.js';
 import { OBSERVATION_TEXT_TEMPLATES } from '../map/observation-texts.js';

@@ -20,18 +20,47 @@ export function fitLabel(text: string, style: LabelStyle): { text: string; width
   return { text: chars.join(''), width };
 }
 
-export interface Box { x0: number; y0: number; x1: number; y1: number }
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
 
-export const boxAround = (x: number, y: number, halfW: number, halfH: number): Box => ({ x0: x - halfW, y0: y - halfH, x1: x + halfW, y1: y + halfH });
+export const boxAround = (x: number, y: number, halfW: number, halfH: number): Box => ({
+  x0: x - halfW,
+  y0: y - halfH,
+  x1: x + halfW,
+  y1: y + halfH,
+});
 
 const gapBetween = (a: Box, b: Box) => Math.max(a.x0 - b.x1, b.x0 - a.x1, a.y0 - b.y1, b.y0 - a.y1);
-const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0)) * Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+const overlap = (a: Box, b: Box) =>
+  Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0)) * Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
 
-const FRAME_BOX: Box = { x0: -FRAME.margin + 3, y0: -FRAME.margin + 3, x1: MAP_CANVAS.width + FRAME.margin - 3, y1: MAP_CANVAS.height + FRAME.margin + 6 };
+const FRAME_BOX: Box = {
+  x0: -FRAME.margin + 3,
+  y0: -FRAME.margin + 3,
+  x1: MAP_CANVAS.width + FRAME.margin - 3,
+  y1: MAP_CANVAS.height + FRAME.margin + 6,
+};
 // Eight spots around a node: the four sides and the four corners (unit directions).
-const SPOTS = [[0, 1], [0, -1], [1, 0], [-1, 0], [1, 1], [1, -1], [-1, 1], [-1, -1]] as const;
+const SPOTS = [
+  [0, 1],
+  [0, -1],
+  [1, 0],
+  [-1, 0],
+  [1, 1],
+  [1, -1],
+  [-1, 1],
+  [-1, -1],
+] as const;
 
-export interface PlacedLabel { x: number; y: number; box: Box }
+export interface PlacedLabel {
+  x: number;
+  y: number;
+  box: Box;
+}
 
 /**
  * Places every node's label beside its circle, greedily: of eight spots around the node, the one
@@ -53,7 +82,8 @@ export function placeLabels(nodes: { x: number; y: number; width: number }[], st
       const cx = n.x + dx * (r * k + 3 + n.width / 2);
       const cy = n.y + dy * (r * k + 2 + h / 2);
       const box = inFrame(boxAround(cx, cy, n.width / 2 + 1, h / 2));
-      const score = obstacles.reduce((sum, o) => sum + overlap(box, o), 0) + nodes.reduce((sum, c) => sum + circleCost(box, c), 0) + rank * 40;
+      const score =
+        obstacles.reduce((sum, o) => sum + overlap(box, o), 0) + nodes.reduce((sum, c) => sum + circleCost(box, c), 0) + rank * 40;
       if (!best || score < best.score) best = { score, box };
     }
     obstacles.push(best!.box);
@@ -78,7 +108,9 @@ function inFrame(b: Box): Box {
 }
 
 // Top first, then alternately either side of it, in 15 degree steps.
-const CANDIDATE_ANGLES = [0, ...Array.from({ length: 11 }, (_, i) => [(i + 1) * 15, -(i + 1) * 15]).flat(), 180].map((d) => ((d - 90) * Math.PI) / 180);
+const CANDIDATE_ANGLES = [0, ...Array.from({ length: 11 }, (_, i) => [(i + 1) * 15, -(i + 1) * 15]).flat(), 180].map(
+  (d) => ((d - 90) * Math.PI) / 180,
+);
 
 /**
  * Where on its ring a ring's name goes: the spot nearest the top that keeps clear of every node

@@ -3,7 +3,8 @@ import type { Distance } from './map-geometry.js';
 export type DisplayMode = 'MINIMAL' | 'LABEL_EMPHASIS';
 
 /** Noto first: it is what the servers and CI have; the rest are what Japanese desktops ship. */
-export const MAP_FONT_FAMILY = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Hiragino Kaku Gothic ProN', 'Yu Gothic', Meiryo, sans-serif";
+export const MAP_FONT_FAMILY =
+  "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Hiragino Kaku Gothic ProN', 'Yu Gothic', Meiryo, sans-serif";
 
 export const MAP_PALETTE = {
   paper: '#fbf8f3',
@@ -20,7 +21,13 @@ export const MAP_PALETTE = {
 
 export const RING_NAMES: Record<Distance, string> = { NEAR: '近い', MID: 'ふつう', FAR: '遠い' };
 
-export interface LabelStyle { fontSize: number; fontWeight: number; fill: string; haloWidth: number; maxWidth: number }
+export interface LabelStyle {
+  fontSize: number;
+  fontWeight: number;
+  fill: string;
+  haloWidth: number;
+  maxWidth: number;
+}
 
 /** LABEL_EMPHASIS: large bold labels on a halo so they read over rings; MINIMAL: small and quiet. */
 export const LABEL_STYLES: Record<DisplayMode, LabelStyle> = {

@@ -1,8 +1,8 @@
-import { DISTANCE_COLORS, DISTANCES, MAP_CANVAS, type Distance } from './map-geometry.js';
-import { boxAround, fitLabel, placeLabels, ringNamePoint, type Box } from './map-labels.js';
-import { FRAME, LABEL_STYLES, MAP_FONT_FAMILY, MAP_PALETTE, RING_NAMES, type DisplayMode } from './map-style.js';
-import { attrs, clamp, escapeXml, num } from './xml.js';
 import type { StoredMapNode } from '../entities/index.js';
+import { DISTANCE_COLORS, DISTANCES, type Distance, MAP_CANVAS } from './map-geometry.js';
+import { type Box, boxAround, fitLabel, placeLabels, ringNamePoint } from './map-labels.js';
+import { type DisplayMode, FRAME, LABEL_STYLES, MAP_FONT_FAMILY, MAP_PALETTE, RING_NAMES } from './map-style.js';
+import { attrs, clamp, escapeXml, num } from './xml.js';
 
 export type { DisplayMode } from './map-style.js';
 
@@ -27,7 +27,13 @@ const USER_BOX = boxAround(C.x, C.y, 17, 17);
 const USER_LABEL_BOX = boxAround(C.x, C.y + 28, 22, 9);
 
 interface DrawnNode {
-  id: string; name: string; distance: Distance; x: number; y: number; colour: string; observation: string;
+  id: string;
+  name: string;
+  distance: Distance;
+  x: number;
+  y: number;
+  colour: string;
+  observation: string;
   label: { text: string; x: number; y: number; box: Box };
 }
 
@@ -39,7 +45,9 @@ interface DrawnNode {
 export function renderMapSvg(map: SvgMap, options: RenderMapSvgOptions): string {
   const mode: DisplayMode = options.displayMode === 'LABEL_EMPHASIS' ? 'LABEL_EMPHASIS' : 'MINIMAL';
   // Ids are per map so that two maps inlined in one page do not share gradients.
-  const p = `rm-${String(map.id).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48)}`;
+  const p = `rm-${String(map.id)
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 48)}`;
   const nodes = layOut(map.nodes.map(drawnNode), mode);
   const title = `心の距離マップ（${nodes.length}件）`;
   const box = { x: -FRAME.margin, y: -FRAME.margin, w: W + 2 * FRAME.margin, h: H + 2 * FRAME.margin + FRAME.caption };
@@ -76,7 +84,11 @@ function drawnNode(n: SvgMapNode): Omit<DrawnNode, 'label'> {
 function layOut(nodes: Omit<DrawnNode, 'label'>[], mode: DisplayMode): DrawnNode[] {
   const style = LABEL_STYLES[mode];
   const fitted = nodes.map((n) => fitLabel(n.name, style));
-  const placed = placeLabels(nodes.map((n, i) => ({ x: n.x, y: n.y, width: fitted[i].width })), style, [USER_BOX, USER_LABEL_BOX]);
+  const placed = placeLabels(
+    nodes.map((n, i) => ({ x: n.x, y: n.y, width: fitted[i].width })),
+    style,
+    [USER_BOX, USER_LABEL_BOX],
+  );
   return nodes.map((n, i) => ({ ...n, label: { text: fitted[i].text, ...placed[i] } }));
 }
 
@@ -103,9 +115,14 @@ function defs(p: string): string {
 }
 
 function rings(p: string): string {
-  const out = [`<g class="rings" aria-hidden="true">`, `<circle${attrs({ cx: C.x, cy: C.y, r: ringRadius.FAR + 20, fill: `url(#${p}-disc)` })}/>`];
+  const out = [
+    `<g class="rings" aria-hidden="true">`,
+    `<circle${attrs({ cx: C.x, cy: C.y, r: ringRadius.FAR + 20, fill: `url(#${p}-disc)` })}/>`,
+  ];
   for (const d of DISTANCES) {
-    out.push(`<circle${attrs({ cx: C.x, cy: C.y, r: ringRadius[d], fill: 'none', stroke: MAP_PALETTE.ringStroke, 'stroke-width': 1.25 })}/>`);
+    out.push(
+      `<circle${attrs({ cx: C.x, cy: C.y, r: ringRadius[d], fill: 'none', stroke: MAP_PALETTE.ringStroke, 'stroke-width': 1.25 })}/>`,
+    );
   }
   out.push('</g>');
   return out.join('\n');
@@ -114,7 +131,11 @@ function rings(p: string): string {
 /** Faint threads from the user to each node: the distance the map is about. */
 function threads(nodes: DrawnNode[]): string {
   const lines = nodes.map((n) => `<line${attrs({ x1: C.x, y1: C.y, x2: n.x, y2: n.y, stroke: n.colour })}/>`);
-  return [`<g class="threads" aria-hidden="true" stroke-width="1.2" stroke-opacity="0.35" stroke-dasharray="2 3" stroke-linecap="round">`, ...lines, '</g>'].join('\n');
+  return [
+    `<g class="threads" aria-hidden="true" stroke-width="1.2" stroke-opacity="0.35" stroke-dasharray="2 3" stroke-linecap="round">`,
+    ...lines,
+    '</g>',
+  ].join('\n');
 }
 
 /** Ring names on their ring line (the halo cuts the line around them), where no node or label is. */
@@ -124,7 +145,11 @@ function ringNames(nodes: DrawnNode[]): string {
     const at = ringNamePoint(ringRadius[d], RING_NAMES[d].length * 5.5 + 2, obstacles);
     return `<text${attrs({ x: at.x, y: at.y + 3.5 })}>${RING_NAMES[d]}</text>`;
   });
-  return [`<g class="ring-names" aria-hidden="true"${attrs({ 'text-anchor': 'middle', 'font-size': 10, 'letter-spacing': 1, fill: MAP_PALETTE.ringName, stroke: MAP_PALETTE.discMiddle, 'stroke-width': 4, 'paint-order': 'stroke', 'stroke-linejoin': 'round' })}>`, ...names, '</g>'].join('\n');
+  return [
+    `<g class="ring-names" aria-hidden="true"${attrs({ 'text-anchor': 'middle', 'font-size': 10, 'letter-spacing': 1, fill: MAP_PALETTE.ringName, stroke: MAP_PALETTE.discMiddle, 'stroke-width': 4, 'paint-order': 'stroke', 'stroke-linejoin': 'round' })}>`,
+    ...names,
+    '</g>',
+  ].join('\n');
 }
 
 function user(): string {
@@ -140,7 +165,15 @@ function user(): string {
 
 function labelAttrs(mode: DisplayMode): Record<string, string | number> {
   const s = LABEL_STYLES[mode];
-  return { 'font-size': s.fontSize, 'font-weight': s.fontWeight, fill: s.fill, stroke: MAP_PALETTE.paper, 'stroke-width': s.haloWidth, 'stroke-linejoin': 'round', 'paint-order': 'stroke' };
+  return {
+    'font-size': s.fontSize,
+    'font-weight': s.fontWeight,
+    fill: s.fill,
+    stroke: MAP_PALETTE.paper,
+    'stroke-width': s.haloWidth,
+    'stroke-linejoin': 'round',
+    'paint-order': 'stroke',
+  };
 }
 
 function node(n: DrawnNode, p: string): string {
@@ -170,7 +203,15 @@ function caption(generatedAt: Date, timeZone: string | undefined, bottom: number
 function formatDate(date: Date, timeZone: string): string {
   if (!(date instanceof Date) || !Number.isFinite(date.getTime())) return '';
   const format = (tz: string) =>
-    new Intl.DateTimeFormat('ja-JP', { timeZone: tz, year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(date);
+    new Intl.DateTimeFormat('ja-JP', {
+      timeZone: tz,
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    }).format(date);
   try {
     return format(timeZone);
   } catch {

@@ -2,8 +2,8 @@ import { parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { RelationshipMapDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
+import { type FacebookConnectionView, toConnectionView } from './facebook-connection-view.js';
 import { facebookNotConfigured, fromFacebookError } from './facebook-errors.js';
-import { toConnectionView, type FacebookConnectionView } from './facebook-connection-view.js';
 
 const connectInput = z.object({
   accessToken: z

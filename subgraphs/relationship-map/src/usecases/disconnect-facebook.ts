@@ -1,6 +1,6 @@
 import type { RelationshipMapDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
-import { toConnectionView, type FacebookConnectionView } from './facebook-connection-view.js';
+import { type FacebookConnectionView, toConnectionView } from './facebook-connection-view.js';
 
 /**
  * Forgets the token and every signal fetched with it. Works without Facebook being configured or

@@ -25,7 +25,8 @@ export const facebookConnectionFailed = (message: string) =>
 
 /** Facebook's own errors in the platform's terms; anything else is rethrown as it is. */
 export function fromFacebookError(err: unknown): never {
-  if (err instanceof FacebookTokenError) throw facebookConnectionFailed('Facebook refused the access token (invalid or expired): connect Facebook again');
+  if (err instanceof FacebookTokenError)
+    throw facebookConnectionFailed('Facebook refused the access token (invalid or expired): connect Facebook again');
   if (err instanceof FacebookUnavailableError) throw facebookUnavailable(err);
   throw err;
 }

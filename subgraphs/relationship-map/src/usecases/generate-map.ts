@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, parseInput, ValidationError } from '@app/platform';
 import type { RelationshipMapDeps } from '../deps.js';
 import type { RelationshipMap } from '../entities/index.js';
-import { placeNodes, type ActivityLevel } from '../map/place-nodes.js';
+import { type ActivityLevel, placeNodes } from '../map/place-nodes.js';
 import { MapRepository } from '../repositories/index.js';
 import { DEFAULT_WINDOW_DAYS, getAggregateSignals } from './get-aggregate-signals.js';
 import { getMapPreferences } from './get-map-preferences.js';

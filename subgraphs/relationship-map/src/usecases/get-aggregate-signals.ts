@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RelationshipMapDeps } from '../deps.js';
 import type { AggregateSignal } from '../entities/index.js';
 import { TokenCipherError, toSignalLevels } from '../facebook/index.js';
-import { repositories, FacebookLinkRepository, SignalRepository } from '../repositories/index.js';
+import { FacebookLinkRepository, repositories, SignalRepository } from '../repositories/index.js';
 import { facebookConnectionFailed, facebookNotConfigured, fromFacebookError } from './facebook-errors.js';
 
 /** Signals are valid this long after they were collected (seed 004: validUntil = collectedAt + 24 h). */
@@ -38,7 +38,8 @@ export async function getAggregateSignals(deps: RelationshipMapDeps, userId: str
   try {
     token = deps.cipher.decrypt(link.encryptedToken, userId);
   } catch (err) {
-    if (err instanceof TokenCipherError) throw facebookConnectionFailed('The stored Facebook token can no longer be read: connect Facebook again');
+    if (err instanceof TokenCipherError)
+      throw facebookConnectionFailed('The stored Facebook token can no longer be read: connect Facebook again');
     throw err;
   }
   const activity = await deps.facebook
@@ -51,7 +52,8 @@ export async function getAggregateSignals(deps: RelationshipMapDeps, userId: str
     // The link may have changed while Facebook was asked: signals of a disconnected (or another)
     // account must not be stored.
     const current = await repos.links.findForUpdate(userId);
-    if (current?.encryptedToken !== link.encryptedToken) throw facebookConnectionFailed('Facebook was disconnected or reconnected meanwhile: ask again');
+    if (current?.encryptedToken !== link.encryptedToken)
+      throw facebookConnectionFailed('Facebook was disconnected or reconnected meanwhile: ask again');
     return repos.signals.save(userId, windowDays, { ...levels, collectedAt: now, validUntil: new Date(now.getTime() + SIGNALS_VALID_MS) });
   });
 }

@@ -35,7 +35,10 @@ export const generateMapInput = z.object({
         id: labelText('Node id', 64),
         label: labelText('Label', 40),
         customLabel: optionalLabelText('Custom label', 40),
-        userHint: z.enum(DISTANCES, { error: 'userHint must be NEAR, MID or FAR' }).nullish().transform((v) => v ?? null),
+        userHint: z
+          .enum(DISTANCES, { error: 'userHint must be NEAR, MID or FAR' })
+          .nullish()
+          .transform((v) => v ?? null),
       }),
       { error: 'nodes must be a list' },
     )
@@ -43,12 +46,17 @@ export const generateMapInput = z.object({
     .superRefine((nodes, ctx) => {
       const seen = new Set<string>();
       nodes.forEach((node, i) => {
-        if (seen.has(node.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `Node id "${node.id}" is used twice: ids must be unique` });
+        if (seen.has(node.id))
+          ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `Node id "${node.id}" is used twice: ids must be unique` });
         seen.add(node.id);
       });
     }),
   maxNodes: maxNodesSchema.nullish(),
   jitterEnabled: z.boolean({ error: 'jitterEnabled must be a boolean' }).nullish(),
-  seed: z.string({ error: 'seed must be a string' }).min(1, 'seed must not be empty').max(128, 'seed must be at most 128 characters').nullish(),
+  seed: z
+    .string({ error: 'seed must be a string' })
+    .min(1, 'seed must not be empty')
+    .max(128, 'seed must be at most 128 characters')
+    .nullish(),
 });
 export type GenerateMapInput = z.infer<typeof generateMapInput>;

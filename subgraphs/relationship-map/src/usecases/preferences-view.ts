@@ -17,5 +17,10 @@ export const DEFAULT_PREFERENCES: PreferencesView = { maxNodes: 12, updateFreque
 
 export const toPreferencesView = (row: MapPreferences | null): PreferencesView =>
   row
-    ? { maxNodes: row.maxNodes, updateFrequency: row.updateFrequency as PreferencesView['updateFrequency'], displayMode: row.displayMode as PreferencesView['displayMode'], updatedAt: row.updatedAt }
+    ? {
+        maxNodes: row.maxNodes,
+        updateFrequency: row.updateFrequency as PreferencesView['updateFrequency'],
+        displayMode: row.displayMode as PreferencesView['displayMode'],
+        updatedAt: row.updatedAt,
+      }
     : DEFAULT_PREFERENCES;

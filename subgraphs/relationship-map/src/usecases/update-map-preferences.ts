@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RelationshipMapDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
 import { maxNodesSchema } from './map-inputs.js';
-import { DISPLAY_MODES, toPreferencesView, UPDATE_FREQUENCIES, type PreferencesView } from './preferences-view.js';
+import { DISPLAY_MODES, type PreferencesView, toPreferencesView, UPDATE_FREQUENCIES } from './preferences-view.js';
 
 const updateInput = z.object({
   maxNodes: maxNodesSchema.nullish(),

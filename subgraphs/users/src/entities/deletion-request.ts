@@ -1,11 +1,14 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /** One `deleteMe`: which services still have to confirm they erased the user. */
 export const DeletionRequest = defineEntity({
   name: 'DeletionRequest',
   tableName: 'deletion_requests',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     userId: p.uuid().index(),
     requestedAt: p.datetime().onCreate(() => new Date()),
     completedAt: p.datetime().nullable(),

@@ -11,7 +11,9 @@ export async function subscribeHandlers(deps: UsersDeps): Promise<Subscription[]
     deps.bus.subscribe(Subjects.AuthUserRegistered, (e) => registerProfile(deps, e.data), {
       durable: 'users-user-registered',
     }),
-    deps.bus.subscribe(Subjects.AuthUserLoggedIn, (e) => recordLogin(deps, e.data.userId, new Date(e.data.at)), { durable: 'users-user-logged-in' }),
+    deps.bus.subscribe(Subjects.AuthUserLoggedIn, (e) => recordLogin(deps, e.data.userId, new Date(e.data.at)), {
+      durable: 'users-user-logged-in',
+    }),
     deps.bus.subscribe(Subjects.UsersUserDeleted, (e) => eraseUserData(deps, e.data.userId), { durable: 'users-user-deleted' }),
     deps.bus.subscribe(Subjects.UsersUserErased, (e) => recordErasure(deps, e.data.userId, e.data.service, new Date(e.data.erasedAt)), {
       durable: 'users-deletion-progress',

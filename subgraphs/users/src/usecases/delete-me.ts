@@ -29,7 +29,12 @@ export async function deleteMe(deps: UsersDeps, userId: string): Promise<Deletio
 /** `users.user.deleted` for the request, in the outbox (inside the caller's transaction or flush). */
 export function writeDeletion(tx: EntityManager, request: DeletionRequest) {
   // The attempt number is in the message id so a deliberate re-publish is not dropped as a duplicate.
-  writeOutbox(tx, Subjects.UsersUserDeleted, { userId: request.userId, requestedAt: request.requestedAt.toISOString() }, { msgId: deletionMsgId(request, request.attempts) });
+  writeOutbox(
+    tx,
+    Subjects.UsersUserDeleted,
+    { userId: request.userId, requestedAt: request.requestedAt.toISOString() },
+    { msgId: deletionMsgId(request, request.attempts) },
+  );
 }
 
 const deletionMsgId = (request: DeletionRequest, attempt: number) => `deletion:${request.id}:${attempt}`;

@@ -28,7 +28,14 @@ export async function ensureProfile(
     const now = new Date();
     await tx
       .createQueryBuilder(Profile)
-      .insert({ userId, locale: defaultLocale, displayName: initial.displayName ?? null, pictureUrl: initial.pictureUrl ?? null, createdAt: now, updatedAt: now })
+      .insert({
+        userId,
+        locale: defaultLocale,
+        displayName: initial.displayName ?? null,
+        pictureUrl: initial.pictureUrl ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
       .onConflict('userId')
       .ignore()
       .execute();

@@ -7,7 +7,11 @@ import { localeSchema } from './update-profile.js';
 const initializeInput = z
   .object({
     locale: localeSchema.nullish(),
-    facebookUserId: z.string().trim().regex(/^\d{1,32}$/, 'Facebook user id must be numeric').nullish(),
+    facebookUserId: z
+      .string()
+      .trim()
+      .regex(/^\d{1,32}$/, 'Facebook user id must be numeric')
+      .nullish(),
   })
   .nullish();
 

@@ -7,6 +7,10 @@ export async function recordLogin(deps: UsersDeps, userId: string, at: Date): Pr
   const em = deps.em.fork();
   // No profile once the account's deletion was requested: a late login event must not bring it back.
   if (!(await ensureProfile(em, userId, deps.config.DEFAULT_LOCALE))) return;
-  const updated = await em.nativeUpdate(Profile, { userId, $or: [{ lastLoginAt: null }, { lastLoginAt: { $lt: at } }] }, { lastLoginAt: at });
+  const updated = await em.nativeUpdate(
+    Profile,
+    { userId, $or: [{ lastLoginAt: null }, { lastLoginAt: { $lt: at } }] },
+    { lastLoginAt: at },
+  );
   if (updated) await deps.profiles.invalidate(userId);
 }

@@ -1,8 +1,8 @@
 import { defineOutboxMessage } from '@app/platform';
 import { BodyMetric } from './body-metric.js';
 import { Exercise } from './exercise.js';
-import { WorkoutSet } from './workout-set.js';
 import { Workout } from './workout.js';
+import { WorkoutSet } from './workout-set.js';
 
 export { BodyMetric, Exercise, Workout, WorkoutSet };
 /** This service's outbox: its events, written in the transaction of the change they announce (see @app/platform). */

@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { Exercise } from './exercise.js';
 import { Workout } from './workout.js';
 
@@ -7,7 +7,10 @@ export const WorkoutSet = defineEntity({
   name: 'WorkoutSet',
   tableName: 'workout_sets',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     /** The workout's id (deleting the workout deletes its sets, in the database too). */
     workout: p.manyToOne(Workout).mapToPk().deleteRule('cascade'),
     userId: p.uuid().index(),
@@ -19,7 +22,10 @@ export const WorkoutSet = defineEntity({
     weightKg: p.decimal('number').precision(8).scale(3).nullable(),
     note: p.string().length(1000).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   uniques: [{ properties: ['workout', 'setIndex'] }],
 });

@@ -1,11 +1,14 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 /** One training session of a user. Without `endedAt` it is still going on. */
 export const Workout = defineEntity({
   name: 'Workout',
   tableName: 'workouts',
   properties: {
-    id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => crypto.randomUUID()),
     /** The account's id, issued by the auth service. */
     userId: p.uuid(),
     startedAt: p.datetime(),
@@ -14,7 +17,10 @@ export const Workout = defineEntity({
     /** The setIndex the next added set gets: sets are numbered 0, 1, 2, ... and a number is never reused. */
     nextSetIndex: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
   indexes: [{ properties: ['userId', 'startedAt'] }],
 });

@@ -4,5 +4,7 @@ import { eraseUserData } from '../usecases/erase-user-data.js';
 
 /** NATS -> use cases. The durable is shared by the workouts replicas (one of them handles each event). */
 export async function subscribeHandlers(deps: WorkoutsDeps): Promise<Subscription[]> {
-  return Promise.all([deps.bus.subscribe(Subjects.UsersUserDeleted, (e) => eraseUserData(deps, e.data.userId), { durable: 'workouts-user-deleted' })]);
+  return Promise.all([
+    deps.bus.subscribe(Subjects.UsersUserDeleted, (e) => eraseUserData(deps, e.data.userId), { durable: 'workouts-user-deleted' }),
+  ]);
 }

@@ -30,7 +30,10 @@ export class BodyMetricRepository {
     );
   }
 
-  async create(userId: string, data: { measuredAt: Date; weightKg: number; bodyFatPct: number | null; note: string | null }): Promise<BodyMetric> {
+  async create(
+    userId: string,
+    data: { measuredAt: Date; weightKg: number; bodyFatPct: number | null; note: string | null },
+  ): Promise<BodyMetric> {
     const metric = this.em.create(BodyMetric, { userId, ...data });
     await this.em.flush();
     return metric;

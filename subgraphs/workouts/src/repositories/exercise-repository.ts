@@ -1,4 +1,4 @@
-import { LockMode, type FilterQuery } from '@mikro-orm/core';
+import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Exercise } from '../entities/index.js';
 
@@ -49,7 +49,11 @@ export class ExerciseRepository {
     const conditions: FilterQuery<Exercise>[] = [f.onlyMine ? { ownerId: userId } : visibleTo(userId)];
     if (f.q) conditions.push({ nameKey: { $like: `%${escapeLike(f.q)}%` } });
     if (f.type) conditions.push({ type: { $ilike: escapeLike(f.type) } });
-    return this.em.findAndCount(Exercise, { $and: conditions }, { orderBy: [{ nameKey: 'asc' }, { id: 'asc' }], limit: f.limit, offset: f.offset });
+    return this.em.findAndCount(
+      Exercise,
+      { $and: conditions },
+      { orderBy: [{ nameKey: 'asc' }, { id: 'asc' }], limit: f.limit, offset: f.offset },
+    );
   }
 
   /** A visible exercise (global or the user's own) with this name key, other than `exceptId`. */

@@ -48,7 +48,12 @@ export class WorkoutRepository {
   }
 
   /** Applies the changes (absent = unchanged) with the row locked; `check` sees the result before it is written. */
-  async updateWorkoutByIdAndUser(userId: string, workoutId: string, changes: WorkoutChanges, check?: (w: Workout) => void): Promise<Workout | null> {
+  async updateWorkoutByIdAndUser(
+    userId: string,
+    workoutId: string,
+    changes: WorkoutChanges,
+    check?: (w: Workout) => void,
+  ): Promise<Workout | null> {
     return this.em.transactional(async (tx) => {
       const workout = await tx.findOne(Workout, { id: workoutId, userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!workout) return null;
@@ -75,7 +80,11 @@ export class WorkoutRepository {
   async reserveSetIndex(userId: string, workoutId: string): Promise<number | null> {
     const updated = await this.em.nativeUpdate(Workout, { id: workoutId, userId }, { nextSetIndex: raw('next_set_index + 1') });
     if (!updated) return null;
-    const [row] = await this.em.find(Workout, { id: workoutId, userId }, { fields: ['nextSetIndex'], refresh: true, disableIdentityMap: true });
+    const [row] = await this.em.find(
+      Workout,
+      { id: workoutId, userId },
+      { fields: ['nextSetIndex'], refresh: true, disableIdentityMap: true },
+    );
     return row.nextSetIndex - 1;
   }
 

@@ -1,5 +1,5 @@
-import { DateTimeScalar, ForbiddenError, isAdmin, parseInput, requireAuth, type SubgraphContext } from '@app/platform';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, ForbiddenError, isAdmin, parseInput, requireAuth, type SubgraphContext } from '@app/platform';
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { WorkoutsDeps } from '../deps.js';
@@ -11,8 +11,8 @@ import { createExercise } from '../usecases/create-exercise.js';
 import { createWorkout } from '../usecases/create-workout.js';
 import { deleteBodyMetric } from '../usecases/delete-body-metric.js';
 import { deleteExercise } from '../usecases/delete-exercise.js';
-import { deleteWorkoutSet } from '../usecases/delete-workout-set.js';
 import { deleteWorkout } from '../usecases/delete-workout.js';
+import { deleteWorkoutSet } from '../usecases/delete-workout-set.js';
 import { endWorkout } from '../usecases/end-workout.js';
 import { findOngoingWorkout } from '../usecases/find-ongoing-workout.js';
 import { getExercise } from '../usecases/get-exercise.js';
@@ -20,12 +20,12 @@ import { getWorkoutDetail } from '../usecases/get-workout-detail.js';
 import { listBodyMetrics } from '../usecases/list-body-metrics.js';
 import { listExercises } from '../usecases/list-exercises.js';
 import { listWorkouts } from '../usecases/list-workouts.js';
-import { loadSetExercises, type ExerciseKey } from '../usecases/load-set-exercises.js';
+import { type ExerciseKey, loadSetExercises } from '../usecases/load-set-exercises.js';
 import { loadWorkoutSets, type WorkoutKey } from '../usecases/load-workout-sets.js';
 import { updateBodyMetric } from '../usecases/update-body-metric.js';
 import { updateExercise } from '../usecases/update-exercise.js';
-import { updateWorkoutSet } from '../usecases/update-workout-set.js';
 import { updateWorkout } from '../usecases/update-workout.js';
+import { updateWorkoutSet } from '../usecases/update-workout-set.js';
 
 export interface WorkoutsGraphQLContext extends SubgraphContext {
   /** `Workout.sets` of a whole page in one query. */

@@ -1,6 +1,5 @@
-import { parseInput } from '@app/platform';
+import { isUniqueViolation, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isUniqueViolation, translateConstraintErrors } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import type { Exercise } from '../entities/index.js';
 import { asObject, name, nameKey, optionalName } from '../inputs.js';

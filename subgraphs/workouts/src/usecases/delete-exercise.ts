@@ -1,6 +1,5 @@
-import { ConflictError, parseInput } from '@app/platform';
+import { ConflictError, isForeignKeyViolation, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import { uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';

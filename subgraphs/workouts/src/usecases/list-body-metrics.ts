@@ -2,7 +2,7 @@ import { parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { WorkoutsDeps } from '../deps.js';
 import type { BodyMetric } from '../entities/index.js';
-import { asObject, checkRange, pageArgs, rangeArgs, type Page } from '../inputs.js';
+import { asObject, checkRange, type Page, pageArgs, rangeArgs } from '../inputs.js';
 import { BodyMetricRepository } from '../repositories/index.js';
 
 const listBodyMetricsInput = checkRange(z.object({ ...rangeArgs, ...pageArgs }));

@@ -2,7 +2,7 @@ import { parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { WorkoutsDeps } from '../deps.js';
 import type { Exercise } from '../entities/index.js';
-import { asObject, nameKey, pageArgs, type Page } from '../inputs.js';
+import { asObject, nameKey, type Page, pageArgs } from '../inputs.js';
 import { ExerciseRepository } from '../repositories/index.js';
 
 const filterText = (label: string, max: number) =>
@@ -15,7 +15,10 @@ const filterText = (label: string, max: number) =>
 const listExercisesInput = z.object({
   q: filterText('Search text', 100).transform((s) => (s === undefined ? undefined : nameKey(s))),
   type: filterText('Type', 50).transform((s) => s?.trim()),
-  onlyMine: z.boolean().nullish().transform((v) => v ?? false),
+  onlyMine: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
   ...pageArgs,
 });
 

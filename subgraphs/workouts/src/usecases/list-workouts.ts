@@ -2,7 +2,7 @@ import { parseInput } from '@app/platform';
 import { z } from 'zod';
 import type { WorkoutsDeps } from '../deps.js';
 import type { Workout } from '../entities/index.js';
-import { asObject, checkRange, pageArgs, rangeArgs, type Page } from '../inputs.js';
+import { asObject, checkRange, type Page, pageArgs, rangeArgs } from '../inputs.js';
 import { WorkoutRepository } from '../repositories/index.js';
 
 const listWorkoutsInput = checkRange(z.object({ ...rangeArgs, ...pageArgs }));

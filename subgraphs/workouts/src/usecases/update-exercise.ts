@@ -1,6 +1,5 @@
-import { parseInput } from '@app/platform';
+import { isUniqueViolation, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isUniqueViolation, translateConstraintErrors } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import type { Exercise } from '../entities/index.js';
 import { asObject, nameKey, uuid } from '../inputs.js';
@@ -26,7 +25,8 @@ export async function updateExercise(deps: WorkoutsDeps, userId: string, id: unk
       deps.em.fork().transactional(async (tx) => {
         const exercises = new ExerciseRepository(tx);
         const exercise = await findOwnedExerciseForChange(exercises, userId, exerciseId);
-        if (key !== undefined && (await exercises.findVisibleByNameKey(userId, key, exercise.id))) throw exerciseNameConflict(changes.name!);
+        if (key !== undefined && (await exercises.findVisibleByNameKey(userId, key, exercise.id)))
+          throw exerciseNameConflict(changes.name!);
         return exercises.applyChanges(exercise, { ...changes, nameKey: key });
       }),
     (err) => (isUniqueViolation(err) ? exerciseNameConflict(changes.name ?? '') : undefined),

@@ -1,6 +1,5 @@
-import { NotFoundError, parseInput } from '@app/platform';
+import { isForeignKeyViolation, NotFoundError, parseInput, translateConstraintErrors } from '@app/platform';
 import { z } from 'zod';
-import { isForeignKeyViolation, translateConstraintErrors } from '@app/platform';
 import type { WorkoutsDeps } from '../deps.js';
 import type { WorkoutSet } from '../entities/index.js';
 import { asObject, reps, text, uuid, weightKg } from '../inputs.js';

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, sendError, type Logger } from '@app/platform';
+import { AppError, ErrorCode, type Logger, sendError } from '@app/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setAuthCookies } from '../../rest/cookies.js';
 import type { LineFacadeOptions } from '../line-facade-options.js';
@@ -24,9 +24,16 @@ const FRONTEND_ERRORS = new Set(['access_denied', 'invalid_state', 'login_failed
  */
 export function registerLineLogin(app: FastifyInstance, options: LineFacadeOptions): void {
   const { config, cache, apollo, cookies } = options;
-  const missing = [!config.LINE_LOGIN_CHANNEL_ID && 'LINE_LOGIN_CHANNEL_ID', !config.LINE_LOGIN_CALLBACK_URL && 'LINE_LOGIN_CALLBACK_URL'].filter(Boolean);
+  const missing = [
+    !config.LINE_LOGIN_CHANNEL_ID && 'LINE_LOGIN_CHANNEL_ID',
+    !config.LINE_LOGIN_CALLBACK_URL && 'LINE_LOGIN_CALLBACK_URL',
+  ].filter(Boolean);
   const notConfigured = (request: FastifyRequest, reply: FastifyReply) =>
-    sendError(reply, request, new AppError(ErrorCode.SERVICE_UNAVAILABLE, `LINE Login is not configured on this server (set ${missing.join(' and ')})`));
+    sendError(
+      reply,
+      request,
+      new AppError(ErrorCode.SERVICE_UNAVAILABLE, `LINE Login is not configured on this server (set ${missing.join(' and ')})`),
+    );
 
   const toFrontend = (reply: FastifyReply, error?: string) => {
     const target = new URL(config.FRONTEND_URL);
@@ -38,8 +45,18 @@ export function registerLineLogin(app: FastifyInstance, options: LineFacadeOptio
   app.get('/api/auth/line/login', async (request, reply) => {
     if (missing.length) return notConfigured(request, reply);
     const attempt = newLineLogin();
-    await savePendingLogin(cache, attempt.state, { nonce: attempt.nonce, codeVerifier: attempt.codeVerifier, bindingHash: bindingHashOf(attempt.binding) });
-    reply.setCookie(LINE_BINDING_COOKIE, attempt.binding, { httpOnly: true, sameSite: 'lax', secure: cookies.secure, path: BINDING_PATH, maxAge: LINE_LOGIN_TTL_SECONDS });
+    await savePendingLogin(cache, attempt.state, {
+      nonce: attempt.nonce,
+      codeVerifier: attempt.codeVerifier,
+      bindingHash: bindingHashOf(attempt.binding),
+    });
+    reply.setCookie(LINE_BINDING_COOKIE, attempt.binding, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: cookies.secure,
+      path: BINDING_PATH,
+      maxAge: LINE_LOGIN_TTL_SECONDS,
+    });
     const authorize = new URL('/oauth2/v2.1/authorize', config.LINE_AUTH_URL);
     authorize.search = new URLSearchParams({
       response_type: 'code',
@@ -68,7 +85,11 @@ export function registerLineLogin(app: FastifyInstance, options: LineFacadeOptio
     if (typeof code !== 'string' || !code || code.length > 512) return toFrontend(reply, 'login_failed');
 
     const response = await apollo.executeOperation(
-      { query: LINE_LOGIN.document, operationName: LINE_LOGIN.name, variables: { input: { code, codeVerifier: pending.codeVerifier, nonce: pending.nonce } } },
+      {
+        query: LINE_LOGIN.document,
+        operationName: LINE_LOGIN.name,
+        variables: { input: { code, codeVerifier: pending.codeVerifier, nonce: pending.nonce } },
+      },
       { contextValue: { requestId: request.requestId, logger: log } },
     );
     const result = response.body.kind === 'single' ? response.body.singleResult : undefined;

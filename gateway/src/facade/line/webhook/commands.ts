@@ -3,7 +3,7 @@
  * commands (開始, 記録, 終了, 今日, 「セット ベンチプレス 10 60」) meet here, and every value a
  * user can type is checked before anything runs: bad input becomes an `invalid` command.
  */
-import { LineEventKind, type LineEvent } from './webhook-events.js';
+import { type LineEvent, LineEventKind } from './webhook-events.js';
 
 /** Postback actions; the same constants build the buttons' data, so the two cannot drift. */
 export const Action = {
@@ -103,7 +103,9 @@ function fromSetText(rest: string): Command {
   const tokens = rest.split(' ');
   if (tokens.length < 2) return { type: 'invalid', reason: Problem.setUsage };
   const withWeight = tokens.length >= 3 && isNumeric(tokens.at(-2)!, /(回|reps?)$/i);
-  const [nameTokens, reps, weight] = withWeight ? [tokens.slice(0, -2), tokens.at(-2)!, tokens.at(-1)!] : [tokens.slice(0, -1), tokens.at(-1)!, ''];
+  const [nameTokens, reps, weight] = withWeight
+    ? [tokens.slice(0, -2), tokens.at(-2)!, tokens.at(-1)!]
+    : [tokens.slice(0, -1), tokens.at(-1)!, ''];
   const name = nameTokens.join(' ');
   const exercise: ExerciseRef = /^\d+$/.test(name) ? { by: 'number', number: Number(name) } : { by: 'name', name };
   return addSet(exercise, reps.replace(/(回|reps?)$/i, ''), weight.replace(/kg$/i, ''));

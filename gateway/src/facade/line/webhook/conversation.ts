@@ -4,12 +4,12 @@
  * Bad input is answered in words and writes nothing; only infrastructure failures throw (the
  * consumer then retries the event).
  */
-import { AppError, ErrorCode, type AuthContext } from '@app/platform';
+import { AppError, type AuthContext, ErrorCode } from '@app/platform';
 import type { messagingApi } from '@line/bot-sdk';
-import { commandOf, type Command } from './commands.js';
+import { type Command, commandOf } from './commands.js';
 import { chooseExercise, pickExercise, type StepContext } from './exercise-steps.js';
 import type { RunOperation } from './operations.js';
-import { loginLink, text, Texts } from './replies.js';
+import { loginLink, Texts, text } from './replies.js';
 import { DEFAULT_TIME_ZONE } from './time-zone.js';
 import type { LineEvent } from './webhook-events.js';
 import { addSet, endWorkout, startWorkout, today } from './workout-steps.js';
@@ -29,7 +29,11 @@ export async function respond(deps: ConversationDeps, event: LineEvent): Promise
   if (command.type === 'ignore' || !event.active || !event.lineUserId) return null;
   const auth = await deps.accountOf(event.lineUserId);
   if (!auth) return [loginLink(deps.publicUrl)];
-  const ctx: StepContext = { run: deps.runAs(auth, `line-${event.webhookEventId}`), now: new Date(event.timestamp), timeZone: DEFAULT_TIME_ZONE };
+  const ctx: StepContext = {
+    run: deps.runAs(auth, `line-${event.webhookEventId}`),
+    now: new Date(event.timestamp),
+    timeZone: DEFAULT_TIME_ZONE,
+  };
   try {
     return await perform(ctx, command);
   } catch (err) {

@@ -37,7 +37,11 @@ export interface NamedExercise {
 }
 
 /** Full-width letters and digits folded, case and spacing ignored: 「ＢＥＮＣＨ　press」 = 「bench press」. */
-export const nameKey = (name: string) => name.normalize('NFKC').toLowerCase().replace(/[\s\-_・]+/g, '');
+export const nameKey = (name: string) =>
+  name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\-_・]+/g, '');
 
 export function displayName(exercise: { name: string; isGlobal?: boolean }): string {
   return (exercise.isGlobal !== false && JAPANESE[exercise.name.toLowerCase()]) || exercise.name;

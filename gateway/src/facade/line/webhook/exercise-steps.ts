@@ -2,8 +2,8 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { Action, type ExerciseRef } from './commands.js';
 import { displayName, matchByName } from './exercise-names.js';
-import { Operations, type ExerciseView, type RunOperation, type WorkoutSetView } from './operations.js';
-import { MAX_QUICK_REPLY_ITEMS, postbackButton, postbackData, setText, text, Texts } from './replies.js';
+import { type ExerciseView, Operations, type RunOperation, type WorkoutSetView } from './operations.js';
+import { MAX_QUICK_REPLY_ITEMS, postbackButton, postbackData, setText, Texts, text } from './replies.js';
 
 type Message = messagingApi.Message;
 
@@ -28,8 +28,11 @@ export async function pickExercise(ctx: StepContext, page: number): Promise<Mess
   if (exercises.total === 0) return [text(Texts.noExercises)];
   if (items.length === 0) return pickExercise(ctx, 0);
   const lines = items.map((e, i) => `${offset + i + 1}. ${displayName(e)}${e.isActive ? '' : '（無効）'}`);
-  const buttons = items.filter((e) => e.isActive).map((e) => postbackButton(displayName(e), postbackData(Action.ChooseExercise, { exerciseId: e.id })));
-  if (offset + items.length < exercises.total) buttons.push(postbackButton('次へ ▶', postbackData(Action.PickExercise, { page: page + 1 }), '次の種目'));
+  const buttons = items
+    .filter((e) => e.isActive)
+    .map((e) => postbackButton(displayName(e), postbackData(Action.ChooseExercise, { exerciseId: e.id })));
+  if (offset + items.length < exercises.total)
+    buttons.push(postbackButton('次へ ▶', postbackData(Action.PickExercise, { page: page + 1 }), '次の種目'));
   return [text(`${Texts.pickExercise(offset + 1, offset + items.length, exercises.total)}\n${lines.join('\n')}`, buttons)];
 }
 
@@ -43,7 +46,11 @@ export async function chooseExercise(ctx: StepContext, exerciseId: string): Prom
   const last = (ongoingWorkout.sets as WorkoutSetView[]).filter((s) => s.exercise.id === exerciseId).at(-1);
   const name = displayName(exercise);
   const buttons = presets(last).map(({ reps, weightKg }) =>
-    postbackButton(setText(reps, weightKg), postbackData(Action.AddSet, { exerciseId, reps, weight: weightKg ?? '' }), `${name} ${setText(reps, weightKg)}`),
+    postbackButton(
+      setText(reps, weightKg),
+      postbackData(Action.AddSet, { exerciseId, reps, weight: weightKg ?? '' }),
+      `${name} ${setText(reps, weightKg)}`,
+    ),
   );
   buttons.push(postbackButton('種目を変える', postbackData(Action.PickExercise, { page: 0 })));
   return [text(Texts.pickPreset(name), buttons)];
@@ -53,7 +60,15 @@ type Preset = { reps: number; weightKg: number | null };
 
 function presets(last: Preset | undefined): Preset[] {
   const all: Preset[] = !last
-    ? [[10, 20], [10, 40], [10, 60], [8, 80], [5, 100], [10, null], [20, null]].map(([reps, weightKg]) => ({ reps: reps!, weightKg: weightKg ?? null }))
+    ? [
+        [10, 20],
+        [10, 40],
+        [10, 60],
+        [8, 80],
+        [5, 100],
+        [10, null],
+        [20, null],
+      ].map(([reps, weightKg]) => ({ reps: reps!, weightKg: weightKg ?? null }))
     : last.weightKg === null
       ? [last.reps, last.reps + 2, last.reps + 5, last.reps - 2].map((reps) => ({ reps, weightKg: null }))
       : [

@@ -5,11 +5,11 @@
  * dedupe window; a marker in the shared cache, set after the event's writes, skips later
  * redeliveries (for MARKER_TTL_SECONDS; older events are not acted on).
  */
-import { Subjects, type EventBus, type Subscription } from '@app/events';
-import { cacheKeys, type Cache, type Logger } from '@app/platform';
+import { type EventBus, Subjects, type Subscription } from '@app/events';
+import { type Cache, cacheKeys, type Logger } from '@app/platform';
 import type { messagingApi } from '@line/bot-sdk';
 import type { Replier } from './line-replier.js';
-import { parseLineEvent, type LineEvent } from './webhook-events.js';
+import { type LineEvent, parseLineEvent } from './webhook-events.js';
 
 export const LINE_WEBHOOK_DURABLE = 'gateway-line-webhook';
 const MARKER_TTL_SECONDS = 3 * 86_400;
@@ -40,12 +40,15 @@ async function processOnce(options: LineEventConsumerOptions, raw: unknown): Pro
   if (!parsed.ok) return logger.warn({ error: parsed.error }, 'skipping a stored LINE event that does not parse');
   const event = parsed.value;
   const log = logger.child({ webhookEventId: event.webhookEventId, isRedelivery: event.isRedelivery });
-  if (Date.now() - event.timestamp > MARKER_TTL_SECONDS * 1000) return log.warn('skipping a LINE event older than its once-only marker would live');
+  if (Date.now() - event.timestamp > MARKER_TTL_SECONDS * 1000)
+    return log.warn('skipping a LINE event older than its once-only marker would live');
   const marker = cacheKeys.lineWebhookProcessed(event.webhookEventId);
   // A failed read throws: better late (retried) than twice.
   if (await cache.get(marker)) return log.debug('LINE event already processed');
   const messages = await options.respond(event);
   // After the writes, before the reply: a failed reply must not make the writes happen again.
-  await cache.set(marker, new Date().toISOString(), MARKER_TTL_SECONDS).catch((err) => log.error({ err }, 'could not mark a LINE event processed'));
+  await cache
+    .set(marker, new Date().toISOString(), MARKER_TTL_SECONDS)
+    .catch((err) => log.error({ err }, 'could not mark a LINE event processed'));
   if (messages?.length && event.replyToken) await options.reply(event.replyToken, messages);
 }

@@ -32,7 +32,10 @@ export const Operations = {
   exercise: webOperation('GetExercise'),
   // Lean for start and add_set (the commonest steps); with its sets where they are shown or used.
   ongoingWorkout: { name: 'LineOngoingWorkout', document: 'query LineOngoingWorkout { ongoingWorkout { id startedAt } }' },
-  ongoingWorkoutSets: { name: 'LineOngoingWorkoutSets', document: `query LineOngoingWorkoutSets { ongoingWorkout { id startedAt sets { ${SET_FIELDS} } } }` },
+  ongoingWorkoutSets: {
+    name: 'LineOngoingWorkoutSets',
+    document: `query LineOngoingWorkoutSets { ongoingWorkout { id startedAt sets { ${SET_FIELDS} } } }`,
+  },
   // 20 workouts a day is plenty, and keeps the cost (20 x sets) under the gateway's complexity limit.
   todaysWorkouts: {
     name: 'LineTodaysWorkouts',
@@ -59,7 +62,10 @@ export type RunOperation = (operation: Operation, variables?: Record<string, unk
 export function operationRunner(apollo: ApolloServer<GatewayContext>, auth: AuthContext, requestId: string, logger: Logger): RunOperation {
   return async (operation, variables = {}) => {
     const contextValue: GatewayContext = { auth, requestId, logger };
-    const response = await apollo.executeOperation({ query: operation.document, operationName: operation.name, variables }, { contextValue });
+    const response = await apollo.executeOperation(
+      { query: operation.document, operationName: operation.name, variables },
+      { contextValue },
+    );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by the LINE facade');
     const { data, errors } = response.body.singleResult;
     if (errors?.length) throw appErrorFromGraphQL(errors[0]!);

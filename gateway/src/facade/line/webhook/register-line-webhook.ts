@@ -1,4 +1,4 @@
-import { sendError, ServiceUnavailableError } from '@app/platform';
+import { ServiceUnavailableError, sendError } from '@app/platform';
 import type { FastifyInstance } from 'fastify';
 import { authInternalUrl, type GatewayConfig } from '../../../config.js';
 import type { LineFacadeOptions } from '../line-facade-options.js';
@@ -30,12 +30,20 @@ export async function registerLineWebhook(app: FastifyInstance, options: LineFac
   }
   await registerRawBodyRoute(app, webhookHandler({ channelSecret: config.LINE_CHANNEL_SECRET!, bus }));
   const log = logger.child({ component: 'line-webhook' });
-  const accountOf = lineAccountResolver({ authUrl: authInternalUrl(config), internalApiKey: config.INTERNAL_API_KEY!, verifier: options.verifier });
+  const accountOf = lineAccountResolver({
+    authUrl: authInternalUrl(config),
+    internalApiKey: config.INTERNAL_API_KEY!,
+    verifier: options.verifier,
+  });
   const subscription = await startLineEventConsumer({
     bus,
     cache,
     logger: log,
-    respond: (event) => respond({ accountOf, runAs: (auth, requestId) => operationRunner(options.apollo, auth, requestId, log), publicUrl: config.PUBLIC_URL }, event),
+    respond: (event) =>
+      respond(
+        { accountOf, runAs: (auth, requestId) => operationRunner(options.apollo, auth, requestId, log), publicUrl: config.PUBLIC_URL },
+        event,
+      ),
     reply: lineReplier({ apiUrl: config.LINE_API_URL, channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN!, logger: log }),
   });
   return { close: () => subscription.unsubscribe() };

@@ -13,7 +13,8 @@ const MAX_LABEL = 20;
 const MAX_TEXT = 5000;
 
 export const Texts = {
-  greeting: '友だち追加ありがとうございます！\nこのトークでトレーニングを記録できます。\n下のボタンから「開始」→「記録」→「終了」の順に使ってください。「今日」で今日の記録を見られます。',
+  greeting:
+    '友だち追加ありがとうございます！\nこのトークでトレーニングを記録できます。\n下のボタンから「開始」→「記録」→「終了」の順に使ってください。「今日」で今日の記録を見られます。',
   help: '使い方:\n・開始: ワークアウトを始める\n・記録: 種目を選んでセットを追加\n・セット 種目名 回数 重量: 直接入力（例: セット ベンチプレス 10 60）\n・終了: ワークアウトを終える\n・今日: 今日の記録',
   login: (url: string) => `LINEアカウントがまだ連携されていません。こちらからログインして連携してください:\n${url}`,
   started: (time: string) => `ワークアウトを開始しました（${time}）。「記録」でセットを追加しましょう。`,
@@ -22,7 +23,8 @@ export const Texts = {
   nothingToEnd: '終了できるワークアウトがありません（進行中のものはありません）。',
   ended: (sets: number, volume: string) => `お疲れさまでした！ワークアウトを終了しました。\n${sets}セット・総ボリューム ${volume}`,
   recorded: (name: string, set: string, index: number) => `${name} ${set} を記録しました（このワークアウトの${index}セット目）。`,
-  pickExercise: (from: number, to: number, total: number) => `種目を選んでください（${from}〜${to} / ${total}）。番号でも入力できます: セット 番号 回数 重量`,
+  pickExercise: (from: number, to: number, total: number) =>
+    `種目を選んでください（${from}〜${to} / ${total}）。番号でも入力できます: セット 番号 回数 重量`,
   noExercises: '使える種目がありません。Webで種目を追加してください。',
   pickPreset: (name: string) => `${name}: 回数×重量を選んでください。ほかの値は「セット ${name} 回数 重量」と入力できます。`,
   exerciseNotFound: '指定された種目が見つかりません（ほかのユーザーの種目は使えません）。「記録」から選んでください。',

@@ -44,7 +44,10 @@ function exerciseBlock(summary: ExerciseSummary): FlexComponent {
       {
         type: 'box',
         layout: 'horizontal',
-        contents: [label(truncate(summary.name, 40), { weight: 'bold', wrap: true, flex: 3 }), label(kg(summary.volume), { align: 'end', size: 'sm', flex: 2 })],
+        contents: [
+          label(truncate(summary.name, 40), { weight: 'bold', wrap: true, flex: 3 }),
+          label(kg(summary.volume), { align: 'end', size: 'sm', flex: 2 }),
+        ],
       },
       label(`${summary.sets.length}セット: ${listed.join(' / ')}${more}`, { size: 'xs', color: GREY, wrap: true }),
     ],
@@ -55,7 +58,9 @@ export function todayFlex(dayLabel: string, summaries: ExerciseSummary[]): messa
   const sets = summaries.reduce((n, s) => n + s.sets.length, 0);
   const total = kg(summaries.reduce((sum, s) => sum + s.volume, 0));
   const shown = summaries.slice(0, MAX_EXERCISES);
-  const body: FlexComponent[] = shown.flatMap((s, i) => (i ? [{ type: 'separator', margin: 'md' } as FlexComponent, exerciseBlock(s)] : [exerciseBlock(s)]));
+  const body: FlexComponent[] = shown.flatMap((s, i) =>
+    i ? [{ type: 'separator', margin: 'md' } as FlexComponent, exerciseBlock(s)] : [exerciseBlock(s)],
+  );
   if (summaries.length > shown.length) body.push(label(`ほか${summaries.length - shown.length}種目`, { size: 'xs', color: GREY }));
   return {
     type: 'flex',
@@ -67,7 +72,10 @@ export function todayFlex(dayLabel: string, summaries: ExerciseSummary[]): messa
       footer: {
         type: 'box',
         layout: 'horizontal',
-        contents: [label(`${summaries.length}種目・${sets}セット`, { size: 'sm', color: GREY }), label(`合計 ${total}`, { weight: 'bold', align: 'end' })],
+        contents: [
+          label(`${summaries.length}種目・${sets}セット`, { size: 'sm', color: GREY }),
+          label(`合計 ${total}`, { weight: 'bold', align: 'end' }),
+        ],
       },
     },
     quickReply: { items: mainButtons() },

@@ -104,5 +104,9 @@ function toLineEvent(raw: RawLineEvent): LineEvent {
     const data = postback.safeParse(raw);
     if (data.success) return { ...base, kind: LineEventKind.Postback, data: data.data.postback.data };
   }
-  return { ...base, kind: LineEventKind.Other, type: raw.type === 'message' ? `message:${String((raw.message as { type?: unknown })?.type)}` : raw.type };
+  return {
+    ...base,
+    kind: LineEventKind.Other,
+    type: raw.type === 'message' ? `message:${String((raw.message as { type?: unknown })?.type)}` : raw.type,
+  };
 }

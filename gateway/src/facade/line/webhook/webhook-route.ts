@@ -3,8 +3,8 @@
  * Nothing is processed here: LINE wants a quick answer, and an event stored before the 200 is
  * processed even if this process dies right after answering (the consumer picks it up).
  */
-import { Subjects, type EventBus } from '@app/events';
-import { sendError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '@app/platform';
+import { type EventBus, Subjects } from '@app/events';
+import { ServiceUnavailableError, sendError, UnauthenticatedError, ValidationError } from '@app/platform';
 import { validateSignature } from '@line/bot-sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { parseWebhookBody, type WebhookBody } from './webhook-events.js';
@@ -38,7 +38,8 @@ export function webhookHandler(options: WebhookRouteOptions) {
       return sendError(reply, request, new UnauthenticatedError('Missing or invalid x-line-signature'));
     }
     const parsed = parseWebhookBody(body);
-    if (!parsed.ok) return sendError(reply, request, new ValidationError([{ field: 'body', message: parsed.error }], 'Not a LINE webhook body'));
+    if (!parsed.ok)
+      return sendError(reply, request, new ValidationError([{ field: 'body', message: parsed.error }], 'Not a LINE webhook body'));
     try {
       await store(options.bus, parsed.value);
     } catch (err) {
@@ -55,6 +56,10 @@ async function store(bus: EventBus, body: WebhookBody): Promise<void> {
   const receivedAt = new Date().toISOString();
   for (const event of body.raw) {
     // JetStream drops a repeat of this id within its dedupe window (LINE's quick redeliveries).
-    await bus.publish(Subjects.LineWebhookReceived, { destination: body.destination, receivedAt, event }, { msgId: `line-webhook:${event.webhookEventId}` });
+    await bus.publish(
+      Subjects.LineWebhookReceived,
+      { destination: body.destination, receivedAt, event },
+      { msgId: `line-webhook:${event.webhookEventId}` },
+    );
   }
 }

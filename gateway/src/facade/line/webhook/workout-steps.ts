@@ -4,7 +4,7 @@ import { Action, type Command } from './commands.js';
 import { displayName } from './exercise-names.js';
 import { resolveExercise, type StepContext } from './exercise-steps.js';
 import { Operations, type WorkoutSetView } from './operations.js';
-import { kg, mainButtons, postbackButton, postbackData, setText, text, Texts } from './replies.js';
+import { kg, mainButtons, postbackButton, postbackData, setText, Texts, text } from './replies.js';
 import { clockTime, dayOf } from './time-zone.js';
 import { summarise, todayFlex, volumeOf } from './today-flex.js';
 
@@ -38,7 +38,11 @@ export async function addSet(ctx: StepContext, command: Extract<Command, { type:
     input: { exerciseId: resolved.exerciseId, reps, weightKg },
   });
   const name = displayName(addWorkoutSet.exercise);
-  const again = postbackButton('もう1セット', postbackData(Action.AddSet, { exerciseId: resolved.exerciseId, reps, weight: weightKg ?? '' }), `${name} ${setText(reps, weightKg)}`);
+  const again = postbackButton(
+    'もう1セット',
+    postbackData(Action.AddSet, { exerciseId: resolved.exerciseId, reps, weight: weightKg ?? '' }),
+    `${name} ${setText(reps, weightKg)}`,
+  );
   return [text(Texts.recorded(name, setText(reps, weightKg), addWorkoutSet.setIndex + 1), [again, ...mainButtons()])];
 }
 

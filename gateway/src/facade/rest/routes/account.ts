@@ -1,6 +1,6 @@
 import { UnauthenticatedError } from '@app/platform';
 import { z } from 'zod';
-import { clearAuthCookies, REFRESH_COOKIE, setAuthCookies, type CookieOptions } from '../cookies.js';
+import { type CookieOptions, clearAuthCookies, REFRESH_COOKIE, setAuthCookies } from '../cookies.js';
 import { defineRoute } from '../route.js';
 
 const user = z.object({ id: z.uuid(), username: z.string(), email: z.string().nullable(), createdAt: z.string() });
@@ -63,7 +63,10 @@ export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOption
       tag: 'auth',
       auth: 'none',
       body: z.strictObject({ username: z.string(), email: z.string(), password: z.string() }),
-      operation: { name: 'Register', document: `mutation Register($input: RegisterInput!) { register(input: $input) { id username email createdAt } }` },
+      operation: {
+        name: 'Register',
+        document: `mutation Register($input: RegisterInput!) { register(input: $input) { id username email createdAt } }`,
+      },
       variables: ({ body }) => ({ input: body }),
       status: 201,
       result: (data) => data.register,
@@ -92,7 +95,10 @@ export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOption
       tag: 'auth',
       auth: 'none',
       body: z.strictObject({ refreshToken: z.string().optional(), mode }).optional(),
-      operation: { name: 'RefreshToken', document: `mutation RefreshToken($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${AUTH_PAYLOAD} } }` },
+      operation: {
+        name: 'RefreshToken',
+        document: `mutation RefreshToken($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${AUTH_PAYLOAD} } }`,
+      },
       variables: ({ body, cookies: jar }) => {
         const refreshToken = body?.refreshToken ?? jar[REFRESH_COOKIE];
         if (!refreshToken) throw new UnauthenticatedError('No refresh token');
@@ -149,7 +155,13 @@ export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOption
         name: me.profile.displayName ?? me.username,
         picture: me.profile.pictureUrl,
       }),
-      response: z.object({ provider: z.enum(['line', 'password']), userId: z.uuid(), username: z.string(), name: z.string(), picture: z.string().nullable() }),
+      response: z.object({
+        provider: z.enum(['line', 'password']),
+        userId: z.uuid(),
+        username: z.string(),
+        name: z.string(),
+        picture: z.string().nullable(),
+      }),
     }),
     defineRoute({
       method: 'GET',
@@ -165,6 +177,9 @@ export function accountRoutes({ cookies, logoutRedirectUrl }: AccountRouteOption
     }),
     // Seed 000's front end POSTs the update to the BFF; seed 001 (and REST habit) PUTs it. One definition, two methods.
     updateProfileRoute('PUT', 'Update the profile (seed 001): answers { success, profile }'),
-    updateProfileRoute('POST', "Update the profile (seed 000's BFF call, e.g. with only the access_token cookie): answers { success, profile }"),
+    updateProfileRoute(
+      'POST',
+      "Update the profile (seed 000's BFF call, e.g. with only the access_token cookie): answers { success, profile }",
+    ),
   ];
 }

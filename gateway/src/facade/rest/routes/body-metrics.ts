@@ -36,8 +36,16 @@ export const bodyMetricRoutes = [
     summary: 'Record a body metric (weightKg > 0, bodyFatPct 0..100)',
     tag: 'body metrics',
     auth: 'required',
-    body: z.strictObject({ measuredAt: dateTime('measuredAt'), weightKg: z.number(), bodyFatPct: z.number().nullish(), note: note.nullish() }),
-    operation: { name: 'CreateBodyMetric', document: `mutation CreateBodyMetric($input: CreateBodyMetricInput!) { createBodyMetric(input: $input) { ${FIELDS} } }` },
+    body: z.strictObject({
+      measuredAt: dateTime('measuredAt'),
+      weightKg: z.number(),
+      bodyFatPct: z.number().nullish(),
+      note: note.nullish(),
+    }),
+    operation: {
+      name: 'CreateBodyMetric',
+      document: `mutation CreateBodyMetric($input: CreateBodyMetricInput!) { createBodyMetric(input: $input) { ${FIELDS} } }`,
+    },
     variables: ({ body }) => ({ input: body }),
     status: 201,
     result: (data) => data.createBodyMetric,
@@ -50,7 +58,12 @@ export const bodyMetricRoutes = [
     tag: 'body metrics',
     auth: 'required',
     params: idParams,
-    body: z.strictObject({ measuredAt: dateTime('measuredAt').optional(), weightKg: z.number().optional(), bodyFatPct: z.number().nullish(), note: note.nullish() }),
+    body: z.strictObject({
+      measuredAt: dateTime('measuredAt').optional(),
+      weightKg: z.number().optional(),
+      bodyFatPct: z.number().nullish(),
+      note: note.nullish(),
+    }),
     operation: {
       name: 'UpdateBodyMetric',
       document: `mutation UpdateBodyMetric($id: ID!, $input: UpdateBodyMetricInput!) { updateBodyMetric(id: $id, input: $input) { ${FIELDS} } }`,

@@ -24,7 +24,12 @@ export const exerciseRoutes = [
     summary: 'Exercises the caller can use: the global list and their own',
     tag: 'exercises',
     auth: 'required',
-    query: z.strictObject({ q: z.string().max(100).optional(), type: z.string().max(50).optional(), onlyMine: booleanQuery('onlyMine').optional(), ...pagingQuery }),
+    query: z.strictObject({
+      q: z.string().max(100).optional(),
+      type: z.string().max(50).optional(),
+      onlyMine: booleanQuery('onlyMine').optional(),
+      ...pagingQuery,
+    }),
     operation: {
       name: 'ListExercises',
       document: `query ListExercises($q: String, $type: String, $onlyMine: Boolean, $limit: Int, $offset: Int) { exercises(q: $q, type: $type, onlyMine: $onlyMine, limit: $limit, offset: $offset) { items { ${EXERCISE_FIELDS} } total limit offset } }`,
@@ -54,7 +59,10 @@ export const exerciseRoutes = [
     tag: 'exercises',
     auth: 'required',
     body: z.strictObject({ name, type, primaryMuscle: primaryMuscle.nullish() }),
-    operation: { name: 'CreateExercise', document: `mutation CreateExercise($input: CreateExerciseInput!) { createExercise(input: $input) { ${EXERCISE_FIELDS} } }` },
+    operation: {
+      name: 'CreateExercise',
+      document: `mutation CreateExercise($input: CreateExerciseInput!) { createExercise(input: $input) { ${EXERCISE_FIELDS} } }`,
+    },
     variables: ({ body }) => ({ input: body }),
     status: 201,
     result: (data) => data.createExercise,
@@ -67,7 +75,12 @@ export const exerciseRoutes = [
     tag: 'exercises',
     auth: 'required',
     params: idParams,
-    body: z.strictObject({ name: name.optional(), type: type.optional(), primaryMuscle: primaryMuscle.nullish(), isActive: z.boolean().optional() }),
+    body: z.strictObject({
+      name: name.optional(),
+      type: type.optional(),
+      primaryMuscle: primaryMuscle.nullish(),
+      isActive: z.boolean().optional(),
+    }),
     operation: {
       name: 'UpdateExercise',
       document: `mutation UpdateExercise($id: ID!, $input: UpdateExerciseInput!) { updateExercise(id: $id, input: $input) { ${EXERCISE_FIELDS} } }`,

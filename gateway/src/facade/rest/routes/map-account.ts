@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { dateTime, int } from '../schemas.js';
 import { defineRoute, type ExecuteOperation } from '../route.js';
-import { displayMode, preferences, PREFERENCES_FIELDS, toPreferences, upper, updateFrequency } from './seed004-values.js';
+import { dateTime, int } from '../schemas.js';
+import { displayMode, PREFERENCES_FIELDS, preferences, toPreferences, updateFrequency, upper } from './seed004-values.js';
 
 /** How long `DELETE /api/users/me` waits for every service to confirm before answering 202. */
 export const ERASURE_WAIT_MS = 10_000;
@@ -63,7 +63,13 @@ export function mapAccountRoutes(options: { erasureWaitMs?: number } = {}) {
         facebookConnected: me.facebook.connected,
         preferences: toPreferences(me.mapPreferences),
       }),
-      response: z.object({ userId: z.uuid(), createdAt: z.string(), lastLoginAt: z.string().nullable(), facebookConnected: z.boolean(), preferences }),
+      response: z.object({
+        userId: z.uuid(),
+        createdAt: z.string(),
+        lastLoginAt: z.string().nullable(),
+        facebookConnected: z.boolean(),
+        preferences,
+      }),
     }),
     defineRoute({
       method: 'PATCH',
@@ -71,12 +77,18 @@ export function mapAccountRoutes(options: { erasureWaitMs?: number } = {}) {
       summary: 'Change map preferences (maxNodes 6, 9 or 12); fields left out stay as they are',
       tag: 'relationship-map',
       auth: 'required',
-      body: z.strictObject({ maxNodes: int('maxNodes').optional(), updateFrequency: updateFrequency.optional(), displayMode: displayMode.optional() }),
+      body: z.strictObject({
+        maxNodes: int('maxNodes').optional(),
+        updateFrequency: updateFrequency.optional(),
+        displayMode: displayMode.optional(),
+      }),
       operation: {
         name: 'UpdateMapPreferences',
         document: `mutation UpdateMapPreferences($input: UpdateMapPreferencesInput!) { updateMapPreferences(input: $input) { ${PREFERENCES_FIELDS} updatedAt } }`,
       },
-      variables: ({ body }) => ({ input: { maxNodes: body.maxNodes, updateFrequency: upper(body.updateFrequency), displayMode: upper(body.displayMode) } }),
+      variables: ({ body }) => ({
+        input: { maxNodes: body.maxNodes, updateFrequency: upper(body.updateFrequency), displayMode: upper(body.displayMode) },
+      }),
       status: 200,
       result: ({ updateMapPreferences: p }, { userId }) => ({ userId, preferences: toPreferences(p), updatedAt: p.updatedAt }),
       response: z.object({ userId: z.uuid(), preferences, updatedAt: z.string() }),
@@ -98,7 +110,10 @@ export function mapAccountRoutes(options: { erasureWaitMs?: number } = {}) {
       },
       response: z.object({ message: z.string(), deletedAt: dateTime('deletedAt') }),
       otherResponses: {
-        202: { description: 'Accepted: some service has not confirmed yet', schema: z.object({ message: z.string(), deletionId: z.uuid() }) },
+        202: {
+          description: 'Accepted: some service has not confirmed yet',
+          schema: z.object({ message: z.string(), deletionId: z.uuid() }),
+        },
       },
     }),
     defineRoute({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { int, uuid } from '../schemas.js';
 import { defineRoute } from '../route.js';
+import { int, uuid } from '../schemas.js';
 import { distance, lower, mapNode, NODE_FIELDS, signals, toMapNode, upper } from './seed004-values.js';
 
 const windowDays = z
@@ -45,7 +45,10 @@ export const relationshipMapRoutes = [
     operation: { name: 'DisconnectFacebook', document: `mutation DisconnectFacebook { disconnectFacebook { connected disconnectedAt } }` },
     variables: () => ({}),
     status: 200,
-    result: ({ disconnectFacebook }) => ({ disconnected: !disconnectFacebook.connected, disconnectedAt: disconnectFacebook.disconnectedAt }),
+    result: ({ disconnectFacebook }) => ({
+      disconnected: !disconnectFacebook.connected,
+      disconnectedAt: disconnectFacebook.disconnectedAt,
+    }),
     response: z.object({ disconnected: z.boolean(), disconnectedAt: z.string() }),
   }),
   defineRoute({
@@ -64,7 +67,12 @@ export const relationshipMapRoutes = [
     result: ({ aggregateSignals: s }, { userId }) => ({
       userId,
       windowDays: s.windowDays,
-      signals: { activityVolume: lower(s.activityVolume), reactionCount: lower(s.reactionCount), commentCount: lower(s.commentCount), postCount: lower(s.postCount) },
+      signals: {
+        activityVolume: lower(s.activityVolume),
+        reactionCount: lower(s.reactionCount),
+        commentCount: lower(s.commentCount),
+        postCount: lower(s.postCount),
+      },
       collectedAt: s.collectedAt,
       validUntil: s.validUntil,
     }),
@@ -96,7 +104,14 @@ export const relationshipMapRoutes = [
       },
     }),
     status: 200,
-    result: ({ generateMap: m }) => ({ mapId: m.id, generatedAt: m.generatedAt, nodes: m.nodes.map(toMapNode), basis: m.basis, seed: m.seed, svgUrl: m.svgUrl }),
+    result: ({ generateMap: m }) => ({
+      mapId: m.id,
+      generatedAt: m.generatedAt,
+      nodes: m.nodes.map(toMapNode),
+      basis: m.basis,
+      seed: m.seed,
+      svgUrl: m.svgUrl,
+    }),
     response: z.object({ mapId: z.uuid(), generatedAt: z.string(), nodes: z.array(mapNode), basis, seed: z.string(), svgUrl: z.string() }),
   }),
   defineRoute({
@@ -105,7 +120,10 @@ export const relationshipMapRoutes = [
     summary: 'The observation-text templates (for offline generation)',
     tag: 'relationship-map',
     auth: 'required',
-    operation: { name: 'ObservationTextTemplates', document: `query ObservationTextTemplates { observationTextTemplates { near mid far } }` },
+    operation: {
+      name: 'ObservationTextTemplates',
+      document: `query ObservationTextTemplates { observationTextTemplates { near mid far } }`,
+    },
     variables: () => ({}),
     status: 200,
     result: ({ observationTextTemplates }) => ({ templates: observationTextTemplates }),
@@ -123,6 +141,11 @@ export const relationshipMapRoutes = [
     status: 200,
     produces: 'image/svg+xml',
     response: z.string(),
-    respond: async ({ relationshipMap }) => ({ status: 200, contentType: 'image/svg+xml; charset=utf-8', headers: SVG_HEADERS, body: relationshipMap.svg }),
+    respond: async ({ relationshipMap }) => ({
+      status: 200,
+      contentType: 'image/svg+xml; charset=utf-8',
+      headers: SVG_HEADERS,
+      body: relationshipMap.svg,
+    }),
   }),
 ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.js';
 import { dateTime, int, page, pagingQuery, periodQuery, uuid } from '../schemas.js';
-import { exercise, EXERCISE_FIELDS } from './exercises.js';
+import { EXERCISE_FIELDS, exercise } from './exercises.js';
 
 const WORKOUT_FIELDS = 'id startedAt endedAt note createdAt updatedAt';
 const SET_FIELDS = `id workoutId setIndex reps weightKg note exercise { ${EXERCISE_FIELDS} }`;
@@ -39,7 +39,10 @@ export const workoutRoutes = [
     tag: 'workouts',
     auth: 'required',
     body: z.strictObject({ startedAt: dateTime('startedAt'), note: note.nullish() }),
-    operation: { name: 'CreateWorkout', document: `mutation CreateWorkout($input: CreateWorkoutInput!) { createWorkout(input: $input) { ${WORKOUT_FIELDS} } }` },
+    operation: {
+      name: 'CreateWorkout',
+      document: `mutation CreateWorkout($input: CreateWorkoutInput!) { createWorkout(input: $input) { ${WORKOUT_FIELDS} } }`,
+    },
     variables: ({ body }) => ({ input: body }),
     status: 201,
     result: (data) => data.createWorkout,
@@ -70,7 +73,10 @@ export const workoutRoutes = [
     auth: 'required',
     params: workoutIdParams,
     body: z.strictObject({ endedAt: dateTime('endedAt').optional() }).optional(),
-    operation: { name: 'EndWorkout', document: `mutation EndWorkout($id: ID!, $endedAt: DateTime) { endWorkout(id: $id, endedAt: $endedAt) { ${WORKOUT_FIELDS} } }` },
+    operation: {
+      name: 'EndWorkout',
+      document: `mutation EndWorkout($id: ID!, $endedAt: DateTime) { endWorkout(id: $id, endedAt: $endedAt) { ${WORKOUT_FIELDS} } }`,
+    },
     variables: ({ params, body }) => ({ id: params.id, endedAt: body?.endedAt }),
     status: 200,
     result: (data) => data.endWorkout,
@@ -110,7 +116,10 @@ export const workoutRoutes = [
     tag: 'workouts',
     auth: 'required',
     params: workoutIdParams,
-    operation: { name: 'WorkoutDetail', document: `query WorkoutDetail($id: ID!) { workout(id: $id) { ${WORKOUT_FIELDS} sets { ${SET_FIELDS} } } }` },
+    operation: {
+      name: 'WorkoutDetail',
+      document: `query WorkoutDetail($id: ID!) { workout(id: $id) { ${WORKOUT_FIELDS} sets { ${SET_FIELDS} } } }`,
+    },
     variables: ({ params }) => ({ id: params.id }),
     status: 200,
     result: (data) => {

@@ -26,7 +26,12 @@ export const reserveInventoryStep: SagaStepDefinition = {
     name: SagaCompensation.ReleaseInventory,
     kind: 'remote',
     send({ tx, saga, order, now }) {
-      writeOutbox(tx, Subjects.CatalogInventoryRelease, { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' }, { now });
+      writeOutbox(
+        tx,
+        Subjects.CatalogInventoryRelease,
+        { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' },
+        { now },
+      );
     },
   },
 };
