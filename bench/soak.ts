@@ -636,7 +636,7 @@ try {
   if (cycles.done < plan.wsCycles)
     failures.push(`only ${cycles.done} of ${plan.wsCycles} WebSocket cycles completed within ${maxLoadSeconds}s`);
   if (!cycles.eventsReceived) failures.push('no WebSocket cycle heard a stockUpdated event');
-  watchers.forEach((w, i) => !w.watcher.events && failures.push(`stock watcher ${i + 1} (round ${w.round}) heard no event`));
+  for (const [i, w] of watchers.entries()) if (!w.watcher.events) failures.push(`stock watcher ${i + 1} (round ${w.round}) heard no event`);
   if (plan.orderWatchers && !orders.cycles) failures.push('no orderUpdated subscription heard its order shipped and delivered');
   if ((platformLog.levels.error ?? 0) + (platformLog.levels.fatal ?? 0))
     failures.push(`the platform logged ${(platformLog.levels.error ?? 0) + (platformLog.levels.fatal ?? 0)} errors`);

@@ -41,20 +41,23 @@ type DlqCommand =
   | { name: 'replay-all'; subject?: string }
   | { name: 'discard'; seq: number };
 
+const parseOptions = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      subject: { type: 'string' },
+      limit: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+
 /** Reads the command line (before anything connects: a typo costs no round trip). Throws UsageError. */
 function parseCommand(argv: string[]): DlqCommand {
-  let parsed;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        subject: { type: 'string' },
-        limit: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseOptions(argv);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -7,16 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  call,
-  eventually,
-  type GraphQLResult,
-  gql,
-  loginAdmin,
-  type RequestOptions,
-  registerAndLogin,
-  type TestUser,
-} from './support/client.js';
+import { call, eventually, type GraphQLResult, loginAdmin, registerAndLogin, type TestUser } from './support/client.js';
 
 const USERS_ENTITY = `query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on User { id profile { firstName lastName displayName pictureUrl locale } lastLoginAt } }

@@ -15,7 +15,6 @@ import { freePort } from './support/ports.js';
 // Helpers
 
 type GraphQLError = { message: string; path?: (string | number)[]; locations?: unknown; extensions?: Record<string, any> };
-type Body = { data?: Record<string, any> | null; errors?: GraphQLError[] } | Body[];
 
 interface Response {
   status: number;

@@ -66,7 +66,6 @@ describe('gateway', () => {
   });
 
   it('GET /health -> 503 with the subgraph down when one cannot be reached', async () => {
-    const urls = inject('urls');
     const port = await freePort();
     const config = loadGatewayConfig({ ...platformEnv(), SUBGRAPH_USERS_URL: `http://127.0.0.1:${port}/graphql` });
     const gateway = await buildGateway({ config });

@@ -9,15 +9,7 @@ import { type EventBus, type EventEnvelope, NatsEventBus, Subjects, type Subscri
 import { createLogger, RedisCache } from '@app/platform';
 import { buildUsersService, loadUsersConfig, type UsersService } from '@app/users';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  eventually,
-  expectNoLeaks,
-  type GraphQLResult,
-  gql,
-  type RequestOptions,
-  registerAndLogin,
-  type TestUser,
-} from './support/client.js';
+import { eventually, expectNoLeaks, gql, type RequestOptions, registerAndLogin, type TestUser } from './support/client.js';
 
 const ME = `query Me { me { id profile { firstName lastName locale } lastLoginAt } }`;
 const UPDATE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`;

@@ -17,7 +17,6 @@ import {
   type DefinitionNode,
   type DocumentNode,
   type EnumTypeDefinitionNode,
-  type FieldDefinitionNode,
   type GraphQLArgument,
   type GraphQLInputField,
   type GraphQLSchema,

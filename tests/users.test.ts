@@ -6,7 +6,7 @@
 import { RedisCache } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, eventually, type GraphQLResult, gql, type RequestOptions, registerAndLogin, type TestUser } from './support/client.js';
+import { call, eventually, type GraphQLResult, registerAndLogin, type TestUser } from './support/client.js';
 
 const PROFILE_FIELDS = 'firstName lastName displayName pictureUrl locale';
 const ME = `query Me { me { id username profile { ${PROFILE_FIELDS} } lastLoginAt } }`;

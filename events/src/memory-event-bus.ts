@@ -368,7 +368,10 @@ export class MemoryEventBus implements EventBus {
   /** Hands every ready message to an idle member; re-arms a timer for messages still in backoff. */
   private pump(group: DurableGroup): void {
     if (this.closing) return;
-    if (group.options.serial) return this.pumpSerial(group);
+    if (group.options.serial) {
+      this.pumpSerial(group);
+      return;
+    }
     const now = Date.now();
     let nextAvailableAt = Infinity;
     for (let i = 0; i < group.queue.length; ) {

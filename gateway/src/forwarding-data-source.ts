@@ -84,7 +84,7 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (response.errors?.length) {
       response.errors = response.errors.flatMap((error) => {
         const path = error.path;
-        if (!path || path[0] !== '_entities' || typeof path[1] !== 'number') return [error];
+        if (path?.[0] !== '_entities' || typeof path[1] !== 'number') return [error];
         return positions.flatMap((index, position) =>
           index === path[1] ? [{ ...error, path: ['_entities', position, ...path.slice(2)] }] : [],
         );

@@ -1,8 +1,8 @@
 import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure, startProcessTracing } from '@app/platform';
-import { loadGatewayConfig } from './config.js';
+import { type GatewayConfig, loadGatewayConfig } from './config.js';
 import { buildGateway } from './server.js';
 
-let config;
+let config: GatewayConfig;
 try {
   config = loadGatewayConfig();
   // A production gateway with a private cache would never see the other services' logouts.

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from './logger.js';
 import { PoolSafeClient } from './pool-safe-pg-client.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: MikroORM's Migration classes take constructor arguments of its own choosing
 export type MigrationClass = new (...args: any[]) => Migration;
 
 export interface DatabaseOptions {
@@ -89,14 +90,9 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(dataDir: string | null, logger?: Logger): Promise<EmbeddedPostgres> {
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
-  let db;
-  if (dataDir) {
-    const dir = resolve(dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    db = await PGlite.create(dir);
-  } else {
-    db = await PGlite.create();
-  }
+  const dir = dataDir ? resolve(dataDir, 'pglite') : undefined;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const db = dir ? await PGlite.create(dir) : await PGlite.create();
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 32 });
   await server.start();
   const address = (server as unknown as { server: import('node:net').Server }).server.address();

@@ -152,13 +152,11 @@ function registerErrorHandling(app: FastifyInstance): void {
     return reply.code(500).send({ code: ErrorCode.INTERNAL_ERROR, message: 'Internal server error', requestId: request.requestId });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({
-        code: ErrorCode.NOT_FOUND,
-        message: `No route for ${request.method} ${request.url.split('?')[0]}`,
-        requestId: request.requestId,
-      }),
+    reply.code(404).send({
+      code: ErrorCode.NOT_FOUND,
+      message: `No route for ${request.method} ${request.url.split('?')[0]}`,
+      requestId: request.requestId,
+    }),
   );
 }
 

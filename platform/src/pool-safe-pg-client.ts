@@ -21,6 +21,7 @@ export class PoolSafeClient extends pg.Client {
   private discarded = false;
 
   // pg's query has many overloads; Kysely uses query(text, values) with a promise.
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads return a promise, a Submittable or void; the override returns what pg returns
   override query(...args: unknown[]): any {
     // Every statement of the services goes through here: the one place for their database spans.
     const span = startQuerySpan(args[0], this);

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, errors as joseErrors, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Cache } from './cache.js';
 import { cacheKeys, cacheTtl } from './cache-keys.js';
 import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';
@@ -134,7 +134,7 @@ export class TokenVerifier {
     await this.ensureKey(kid);
     if (!this.keySet) throw new UnauthenticatedError(INVALID);
 
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keySet, {
         issuer: this.options.issuer,

@@ -38,7 +38,7 @@ export async function gql<T = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   const text = await res.text();
-  let body;
+  let body: GraphQLResult<T>['body'];
   try {
     body = JSON.parse(text);
   } catch {

@@ -1,5 +1,5 @@
 /** Shared pieces of the relationship-map system tests: operations, node lists and row counts. */
-import pg from 'pg';
+import type pg from 'pg';
 
 export const NODE_FIELDS = 'id label customLabel position { x y distance } color observationText';
 export const MAP_FIELDS = `id generatedAt seed svgUrl nodes { ${NODE_FIELDS} } basis { facebookSignals userHints randomJitter }`;

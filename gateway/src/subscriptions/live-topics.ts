@@ -22,6 +22,7 @@ export interface TopicContext {
 }
 
 /** A subscription field fed by one fan-out subject. */
+// biome-ignore lint/suspicious/noExplicitAny: a topic of either live subject; each LiveTopic narrows it
 export interface LiveTopic<S extends typeof Subjects.LiveOrderUpdated | typeof Subjects.LiveStockUpdated = any> {
   field: string;
   subject: S;

@@ -1,5 +1,6 @@
 import { checkComplexity, RateLimitError, ServiceUnavailableError } from '@app/platform';
 import {
+  type DocumentNode,
   type ExecutionArgs,
   GraphQLError,
   type GraphQLSchema,
@@ -10,7 +11,7 @@ import {
   validate,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
-import type { RateLimiter } from '../rate-limiter.js';
+import type { RateLimitDecision, RateLimiter } from '../rate-limiter.js';
 import { extraOf, type SocketContext } from './connection-guard.js';
 import { isUnavailable, refusal } from './error-result.js';
 
@@ -51,7 +52,7 @@ export function operationChecks(options: OperationCheckOptions): OperationCheck 
       ];
     }
     if (rateLimiter) {
-      let decision;
+      let decision: RateLimitDecision;
       try {
         decision = await rateLimiter.check({ userId: extra.auth?.userId, ip: extra.ip });
       } catch (err) {
@@ -62,7 +63,7 @@ export function operationChecks(options: OperationCheckOptions): OperationCheck 
     }
     const schema = options.schema();
     if (!schema) return refusal(new ServiceUnavailableError());
-    let document;
+    let document: DocumentNode;
     try {
       document = parse(payload.query, { maxTokens: options.maxTokens });
     } catch (err) {

@@ -30,6 +30,7 @@ export interface SubscribeOptions {
 interface Prepared {
   name: string;
   topic: LiveTopic;
+  // biome-ignore lint/suspicious/noExplicitAny: the handler of whichever topic the subscription follows
   handle: TopicHandler<any>;
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTokenKey, TokenCipher, TokenCipherError } from '../src/facebook/token-cipher.js';
 
 const FORMAT = /^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+$/;
-const token = 'EAAGm0PX4ZCpsBA' + 'x'.repeat(180) + '-日本語';
+const token = `EAAGm0PX4ZCpsBA${'x'.repeat(180)}-日本語`;
 
 /** Flips one bit in part `index` (1 = iv, 2 = tag, 3 = ciphertext) of a stored value. */
 function flip(stored: string, index: number): string {

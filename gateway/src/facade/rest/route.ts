@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: a route's params, query, body and GraphQL data are typed by its own zod schemas and operation; the table's shared types default to any
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 

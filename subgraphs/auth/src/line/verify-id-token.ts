@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 
 export const LINE_ISSUER = 'https://access.line.me';
@@ -37,7 +37,7 @@ export async function verifyLineIdToken(
   idToken: string,
   expected: { channelId: string; channelSecret: string; nonce: string },
 ): Promise<LineIdentity> {
-  let payload;
+  let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(idToken, new TextEncoder().encode(expected.channelSecret), {
       algorithms: ['HS256'],

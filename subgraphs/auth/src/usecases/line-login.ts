@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuthConfig } from '../config.js';
 import type { AuthDeps } from '../deps.js';
 import { LineLoginClient, LineRefusedError, LineUnavailableError } from '../line/line-login-client.js';
-import { LineIdTokenError, verifyLineIdToken } from '../line/verify-id-token.js';
+import { type LineIdentity, LineIdTokenError, verifyLineIdToken } from '../line/verify-id-token.js';
 import type { AuthPayload } from '../tokens.js';
 import { ensureLineUser } from './ensure-line-user.js';
 import { startSession } from './start-session.js';
@@ -48,7 +48,7 @@ export async function lineLogin(deps: AuthDeps, rawInput: unknown): Promise<Auth
   if (!idToken)
     throw failed(LineLoginReason.ID_TOKEN_INVALID, 'LINE returned no ID token (the authorize request must ask for the openid scope)');
 
-  let identity;
+  let identity: LineIdentity;
   try {
     identity = await verifyLineIdToken(idToken, { channelId: channel.channelId, channelSecret: channel.channelSecret, nonce: input.nonce });
   } catch (err) {

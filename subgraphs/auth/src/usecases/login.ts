@@ -33,7 +33,7 @@ export async function login(deps: AuthDeps, rawInput: unknown, clientAddress: st
   // Always hash, against a decoy when the user is unknown: equal work, equal timing.
   // An account created by LINE Login has no password (null hash) and never signs in here.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? deps.decoyHash);
-  if (!user || !user.passwordHash || !passwordOk) throw new UnauthenticatedError(LOGIN_FAILED);
+  if (!user?.passwordHash || !passwordOk) throw new UnauthenticatedError(LOGIN_FAILED);
   await attempt.succeeded();
   await upgradeHash(deps, user.id, user.passwordHash, input.password);
   return startSession(deps, user.id);

@@ -53,12 +53,30 @@ export function createResolvers(deps: CatalogDeps): GraphQLResolverMap<Ctx> {
       productsConnection: (_: unknown, args: Args) => listProductsConnection(deps, args),
     },
     Mutation: {
-      createCategory: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), createCategory(deps, args.input)),
-      updateCategory: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), updateCategory(deps, args.input)),
-      deleteCategory: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), deleteCategory(deps, args.id)),
-      createProduct: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), createProduct(deps, args.input)),
-      updateProduct: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), updateProduct(deps, args.input)),
-      deleteProduct: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), deleteProduct(deps, args.id)),
+      createCategory: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return createCategory(deps, args.input);
+      },
+      updateCategory: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return updateCategory(deps, args.input);
+      },
+      deleteCategory: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return deleteCategory(deps, args.id);
+      },
+      createProduct: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return createProduct(deps, args.input);
+      },
+      updateProduct: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return updateProduct(deps, args.input);
+      },
+      deleteProduct: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return deleteProduct(deps, args.id);
+      },
     },
     Category: {
       __resolveReference: (ref: Ref, ctx: Ctx) => ctx.categoryById.load(String(ref.id)),

@@ -27,8 +27,14 @@ export function createResolvers(deps: OrdersDeps): GraphQLResolverMap<Ctx> {
     Mutation: {
       createOrder: (_: unknown, args: Args, ctx: Ctx) => createOrder(deps, requireAuth(ctx), args.input),
       cancelOrder: (_: unknown, args: Args, ctx: Ctx) => cancelOrder(deps, requireAuth(ctx), args.input),
-      shipOrder: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), shipOrder(deps, args.orderId)),
-      deliverOrder: (_: unknown, args: Args, ctx: Ctx) => (requireAdmin(ctx), deliverOrder(deps, args.orderId)),
+      shipOrder: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return shipOrder(deps, args.orderId);
+      },
+      deliverOrder: (_: unknown, args: Args, ctx: Ctx) => {
+        requireAdmin(ctx);
+        return deliverOrder(deps, args.orderId);
+      },
     },
     User: {
       __resolveReference(ref: Ref, ctx: Ctx) {

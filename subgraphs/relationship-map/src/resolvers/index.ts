@@ -16,6 +16,7 @@ import { listRelationshipMaps } from '../usecases/list-relationship-maps.js';
 import { updateMapPreferences } from '../usecases/update-map-preferences.js';
 
 type Ctx = SubgraphContext;
+// biome-ignore lint/suspicious/noExplicitAny: GraphQL arguments, validated by each use case (zod) before use
 type Args = Record<string, any>;
 type UserRef = { id: string };
 

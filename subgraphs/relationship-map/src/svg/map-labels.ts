@@ -13,7 +13,7 @@ export function fitLabel(text: string, style: LabelStyle): { text: string; width
   for (let i = 0; i < chars.length; i++) {
     const w = charWidth(chars[i], style.fontSize);
     if (width + w > style.maxWidth && i < chars.length - 1) {
-      return { text: chars.slice(0, i).join('') + '…', width: width + style.fontSize };
+      return { text: `${chars.slice(0, i).join('')}…`, width: width + style.fontSize };
     }
     width += w;
   }

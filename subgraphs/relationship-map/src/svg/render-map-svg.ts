@@ -2,7 +2,7 @@ import type { StoredMapNode } from '../entities/index.js';
 import { DISTANCE_COLORS, DISTANCES, type Distance, MAP_CANVAS } from './map-geometry.js';
 import { type Box, boxAround, fitLabel, placeLabels, ringNamePoint } from './map-labels.js';
 import { type DisplayMode, FRAME, LABEL_STYLES, MAP_FONT_FAMILY, MAP_PALETTE, RING_NAMES } from './map-style.js';
-import { attrs, clamp, escapeXml, num } from './xml.js';
+import { attrs, clamp, escapeXml } from './xml.js';
 
 export type { DisplayMode } from './map-style.js';
 
