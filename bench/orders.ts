@@ -150,6 +150,19 @@ export async function benchSaga(platform: PlatformProcess, options: { orders: nu
  * who are the same user (or anonymous) share one resolution per event; `distinctUsers` gives
  * every subscriber an account of its own, so nothing is shared.
  */
+/** One fan-out result: deliveries, their rate and latency percentiles. */
+function fanoutRow(options: { subscribers: number; events: number; distinctUsers: boolean }, latencies: number[], seconds: number) {
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario: `${options.subscribers} subscribers (${options.distinctUsers ? 'each its own user' : 'one user'}) x ${options.events} stock changes`,
+    deliveries: latencies.length,
+    'deliveries/s': Math.round(latencies.length / seconds),
+    'p50 ms': Math.round(percentile(latencies, 50)),
+    'p99 ms': Math.round(percentile(latencies, 99)),
+    'max ms': Math.round(latencies[latencies.length - 1] ?? 0),
+  };
+}
+
 export async function benchFanout(platform: PlatformProcess, options: { subscribers: number; events: number; distinctUsers: boolean }) {
   const url = platform.gatewayUrl;
   const admin = await login(url, BENCH_ADMIN.username, BENCH_ADMIN.password);
@@ -217,17 +230,7 @@ export async function benchFanout(platform: PlatformProcess, options: { subscrib
   }
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(clients.map((c) => c.dispose()));
-  latencies.sort((a, b) => a - b);
-  const rows = [
-    {
-      scenario: `${options.subscribers} subscribers (${options.distinctUsers ? 'each its own user' : 'one user'}) x ${options.events} stock changes`,
-      deliveries: latencies.length,
-      'deliveries/s': Math.round(latencies.length / seconds),
-      'p50 ms': Math.round(percentile(latencies, 50)),
-      'p99 ms': Math.round(percentile(latencies, 99)),
-      'max ms': Math.round(latencies[latencies.length - 1] ?? 0),
-    },
-  ];
+  const rows = [fanoutRow(options, latencies, seconds)];
   printTable('Subscription fan-out: stockUpdated { productId newQuantity updatedAt product { name } } through the gateway', rows);
   return rows;
 }

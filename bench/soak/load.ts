@@ -411,6 +411,21 @@ export interface OrderWatchCounters {
  * the saga has CONFIRMED it (read over HTTP), the admin ships and delivers it, and both
  * transitions must arrive on the subscription.
  */
+/** Polls the order until CONFIRMED (true), or records why it never got there (false). */
+async function confirmed(http: HttpClient, user: User, orderId: string, stats: Stats): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const data = await http.gql('gql order (status poll)', Q.order, { id: orderId }, user.token);
+    const status = data?.order?.status;
+    if (status === 'CONFIRMED') return true;
+    if (status === 'CANCELLED' || Date.now() > deadline) {
+      stats.error('order watch', `ORDER_${status ?? 'MISSING'}`, `order ${orderId} never CONFIRMED`);
+      return false;
+    }
+    await sleep(100);
+  }
+}
+
 export async function orderWatchCycle(
   http: HttpClient,
   wsUrl: string,
@@ -468,17 +483,7 @@ export async function orderWatchCycle(
       return seen.includes(status);
     };
     // The saga may have confirmed the order before the subscription started: read it.
-    const confirmDeadline = Date.now() + 30_000;
-    for (;;) {
-      const data = await http.gql('gql order (status poll)', Q.order, { id: orderId }, user.token);
-      const status = data?.order?.status;
-      if (status === 'CONFIRMED') break;
-      if (status === 'CANCELLED' || Date.now() > confirmDeadline) {
-        stats.error('order watch', `ORDER_${status ?? 'MISSING'}`, `order ${orderId} never CONFIRMED`);
-        return;
-      }
-      await sleep(100);
-    }
+    if (!(await confirmed(http, user, orderId, stats))) return;
     // graphql-ws does not acknowledge a subscribe: give the gateway a moment to follow the events.
     await sleep(Math.max(0, 500 - (Date.now() - subscribedAt)));
     await http.gql('gql shipOrder (admin)', Q.ship, { id: orderId }, fixtures.admin.token);

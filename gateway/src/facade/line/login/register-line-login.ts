@@ -22,6 +22,22 @@ const FRONTEND_ERRORS = new Set(['access_denied', 'invalid_state', 'login_failed
  * `/api/auth/line/callback` checks them, has the auth service exchange the code and verify the
  * ID token (`lineLogin`), and signs the browser in with the same cookies as the BFF login.
  */
+/** LINE's authorization request for one attempt: code flow with PKCE (S256), OpenID scope and nonce. */
+function authorizeUrl(config: LineFacadeOptions['config'], attempt: ReturnType<typeof newLineLogin>): string {
+  const authorize = new URL('/oauth2/v2.1/authorize', config.LINE_AUTH_URL);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: config.LINE_LOGIN_CHANNEL_ID!,
+    redirect_uri: config.LINE_LOGIN_CALLBACK_URL!,
+    state: attempt.state,
+    scope: 'openid profile',
+    nonce: attempt.nonce,
+    code_challenge: attempt.codeChallenge,
+    code_challenge_method: 'S256',
+  }).toString();
+  return authorize.toString();
+}
+
 export function registerLineLogin(app: FastifyInstance, options: LineFacadeOptions): void {
   const { config, cache, apollo, cookies } = options;
   const missing = [
@@ -57,18 +73,7 @@ export function registerLineLogin(app: FastifyInstance, options: LineFacadeOptio
       path: BINDING_PATH,
       maxAge: LINE_LOGIN_TTL_SECONDS,
     });
-    const authorize = new URL('/oauth2/v2.1/authorize', config.LINE_AUTH_URL);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: config.LINE_LOGIN_CHANNEL_ID!,
-      redirect_uri: config.LINE_LOGIN_CALLBACK_URL!,
-      state: attempt.state,
-      scope: 'openid profile',
-      nonce: attempt.nonce,
-      code_challenge: attempt.codeChallenge,
-      code_challenge_method: 'S256',
-    }).toString();
-    return reply.header('cache-control', 'no-store').redirect(authorize.toString(), 302);
+    return reply.header('cache-control', 'no-store').redirect(authorizeUrl(config, attempt), 302);
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/auth/line/callback', async (request, reply) => {
