@@ -48,11 +48,17 @@ describe('POST /api/profile (seed 000 BFF)', () => {
     const user = await cookieSession();
     const key = `profile:${user.id}`;
 
-    // A read fills the shared cache (seed 001: cache-aside profile:{user_id}).
+    // A read fills the shared cache (seed 001: cache-aside profile:{user_id}). Not a read that began
+    // before the profile's last invalidation (its creation, and the second invalidation a moment
+    // later): the cache never stores what may be stale, so read until one is stored.
     const before = await rest('GET', '/api/profile', { cookie: user.cookie });
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ id: user.id, firstName: null, lastName: null });
-    const warm = await eventually(() => cache.get(key));
+    const warm = await eventually(
+      async () => (await cache.get(key)) ?? void (await rest('GET', '/api/profile', { cookie: user.cookie })),
+      10_000,
+      200,
+    );
     expect(JSON.parse(warm).profile.firstName).toBeNull();
 
     let res!: RestResponse;
