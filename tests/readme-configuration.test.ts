@@ -1,7 +1,8 @@
 /**
  * The README's configuration table names every variable a service reads: each service's
- * validated environment (platform's common one, the gateway's, each subgraph's) is checked
- * against the table's first column, so a new setting cannot ship undocumented.
+ * validated environment (platform's common one, the gateway's, each subgraph's) and every
+ * variable docker-compose.yml takes from `.env` are checked against the table's first column,
+ * so a new setting cannot ship undocumented.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,9 +39,21 @@ const services = {
   'relationship-map': relationshipMapEnv,
 };
 
+/** The variables docker-compose.yml reads from `.env` or the environment (`${NAME...}`, not the containers' `$${NAME}`). */
+function composeVariables(): string[] {
+  const compose = readFileSync(join(new URL('..', import.meta.url).pathname, 'docker-compose.yml'), 'utf8');
+  return [...new Set([...compose.matchAll(/(?<!\$)\$\{([A-Z_]+)/g)].map((m) => m[1]!))];
+}
+
 describe('README configuration table', () => {
   const table = documented();
   it('has a row for the table itself', () => expect(table.size).toBeGreaterThan(50));
+
+  it('documents every variable docker-compose.yml reads', () => {
+    const variables = composeVariables();
+    expect(variables.length).toBeGreaterThan(15);
+    expect(variables.filter((name) => !table.has(name))).toEqual([]);
+  });
 
   for (const [service, env] of Object.entries(services)) {
     it(`documents every variable ${service} reads`, () => {
