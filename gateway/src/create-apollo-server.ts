@@ -28,7 +28,7 @@ export interface ApolloServerOptions {
   metrics: Metrics;
   /** Shared with the other replicas: APQ documents live here. */
   cache: Cache;
-  /** The same limits as every subgraph's (platform/src/query-limits.ts). */
+  /** The same limits as every subgraph's (platform/src/graphql/query-limits.ts). */
   limits: QueryLimits;
   /** `queryLimitRules(limits)`, shared with the subscription server. */
   validationRules: ValidationRule[];

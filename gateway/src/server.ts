@@ -57,7 +57,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   // Seed 004 quotas live where replicas share them (Redis); in memory only in the single-process mode.
   const quotaStore = infra.cache instanceof RedisCache ? new RedisQuotaStore(infra.cache.redis) : new MemoryQuotaStore();
   const quotaPolicies = seed004Policies(config);
-  // The same limits as every subgraph's (platform/src/query-limits.ts), over HTTP and WebSocket alike.
+  // The same limits as every subgraph's (platform/src/graphql/query-limits.ts), over HTTP and WebSocket alike.
   const limits = queryLimitsOf(config);
   const validationRules = queryLimitRules(limits);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseAes256Key } from './aes-gcm.js';
+import { parseAes256Key } from './security/aes-gcm.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

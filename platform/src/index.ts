@@ -1,37 +1,17 @@
-// The public surface of @app/platform: what every service shares.
+// The public surface of @app/platform: what every service shares, one folder per concern.
 
-export * from './aes-gcm.js';
-export * from './cache.js';
-export * from './cache-keys.js';
+export * from './cache/index.js';
 export * from './config.js';
-export * from './database.js';
-export * from './db-errors.js';
+export * from './database/index.js';
 export * from './decimal.js';
-export * from './entities-limit.js';
 export * from './errors.js';
-export * from './event-bus-metrics.js';
-export * from './graphql-errors.js';
-export * from './graphql-http.js';
-export * from './health.js';
-export * from './http-app.js';
-export * from './infrastructure.js';
-export * from './logger.js';
-export { MemoryCache, type MemoryCacheOptions } from './memory-cache.js';
-export * from './metrics.js';
-export * from './operator-access.js';
+export * from './graphql/index.js';
+export * from './http/index.js';
+export * from './observability/index.js';
 export * from './outbox/index.js';
-export * from './query-complexity.js';
-export * from './query-limits.js';
-export { RedisCache, type RedisCacheOptions } from './redis-cache.js';
-export * from './scalars.js';
+export * from './security/index.js';
 export * from './serial-loop.js';
-export * from './service.js';
-export * from './shutdown.js';
-export * from './subgraph-foundation.js';
-export * from './subgraph-server.js';
-export * from './token-verifier.js';
+export * from './service/index.js';
 export * from './tracing/index.js';
-export * from './two-level-cache.js';
 export * from './validation.js';
-export { version } from './version.js';
 export * from './with-timeout.js';

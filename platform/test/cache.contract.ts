@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cache } from '../src/cache.js';
-import { cacheKeys } from '../src/cache-keys.js';
+import type { Cache } from '../src/cache/cache.js';
+import { cacheKeys } from '../src/cache/cache-keys.js';
 
 /** The one suite every Cache implementation must pass. */
 export function cacheContract(name: string, create: () => Promise<Cache> | Cache) {

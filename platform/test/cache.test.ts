@@ -1,5 +1,5 @@
-import { MemoryCache } from '../src/memory-cache.js';
-import { RedisCache } from '../src/redis-cache.js';
+import { MemoryCache } from '../src/cache/memory-cache.js';
+import { RedisCache } from '../src/cache/redis-cache.js';
 import { cacheContract } from './cache.contract.js';
 
 cacheContract('memory', () => new MemoryCache());

@@ -6,7 +6,7 @@ import { type EventBus, MemoryEventBus, NatsEventBus, Subjects } from '@app/even
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, type NatsServerProcess, startNatsServer } from '../../events/test/nats-servers.js';
-import { registerEventBusMetrics } from '../src/event-bus-metrics.js';
+import { registerEventBusMetrics } from '../src/observability/event-bus-metrics.js';
 
 const url = process.env.NATS_URL ?? '127.0.0.1:4222';
 

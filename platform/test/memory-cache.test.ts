@@ -4,8 +4,8 @@
  * (revocations, sessions, counters, LINE login states) is kept until it expires or is deleted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { apqBudgetKey, cacheKeys, catalogCacheKeys, isCacheOnlyKey } from '../src/cache-keys.js';
-import { MemoryCache } from '../src/memory-cache.js';
+import { apqBudgetKey, cacheKeys, catalogCacheKeys, isCacheOnlyKey } from '../src/cache/cache-keys.js';
+import { MemoryCache } from '../src/cache/memory-cache.js';
 
 const caches: MemoryCache[] = [];
 const open = (options?: ConstructorParameters<typeof MemoryCache>[0]) => {

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../tests/support/redis-server.js';
-import { cacheKeys } from '../src/cache-keys.js';
+import { cacheKeys } from '../src/cache/cache-keys.js';
+import { RedisCache } from '../src/cache/redis-cache.js';
 import { ServiceUnavailableError } from '../src/errors.js';
-import { RedisCache } from '../src/redis-cache.js';
 
 describe('RedisCache on a full Redis (maxmemory, noeviction)', () => {
   let server: TestRedis;

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type EventBus, Subjects } from '@app/events';
 import { Counter } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Cache } from '../src/cache.js';
-import { busInvalidation, TwoLevelCache, type TwoLevelCacheOptions } from '../src/two-level-cache.js';
+import type { Cache } from '../src/cache/cache.js';
+import { busInvalidation, TwoLevelCache, type TwoLevelCacheOptions } from '../src/cache/two-level-cache.js';
 
 /** What the suite runs on: one shared cache, and the bus as two replicas would each hold it. */
 export interface TwoLevelCacheFixture {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type EventBus, MemoryEventBus, NatsEventBus } from '@app/events';
-import type { Cache } from '../src/cache.js';
-import { MemoryCache } from '../src/memory-cache.js';
-import { RedisCache } from '../src/redis-cache.js';
+import type { Cache } from '../src/cache/cache.js';
+import { MemoryCache } from '../src/cache/memory-cache.js';
+import { RedisCache } from '../src/cache/redis-cache.js';
 import { twoLevelCacheContract } from './two-level-cache.contract.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -2,7 +2,7 @@ import { type DurableSubject, type EventBus, type FanoutSubject, InvalidEventErr
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { SerialLoop } from '../serial-loop.js';
 import { withService } from '../tracing/service-context.js';
 import { deserializeTraceContext } from '../tracing/trace-context.js';

@@ -1,8 +1,8 @@
 import { context, DiagLogLevel, diag, propagation, type TracerProvider, trace } from '@opentelemetry/api';
 import { ConfigError, commonEnv, loadConfig, tracingEnv } from '../config.js';
-import { createLogger, type Logger } from '../logger.js';
-import type { Service } from '../service.js';
-import { version } from '../version.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import type { Service } from '../service/service.js';
+import { version } from '../service/version.js';
 import { TracingRouter } from './tracing-router.js';
 import { setTracingEnabled, tracingEnabled } from './tracing-state.js';
 

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { AppError, DEFAULT_RETRY_AFTER_SECONDS, ErrorCode, isUnavailableError } from './errors.js';
-import type { Logger } from './logger.js';
+import { AppError, DEFAULT_RETRY_AFTER_SECONDS, ErrorCode, isUnavailableError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 
 /** Codes clients may see as they are: ours plus the GraphQL-level ones Apollo produces. */
 const PASSTHROUGH_CODES = new Set<string>([

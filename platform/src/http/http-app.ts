@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { AppError, ErrorCode, httpStatusOf, retryAfterOf } from './errors.js';
+import { AppError, ErrorCode, httpStatusOf, retryAfterOf } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { version } from '../service/version.js';
+import { traceHttpRequests } from '../tracing/http-server-spans.js';
+import { tracingEnabled } from '../tracing/tracing-state.js';
 import { type HealthCheck, publicHealth, runHealthChecks } from './health.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
 import { isOperator } from './operator-access.js';
-import { traceHttpRequests } from './tracing/http-server-spans.js';
-import { tracingEnabled } from './tracing/tracing-state.js';
-import { version } from './version.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { endQuerySpan, startQuerySpan } from './tracing/db-spans.js';
+import { endQuerySpan, startQuerySpan } from '../tracing/db-spans.js';
 
 /** BEGIN, START TRANSACTION, COMMIT and ROLLBACK (not ROLLBACK TO SAVEPOINT). */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?!\s+to\b)/i;

@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { tracingEnabled } from './tracing/tracing-state.js';
+import { tracingEnabled } from '../tracing/tracing-state.js';
 
 export type { Logger };
 

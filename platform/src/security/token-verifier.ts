@@ -1,9 +1,9 @@
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
-import type { Cache } from './cache.js';
-import { cacheKeys, cacheTtl } from './cache-keys.js';
-import { ServiceUnavailableError, UnauthenticatedError } from './errors.js';
-import type { Logger } from './logger.js';
-import { withTimeout } from './with-timeout.js';
+import type { Cache } from '../cache/cache.js';
+import { cacheKeys, cacheTtl } from '../cache/cache-keys.js';
+import { ServiceUnavailableError, UnauthenticatedError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** Who is calling, as proven by a verified access token. */
 export interface AuthContext {

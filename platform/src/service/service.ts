@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, requireSharedInfrastructure } from './config.js';
-import { startEmbeddedPostgres } from './database.js';
-import { createLogger, type Logger } from './logger.js';
+import { ConfigError, requireSharedInfrastructure } from '../config.js';
+import { startEmbeddedPostgres } from '../database/database.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { onShutdown } from './shutdown.js';
 
 /** A running service as the launchers see it: `server.ts` builds one, `index.ts` listens. */

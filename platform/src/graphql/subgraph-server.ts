@@ -6,22 +6,22 @@ import type { EventBus } from '@app/events';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { loadConfig } from './config.js';
+import { loadConfig } from '../config.js';
+import { AppError, ForbiddenError, UnauthenticatedError } from '../errors.js';
+import type { CheckResult, HealthCheck } from '../http/health.js';
+import { createHttpApp, listen } from '../http/http-app.js';
+import { registerEventBusMetrics } from '../observability/event-bus-metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { type AuthContext, extractToken, isAdmin, type TokenVerifier } from '../security/token-verifier.js';
+import type { Service } from '../service/service.js';
+import { traceRootResolvers } from '../tracing/resolver-spans.js';
+import { tracingEnabled } from '../tracing/tracing-state.js';
 import { entitiesLimitPlugin } from './entities-limit.js';
-import { AppError, ForbiddenError, UnauthenticatedError } from './errors.js';
-import { registerEventBusMetrics } from './event-bus-metrics.js';
 import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
 import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
-import type { CheckResult, HealthCheck } from './health.js';
-import { createHttpApp, listen } from './http-app.js';
-import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
 import { complexityLimitPlugin } from './query-complexity.js';
 import { type QueryLimits, queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf } from './query-limits.js';
-import type { Service } from './service.js';
-import { type AuthContext, extractToken, isAdmin, type TokenVerifier } from './token-verifier.js';
-import { traceRootResolvers } from './tracing/resolver-spans.js';
-import { tracingEnabled } from './tracing/tracing-state.js';
 
 export interface SubgraphContext extends BaseContext, RequestScoped {
   /** Present only when the request carried a token that this subgraph verified itself. */

@@ -1,8 +1,8 @@
 import { Redis, ReplyError } from 'ioredis';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { Cache } from './cache.js';
 import { isCacheOnlyKey } from './cache-keys.js';
-import { ServiceUnavailableError } from './errors.js';
-import type { Logger } from './logger.js';
 
 export interface RedisCacheOptions {
   /** Where skipped cache writes are reported (at most once per SKIPPED_WRITE_LOG_MS). */

@@ -1,6 +1,6 @@
 import { type DeadLetterStats, durableSubjects, type EventBus } from '@app/events';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** How long a scrape waits for the event bus: a NATS that does not answer must not hang `/metrics`. */
 export const EVENT_BUS_SCRAPE_TIMEOUT_MS = 1_000;

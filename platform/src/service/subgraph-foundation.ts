@@ -1,7 +1,7 @@
-import type { CommonConfig } from './config.js';
-import { type DatabaseOptions, openDatabase } from './database.js';
+import type { CommonConfig } from '../config.js';
+import { type DatabaseOptions, openDatabase } from '../database/database.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { connectInfrastructure, type InfrastructureOverrides } from './infrastructure.js';
-import { createLogger, type Logger } from './logger.js';
 
 /** How a subgraph service is built (by its `index.ts`, by `scripts/platform.ts`, by tests). */
 export interface SubgraphServiceOptions<C> {

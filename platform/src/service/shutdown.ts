@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * Graceful shutdown on SIGTERM/SIGINT: closers run in the order given (stop accepting requests

@@ -1,6 +1,6 @@
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCode, retryAfterOf } from './errors.js';
+import { AppError, ErrorCode, retryAfterOf } from '../errors.js';
 
 /** True when the client asked for (or accepts only) the legacy `application/json` response type. */
 function wantsLegacyJson(accept: string | undefined): boolean {

@@ -1,9 +1,9 @@
 import type { Subscription } from '@app/events';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Cache } from './cache.js';
 import type { InvalidationChannel } from './invalidation-channel.js';
-import type { Logger } from './logger.js';
 import { MemoryCache } from './memory-cache.js';
-import type { Metrics } from './metrics.js';
 
 export { busInvalidation, type InvalidationChannel, type InvalidationCodec } from './invalidation-channel.js';
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 import { PoolSafeClient } from './pool-safe-pg-client.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: MikroORM's Migration classes take constructor arguments of its own choosing

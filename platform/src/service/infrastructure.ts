@@ -1,10 +1,10 @@
 import { type EventBus, MemoryEventBus, NatsEventBus } from '@app/events';
-import type { Cache } from './cache.js';
-import { type CommonConfig, requireSharedInfrastructure } from './config.js';
-import type { Logger } from './logger.js';
-import { MemoryCache } from './memory-cache.js';
-import { RedisCache } from './redis-cache.js';
-import { TokenVerifier } from './token-verifier.js';
+import type { Cache } from '../cache/cache.js';
+import { MemoryCache } from '../cache/memory-cache.js';
+import { RedisCache } from '../cache/redis-cache.js';
+import { type CommonConfig, requireSharedInfrastructure } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import { TokenVerifier } from '../security/token-verifier.js';
 
 /** What a service needs besides its own database: the shared cache, the event bus and the token check. */
 export interface Infrastructure {

@@ -1,0 +1,4 @@
+// Postgres through MikroORM (or embedded PGlite), its errors, and the pool-safe client.
+
+export * from './database.js';
+export * from './db-errors.js';

@@ -1,0 +1,9 @@
+// What every GraphQL server shares: the HTTP bridge, error formatting, limits, scalars, the subgraph server.
+
+export * from './entities-limit.js';
+export * from './graphql-errors.js';
+export * from './graphql-http.js';
+export * from './query-complexity.js';
+export * from './query-limits.js';
+export * from './scalars.js';
+export * from './subgraph-server.js';
