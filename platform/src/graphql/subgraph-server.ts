@@ -38,6 +38,14 @@ export function requireAdmin(ctx: SubgraphContext): AuthContext {
   return auth;
 }
 
+/** A resolver only admins may run: `adminOnly((args) => useCase(deps, args.input))`. */
+export function adminOnly<A, R>(run: (args: A) => R): (parent: unknown, args: A, ctx: SubgraphContext) => R {
+  return (_parent, args, ctx) => {
+    requireAdmin(ctx);
+    return run(args);
+  };
+}
+
 /** OPERATOR_TOKEN: the same rule and variable on every service (README "Operations"). */
 export const operatorTokenEnv = {
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -base64 32)').optional(),

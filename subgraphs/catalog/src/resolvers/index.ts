@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import { DateTimeScalar, DecimalScalar, requireAdmin, type SubgraphContext } from '@app/platform';
+import { adminOnly, DateTimeScalar, DecimalScalar, type SubgraphContext } from '@app/platform';
 import DataLoader from 'dataloader';
 import type { CatalogDeps } from '../deps.js';
 import { createCategory } from '../usecases/create-category.js';
@@ -53,30 +53,12 @@ export function createResolvers(deps: CatalogDeps): GraphQLResolverMap<Ctx> {
       productsConnection: (_: unknown, args: Args) => listProductsConnection(deps, args),
     },
     Mutation: {
-      createCategory: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return createCategory(deps, args.input);
-      },
-      updateCategory: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return updateCategory(deps, args.input);
-      },
-      deleteCategory: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return deleteCategory(deps, args.id);
-      },
-      createProduct: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return createProduct(deps, args.input);
-      },
-      updateProduct: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return updateProduct(deps, args.input);
-      },
-      deleteProduct: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return deleteProduct(deps, args.id);
-      },
+      createCategory: adminOnly((args: Args) => createCategory(deps, args.input)),
+      updateCategory: adminOnly((args: Args) => updateCategory(deps, args.input)),
+      deleteCategory: adminOnly((args: Args) => deleteCategory(deps, args.id)),
+      createProduct: adminOnly((args: Args) => createProduct(deps, args.input)),
+      updateProduct: adminOnly((args: Args) => updateProduct(deps, args.input)),
+      deleteProduct: adminOnly((args: Args) => deleteProduct(deps, args.id)),
     },
     Category: {
       __resolveReference: (ref: Ref, ctx: Ctx) => ctx.categoryById.load(String(ref.id)),

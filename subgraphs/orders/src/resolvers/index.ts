@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import { DateTimeScalar, DecimalScalar, ForbiddenError, isAdmin, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
+import { adminOnly, DateTimeScalar, DecimalScalar, ForbiddenError, isAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import type { OrdersDeps } from '../deps.js';
 import { cancelOrder } from '../usecases/cancel-order.js';
 import { createOrder } from '../usecases/create-order.js';
@@ -27,14 +27,8 @@ export function createResolvers(deps: OrdersDeps): GraphQLResolverMap<Ctx> {
     Mutation: {
       createOrder: (_: unknown, args: Args, ctx: Ctx) => createOrder(deps, requireAuth(ctx), args.input),
       cancelOrder: (_: unknown, args: Args, ctx: Ctx) => cancelOrder(deps, requireAuth(ctx), args.input),
-      shipOrder: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return shipOrder(deps, args.orderId);
-      },
-      deliverOrder: (_: unknown, args: Args, ctx: Ctx) => {
-        requireAdmin(ctx);
-        return deliverOrder(deps, args.orderId);
-      },
+      shipOrder: adminOnly((args: Args) => shipOrder(deps, args.orderId)),
+      deliverOrder: adminOnly((args: Args) => deliverOrder(deps, args.orderId)),
     },
     User: {
       __resolveReference(ref: Ref, ctx: Ctx) {
