@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { endQuerySpan, startQuerySpan } from '../tracing/db-spans.js';
+import { startQuerySpan } from '../tracing/db-spans.js';
+import { endSpanWhenSettled } from '../tracing/settle-span.js';
 
 /** BEGIN, START TRANSACTION, COMMIT and ROLLBACK (not ROLLBACK TO SAVEPOINT). */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?!\s+to\b)/i;
@@ -26,7 +27,7 @@ export class PoolSafeClient extends pg.Client {
     // Every statement of the services goes through here: the one place for their database spans.
     const span = startQuerySpan(args[0], this);
     let result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
-    if (span) result = endQuerySpan(span, result);
+    if (span) result = endSpanWhenSettled(span, result);
     if (typeof args[0] !== 'string' || !(result instanceof Promise) || !TRANSACTION_CONTROL.test(args[0])) return result;
     return result.catch((err: unknown) => {
       this.discard(err);

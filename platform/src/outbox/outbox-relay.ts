@@ -129,9 +129,7 @@ export class OutboxRelay {
               ? bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>)
               : bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msgId ?? row.id });
           // In the writer's trace, as this service's work: the publish span continues the request.
-          await (row.traceContext
-            ? context.with(deserializeTraceContext(row.traceContext, withService(ROOT_CONTEXT, name)), publish)
-            : publish());
+          await (row.traceContext ? context.with(deserializeTraceContext(row.traceContext, this.loopContext), publish) : publish());
           row.sentAt = new Date();
           row.attempts += 1;
           sent++;

@@ -1,4 +1,4 @@
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { tracingEnabled } from './tracing-state.js';
 
 const tracer = trace.getTracer('@app/platform/pg');
@@ -42,20 +42,4 @@ export function startQuerySpan(query: unknown, target: QueryTarget): Span | unde
     },
     parent,
   );
-}
-
-/** Ends the span when the query settles (an error marks it failed); gives the result back unchanged. */
-export function endQuerySpan<T>(span: Span, result: T): T {
-  if (!(result instanceof Promise)) {
-    span.end();
-    return result;
-  }
-  result.then(
-    () => span.end(),
-    (err: unknown) => {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-      span.end();
-    },
-  );
-  return result;
 }

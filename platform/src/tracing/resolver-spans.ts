@@ -1,5 +1,6 @@
-import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
+import { endSpanWhenSettled, failSpan } from './settle-span.js';
 
 /** Federation's SDL field: asked by tools, not by requests worth a span. */
 const UNTRACED_FIELDS = new Set(['_service']);
@@ -28,31 +29,15 @@ export function traceRootResolvers(schema: GraphQLSchema): void {
         };
         return tracer.startActiveSpan(`resolve ${name}`, { attributes }, (span) => {
           try {
-            const result = resolve.call(this, source, args, ctx, info);
-            if (!(result instanceof Promise)) {
-              span.end();
-              return result;
-            }
-            return result.then(
-              (value) => {
-                span.end();
-                return value;
-              },
-              (err: unknown) => fail(span, err),
-            );
+            return endSpanWhenSettled(span, resolve.call(this, source, args, ctx, info));
           } catch (err) {
-            return fail(span, err);
+            failSpan(span, err);
+            span.end();
+            throw err;
           }
         });
       };
       field.resolve = traced;
     }
   }
-}
-
-function fail(span: Span, err: unknown): never {
-  span.recordException(err instanceof Error ? err : String(err));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-  span.end();
-  throw err;
 }
