@@ -7,12 +7,15 @@
  * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
+import { benchFanout } from './fanout.js';
+import { BENCH_ADMIN } from './fixtures.js';
+import { benchGateways } from './gateways.js';
 import { startPlatformProcess } from './lib.js';
 import { benchLineWebhook } from './line-webhook.js';
 import { benchMapGeneration } from './map.js';
 import { benchMe } from './me.js';
-import { BENCH_ADMIN, benchFanout, benchGateways, benchSaga } from './orders.js';
 import { benchRestFacade } from './rest-facade.js';
+import { benchSaga } from './saga.js';
 import { benchTokenVerification } from './token-verification.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
