@@ -23,6 +23,24 @@ export const gatewayEnv = {
    * SERVICE_UNAVAILABLE error and every other subgraph's fields still arrive.
    */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** Kept-alive sockets the gateway holds open to each subgraph. */
+  SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
+  /**
+   * Subgraphs whose queries answer the same whoever asks (comma-separated names; `none` for
+   * none): identical queries to them in flight at the same moment are sent once and the answer
+   * shared. The catalog's reads are public by contract (only its mutations need a token).
+   */
+  SHARED_READ_SUBGRAPHS: z
+    .string()
+    .default('catalog')
+    .transform((list) =>
+      list.trim() === 'none'
+        ? []
+        : list
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+    ),
   /** Rate limit window in seconds, and requests allowed per window for a user / an anonymous IP. */
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),

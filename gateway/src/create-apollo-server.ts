@@ -14,10 +14,11 @@ import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { ApqCache } from './apq-cache.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
-import { ForwardingDataSource, timedFetch } from './forwarding-data-source.js';
+import { ForwardingDataSource } from './forwarding-data-source.js';
 import { graphiqlLandingPage } from './ide/register-graphiql.js';
 import { operationMetricsPlugin } from './plugins/operation-metrics-plugin.js';
 import { unavailableStatusPlugin } from './plugins/unavailable-status-plugin.js';
+import { SubgraphClient } from './subgraph-client.js';
 
 export interface ApolloServerOptions {
   config: GatewayConfig;
@@ -40,6 +41,8 @@ export interface GatewayApollo {
   apollo: ApolloServer<GatewayContext>;
   /** The API schema once loaded: it keeps the Subscription type the subgraphs declare, for graphql-ws. */
   apiSchema: () => GraphQLSchema | undefined;
+  /** Closes the pooled connections to the subgraphs (after Apollo stopped). */
+  closeSubgraphClients: () => Promise<void>;
 }
 
 /** The gateway's Apollo Server over the supergraph (not started). */
@@ -57,16 +60,23 @@ export function createApolloServer({
   const production = config.NODE_ENV === 'production';
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+  const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
-    // Node's fetch (undici) keeps connections to the subgraphs alive.
-    buildService: ({ name, url }) =>
-      new ForwardingDataSource({
-        url: urlOf.get(name) ?? url,
-        fetcher: timedFetch(config.SUBGRAPH_TIMEOUT_MS) as never,
+    buildService: ({ name, url }) => {
+      const client = new SubgraphClient(urlOf.get(name) ?? url!, {
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        connections: config.SUBGRAPH_CONNECTIONS,
+      });
+      clients.push(client);
+      return new ForwardingDataSource({
+        url: client.url,
+        client,
         internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined,
-      }),
+        sharedReads: config.SHARED_READ_SUBGRAPHS.includes(name),
+      });
+    },
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
@@ -98,5 +108,5 @@ export function createApolloServer({
       graphiqlLandingPage({ enabled: !production }),
     ],
   });
-  return { apollo, apiSchema: () => apiSchema };
+  return { apollo, apiSchema: () => apiSchema, closeSubgraphClients: () => Promise.all(clients.map((c) => c.close())).then(() => {}) };
 }

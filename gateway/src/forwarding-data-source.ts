@@ -1,23 +1,15 @@
+import { STATUS_CODES } from 'node:http';
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { context as otelContext, propagation, type TextMapSetter } from '@opentelemetry/api';
+import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
+import type { SubgraphAnswer, SubgraphClient } from './subgraph-client.js';
 
 type Response = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type SubgraphRequest = GraphQLDataSourceProcessOptions<GatewayContext>['request'];
 
 /** Writes `traceparent` (and `tracestate`) into a subgraph request's fetch headers. */
 const headerSetter: TextMapSetter<{ set(name: string, value: string): void }> = { set: (headers, name, value) => headers.set(name, value) };
-
-/**
- * Node's fetch with a time limit on each call (the whole exchange, body included): a subgraph
- * that stops answering fails its fetch with a TimeoutError (SERVICE_UNAVAILABLE to the client)
- * instead of holding the request, and the fetches to other subgraphs go on.
- */
-export function timedFetch(timeoutMs: number): typeof fetch {
-  return (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-  };
-}
 
 /**
  * How a subgraph is called: the caller's token, the request id and the trace (`traceparent` of
@@ -37,9 +29,42 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
    * class's constructor copies its config onto the object; a field initializer would reset it.)
    */
   declare internalApiKey?: string;
+  /** The pooled HTTP client every call to this subgraph goes through. */
+  declare client: SubgraphClient;
+  /**
+   * The subgraph's reads answer the same to everyone (SHARED_READ_SUBGRAPHS): identical queries
+   * in flight at once are sent once. Mutations never are.
+   */
+  declare sharedReads?: boolean;
 
-  constructor(config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0] & { internalApiKey?: string }) {
+  constructor(
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0] & {
+      client: SubgraphClient;
+      internalApiKey?: string;
+      sharedReads?: boolean;
+    },
+  ) {
     super(config);
+    // Apollo's process() sends through `this.sendRequest`, private in its types: this instance's
+    // own is the pooled one below.
+    Object.defineProperty(this, 'sendRequest', { value: this.sendPooled });
+  }
+
+  /** Apollo's sendRequest over the pooled client: the same answers and errors, without fetch. */
+  private async sendPooled(request: SubgraphRequest): Promise<Response> {
+    const { http, ...operation } = request;
+    if (!http) throw new Error("Internal error: Only 'http' requests are supported.");
+    const body = JSON.stringify(operation);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of http.headers) headers[name] = value;
+    const shared = this.sharedReads && typeof operation.query === 'string' && !/^\s*(mutation|subscription)\b/.test(operation.query);
+    const answer = await this.client.post(headers, body, shared ? body : undefined);
+    const parsed = parseAnswer(answer);
+    if (answer.status < 200 || answer.status > 299) throw errorFromAnswer(this.client.url, answer, parsed);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error(`Expected JSON response body, but received: ${answer.body}`);
+    }
+    return { ...(parsed as Response), http: answerAsResponse(this.client.url, answer) as never };
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
@@ -92,4 +117,30 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
     return response;
   }
+}
+
+/** JSON when the subgraph says so, else the text (as Apollo's parseBody). */
+function parseAnswer(answer: SubgraphAnswer): unknown {
+  const type = String(answer.headers['content-type'] ?? '');
+  return type.startsWith('application/json') || type.startsWith('application/graphql-response+json')
+    ? JSON.parse(answer.body)
+    : answer.body;
+}
+
+/** Apollo's error for a non-2xx answer: `<status>: <text>`, with the answer under extensions.response. */
+function errorFromAnswer(url: string, answer: SubgraphAnswer, body: unknown): GraphQLError {
+  const statusText = STATUS_CODES[answer.status] ?? '';
+  const code = answer.status === 401 ? 'UNAUTHENTICATED' : answer.status === 403 ? 'FORBIDDEN' : undefined;
+  return new GraphQLError(`${answer.status}: ${statusText}`, {
+    extensions: { response: { url, status: answer.status, statusText, body }, ...(code ? { code } : {}) },
+  });
+}
+
+/** What Apollo reads of a subgraph's response after the fact: the cache-control header. */
+function answerAsResponse(url: string, answer: SubgraphAnswer) {
+  return {
+    url,
+    status: answer.status,
+    headers: { get: (name: string) => (answer.headers[name.toLowerCase()] as string | undefined) ?? null },
+  };
 }

@@ -61,7 +61,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const limits = queryLimitsOf(config);
   const validationRules = queryLimitRules(limits);
 
-  const { apollo, apiSchema } = createApolloServer({
+  const { apollo, apiSchema, closeSubgraphClients } = createApolloServer({
     config,
     supergraphSdl,
     subgraphs,
@@ -114,6 +114,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await rateLimiter.close();
       await line.close();
       await apollo.stop();
+      await closeSubgraphClients();
       await infra.close();
     },
   };

@@ -1,22 +1,32 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ForwardingDataSource } from '../src/forwarding-data-source.js';
+import { SubgraphClient } from '../src/subgraph-client.js';
 
-/** A subgraph over HTTP (a fake fetcher): records what it was sent, answers `_entities` per representation. */
-function subgraph(answer: (representation: { id: string }, index: number) => { entity: unknown; error?: string }) {
+/** A subgraph over HTTP on 127.0.0.1: records what it was sent, answers `_entities` per representation. */
+async function subgraph(answer: (representation: { id: string }, index: number) => { entity: unknown; error?: string }) {
   const sent: { representations?: { id: string }[] }[] = [];
-  const fetcher = async (_url: string, init?: { body?: unknown }) => {
-    const body = JSON.parse(String(init?.body));
+  const server = createServer(async (req, res) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw);
     sent.push(body.variables ?? {});
     const representations = (body.variables?.representations ?? []) as { id: string }[];
     const answers = representations.map((r, i) => answer(r, i));
     const errors = answers.flatMap((a, i) => (a.error ? [{ message: a.error, path: ['_entities', i, 'name'] }] : []));
-    return new Response(JSON.stringify({ data: { _entities: answers.map((a) => a.entity) }, ...(errors.length ? { errors } : {}) }), {
-      headers: { 'content-type': 'application/json' },
-    });
-  };
-  return { sent, source: new ForwardingDataSource({ url: 'http://subgraph.test/graphql', fetcher: fetcher as never }) };
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ data: { _entities: answers.map((a) => a.entity) }, ...(errors.length ? { errors } : {}) }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new SubgraphClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, { timeoutMs: 5_000 });
+  servers.push(server, client);
+  return { sent, source: new ForwardingDataSource({ url: client.url, client }) };
 }
+
+const servers: { close(): unknown }[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
 
 const fetchEntities = (source: ForwardingDataSource, ids: string[]) =>
   source.process({
@@ -30,7 +40,7 @@ const fetchEntities = (source: ForwardingDataSource, ids: string[]) =>
 
 describe('ForwardingDataSource', () => {
   it('asks for each distinct entity once and answers every original position', async () => {
-    const { sent, source } = subgraph((r) => ({ entity: { __typename: 'Product', name: `name of ${r.id}` } }));
+    const { sent, source } = await subgraph((r) => ({ entity: { __typename: 'Product', name: `name of ${r.id}` } }));
     const response = await fetchEntities(source, ['a', 'b', 'a', 'c', 'b', 'a']);
     expect(sent[0].representations!.map((r) => r.id)).toEqual(['a', 'b', 'c']);
     const entities = (response.data as { _entities: { name: string }[] })._entities;
@@ -40,7 +50,7 @@ describe('ForwardingDataSource', () => {
   });
 
   it('spreads an entity error over every position of that entity', async () => {
-    const { source } = subgraph((r) =>
+    const { source } = await subgraph((r) =>
       r.id === 'b' ? { entity: null, error: 'no b' } : { entity: { __typename: 'Product', name: r.id } },
     );
     const response = await fetchEntities(source, ['b', 'a', 'b']);
@@ -52,7 +62,7 @@ describe('ForwardingDataSource', () => {
   });
 
   it('sends representations that are all distinct unchanged', async () => {
-    const { sent, source } = subgraph((r) => ({ entity: { __typename: 'Product', name: r.id } }));
+    const { sent, source } = await subgraph((r) => ({ entity: { __typename: 'Product', name: r.id } }));
     await fetchEntities(source, ['x', 'y']);
     expect(sent[0].representations!.map((r) => r.id)).toEqual(['x', 'y']);
   });

@@ -117,6 +117,8 @@ export function isUnavailableError(err: unknown): boolean {
   if (!e) return false;
   // fetch() (undici) reports a refused connection as "fetch failed" with the real error as its cause.
   if (e.cause && e.cause !== err && isUnavailableError(e.cause)) return true;
+  // undici's own request (the gateway's subgraph pool): a socket closed or silent mid-exchange.
+  if (/^UND_ERR_(SOCKET|CLOSED|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)$/.test(String(e.code))) return true;
   if (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '57014', '08006', '08001', '08003'].includes(
       String(e.code),
