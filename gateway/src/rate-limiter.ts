@@ -1,4 +1,4 @@
-import { type Cache, cacheKeys, type Logger, MemoryCache, withTimeout } from '@app/platform';
+import { type Cache, cacheKeys, type Logger, withTimeout } from '@app/platform';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -11,36 +11,64 @@ export interface RateLimitDecision {
 
 export interface RateLimiterOptions {
   logger?: Logger;
-  /** Told each time a count had to be made in this replica's memory (for `cache_fallbacks_total`). */
+  /** Told each time a sync with the shared counters failed and this replica counted alone (`cache_fallbacks_total`). */
   onFallback?: () => void;
+  /** How often this replica adds what it counted to the shared counters and learns theirs. Default RATE_LIMIT_SYNC_MS. */
+  syncMs?: number;
 }
 
 /** How long the limiter waits for the shared cache before counting in memory. */
 export const RATE_LIMIT_TIMEOUT_MS = 1_000;
+/** Default interval between syncs with the shared counters (the bound below). */
+export const RATE_LIMIT_SYNC_MS = 100;
 const FALLBACK_LOG_MS = 10_000;
 
 /**
- * Fixed-window counters in the shared cache, so every gateway replica counts the same requests:
- * per user when signed in, per client address otherwise (a request whose token failed counts
- * against its address).
+ * One client's count in one window: what every replica had counted at the last sync, what this
+ * one is sending now, and what it counted since.
+ */
+interface Bucket {
+  key: string;
+  windowStart: number;
+  shared: number;
+  sending: number;
+  pending: number;
+}
+
+/**
+ * Fixed-window counters shared through the cache by every gateway replica: per user when signed
+ * in, per client address otherwise (a request whose token failed counts against its address).
  *
- * The limit never lapses. When the shared count cannot be made (Redis down, full, or slower
- * than RATE_LIMIT_TIMEOUT_MS), the request is counted in this replica's memory against the same
- * limit instead: nothing goes uncounted, and the bound during an outage is stated (a client
- * spread over N gateway replicas gets at most N times its limit per window). Refusing every
+ * A request is decided in memory, without a round trip: allowed while the shared count learnt
+ * at the last sync plus what this replica counted since stays within the limit. Every `syncMs`
+ * (100 ms) a replica that counted something adds it to the shared counters (one INCRBY per client
+ * it saw) and learns their totals. The bound: a replica's view of the others is at most one sync
+ * interval plus a round trip old, so a client gets past its limit by at most the requests it made
+ * in that interval to replicas that had not yet heard of the rest (on a single replica that has
+ * run for a sync interval: none; the count is exact).
+ *
+ * The limit never lapses. When the shared counters cannot be reached (Redis down, full, or
+ * slower than RATE_LIMIT_TIMEOUT_MS) the replica keeps counting alone against the same limit:
+ * a client spread over N replicas then gets at most N times its limit per window. Refusing every
  * request instead would turn a cache outage into a full API outage, public reads included;
  * what does need Redis (revocation, sessions, the login lockout, quotas) still answers 503.
  */
 export class RateLimiter {
-  private readonly local = new MemoryCache({ evictable: () => false });
+  private readonly buckets = new Map<string, Bucket>();
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> | null = null;
   private lastFallbackLog = 0;
+  private closed = false;
+  private readonly syncMs: number;
 
   constructor(
     private readonly cache: Cache,
     private readonly windowSeconds: number,
     private readonly limits: { user: number; anonymous: number },
     private readonly options: RateLimiterOptions = {},
-  ) {}
+  ) {
+    this.syncMs = options.syncMs ?? RATE_LIMIT_SYNC_MS;
+  }
 
   /** Counts `cost` requests (a batch of N operations costs N) and decides on the last of them. */
   async check(subject: { userId?: string; ip: string }, cost = 1): Promise<RateLimitDecision> {
@@ -48,26 +76,83 @@ export class RateLimiter {
     const windowStart = nowSeconds - (nowSeconds % this.windowSeconds);
     const reset = windowStart + this.windowSeconds;
     const limit = subject.userId ? this.limits.user : this.limits.anonymous;
-    const bucket = subject.userId ? `user:${subject.userId}` : `ip:${subject.ip}`;
-    const key = cacheKeys.rateLimit(bucket, windowStart);
-    const amount = Math.max(1, cost);
-    let count: number;
-    try {
-      // incrBy: one command however many operations the batch holds.
-      count = await withTimeout(
-        this.cache.incrBy(key, amount, this.windowSeconds + 1),
-        RATE_LIMIT_TIMEOUT_MS,
-        () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`),
-      );
-    } catch (err) {
-      this.reportFallback(err);
-      count = await this.local.incrBy(key, amount, this.windowSeconds + 1);
+    const name = subject.userId ? `user:${subject.userId}` : `ip:${subject.ip}`;
+    let bucket = this.buckets.get(name);
+    // A new window starts from its own shared count (the last moments of the old one may go
+    // unshared: they no longer decide anything).
+    if (!bucket || bucket.windowStart !== windowStart) {
+      bucket = { key: cacheKeys.rateLimit(name, windowStart), windowStart, shared: 0, sending: 0, pending: 0 };
+      this.buckets.set(name, bucket);
     }
+    bucket.pending += Math.max(1, cost);
+    this.scheduleSync();
+    const count = bucket.shared + bucket.sending + bucket.pending;
     return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), reset, retryAfter: Math.max(1, reset - nowSeconds) };
   }
 
+  /** Adds what was counted since the last sync to the shared counters now (tests, shutdown). */
+  flush(): Promise<void> {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.syncing ??= this.sync().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
   async close(): Promise<void> {
-    await this.local.close();
+    this.closed = true;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    // What was counted still reaches the other replicas.
+    await (this.syncing ?? this.sync()).catch(() => {});
+  }
+
+  private scheduleSync() {
+    if (this.syncTimer || this.closed) return;
+    this.syncTimer = setTimeout(() => void this.flush(), this.syncMs);
+    this.syncTimer.unref();
+  }
+
+  private async sync(): Promise<void> {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const sends: Promise<void>[] = [];
+    for (const [name, bucket] of this.buckets) {
+      // A past window's count no longer decides anything: drop it (after sending what it holds).
+      if (bucket.windowStart + this.windowSeconds <= nowSeconds && bucket.pending === 0 && bucket.sending === 0) {
+        this.buckets.delete(name);
+        continue;
+      }
+      if (bucket.pending === 0) continue;
+      const amount = bucket.pending;
+      bucket.pending = 0;
+      bucket.sending += amount;
+      sends.push(
+        withTimeout(
+          this.cache.incrBy(bucket.key, amount, this.windowSeconds + 1),
+          RATE_LIMIT_TIMEOUT_MS,
+          () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`),
+        ).then(
+          // The shared total includes `amount`; what this replica counted since stays pending.
+          (total) => {
+            bucket.sending -= amount;
+            bucket.shared = Math.max(bucket.shared, total);
+          },
+          (err) => {
+            // Not shared: this replica keeps it, and tries again at the next sync.
+            bucket.sending -= amount;
+            bucket.pending += amount;
+            throw err;
+          },
+        ),
+      );
+    }
+    const results = await Promise.allSettled(sends);
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) {
+      this.reportFallback((failure as PromiseRejectedResult).reason);
+      this.scheduleSync();
+    }
   }
 
   private reportFallback(err: unknown) {

@@ -2,7 +2,8 @@
  * The request limit never lapses: when the shared counters cannot be reached, each replica
  * counts in its own memory against the same limit (README "When a dependency fails").
  */
-import { RedisCache } from '@app/platform';
+import { randomUUID } from 'node:crypto';
+import { cacheKeys, RedisCache } from '@app/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../tests/support/ports.js';
 import { RateLimiter } from '../src/rate-limiter.js';
@@ -28,6 +29,41 @@ describe('RateLimiter without its shared counters', () => {
     // A user has a count of their own; a batch costs its size.
     expect((await limiter.check({ userId: 'u-1', ip: anonymous.ip }, 3)).allowed).toBe(true);
     expect((await limiter.check({ userId: 'u-1', ip: anonymous.ip })).allowed).toBe(false);
-    expect(fallbacks).toBe(5);
+    // The counts could not be shared: said once per failed sync, kept and sent again later.
+    await limiter.flush();
+    expect(fallbacks).toBeGreaterThan(0);
+    expect((await limiter.check(anonymous)).allowed).toBe(false);
+  });
+});
+
+describe('RateLimiter shared by replicas through Redis', () => {
+  const closers: { close(): Promise<unknown> }[] = [];
+  afterAll(async () => {
+    for (const c of closers.reverse()) await c.close();
+  });
+
+  it('decides in memory, shares its counts at each sync, and refuses what another replica used up', async () => {
+    const redis = RedisCache.connect(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    // Replica b syncs only when told: what it knows of a's counts is what the test lets it learn.
+    const a = new RateLimiter(redis, 60, { user: 5, anonymous: 5 }, { syncMs: 60_000 });
+    const b = new RateLimiter(redis, 60, { user: 5, anonymous: 5 }, { syncMs: 60_000 });
+    closers.push(redis, a, b);
+    const client = { userId: `rate-${randomUUID()}`, ip: '192.0.2.1' };
+    for (let i = 0; i < 4; i++) expect((await a.check(client)).allowed).toBe(true);
+    await a.flush();
+    // b has not heard yet: the bound is what it lets through before its own sync.
+    expect(await b.check(client)).toMatchObject({ allowed: true, remaining: 4 });
+    await b.flush();
+    // Now b knows all 5; a has not heard of b's one yet and lets one more through (the bound) ...
+    expect(await b.check(client)).toMatchObject({ allowed: false, remaining: 0 });
+    expect((await a.check(client)).allowed).toBe(true);
+    // ... until its next sync.
+    await a.flush();
+    expect((await a.check(client)).allowed).toBe(false);
+    await Promise.all([a.flush(), b.flush()]);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const shared = await redis.get(cacheKeys.rateLimit(`user:${client.userId}`, nowSeconds - (nowSeconds % 60)));
+    // Every request counted once, refused ones included: 4 + 1 + 1 (b) + 1 + 1 (a).
+    expect(Number(shared)).toBe(8);
   });
 });
