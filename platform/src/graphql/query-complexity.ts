@@ -9,6 +9,8 @@ import {
   isIntrospectionType,
   isLeafType,
   isListType,
+  type ValueNode,
+  visit,
 } from 'graphql';
 import { type ComplexityEstimatorArgs, getComplexity } from 'graphql-query-complexity';
 
@@ -58,6 +60,66 @@ export const tooComplex = (detail: string) =>
  * cost is unknown, and not estimating it would let it through unchecked.
  */
 export function checkComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  max: number,
+): GraphQLError | undefined {
+  const costInputs = costInputsOf(document);
+  const key = `${max}|${operationName ?? ''}|${JSON.stringify(costInputs.map(([name, lengthOnly]) => (lengthOnly ? lengthOf(variables[name]) : variables[name])))}`;
+  let bySchema = checked.get(schema);
+  if (!bySchema) checked.set(schema, (bySchema = new WeakMap()));
+  let outcomes = bySchema.get(document);
+  if (outcomes?.has(key)) return outcomes.get(key) ?? undefined;
+  const outcome = estimate(schema, document, operationName, variables, max);
+  if (!outcomes || outcomes.size >= OUTCOMES_PER_DOCUMENT) {
+    outcomes = new Map();
+    bySchema.set(document, outcomes);
+  }
+  outcomes.set(key, outcome ?? null);
+  return outcome;
+}
+
+/**
+ * A document's cost is worked out once per set of the variable values it depends on: the page
+ * sizes (`limit`, `first`), the number of `_entities` representations, and `@include`/`@skip`
+ * conditions; every other variable (ids, inputs) cannot change it. Keyed by the parsed document,
+ * which Apollo keeps per query text, so the work is done once per document (and such values).
+ */
+const checked = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, GraphQLError | null>>>();
+const OUTCOMES_PER_DOCUMENT = 64;
+const inputsOf = new WeakMap<DocumentNode, [name: string, lengthOnly: boolean][]>();
+const COST_ARGUMENTS = new Set(['limit', 'first', 'representations']);
+
+function costInputsOf(document: DocumentNode): [string, boolean][] {
+  let inputs = inputsOf.get(document);
+  if (inputs) return inputs;
+  const found = new Map<string, boolean>();
+  const collect = (value: ValueNode, lengthOnly: boolean) =>
+    visit(value, {
+      Variable: (node) => {
+        found.set(node.name.value, lengthOnly && (found.get(node.name.value) ?? true));
+      },
+    });
+  visit(document, {
+    Argument: (node) => {
+      if (COST_ARGUMENTS.has(node.name.value)) collect(node.value, node.name.value === 'representations');
+    },
+    Directive: (node) => {
+      for (const argument of node.arguments ?? []) collect(argument.value, false);
+      return false;
+    },
+    VariableDefinition: () => false,
+  });
+  inputs = [...found.entries()].sort(([a], [b]) => a.localeCompare(b));
+  inputsOf.set(document, inputs);
+  return inputs;
+}
+
+const lengthOf = (value: unknown) => (Array.isArray(value) ? value.length : value);
+
+function estimate(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | undefined,
