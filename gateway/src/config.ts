@@ -30,6 +30,12 @@ export const gatewayEnv = {
    * none): identical queries to them in flight at the same moment are sent once and the answer
    * shared. The catalog's reads are public by contract (only its mutations need a token).
    */
+  /**
+   * How long the gateway keeps a shared-read subgraph's answers (root queries whole, entities one
+   * by one) in memory, in seconds; 0 turns it off. Emptied at every `cache.key.invalidated` such a
+   * subgraph broadcasts after a write, and when this replica forwards a mutation to one.
+   */
+  PUBLIC_ANSWER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   SHARED_READ_SUBGRAPHS: z
     .string()
     .default('catalog')

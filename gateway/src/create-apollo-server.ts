@@ -18,6 +18,7 @@ import { ForwardingDataSource } from './forwarding-data-source.js';
 import { graphiqlLandingPage } from './ide/register-graphiql.js';
 import { operationMetricsPlugin } from './plugins/operation-metrics-plugin.js';
 import { unavailableStatusPlugin } from './plugins/unavailable-status-plugin.js';
+import type { PublicAnswerCache } from './public-answer-cache.js';
 import { SubgraphClient } from './subgraph-client.js';
 
 export interface ApolloServerOptions {
@@ -35,6 +36,8 @@ export interface ApolloServerOptions {
   validationRules: ValidationRule[];
   /** Seed 004's per-user quotas (seed004QuotaPlugin). */
   quotaPlugin: ApolloServerPlugin<GatewayContext>;
+  /** What shared-read subgraphs answered (none when PUBLIC_ANSWER_CACHE_SECONDS is 0). */
+  publicAnswers?: PublicAnswerCache;
 }
 
 export interface GatewayApollo {
@@ -56,6 +59,7 @@ export function createApolloServer({
   limits,
   validationRules,
   quotaPlugin,
+  publicAnswers,
 }: ApolloServerOptions): GatewayApollo {
   const production = config.NODE_ENV === 'production';
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
@@ -75,6 +79,7 @@ export function createApolloServer({
         client,
         internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined,
         sharedReads: config.SHARED_READ_SUBGRAPHS.includes(name),
+        answers: config.SHARED_READ_SUBGRAPHS.includes(name) ? publicAnswers : undefined,
       });
     },
   });

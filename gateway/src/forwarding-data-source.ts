@@ -3,6 +3,7 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import { context as otelContext, propagation, type TextMapSetter } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
+import type { PublicAnswerCache } from './public-answer-cache.js';
 import type { SubgraphAnswer, SubgraphClient } from './subgraph-client.js';
 
 type Response = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
@@ -36,12 +37,15 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
    * in flight at once are sent once. Mutations never are.
    */
   declare sharedReads?: boolean;
+  /** What shared-read subgraphs answered, kept (PUBLIC_ANSWER_CACHE_SECONDS); none when off. */
+  declare answers?: PublicAnswerCache;
 
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0] & {
       client: SubgraphClient;
       internalApiKey?: string;
       sharedReads?: boolean;
+      answers?: PublicAnswerCache;
     },
   ) {
     super(config);
@@ -80,43 +84,122 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<Response> {
-    const representations = options.request.variables?.representations;
-    if (!Array.isArray(representations) || representations.length < 2) return super.process(options);
+    const { query, variables } = options.request;
+    const read = this.sharedReads && typeof query === 'string' && !/^\s*(mutation|subscription)\b/.test(query);
+    const answers = read ? this.answers : undefined;
+    const representations = variables?.representations;
+    if (Array.isArray(representations)) return this.fetchEntities(options, representations, answers);
+    if (answers) return this.readThrough(options, answers);
+    const response = await super.process(options);
+    // What this replica forwarded may have changed what it keeps: its client reads its own write.
+    if (this.sharedReads && !read) this.answers?.clear();
+    return response;
+  }
 
+  /** A root query to a shared-read subgraph: the kept answer, or the subgraph's (kept when error-free). */
+  private async readThrough(options: GraphQLDataSourceProcessOptions<GatewayContext>, answers: PublicAnswerCache): Promise<Response> {
+    const key = `${options.request.query}\0${JSON.stringify(options.request.variables ?? {})}`;
+    const kept = answers.get(key);
+    if (kept !== undefined) return { data: JSON.parse(kept) };
+    const generation = answers.generation;
+    const response = await super.process(options);
+    if (response.data && !response.errors?.length) answers.set(key, JSON.stringify(response.data), generation);
+    return response;
+  }
+
+  /**
+   * An `_entities` fetch: each distinct representation once, the kept ones (shared-read subgraphs)
+   * not at all; the answers and errors spread back over the original positions.
+   */
+  private async fetchEntities(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    representations: unknown[],
+    answers: PublicAnswerCache | undefined,
+  ): Promise<Response> {
+    const { representations: _, ...otherVariables } = options.request.variables ?? {};
+    const prefix = answers ? `${options.request.query}\0${JSON.stringify(otherVariables)}\0` : '';
     const indexOf = new Map<string, number>();
-    const unique: unknown[] = [];
+    const uniqueKeys: string[] = [];
     const positions = representations.map((representation) => {
       const key = JSON.stringify(representation);
       let index = indexOf.get(key);
       if (index === undefined) {
-        index = unique.length;
+        index = uniqueKeys.length;
         indexOf.set(key, index);
-        unique.push(representation);
+        uniqueKeys.push(key);
       }
       return index;
     });
-    if (unique.length === representations.length) return super.process(options);
-
-    const response = await super.process({
-      ...options,
-      request: { ...options.request, variables: { ...options.request.variables, representations: unique } },
-    });
-    const entities = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
-    if (Array.isArray(entities)) {
-      // A copy per position: the gateway merges later fetches into these objects in place.
-      (response.data as { _entities: unknown[] })._entities = positions.map((index) => structuredClone(entities[index]));
-    }
-    if (response.errors?.length) {
-      response.errors = response.errors.flatMap((error) => {
-        const path = error.path;
-        if (path?.[0] !== '_entities' || typeof path[1] !== 'number') return [error];
-        return positions.flatMap((index, position) =>
-          index === path[1] ? [{ ...error, path: ['_entities', position, ...path.slice(2)] }] : [],
+    const kept = uniqueKeys.map((key) => answers?.get(prefix + key));
+    const toFetch = uniqueKeys.flatMap((_key, unique) => (kept[unique] === undefined ? [unique] : []));
+    // Nothing repeated and nothing kept: the fetch as asked (and what it brings is kept).
+    if (toFetch.length === representations.length) {
+      const generation = answers?.generation ?? 0;
+      const response = await super.process(options);
+      if (answers)
+        keepEntities(
+          answers,
+          generation,
+          response,
+          toFetch.map((unique) => prefix + uniqueKeys[unique]),
         );
-      });
+      return response;
     }
+    let response: Response = { data: { _entities: [] } };
+    if (toFetch.length) {
+      const generation = answers?.generation ?? 0;
+      response = await super.process({
+        ...options,
+        request: {
+          ...options.request,
+          variables: { ...options.request.variables, representations: toFetch.map((u) => representations[positions.indexOf(u)]) },
+        },
+      });
+      if (answers)
+        keepEntities(
+          answers,
+          generation,
+          response,
+          toFetch.map((unique) => prefix + uniqueKeys[unique]),
+        );
+    }
+    const fetchedAt = new Map(toFetch.map((unique, index) => [unique, index]));
+    const fetched = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
+    if (Array.isArray(fetched) || kept.some((value) => value !== undefined)) {
+      // A copy per position: the gateway merges later fetches into these objects in place.
+      const entities = positions.map((unique) => {
+        const value = kept[unique];
+        if (value !== undefined) return JSON.parse(value);
+        const at = fetchedAt.get(unique)!;
+        return Array.isArray(fetched) ? structuredClone(fetched[at]) : null;
+      });
+      response = { ...response, data: { ...(response.data ?? {}), _entities: entities } };
+    }
+    if (response.errors?.length) response = { ...response, errors: spreadErrors(response.errors, positions, fetchedAt) };
     return response;
   }
+}
+
+/** Keeps each fetched entity that came without an error of its own. */
+function keepEntities(answers: PublicAnswerCache, generation: number, response: Response, keys: string[]) {
+  const entities = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
+  if (!Array.isArray(entities)) return;
+  const failed = new Set((response.errors ?? []).map((error) => (error.path?.[0] === '_entities' ? error.path[1] : 'all')));
+  if (failed.has('all')) return;
+  entities.forEach((entity, index) => {
+    if (entity != null && !failed.has(index) && keys[index]) answers.set(keys[index], JSON.stringify(entity), generation);
+  });
+}
+
+/** An error about fetched entity i is repeated at every original position of that entity. */
+function spreadErrors(errors: NonNullable<Response['errors']>, positions: number[], fetchedAt: Map<number, number>) {
+  return errors.flatMap((error) => {
+    const path = error.path;
+    if (path?.[0] !== '_entities' || typeof path[1] !== 'number') return [error];
+    return positions.flatMap((unique, position) =>
+      fetchedAt.get(unique) === path[1] ? [{ ...error, path: ['_entities', position, ...path.slice(2)] }] : [],
+    );
+  });
 }
 
 /** JSON when the subgraph says so, else the text (as Apollo's parseBody). */

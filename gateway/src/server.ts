@@ -3,6 +3,7 @@ process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 import { readFileSync } from 'node:fs';
 import type { ApolloServer } from '@apollo/server';
+import { type EventBus, Subjects } from '@app/events';
 import {
   connectInfrastructure,
   createLogger,
@@ -26,6 +27,7 @@ import { registerGatewayRoutes } from './http/register-gateway-routes.js';
 import { MemoryQuotaStore } from './limits/memory-quota-store.js';
 import { RedisQuotaStore } from './limits/redis-quota-store.js';
 import { seed004Policies, seed004QuotaPlugin } from './limits/seed004-quotas.js';
+import { PublicAnswerCache } from './public-answer-cache.js';
 import { RateLimiter } from './rate-limiter.js';
 import { startSubscriptionServer } from './subscriptions/subscription-server.js';
 import { subgraphsOf, supergraphPath } from './supergraph.js';
@@ -61,6 +63,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const limits = queryLimitsOf(config);
   const validationRules = queryLimitRules(limits);
 
+  const publicAnswers = await keepPublicAnswers(config, infra.bus);
   const { apollo, apiSchema, closeSubgraphClients } = createApolloServer({
     config,
     supergraphSdl,
@@ -71,6 +74,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     limits,
     validationRules,
     quotaPlugin: seed004QuotaPlugin(quotaStore, quotaPolicies),
+    publicAnswers: publicAnswers?.cache,
   });
   await apollo.start();
 
@@ -115,9 +119,21 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await line.close();
       await apollo.stop();
       await closeSubgraphClients();
+      await publicAnswers?.stop();
       await infra.close();
     },
   };
+}
+
+/**
+ * The shared-read subgraphs' answers kept in memory, emptied by every `cache.key.invalidated`
+ * they broadcast after a commit (PublicAnswerCache).
+ */
+async function keepPublicAnswers(config: GatewayConfig, bus: EventBus) {
+  if (!config.PUBLIC_ANSWER_CACHE_SECONDS || !config.SHARED_READ_SUBGRAPHS.length) return undefined;
+  const cache = new PublicAnswerCache(config.PUBLIC_ANSWER_CACHE_SECONDS * 1000);
+  const subscription = await bus.onBroadcast(Subjects.CacheKeyInvalidated, async () => cache.clear());
+  return { cache, stop: () => subscription.unsubscribe() };
 }
 
 /** The WebSocket side's limits: the same settings as over HTTP, and the WS_* ones. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForwardingDataSource } from '../src/forwarding-data-source.js';
+import { PublicAnswerCache } from '../src/public-answer-cache.js';
 import { SubgraphClient } from '../src/subgraph-client.js';
 
 /** A subgraph over HTTP on 127.0.0.1: records what it was sent, answers `_entities` per representation. */
@@ -22,11 +23,19 @@ async function subgraph(answer: (representation: { id: string }, index: number) 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = new SubgraphClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, { timeoutMs: 5_000 });
   servers.push(server, client);
-  return { sent, source: new ForwardingDataSource({ url: client.url, client }) };
+  const answers = new PublicAnswerCache(60_000);
+  return {
+    sent,
+    answers,
+    source: new ForwardingDataSource({ url: client.url, client }),
+    kept: new ForwardingDataSource({ url: client.url, client, sharedReads: true, answers }),
+  };
 }
 
 const servers: { close(): unknown }[] = [];
-afterAll(() => servers.forEach((s) => s.close()));
+afterAll(() => {
+  for (const s of servers) s.close();
+});
 
 const fetchEntities = (source: ForwardingDataSource, ids: string[]) =>
   source.process({
@@ -65,5 +74,34 @@ describe('ForwardingDataSource', () => {
     const { sent, source } = await subgraph((r) => ({ entity: { __typename: 'Product', name: r.id } }));
     await fetchEntities(source, ['x', 'y']);
     expect(sent[0].representations!.map((r) => r.id)).toEqual(['x', 'y']);
+  });
+
+  it("keeps a shared-read subgraph's entities one by one and asks only for the ones it does not have", async () => {
+    const { sent, kept } = await subgraph((r) => ({ entity: { __typename: 'Product', name: `name of ${r.id}` } }));
+    await fetchEntities(kept, ['a', 'b']);
+    const response = await fetchEntities(kept, ['b', 'c', 'b', 'a']);
+    expect(sent.map((s) => s.representations!.map((r) => r.id))).toEqual([['a', 'b'], ['c']]);
+    const entities = (response.data as { _entities: { name: string }[] })._entities;
+    expect(entities.map((e) => e.name)).toEqual(['name of b', 'name of c', 'name of b', 'name of a']);
+    expect(entities[0]).not.toBe(entities[2]);
+    // All kept: nothing sent.
+    await fetchEntities(kept, ['c', 'a']);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('does not keep an entity that came with an error, nor what a read brought after a change', async () => {
+    let version = 1;
+    const { sent, kept, answers } = await subgraph((r) =>
+      r.id === 'bad' ? { entity: null, error: 'no such product' } : { entity: { __typename: 'Product', name: `${r.id} v${version}` } },
+    );
+    const first = await fetchEntities(kept, ['bad', 'x']);
+    expect(first.errors!.map((e) => e.path)).toEqual([['_entities', 0, 'name']]);
+    await fetchEntities(kept, ['bad', 'x']);
+    expect(sent.map((s) => s.representations!.map((r) => r.id))).toEqual([['bad', 'x'], ['bad']]);
+    // A change: what was kept goes, and the next read brings the new version.
+    version = 2;
+    answers.clear();
+    const after = await fetchEntities(kept, ['x']);
+    expect((after.data as { _entities: { name: string }[] })._entities[0].name).toBe('x v2');
   });
 });
