@@ -42,6 +42,19 @@ export interface SubscribeOptions {
   serial?: boolean;
 }
 
+export interface BroadcastOptions {
+  /**
+   * Resolve only once the message is on its way to every current subscriber: on NATS once the
+   * server has answered a round trip sent after it (it has passed the message on by then), in
+   * process once every listener has handled it. For a sender that says "done" right after (a
+   * revocation), so a client's next request is unlikely to overtake the message. Default false.
+   */
+  confirm?: boolean;
+}
+
+/** Called with false when the bus loses its server, with true once it is back (see EventBus.onConnectionChange). */
+export type ConnectionListener = (connected: boolean) => void;
+
 export const subscribeDefaults = { maxDeliver: 5, ackWaitMs: 30_000, backoffMs: 500, startAt: 'new', serial: false } as const;
 
 /** Dedupe window shared by both implementations (the JetStream stream's duplicate_window). */
@@ -99,8 +112,20 @@ export interface EventBus {
   /** Handlers are acked only after they resolve; a throw means redelivery after backoff. */
   subscribe<S extends DurableSubject>(subject: S, handler: Handler<S>, opts: SubscribeOptions): Promise<Subscription>;
   /** Fire-and-forget to every current onBroadcast subscriber (no storage, no retries). */
-  broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>): Promise<void>;
+  broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>, opts?: BroadcastOptions): Promise<void>;
   onBroadcast<S extends FanoutSubject>(subject: S, handler: Handler<S>): Promise<Subscription>;
+  /**
+   * Whether the bus is connected to its server now (the in-process bus: until it is closed). A
+   * broadcast sent while this process is disconnected never reaches it.
+   */
+  isConnected(): boolean;
+  /**
+   * Calls `listener(false)` when the connection drops (or the bus closes), `listener(true)` once it
+   * is back and this process's broadcast subscriptions are in place again. For holders of state
+   * kept current by broadcasts (the revocation list): on false they stop trusting it, on true
+   * they reload it. Returns the function that stops the calls.
+   */
+  onConnectionChange(listener: ConnectionListener): () => void;
   /** Unvalidated publish, for tests and tools that must send a malformed message on purpose. */
   publishRaw(subject: string, data: Uint8Array | string, opts?: PublishOptions): Promise<void>;
   /** Reads the stored dead letters, then follows new ones (reading removes nothing). */

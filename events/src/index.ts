@@ -10,6 +10,8 @@ export {
   UnknownSubjectError,
 } from './errors.js';
 export {
+  type BroadcastOptions,
+  type ConnectionListener,
   DEDUPE_WINDOW_MS,
   type DeadLetteredCount,
   type DeadLetterHandler,

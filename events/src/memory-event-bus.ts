@@ -21,6 +21,8 @@ import {
 } from './delivery.js';
 import { DeadLetterNotFoundError, EventBusClosedError, EventPublishError, UnknownSubjectError } from './errors.js';
 import {
+  type BroadcastOptions,
+  type ConnectionListener,
   DEDUPE_WINDOW_MS,
   type DeadLetteredCount,
   type DeadLetterHandler,
@@ -125,6 +127,7 @@ export class MemoryEventBus implements EventBus {
   private readonly deadLetterListeners = new Set<SerialListener>();
   private readonly broadcastListeners = new Map<FanoutSubject, Set<SerialListener>>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly connectionListeners = new Set<ConnectionListener>();
   private closing?: Promise<void>;
 
   constructor(options: MemoryEventBusOptions = {}) {
@@ -164,14 +167,16 @@ export class MemoryEventBus implements EventBus {
     };
   }
 
-  async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>): Promise<void> {
+  async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>, opts?: BroadcastOptions): Promise<void> {
     this.assertOpen();
     if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
     const envelope = createEnvelope(subject, data);
     const raw = JSON.stringify(envelope);
+    const listeners = [...(this.broadcastListeners.get(subject) ?? [])];
     await tracedPublish('memory', subject, envelope.id, async (trace) => {
-      for (const listener of this.broadcastListeners.get(subject) ?? []) listener.push(raw, trace);
+      for (const listener of listeners) listener.push(raw, trace);
     });
+    if (opts?.confirm) await Promise.all(listeners.map((listener) => listener.idle()));
   }
 
   async onBroadcast<S extends FanoutSubject>(subject: S, handler: Handler<S>): Promise<Subscription> {
@@ -201,6 +206,16 @@ export class MemoryEventBus implements EventBus {
         await listener.idle();
       }),
     };
+  }
+
+  isConnected(): boolean {
+    return !this.closing;
+  }
+
+  /** There is no connection to lose: the listener hears only the bus closing. */
+  onConnectionChange(listener: ConnectionListener): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
   }
 
   async subscribeDeadLetters(handler: DeadLetterHandler): Promise<Subscription> {
@@ -274,6 +289,8 @@ export class MemoryEventBus implements EventBus {
   }
 
   private async shutdown(): Promise<void> {
+    for (const listener of this.connectionListeners) notify(listener, false, this.logger);
+    this.connectionListeners.clear();
     for (const group of this.groups.values()) clearTimeout(group.timer);
     const running = Promise.allSettled([
       ...this.inFlight,
@@ -485,6 +502,15 @@ export class MemoryEventBus implements EventBus {
         return;
       }
     }
+  }
+}
+
+/** A listener that throws must not keep the others (or the bus) from going on. */
+function notify(listener: ConnectionListener, connected: boolean, logger: EventLogger): void {
+  try {
+    listener(connected);
+  } catch (err) {
+    logger.error({ err }, 'connection listener failed');
   }
 }
 

@@ -36,6 +36,8 @@ import {
 } from './delivery.js';
 import { DeadLetterNotFoundError, EventBusClosedError, EventBusConfigError, EventPublishError, UnknownSubjectError } from './errors.js';
 import {
+  type BroadcastOptions,
+  type ConnectionListener,
   DEDUPE_WINDOW_MS,
   type DeadLetteredCount,
   type DeadLetterHandler,
@@ -157,6 +159,8 @@ export class NatsEventBus implements EventBus {
   private readonly prefix: string;
   private readonly subscriptions = new Set<Subscription>();
   private readonly deadLettered = new DeadLetterCounter();
+  private readonly connectionListeners = new Set<ConnectionListener>();
+  private connected = true;
   private closing?: Promise<void>;
 
   readonly eventsStream: string;
@@ -173,6 +177,7 @@ export class NatsEventBus implements EventBus {
     const streamPrefix = namespace ? `${namespace.toUpperCase()}_` : '';
     this.eventsStream = `${streamPrefix}EVENTS`;
     this.deadLetterStream = `${streamPrefix}DLQ`;
+    this.watchConnection();
   }
 
   /** Connects and creates (or updates) the EVENTS and DLQ streams. */
@@ -282,13 +287,15 @@ export class NatsEventBus implements EventBus {
     return subscription;
   }
 
-  async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>): Promise<void> {
+  async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>, opts?: BroadcastOptions): Promise<void> {
     this.assertOpen();
     if (!isFanoutSubject(subject)) throw new UnknownSubjectError(subject, 'fan-out');
     const envelope = createEnvelope(subject, data);
     await tracedPublish('nats', subject, envelope.id, async (trace) => {
       try {
         this.nc.publish(this.wire(subject), JSON.stringify(envelope), trace ? { headers: toNatsHeaders(trace) } : undefined);
+        // The server answers the flush's PING only after it has handed the message to its subscribers.
+        if (opts?.confirm) await this.nc.flush();
       } catch (err) {
         throw new EventPublishError(subject, { cause: err });
       }
@@ -332,6 +339,15 @@ export class NatsEventBus implements EventBus {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  isConnected(): boolean {
+    return this.connected && !this.closing && !this.nc.isClosed();
+  }
+
+  onConnectionChange(listener: ConnectionListener): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
   }
 
   async subscribeDeadLetters(handler: DeadLetterHandler): Promise<Subscription> {
@@ -448,6 +464,7 @@ export class NatsEventBus implements EventBus {
   }
 
   private async shutdown(): Promise<void> {
+    this.setConnected(false, true);
     await Promise.allSettled([...this.subscriptions].map((s) => s.unsubscribe()));
     if (this.nc.isClosed()) return;
     try {
@@ -459,6 +476,44 @@ export class NatsEventBus implements EventBus {
 
   private assertOpen(): void {
     if (this.closing) throw new EventBusClosedError();
+  }
+
+  /**
+   * Follows the client's status for onConnectionChange. Back means reconnected and flushed: the
+   * client re-sends its subscriptions on reconnect, and the round trip makes sure the server has
+   * them before a listener reloads what it may have missed. A drop during that flush wins.
+   */
+  private watchConnection(): void {
+    let generation = 0;
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type === 'disconnect' || status.type === 'staleConnection' || status.type === 'close') {
+          generation++;
+          this.setConnected(false);
+        } else if (status.type === 'reconnect') {
+          const mine = ++generation;
+          this.nc.flush().then(
+            () => mine === generation && this.setConnected(true),
+            () => {},
+          );
+        }
+      }
+    })()
+      .catch((err) => this.logger.warn({ err }, 'event bus status watch stopped'))
+      .finally(() => this.setConnected(false, true));
+  }
+
+  private setConnected(connected: boolean, closing = false): void {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    if (!closing) this.logger.info({ server: this.nc.getServer() }, connected ? 'event bus reconnected' : 'event bus disconnected');
+    for (const listener of this.connectionListeners) {
+      try {
+        listener(connected);
+      } catch (err) {
+        this.logger.error({ err }, 'connection listener failed');
+      }
+    }
   }
 
   private wire(subject: string): string {

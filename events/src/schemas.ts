@@ -114,6 +114,26 @@ export const fanoutEventSchemas = {
       .nullable(),
   }),
   [Subjects.LiveStockUpdated]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),
+
+  /**
+   * A revocation auth has just written to the shared cache, which stays the truth: every token
+   * verifier adds it to the list it keeps in memory (platform RevocationList), so a revoked token
+   * is refused without a cache round trip per request.
+   */
+  [Subjects.SecurityRevocationAdded]: z.object({
+    /** `token`: one access token (by jti); `session`: every token of a login session (sid); `user`: every token of a user issued up to `revokedAt`. */
+    kind: z.enum(['token', 'session', 'user']),
+    id: z.string().min(1).max(200),
+    /** Epoch seconds, auth's clock (the one tokens' `iat` comes from). */
+    revokedAt: z.number().int().nonnegative(),
+    /** How long the marker lives in the shared cache: longer than any token it refuses. */
+    ttlSeconds: z.number().positive(),
+    /**
+     * The shared revision counter once this revocation was written (null when it could not be
+     * counted): a verifier that sees the counter pass a revision it never received knows it missed one.
+     */
+    revision: z.number().int().positive().nullable(),
+  }),
 } as const;
 
 export const eventSchemas = { ...durableEventSchemas, ...fanoutEventSchemas };

@@ -30,12 +30,14 @@ export const Subjects = {
   // Live updates for GraphQL subscriptions: every gateway replica hears every one.
   LiveOrderUpdated: 'live.order.updated',
   LiveStockUpdated: 'live.stock.updated',
+  // A token, session or user revoked by auth: every token verifier keeps the revocations in memory.
+  SecurityRevocationAdded: 'security.revocation.added',
 } as const;
 
 /**
  * Domains captured by the EVENTS stream. Includes domains whose subjects do not exist yet,
  * so adding a subject there needs no stream migration.
- * Fan-out domains (`cache`) must never appear here: the stream would store every broadcast.
+ * Fan-out domains (`cache`, `live`, `security`) must never appear here: the stream would store every broadcast.
  */
 export const EVENT_STREAM_DOMAINS = ['auth', 'users', 'workouts', 'catalog', 'orders', 'relmap', 'line'] as const;
 

@@ -217,6 +217,36 @@ export function eventBusContract(name: string, createEnvironment: () => Promise<
       expect(keys).toEqual([['profile:1', 'profile:2']]);
     });
 
+    it('a confirmed broadcast reaches every subscriber, on every replica', async () => {
+      const seen: string[] = [];
+      const subject = Subjects.SecurityRevocationAdded;
+      await bus.onBroadcast(subject, async (e) => void seen.push(`bus:${e.data.id}`));
+      await env.peer.onBroadcast(subject, async (e) => void seen.push(`peer:${e.data.id}`));
+
+      const id = randomUUID();
+      await bus.broadcast(subject, { kind: 'token', id, revokedAt: 1, ttlSeconds: 60, revision: 7 }, { confirm: true });
+      await expect(
+        bus.broadcast(subject, { kind: 'nothing', id, revokedAt: 1, ttlSeconds: 60, revision: 7 } as never, { confirm: true }),
+      ).rejects.toBeInstanceOf(InvalidEventError);
+
+      await waitFor(() => seen.length === 2);
+      expect(seen.sort()).toEqual([`bus:${id}`, `peer:${id}`]);
+    });
+
+    it('is connected while open, and tells its connection listeners when it closes', async () => {
+      const heard: boolean[] = [];
+      const stopped: boolean[] = [];
+      bus.onConnectionChange((connected) => heard.push(connected));
+      const stop = bus.onConnectionChange((connected) => stopped.push(connected));
+      expect(bus.isConnected()).toBe(true);
+      stop();
+
+      await bus.close();
+      expect(bus.isConnected()).toBe(false);
+      expect(heard).toEqual([false]);
+      expect(stopped).toEqual([]);
+    });
+
     it('stops delivering after unsubscribe', async () => {
       const stopped: Deleted[] = [];
       const control: Deleted[] = [];

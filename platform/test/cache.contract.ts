@@ -115,6 +115,39 @@ export function cacheContract(name: string, create: () => Promise<Cache> | Cache
       await cache.del(blacklisted, revoked, session);
     });
 
+    it('lists the entries under a prefix, with the life they have left', async () => {
+      const prefix = `contract-scan:${randomUUID()}:`;
+      await cache.set(`${prefix}a`, '1', 60);
+      await cache.set(`${prefix}b`, '2');
+      await cache.set(`${prefix}short`, '3', 0.1);
+      await cache.set(`contract-scan:${randomUUID()}:other`, 'x', 60);
+      await new Promise((r) => setTimeout(r, 300));
+      const entries = (await cache.scanPrefix(prefix)).sort((x, y) => x.key.localeCompare(y.key));
+      expect(entries).toEqual([
+        { key: `${prefix}a`, value: '1', ttlMs: expect.any(Number) },
+        { key: `${prefix}b`, value: '2', ttlMs: null },
+      ]);
+      expect(entries[0]!.ttlMs).toBeGreaterThan(50_000);
+      expect(entries[0]!.ttlMs).toBeLessThanOrEqual(60_000);
+      expect(await cache.scanPrefix(`contract-scan:${randomUUID()}:`)).toEqual([]);
+      await cache.del(`${prefix}a`, `${prefix}b`);
+    });
+
+    it('takes a prefix literally, glob characters included', async () => {
+      const run = randomUUID();
+      const literal = `contract-glob:${run}:*?[x]`;
+      await cache.set(`${literal}1`, 'mine', 60);
+      // What the prefix would match as a pattern: anything with an x after the run.
+      await cache.set(`contract-glob:${run}:axb`, 'not mine', 60);
+      expect(await cache.scanPrefix(literal)).toEqual([{ key: `${literal}1`, value: 'mine', ttlMs: expect.any(Number) }]);
+      await cache.del(`${literal}1`, `contract-glob:${run}:axb`);
+    });
+
+    it('is reachable while it answers', async () => {
+      await cache.get(key('reach'));
+      expect(cache.reachable()).toBe(true);
+    });
+
     it('reports health', async () => {
       expect((await cache.health()).ok).toBe(true);
     });

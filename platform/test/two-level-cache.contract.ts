@@ -56,6 +56,12 @@ class ProbeCache implements Cache {
   ttl(key: string) {
     return this.run(() => this.inner.ttl(key));
   }
+  scanPrefix(prefix: string) {
+    return this.run(() => this.inner.scanPrefix(prefix));
+  }
+  reachable() {
+    return !this.failing && this.inner.reachable();
+  }
   health() {
     return this.inner.health();
   }

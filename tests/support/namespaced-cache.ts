@@ -57,6 +57,15 @@ export class NamespacedCache implements Cache {
   ttl(key: string) {
     return this.inner.ttl(this.key(key));
   }
+  async scanPrefix(prefix: string) {
+    // Stored as `{kind}:{ns}:{rest}`: listed under the namespaced prefix, handed back without the namespace.
+    const stored = this.key(prefix);
+    const found = await this.inner.scanPrefix(stored);
+    return found.map((entry) => ({ ...entry, key: prefix + entry.key.slice(stored.length) }));
+  }
+  reachable() {
+    return this.inner.reachable();
+  }
   health() {
     return this.inner.health();
   }

@@ -10,6 +10,11 @@ export const cacheKeys = {
    * refresh-token reuse: every access token issued in it is refused from then on.
    */
   revokedSession: (sessionId: string) => `revoked-session:${sessionId}`,
+  /**
+   * Counts the revocations written (blacklist, revoked-session, revoked-user): a verifier that sees
+   * it pass a revision it was never told about knows its in-memory list missed one (RevocationList).
+   */
+  revocationRevision: () => 'revocations:revision',
   profile: (userId: string) => `profile:${userId}`,
   loginAttempts: (subject: string) => `login-attempts:${subject}`,
   /** Login attempts at one account (or unknown name) from one client address. */

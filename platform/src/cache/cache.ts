@@ -6,6 +6,14 @@
  * catalog, APQ, JWKS) and state that must not be (revocations, sessions, counters). Only copies
  * are ever evicted, and a write of a copy that fails (Redis full) is skipped, not an error.
  */
+/** One stored entry, as `Cache.scanPrefix` lists it. */
+export interface CacheEntry {
+  key: string;
+  value: string;
+  /** Milliseconds it has left; null when it has no TTL. */
+  ttlMs: number | null;
+}
+
 export interface Cache {
   get(key: string): Promise<string | null>;
   mget(keys: string[]): Promise<(string | null)[]>;
@@ -20,6 +28,19 @@ export interface Cache {
   incrBy(key: string, amount: number, ttlSeconds: number): Promise<number>;
   /** Remaining life in seconds; -1 when the key has no TTL, -2 when it does not exist. */
   ttl(key: string): Promise<number>;
+  /**
+   * Every entry whose key starts with `prefix`, with the life it has left. Redis walks the whole
+   * keyspace in SCAN steps (never blocking the server); an entry written or deleted meanwhile may
+   * or may not be listed. For state a process mirrors in memory and reloads now and then (the
+   * revocation list), never per request.
+   */
+  scanPrefix(prefix: string): Promise<CacheEntry[]>;
+  /**
+   * False when the cache is known to be out of reach right now (Redis: its connection is down and
+   * being re-established), found without asking it; true while it may answer. What a holder of a
+   * copy of cache state (the revocation list) checks before answering from that copy.
+   */
+  reachable(): boolean;
   health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Cache } from './cache.js';
+import type { Cache, CacheEntry } from './cache.js';
 import { isCacheOnlyKey } from './cache-keys.js';
 
 interface Entry {
@@ -109,6 +109,20 @@ export class MemoryCache implements Cache {
     if (!entry) return -2;
     if (entry.expiresAt === Infinity) return -1;
     return Math.ceil((entry.expiresAt - Date.now()) / 1000);
+  }
+  async scanPrefix(prefix: string) {
+    const now = Date.now();
+    const entries: CacheEntry[] = [];
+    for (const map of [this.copies, this.state]) {
+      for (const [key, entry] of map) {
+        if (!key.startsWith(prefix) || entry.expiresAt <= now) continue;
+        entries.push({ key, value: entry.value, ttlMs: entry.expiresAt === Infinity ? null : entry.expiresAt - now });
+      }
+    }
+    return entries;
+  }
+  reachable() {
+    return true;
   }
   async health() {
     return { ok: true };

@@ -1,7 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { Cache } from './cache.js';
+import type { Cache, CacheEntry } from './cache.js';
 import { isCacheOnlyKey } from './cache-keys.js';
 
 export interface RedisCacheOptions {
@@ -19,6 +19,11 @@ export interface RedisCacheOptions {
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
 const SKIPPED_WRITE_LOG_MS = 10_000;
+/** Keys per SCAN step (and per GET/PTTL pipeline): a step stays well under a millisecond of Redis time. */
+const SCAN_COUNT = 1_000;
+
+/** `prefix` as a SCAN MATCH pattern that matches it literally. */
+const globPrefix = (prefix: string) => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 
 /**
  * What a failed Redis call becomes. Redis full (`OOM command not allowed`), and every failure to
@@ -143,6 +148,37 @@ export class RedisCache implements Cache {
   }
   ttl(key: string) {
     return this.call(() => this.redis.ttl(key));
+  }
+  scanPrefix(prefix: string) {
+    return this.call(async () => {
+      const found = new Map<string, CacheEntry>();
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', globPrefix(prefix), 'COUNT', SCAN_COUNT);
+        cursor = next;
+        if (keys.length) for (const entry of await this.readEntries(keys)) found.set(entry.key, entry); // SCAN may repeat a key
+      } while (cursor !== '0');
+      return [...found.values()];
+    });
+  }
+  /** Value and remaining life of each key, in one pipeline; a key gone meanwhile is left out. */
+  private async readEntries(keys: string[]): Promise<CacheEntry[]> {
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.get(key).pttl(key);
+    const results = (await pipeline.exec()) ?? [];
+    const entries: CacheEntry[] = [];
+    keys.forEach((key, i) => {
+      const [valueErr, value] = results[2 * i] ?? [new Error('missing pipeline result'), null];
+      const [ttlErr, pttl] = results[2 * i + 1] ?? [new Error('missing pipeline result'), null];
+      if (valueErr || ttlErr) throw valueErr ?? ttlErr;
+      if (typeof value !== 'string' || pttl === -2) return; // expired or deleted between the SCAN and now
+      entries.push({ key, value, ttlMs: typeof pttl === 'number' && pttl >= 0 ? pttl : null });
+    });
+    return entries;
+  }
+  /** ioredis says `ready` only while connected; it is `reconnecting` (or `close`/`end`) from the moment the socket drops. */
+  reachable() {
+    return !this.closed && this.redis.status === 'ready';
   }
   async health() {
     try {

@@ -4,6 +4,7 @@ import { cacheKeys, cacheTtl } from '../cache/cache-keys.js';
 import { ServiceUnavailableError, UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withTimeout } from '../with-timeout.js';
+import type { RevocationList } from './revocation-list.js';
 
 /** Who is calling, as proven by a verified access token. */
 export interface AuthContext {
@@ -40,18 +41,26 @@ export interface TokenVerifierOptions {
    * SERVICE_UNAVAILABLE, and a JWKS read counts as a miss (the auth service is asked). Default 1000 ms.
    */
   cacheTimeoutMs?: number;
+  /**
+   * The revocations kept in this process's memory (started by its owner). While it is current a
+   * check makes no cache call at all; otherwise (loading, the bus or the cache away, a broadcast
+   * possibly missed) the markers are looked up in the cache per request, as without one.
+   */
+  revocations?: RevocationList;
   fetch?: typeof globalThis.fetch;
 }
 
 const INVALID = 'Invalid or expired token';
+const REVOKED = 'Token has been revoked';
+const SESSION_ENDED = 'The session has ended';
 
 /**
  * THE token check, shared by the gateway and every subgraph: signature against the auth
  * service's JWKS (kept in process and in the shared cache, so a check costs microseconds),
  * pinned algorithm, iss/aud/exp/nbf, then the logout blacklist, the ended-session marker and
- * the erased-user marker (one cache round trip). When that lookup cannot be made the answer is
- * SERVICE_UNAVAILABLE, never UNAUTHENTICATED: the token may be fine, and a client told it is not
- * would throw its session away.
+ * the erased-user marker: in memory while the RevocationList is current, otherwise in the cache
+ * (one round trip). When that lookup cannot be made the answer is SERVICE_UNAVAILABLE, never
+ * UNAUTHENTICATED: the token may be fine, and a client told it is not would throw its session away.
  */
 export class TokenVerifier {
   private keys: JSONWebKeySet | null = null;
@@ -92,7 +101,13 @@ export class TokenVerifier {
       if (this.verified.size >= this.verifiedCacheSize) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, claims);
     }
-    await this.checkNotRevoked(claims);
+    const revocations = this.options.revocations;
+    if (revocations?.isCurrent()) {
+      const refusal = revocations.refusal(claims);
+      if (refusal) throw new UnauthenticatedError(refusal === 'revoked' ? REVOKED : SESSION_ENDED);
+    } else {
+      await this.checkNotRevoked(claims);
+    }
     return { ...claims, token };
   }
 
@@ -102,9 +117,9 @@ export class TokenVerifier {
     // Tokens without a session (none are issued today) only have the other two checks.
     if (claims.sessionId) keys.push(cacheKeys.revokedSession(claims.sessionId));
     const [blacklisted, revokedAt, sessionEnded] = await this.lookUpRevocations(keys);
-    if (blacklisted !== null) throw new UnauthenticatedError('Token has been revoked');
-    if (revokedAt !== null && claims.issuedAt <= Number(revokedAt)) throw new UnauthenticatedError('Token has been revoked');
-    if (sessionEnded != null) throw new UnauthenticatedError('The session has ended');
+    if (blacklisted !== null) throw new UnauthenticatedError(REVOKED);
+    if (revokedAt !== null && claims.issuedAt <= Number(revokedAt)) throw new UnauthenticatedError(REVOKED);
+    if (sessionEnded != null) throw new UnauthenticatedError(SESSION_ENDED);
   }
 
   private async lookUpRevocations(keys: string[]): Promise<(string | null)[]> {

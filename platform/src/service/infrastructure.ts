@@ -4,6 +4,7 @@ import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache } from '../cache/redis-cache.js';
 import { type CommonConfig, requireSharedInfrastructure } from '../config.js';
 import type { Logger } from '../observability/logger.js';
+import { RevocationList } from '../security/revocation-list.js';
 import { TokenVerifier } from '../security/token-verifier.js';
 
 /** What a service needs besides its own database: the shared cache, the event bus and the token check. */
@@ -55,20 +56,34 @@ export async function connectInfrastructure(
     if (ownCache) await cache.close();
     throw err;
   }
+  const closeOwn = async () => {
+    if (ownBus) await bus.close();
+    if (ownCache) await cache.close();
+  };
+  // Revocations in memory, pushed over the bus with the cache as the truth: no cache round trip per token check.
+  const revocations = new RevocationList({ cache, bus, logger });
+  try {
+    await revocations.start();
+  } catch (err) {
+    await revocations.close();
+    await closeOwn();
+    throw err;
+  }
   const verifier = new TokenVerifier({
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     cache,
     logger,
+    revocations,
   });
   return {
     cache,
     bus,
     verifier,
     async close() {
-      if (ownBus) await bus.close();
-      if (ownCache) await cache.close();
+      await revocations.close();
+      await closeOwn();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { userErasedMessage } from '@app/events';
-import { cacheKeys, writeOutbox } from '@app/platform';
+import { cacheKeys, revoke, writeOutbox } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { RefreshToken, User } from '../entities/index.js';
 
@@ -23,7 +23,7 @@ export async function eraseUser(deps: AuthDeps, userId: string): Promise<void> {
   });
   // Revoked after the deletion (no login can slip in behind the revocation), and before the
   // relay is nudged, so the erasure is announced once the tokens are refused (bar a poll in between).
-  await deps.cache.set(cacheKeys.revokedUser(userId), String(Math.floor(Date.now() / 1000)), deps.config.ACCESS_TOKEN_TTL + 60);
+  await revoke(deps, { kind: 'user', id: userId, revokedAt: Math.floor(Date.now() / 1000), ttlSeconds: deps.config.ACCESS_TOKEN_TTL + 60 });
   const sessionKeys = [...new Set(families.map((f) => cacheKeys.session(f.familyId)))];
   if (sessionKeys.length) await deps.cache.del(...sessionKeys);
   deps.nudgeOutbox();

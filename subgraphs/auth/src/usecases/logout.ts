@@ -1,11 +1,12 @@
-import { type AuthContext, cacheKeys } from '@app/platform';
+import { type AuthContext, revoke } from '@app/platform';
 import type { AuthDeps } from '../deps.js';
 import { RefreshToken } from '../entities/index.js';
 import { hashRefreshToken } from '../tokens.js';
 import { endSession } from './end-session.js';
 
 /**
- * Blacklists the access token's `jti` for the rest of its life (seed 001) and ends its session:
+ * Blacklists the access token's `jti` for the rest of its life (seed 001; `revoke` also tells
+ * every verifier's in-memory list) and ends its session:
  * every access token issued in it (earlier ones included) is refused everywhere from now on, and
  * its refresh tokens are revoked. A refresh token passed explicitly ends its session too when it
  * belongs to the same user.
@@ -22,8 +23,9 @@ export async function logout(deps: AuthDeps, auth: AuthContext, refreshToken?: s
   let failure: unknown;
   for (const familyId of families) await endSession(deps, familyId).catch((err: unknown) => (failure ??= err));
 
-  const remaining = auth.expiresAt - Math.floor(Date.now() / 1000);
-  if (remaining > 0) await deps.cache.set(cacheKeys.blacklist(auth.jti), '1', remaining + 5);
+  const now = Math.floor(Date.now() / 1000);
+  const remaining = auth.expiresAt - now;
+  if (remaining > 0) await revoke(deps, { kind: 'token', id: auth.jti, revokedAt: now, ttlSeconds: remaining + 5 });
   if (failure) throw failure;
   return true;
 }
