@@ -1,10 +1,12 @@
 /**
  * Runs the platform in its own process for the benchmarks, so the load generator does not
- * share an event loop with the servers. Prints one JSON line with the URLs when ready.
+ * share an event loop with the servers: as `npm start` does, a process per service with the real
+ * Postgres, Redis and NATS (PLATFORM_PROCESSES=one keeps them in this one). Prints one JSON line
+ * with the URLs and each service's process id when ready.
  */
-import { FREE_PORTS, startPlatform } from '../scripts/platform.js';
+import { FREE_PORTS, launchPlatform } from '../scripts/platform.js';
 
-const platform = await startPlatform({
+const platform = await launchPlatform({
   // The catalog's start-up re-announcement of every product (all earlier runs' products in the
   // shared database) would run under the first measurements: steady state is what is measured.
   env: {
@@ -20,7 +22,9 @@ const platform = await startPlatform({
   ports: FREE_PORTS,
   dataDir: null,
 });
-process.stdout.write(`${JSON.stringify({ gatewayUrl: platform.gatewayUrl, urls: platform.urls, embedded: platform.embedded })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ gatewayUrl: platform.gatewayUrl, urls: platform.urls, embedded: platform.embedded, pids: platform.pids, processes: platform.processes })}\n`,
+);
 const stop = async () => {
   await platform.close();
   process.exit(0);

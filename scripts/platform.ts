@@ -16,6 +16,7 @@ import { buildOrdersService, loadOrdersConfig } from '@app/orders';
 import {
   type Cache,
   type CommonConfig,
+  ConfigError,
   commonEnv,
   createLogger,
   type Logger,
@@ -33,6 +34,7 @@ import {
 import { buildRelationshipMapService, loadRelationshipMapConfig } from '@app/relationship-map';
 import { buildUsersService, loadUsersConfig } from '@app/users';
 import { buildWorkoutsService, loadWorkoutsConfig } from '@app/workouts';
+import { startServiceProcesses } from './service-processes.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -105,6 +107,70 @@ export interface RunningPlatform {
   /** On when OTEL_EXPORTER_OTLP_ENDPOINT is set: each service's spans under its own service.name. */
   tracing: Tracing;
   close(): Promise<void>;
+}
+
+/** What `npm start` needs of a platform, however it runs. */
+export type LaunchedPlatform = Pick<RunningPlatform, 'gatewayUrl' | 'urls' | 'host' | 'embedded' | 'close'> & {
+  /** `one`: every service in this process; `per-service`: a process each. */
+  processes: PlatformProcesses;
+  /** Each service's process id (this process's for every service when they share it). */
+  pids: Record<string, number>;
+};
+
+export type PlatformProcesses = 'one' | 'per-service';
+
+/**
+ * PLATFORM_PROCESSES: `per-service` (the default with DATABASE_URL, REDIS_URL and NATS_URL all
+ * set) runs each service in its own process, as the containers do, so every core serves;
+ * `one` keeps them in this process. The embedded mode is always `one`: PGlite, the in-memory
+ * cache and the in-process bus are shared by the services of one process only.
+ */
+export function platformProcesses(env: Record<string, string | undefined>): PlatformProcesses {
+  const external = !!(env.DATABASE_URL && env.REDIS_URL && env.NATS_URL);
+  const asked = env.PLATFORM_PROCESSES;
+  if (asked && asked !== 'one' && asked !== 'per-service') {
+    throw new ConfigError([{ variable: 'PLATFORM_PROCESSES', message: `must be "one" or "per-service", not "${asked}"` }]);
+  }
+  if (asked === 'per-service' && !external) {
+    throw new ConfigError([
+      {
+        variable: 'PLATFORM_PROCESSES',
+        message: 'per-service needs DATABASE_URL, REDIS_URL and NATS_URL: separate processes share no memory',
+      },
+    ]);
+  }
+  return (asked as PlatformProcesses | undefined) ?? (external ? 'per-service' : 'one');
+}
+
+/** `npm start`: the platform in one process or in a process per service (platformProcesses). */
+export async function launchPlatform(
+  options: PlatformOptions & { onServiceExit?: (name: string, code: number | null) => void } = {},
+): Promise<LaunchedPlatform> {
+  const env = { ...process.env, ...options.env };
+  if (platformProcesses(env) === 'one') {
+    const platform = await startPlatform(options);
+    const pids = Object.fromEntries(Object.keys(platform.urls).map((name) => [name, process.pid]));
+    return { ...platform, processes: 'one', pids };
+  }
+  delete env.DB_SCHEMA;
+  const common = loadConfig(commonEnv, env);
+  requireSharedInfrastructure(common);
+  const started = await startServiceProcesses({
+    env,
+    host: common.HOST,
+    reachableHost: reachableHost(common.HOST),
+    ports: { ...DEFAULT_PORTS, ...options.ports },
+    onExit: options.onServiceExit,
+  });
+  return {
+    gatewayUrl: `${started.urls.gateway}/graphql`,
+    urls: started.urls,
+    host: common.HOST,
+    embedded: { database: false, cache: false, bus: false },
+    processes: 'per-service',
+    pids: Object.fromEntries(Object.entries(started.children).map(([name, child]) => [name, child.pid!])),
+    close: started.close,
+  };
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {

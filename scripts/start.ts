@@ -1,6 +1,9 @@
-/** `npm start`: every service in one process (see scripts/platform.ts), then how to use it. */
+/**
+ * `npm start`: every service, in one process (embedded) or a process each (external Postgres,
+ * Redis and NATS; see launchPlatform in scripts/platform.ts), then how to use it.
+ */
 import { ConfigError, createLogger, onShutdown } from '@app/platform';
-import { DEFAULT_PORTS, isLoopbackHost, startPlatform } from './platform.js';
+import { DEFAULT_PORTS, isLoopbackHost, launchPlatform } from './platform.js';
 
 const DEMO_ADMIN = { username: 'admin', password: 'admin-demo-2026' };
 
@@ -16,10 +19,19 @@ env.LOG_LEVEL ??= 'warn';
 try {
   // The embedded demo comes with a sample catalog to order from.
   if (embedded) env.SEED_SAMPLE_CATALOG ??= 'true';
-  const platform = await startPlatform({ env });
-  const mode = Object.entries(platform.embedded)
-    .map(([part, isEmbedded]) => `${part}: ${isEmbedded ? 'embedded' : 'external'}`)
-    .join(', ');
+  const logger = createLogger('platform', env.LOG_LEVEL);
+  const platform = await launchPlatform({
+    env,
+    // A service that dies leaves a platform that only partly answers: stop all of it, loudly.
+    onServiceExit: (name, code) => {
+      logger.fatal({ service: name, code }, `${name} stopped unexpectedly; stopping the platform`);
+      void platform.close().finally(() => process.exit(1));
+    },
+  });
+  const mode = [
+    ...Object.entries(platform.embedded).map(([part, isEmbedded]) => `${part}: ${isEmbedded ? 'embedded' : 'external'}`),
+    platform.processes === 'one' ? 'one process' : 'a process per service',
+  ].join(', ');
   const places: [string, string][] = [
     ['GraphQL gateway', platform.gatewayUrl],
     ...(env.NODE_ENV === 'production' ? [] : [['GraphiQL (IDE)', `${platform.urls.gateway}/graphiql`] as [string, string]]),
@@ -54,7 +66,7 @@ password is public. Set ADMIN_USERNAME / ADMIN_PASSWORD, or leave HOST unset (12
 `
     : ''
 }Stop with Ctrl+C.`);
-  onShutdown(createLogger('platform', env.LOG_LEVEL), [() => platform.close()]);
+  onShutdown(logger, [() => platform.close()]);
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);

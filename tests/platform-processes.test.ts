@@ -1,0 +1,107 @@
+/**
+ * Issue 14: with real Postgres, Redis and NATS, `npm start` (launchPlatform) runs each service in a
+ * process of its own, as the containers do, so the gateway and the subgraphs use every core. This
+ * platform is kept apart from the suite's: a database and a redis-server of its own (its auth signs
+ * with keys of its own), and a NATS namespace of its own.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_PORTS, type LaunchedPlatform, launchPlatform, platformProcesses } from '../scripts/platform.js';
+import { testAdmin, testEnv } from './support/env.js';
+import { type PrivateRedis, startPrivateRedis } from './support/faults/index.js';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('PLATFORM_PROCESSES', () => {
+  const external = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', NATS_URL: 'nats://x' };
+
+  it('is a process per service with external Postgres, Redis and NATS, one process when embedded', () => {
+    expect(platformProcesses(external)).toBe('per-service');
+    expect(platformProcesses({})).toBe('one');
+    expect(platformProcesses({ ...external, PLATFORM_PROCESSES: 'one' })).toBe('one');
+  });
+
+  it('refuses a process per service without shared servers, and an unknown value, naming the variable', () => {
+    expect(() => platformProcesses({ PLATFORM_PROCESSES: 'per-service', DATABASE_URL: 'postgres://x' })).toThrow(
+      /PLATFORM_PROCESSES: per-service needs DATABASE_URL, REDIS_URL and NATS_URL/,
+    );
+    expect(() => platformProcesses({ ...external, PLATFORM_PROCESSES: 'threads' })).toThrow(
+      /PLATFORM_PROCESSES: must be "one" or "per-service"/,
+    );
+  });
+});
+
+describe('a platform of one process per service', () => {
+  const database = `procs_${randomBytes(4).toString('hex')}`;
+  const base = testEnv();
+  let admin: pg.Client;
+  let redis: PrivateRedis;
+  let platform: LaunchedPlatform;
+  const exited: string[] = [];
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: base.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${database}`);
+    redis = await startPrivateRedis();
+    platform = await launchPlatform({
+      env: {
+        ...base,
+        DATABASE_URL: base.DATABASE_URL.replace(/\/[^/]*$/, `/${database}`),
+        REDIS_URL: redis.url,
+        NATS_NAMESPACE: `procs${randomBytes(4).toString('hex')}`,
+        ADMIN_USERNAME: testAdmin.username,
+        ADMIN_PASSWORD: testAdmin.password,
+      },
+      ports: FREE_PORTS,
+      onServiceExit: (name) => exited.push(name),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.close();
+    await redis?.server.dispose();
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
+  });
+
+  it('runs every service in a process of its own and answers a query across subgraphs', async () => {
+    expect(platform.processes).toBe('per-service');
+    const pids = Object.values(platform.pids);
+    expect(Object.keys(platform.pids).sort()).toEqual(['auth', 'catalog', 'gateway', 'orders', 'relationship-map', 'users', 'workouts']);
+    expect(new Set(pids).size).toBe(7);
+    expect(pids).not.toContain(process.pid);
+
+    const post = async (query: string, variables?: unknown, token?: string) => {
+      const res = await fetch(platform.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as { data?: any; errors?: unknown[] };
+    };
+    const login = await post('mutation($i: LoginInput!) { login(input: $i) { accessToken } }', {
+      i: { usernameOrEmail: testAdmin.username, password: testAdmin.password },
+    });
+    expect(login.errors).toBeUndefined();
+    const me = await post('{ me { username profile { locale } } products(limit: 1) { id } }', undefined, login.data.login.accessToken);
+    expect(me.errors).toBeUndefined();
+    expect(me.data.me.username).toBe(testAdmin.username);
+  });
+
+  it('says which service stopped on its own, and closes the others without leaving a process behind', async () => {
+    const pids = { ...platform.pids };
+    process.kill(pids['relationship-map'], 'SIGKILL');
+    await expect.poll(() => exited, { timeout: 10_000 }).toEqual(['relationship-map']);
+    await platform.close();
+    for (const pid of Object.values(pids)) expect(alive(pid)).toBe(false);
+  });
+});
