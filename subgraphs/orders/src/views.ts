@@ -1,6 +1,7 @@
 import type { SagaStatus } from '@app/events';
 import { decimal } from '@app/platform';
 import type { Order, OrderItem, Saga } from './entities/index.js';
+import type { OrderViewRow } from './repositories/order-view-reader.js';
 
 /** What `SagaState` shows (and what live.order.updated carries). */
 export interface SagaStateView {
@@ -86,3 +87,35 @@ export const sagaStatusInfoView = (saga: Saga): SagaStatusInfoView => ({
   startedAt: saga.startedAt,
   completedAt: saga.completedAt ?? null,
 });
+
+/** The same view from a row of OrderViewReader (items already in order, decimals as text). */
+export function orderViewFromRow(row: OrderViewRow): OrderView {
+  const saga = row.saga;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status as Order['status'],
+    totalAmount: decimal.normalize(row.total_amount),
+    items: row.items.map((item) => ({
+      productId: item.productId,
+      productName: item.productName,
+      quantity: item.quantity,
+      price: decimal.normalize(item.unitPrice),
+      subtotal: decimal.normalize(item.subtotal),
+    })),
+    sagaState: saga
+      ? {
+          state: saga.state,
+          status: saga.status as SagaStatus,
+          currentStep: saga.current_step,
+          completedSteps: [...saga.completed_steps],
+          failureReason: saga.failure_reason,
+          startedAt: new Date(saga.started_at),
+          completedAt: saga.completed_at ? new Date(saga.completed_at) : null,
+        }
+      : null,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

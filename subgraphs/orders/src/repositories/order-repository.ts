@@ -17,14 +17,6 @@ export class OrderRepository {
   }
 
   /** The user's orders, newest first. */
-  listForUser(userId: string, q: OrderQuery): Promise<Order[]> {
-    return this.em.find(
-      Order,
-      { userId, ...(q.status ? { status: q.status } : {}) },
-      { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: q.limit, offset: q.offset },
-    );
-  }
-
   /** Items of many orders in one query. */
   async itemsOf(orderIds: readonly string[]): Promise<Map<string, OrderItem[]>> {
     const result = new Map<string, OrderItem[]>(orderIds.map((id) => [id, []]));

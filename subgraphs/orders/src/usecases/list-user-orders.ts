@@ -2,9 +2,8 @@ import { type AuthContext, ForbiddenError, isAdmin, parseInput } from '@app/plat
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import { asObject, orderStatus, pageArgs, uuid } from '../inputs.js';
-import { OrderRepository } from '../repositories/index.js';
-import type { OrderView } from '../views.js';
-import { loadOrderViews } from './load-order-views.js';
+import { OrderViewReader } from '../repositories/index.js';
+import { type OrderView, orderViewFromRow } from '../views.js';
 
 const listInput = z.object({ userId: uuid('User id'), status: orderStatus.nullish().transform((v) => v ?? undefined), ...pageArgs });
 
@@ -15,7 +14,6 @@ const listInput = z.object({ userId: uuid('User id'), status: orderStatus.nullis
 export async function listUserOrders(deps: OrdersDeps, auth: AuthContext, args: unknown): Promise<OrderView[]> {
   const input = parseInput(listInput, asObject(args));
   if (input.userId !== auth.userId.toLowerCase() && !isAdmin(auth)) throw new ForbiddenError("You may not read another user's orders");
-  const em = deps.em.fork();
-  const orders = await new OrderRepository(em).listForUser(input.userId, input);
-  return loadOrderViews(em, orders);
+  const rows = await new OrderViewReader(deps.em.fork()).listForUser(input.userId, input);
+  return rows.map(orderViewFromRow);
 }
