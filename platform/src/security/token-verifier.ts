@@ -202,7 +202,8 @@ export class TokenVerifier {
   private load(mode: 'cache-first' | 'remote'): Promise<void> {
     // While no key is known at all (auth service still starting) retry sooner, but never in a tight loop.
     const interval = this.keys ? this.refetchIntervalMs : Math.min(1_000, this.refetchIntervalMs);
-    if (mode === 'remote' && Date.now() - this.lastRemoteFetch < interval) return Promise.resolve();
+    // A fetch still in flight is waited for: a concurrent request must not verify against the old keys.
+    if (mode === 'remote' && Date.now() - this.lastRemoteFetch < interval) return this.inflight ?? Promise.resolve();
     this.inflight ??= this.doLoad(mode).finally(() => {
       this.inflight = null;
     });
