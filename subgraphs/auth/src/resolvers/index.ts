@@ -2,9 +2,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { DateTimeScalar, isAdmin, isUuid, requireAdmin, requireAuth, type SubgraphContext } from '@app/platform';
 import DataLoader from 'dataloader';
 import type { AuthDeps } from '../deps.js';
-import type { User } from '../entities/index.js';
 import { currentClientAddress } from '../internal/client-address.js';
-import { findUsers } from '../usecases/find-users.js';
+import { findUsers, type UserView } from '../usecases/find-users.js';
 import { lineLogin } from '../usecases/line-login.js';
 import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
@@ -13,7 +12,7 @@ import { registerUser } from '../usecases/register-user.js';
 import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
 
 export interface AuthGraphQLContext extends SubgraphContext {
-  users: DataLoader<string, User | null>;
+  users: DataLoader<string, UserView | null>;
   /** The account a register/login/lineLogin in this request acted for: it may see its own email. */
   actingUserId?: string;
   /** Who is calling (see internal/client-address.ts), for the login throttle. */
@@ -30,7 +29,7 @@ export function buildContext(deps: AuthDeps) {
   });
 }
 
-const canSeePrivate = (user: User, ctx: AuthGraphQLContext) =>
+const canSeePrivate = (user: UserView, ctx: AuthGraphQLContext) =>
   ctx.actingUserId === user.id || ctx.auth?.userId === user.id || isAdmin(ctx.auth);
 
 export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLContext> {
@@ -42,8 +41,8 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<AuthGraphQLC
         requireAuth(ctx);
         return isUuid(ref.id) ? ctx.users.load(ref.id) : null;
       },
-      email: (user: User, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.email : null),
-      lineUserId: (user: User, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.lineUserId : null),
+      email: (user: UserView, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.email : null),
+      lineUserId: (user: UserView, _: unknown, ctx: AuthGraphQLContext) => (canSeePrivate(user, ctx) ? user.lineUserId : null),
     },
     Mutation: {
       async register(_: unknown, { input }: { input: unknown }, ctx: AuthGraphQLContext) {
