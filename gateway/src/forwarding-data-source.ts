@@ -132,36 +132,22 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     });
     const kept = uniqueKeys.map((key) => answers?.get(prefix + key));
     const toFetch = uniqueKeys.flatMap((_key, unique) => (kept[unique] === undefined ? [unique] : []));
-    // Nothing repeated and nothing kept: the fetch as asked (and what it brings is kept).
-    if (toFetch.length === representations.length) {
+    const keys = toFetch.map((unique) => prefix + uniqueKeys[unique]);
+    const fetchAndKeep = async (request: GraphQLDataSourceProcessOptions<GatewayContext>) => {
       const generation = answers?.generation ?? 0;
-      const response = await super.process(options);
-      if (answers)
-        keepEntities(
-          answers,
-          generation,
-          response,
-          toFetch.map((unique) => prefix + uniqueKeys[unique]),
-        );
-      return response;
-    }
+      const fetchedResponse = await super.process(request);
+      if (answers) keepEntities(answers, generation, fetchedResponse, keys);
+      return fetchedResponse;
+    };
+    // Nothing repeated and nothing kept: the fetch as asked.
+    if (toFetch.length === representations.length) return fetchAndKeep(options);
     let response: Response = { data: { _entities: [] } };
     if (toFetch.length) {
-      const generation = answers?.generation ?? 0;
-      response = await super.process({
+      const asked = toFetch.map((unique) => representations[positions.indexOf(unique)]);
+      response = await fetchAndKeep({
         ...options,
-        request: {
-          ...options.request,
-          variables: { ...options.request.variables, representations: toFetch.map((u) => representations[positions.indexOf(u)]) },
-        },
+        request: { ...options.request, variables: { ...options.request.variables, representations: asked } },
       });
-      if (answers)
-        keepEntities(
-          answers,
-          generation,
-          response,
-          toFetch.map((unique) => prefix + uniqueKeys[unique]),
-        );
     }
     const fetchedAt = new Map(toFetch.map((unique, index) => [unique, index]));
     const fetched = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
