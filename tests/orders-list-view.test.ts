@@ -38,7 +38,7 @@ describe('userOrders and order(id) show the same order', () => {
     );
     expect(list.body.errors).toBeUndefined();
     const byId = await Promise.all([cancelled.id, confirmed.id].map((id) => readOrder(user.accessToken, id)));
-    expect(list.body.data.userOrders).toEqual(byId);
+    expect(list.body.data?.userOrders).toEqual(byId);
     expect(byId[1]!.items.map((i) => i.productId)).toEqual([productIds[2], productIds[0], productIds[1]]);
     // 3 x 1234.5678 + 19.99 + 7 x 0.01, exactly.
     expect(byId[1]!.totalAmount).toBe(3723.7634);
