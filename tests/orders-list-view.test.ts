@@ -31,11 +31,7 @@ describe('userOrders and order(id) show the same order', () => {
     const cancelled = await placeOrder(user.accessToken, [{ productId: productIds[0], quantity: 1000 }]);
     await untilStatus(user.accessToken, cancelled.id, ['CANCELLED']);
 
-    const list = await gql(
-      `query($u: ID!) { userOrders(userId: $u) { ${ORDER_FIELDS} } }`,
-      { u: user.id },
-      { token: user.accessToken },
-    );
+    const list = await gql(`query($u: ID!) { userOrders(userId: $u) { ${ORDER_FIELDS} } }`, { u: user.id }, { token: user.accessToken });
     expect(list.body.errors).toBeUndefined();
     const byId = await Promise.all([cancelled.id, confirmed.id].map((id) => readOrder(user.accessToken, id)));
     expect(list.body.data?.userOrders).toEqual(byId);

@@ -4,7 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SubgraphClient } from '../src/subgraph-client.js';
 
 const closers: (() => unknown)[] = [];
-afterAll(() => closers.forEach((close) => close()));
+afterAll(() => {
+  for (const close of closers) close();
+});
 
 /** A subgraph on 127.0.0.1 that answers each request after `delayMs`, counting them. */
 async function slowSubgraph(delayMs: number, respond = (res: ServerResponse, _body: string) => res.end('{"data":{}}')) {
