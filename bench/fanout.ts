@@ -6,9 +6,11 @@ import { graphql, type PlatformProcess, printTable } from './lib.js';
 /**
  * N graphql-ws subscribers on `stockUpdated` of one product (each resolving `product { name }`
  * through the supergraph); M stock changes, one after the other once every subscriber has the
- * previous one. Latency: from sending the stock-changing mutation to each delivery. Subscribers
- * who are the same user (or anonymous) share one resolution per event; `distinctUsers` gives
- * every subscriber an account of its own, so nothing is shared.
+ * previous one. Latency: from sending the stock-changing mutation to each delivery. The selection
+ * is the catalog's only, which answers the same whoever asks: one resolution per event serves
+ * every subscriber, whoever they are (gateway/src/subscriptions/caller-independence.ts).
+ * `distinctUsers` gives every subscriber an account of its own: each token is still checked per
+ * event, and each subscriber is still sent its own result.
  */
 /** One fan-out result: deliveries, their rate and latency percentiles. */
 function fanoutRow(options: { subscribers: number; events: number; distinctUsers: boolean }, latencies: number[], seconds: number) {

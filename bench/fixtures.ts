@@ -70,3 +70,46 @@ export async function untilOrderable(url: string, token: string, productIds: str
 
 export const CREATE_ORDER = 'mutation($i: CreateOrderInput!) { createOrder(input: $i) { id status } }';
 export const ORDER_STATUS = 'query($id: ID!) { order(id: $id) { status sagaState { failureReason } } }';
+
+export interface BenchUser extends Session {
+  username: string;
+  password: string;
+  loggedInAt: number;
+}
+
+/** The accounts of this run, by gateway URL: created once, shared by the benchmarks that ask. */
+const userPools = new Map<string, BenchUser[]>();
+// Access tokens live 15 minutes by default; a longer run logs a user in again before that.
+const TOKEN_REFRESH_MS = 10 * 60_000;
+
+/**
+ * `count` accounts of their own (many users' tokens in turn, not one), created `concurrency` at
+ * a time (each registration and login hashes a password), shared across this run's benchmarks;
+ * a token near its end is renewed by logging in again.
+ */
+export async function benchUsers(url: string, count: number, concurrency = 4): Promise<BenchUser[]> {
+  const pool = userPools.get(url) ?? [];
+  userPools.set(url, pool);
+  const create = async (): Promise<BenchUser> => {
+    const username = `bench_${randomBytes(5).toString('hex')}`;
+    const password = `bench-${randomBytes(6).toString('hex')}-1`;
+    await graphql(url, 'mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+      i: { username, email: `${username}@example.com`, password },
+    });
+    return { ...(await login(url, username, password)), username, password, loggedInAt: Date.now() };
+  };
+  const refresh = async (user: BenchUser) => {
+    if (Date.now() - user.loggedInAt < TOKEN_REFRESH_MS) return;
+    Object.assign(user, await login(url, user.username, user.password), { loggedInAt: Date.now() });
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        if (pool[i]) await refresh(pool[i]);
+        else pool[i] = await create();
+      }
+    }),
+  );
+  return pool.slice(0, count);
+}

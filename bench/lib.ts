@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
@@ -7,33 +8,197 @@ export interface Measurement {
   rps: number;
   p50: number;
   p99: number;
-  /** Failed requests plus non-2xx answers. */
+  /** Failed requests, non-2xx answers and answers `verifyBody` refused. */
   errors: number;
+  /** Requests answered and seconds timed (warm-up excluded), for CPU per request. */
+  requests: number;
+  seconds: number;
+  /** CPU-seconds (user + system) each probed process used while timed, by label. */
+  cpu: Record<string, number>;
 }
 
-/** Fixed-concurrency HTTP load (autocannon options), after a 1 s warm-up: JIT, query-plan cache, connection pools. Latency in ms. */
-export async function measure(opts: autocannon.Options): Promise<Measurement> {
+/** Processes whose CPU a measurement reads, summed: with `descendants` (the default) their whole process trees. */
+export interface CpuProbe {
+  label: string;
+  pid: number | number[];
+  descendants?: boolean;
+}
+
+/** A load scenario: autocannon options, and the processes whose CPU to read around it. */
+export type Scenario = autocannon.Options & { probes?: CpuProbe[] };
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** pid -> [parent pid, CPU-seconds] of every process /proc shows (empty off Linux). */
+function processTable(): Map<number, [number, number]> {
+  const table = new Map<number, [number, number]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return table;
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name, which may itself hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), [Number(fields[1]), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS]);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return table;
+}
+
+/**
+ * CPU-seconds each probe's processes (and, unless `descendants: false`, all their live
+ * descendants) have used so far, from /proc: NaN off Linux. A scan of the whole table, because the kernel
+ * here may not offer /proc/<pid>/task/<tid>/children.
+ */
+function cpuSnapshot(probes: CpuProbe[]): Record<string, number> {
+  const table = processTable();
+  const children = new Map<number, number[]>();
+  for (const [pid, [parent]] of table) children.set(parent, [...(children.get(parent) ?? []), pid]);
+  const collect = (pid: number, into: Set<number>, descendants: boolean) => {
+    if (!table.has(pid) || into.has(pid)) return;
+    into.add(pid);
+    if (descendants) for (const child of children.get(pid) ?? []) collect(child, into, true);
+  };
+  return Object.fromEntries(
+    probes.map((p) => {
+      const roots = Array.isArray(p.pid) ? p.pid : [p.pid];
+      const pids = new Set<number>();
+      for (const root of roots) collect(root, pids, p.descendants !== false);
+      const seconds = [...pids].reduce((sum, pid) => sum + table.get(pid)![1], 0);
+      return [p.label, pids.size === 0 ? Number.NaN : seconds];
+    }),
+  );
+}
+
+/**
+ * The platform's processes as CPU probes: with a process per service, its gateway (when asked
+ * for) and its subgraphs apart; in one process, that process.
+ */
+export function platformProbes(platform: PlatformProcess, options: { gateway: boolean }): CpuProbe[] {
+  const pids = platform.pids ?? {};
+  const subgraphs = [...new Set(Object.entries(pids).flatMap(([name, pid]) => (name === 'gateway' ? [] : [pid])))];
+  if (!pids.gateway || subgraphs.length === 0 || subgraphs.includes(pids.gateway)) return [{ label: 'platform', pid: platform.child.pid! }];
+  return [...(options.gateway ? [{ label: 'platform gateway', pid: pids.gateway }] : []), { label: 'subgraphs', pid: subgraphs }];
+}
+
+/** CPU per 1000 requests and share of one core, per probed process, as table columns. */
+export function cpuColumns(m: Measurement): Record<string, string> {
+  const columns: Record<string, string> = {};
+  for (const [label, seconds] of Object.entries(m.cpu)) {
+    const known = Number.isFinite(seconds) && m.requests > 0;
+    columns[`${label} CPU s/1k req`] = known ? ((seconds / m.requests) * 1000).toFixed(2) : '-';
+    columns[`${label} % core`] = known ? `${Math.round((seconds / m.seconds) * 100)}%` : '-';
+  }
+  return columns;
+}
+
+/**
+ * Prints each probe's CPU while nothing is asked of it, as % of a core over `ms`: background
+ * work (polling, timers) that the figures per 1000 requests include.
+ */
+export async function printIdleCpu(probes: CpuProbe[], ms = 2_000) {
+  const before = cpuSnapshot(probes);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = cpuSnapshot(probes);
+  const shares = probes.map((p) => `${p.label} ${Math.round(((after[p.label] - before[p.label]) / (ms / 1000)) * 100)}%`);
+  console.log(`\n# CPU at rest over ${ms / 1000} s, % of a core: ${shares.join(', ')}`);
+}
+
+/**
+ * Fixed-concurrency HTTP load (autocannon options), after a 1 s warm-up: JIT, query-plan cache,
+ * connection pools. Latency in ms. The probes' CPU is read after the warm-up and after the run.
+ */
+export async function measure(scenario: Scenario): Promise<Measurement> {
+  const { probes = [], ...opts } = scenario;
   await autocannon({ ...opts, duration: 1 });
+  const before = cpuSnapshot(probes);
   const r = await autocannon(opts);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  const after = cpuSnapshot(probes);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx + r.mismatches,
+    requests: r.requests.total,
+    seconds: r.duration,
+    cpu: Object.fromEntries(probes.map((p) => [p.label, after[p.label] - before[p.label]])),
+  };
 }
 
 /**
  * Each scenario measured `rounds` times, alternating, so drift on the machine (JIT, GC, other
- * load) hits all alike. Per scenario: mean req/s (rounded), worst p50 and p99, all errors.
+ * load) hits all alike. Per scenario: mean req/s (rounded), worst p50 and p99, all errors, and
+ * requests, seconds and CPU summed over the rounds.
  */
-export async function alternate(scenarios: autocannon.Options[], rounds: number): Promise<Measurement[]> {
+export async function alternate(scenarios: Scenario[], rounds: number): Promise<Measurement[]> {
   const runs = scenarios.map(() => [] as Measurement[]);
   for (let round = 0; round < rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) runs[i].push(await measure(scenario));
   }
+  const sum = (list: Measurement[], pick: (m: Measurement) => number) => list.reduce((total, m) => total + pick(m), 0);
   return runs.map((list) => ({
-    rps: Math.round(list.reduce((sum, r) => sum + r.rps, 0) / list.length),
+    rps: Math.round(sum(list, (r) => r.rps) / list.length),
     p50: Math.max(...list.map((r) => r.p50)),
     p99: Math.max(...list.map((r) => r.p99)),
-    errors: list.reduce((sum, r) => sum + r.errors, 0),
+    errors: sum(list, (r) => r.errors),
+    requests: sum(list, (r) => r.requests),
+    seconds: sum(list, (r) => r.seconds),
+    cpu: Object.fromEntries(Object.keys(list[0].cpu).map((label) => [label, sum(list, (r) => r.cpu[label])])),
   }));
 }
+
+/**
+ * The `data` of every request's answer (as JSON text): the first request alone (it warms up
+ * what a cold process loads once, such as the JWKS), then the others `concurrency` at a time,
+ * as under load, so an answer given to the wrong caller would show. An error, a non-2xx status
+ * or no data throws.
+ */
+export async function answersOf(url: string, requests: autocannon.Request[], concurrency = 16): Promise<string[]> {
+  const answer = async (req: autocannon.Request) => {
+    const res = await fetch(url, { method: 'POST', headers: req.headers as Record<string, string>, body: req.body as string });
+    const body = (await res.json()) as { data?: unknown; errors?: unknown };
+    if (!res.ok || body.errors || !body.data) throw new Error(`${url} answered ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    return JSON.stringify(body.data);
+  };
+  const answers = [await answer(requests[0])];
+  let next = 1;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < requests.length; i = next++) answers[i] = await answer(requests[i]);
+    }),
+  );
+  return answers;
+}
+
+/**
+ * `requests` for autocannon, one after the other across all connections. (Given as a list,
+ * every connection would walk it from the start in step, so concurrent requests would mostly be
+ * the same user's, which a gateway merging identical in-flight fetches turns into fewer fetches.)
+ */
+export function inTurn(requests: autocannon.Request[]): autocannon.Request[] {
+  if (requests.length < 2) return requests;
+  let next = 0;
+  const pick = (base: autocannon.Request): autocannon.Request => {
+    const { headers, body } = requests[next++ % requests.length];
+    return { ...base, headers, body };
+  };
+  return [{ method: 'POST', setupRequest: pick }];
+}
+
+/** For autocannon's `verifyBody`: a GraphQL answer (status 200 either way) without errors. */
+export const withoutGraphqlErrors = (body: unknown) => typeof body === 'string' && !body.includes('"errors"');
 
 /** A GraphQL POST of `body` under fixed-concurrency load for `seconds`. */
 export async function load(opts: {
@@ -63,6 +228,8 @@ export interface PlatformProcess {
   gatewayUrl: string;
   urls: Record<string, string>;
   embedded: Record<string, boolean>;
+  /** Each service's process id (all the same when the platform runs in one process). */
+  pids?: Record<string, number>;
   child: ChildProcess;
   stop(): Promise<void>;
 }

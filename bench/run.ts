@@ -3,22 +3,27 @@
  * on their standard local ports (override with DATABASE_URL / REDIS_URL / NATS_URL), or the
  * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5);
  * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
- * BENCH_ONLY a comma-separated subset of: tokens, me, rest, map, line, saga, fanout, gateways;
+ * BENCH_USERS the accounts whose tokens `me` and the gateway comparison send in turn (default 100);
+ * BENCH_ONLY a comma-separated subset of: tokens, me, gateways, rest, map, line, saga, fanout, subscribers;
  * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof).
+ * Last, the issue's table: each goal beside this run's figure (bench/goals.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { benchFanout } from './fanout.js';
 import { BENCH_ADMIN } from './fixtures.js';
 import { benchGateways } from './gateways.js';
-import { startPlatformProcess } from './lib.js';
+import { type BenchResults, goalRows } from './goals.js';
+import { printTable, startPlatformProcess } from './lib.js';
 import { benchLineWebhook } from './line-webhook.js';
 import { benchMapGeneration } from './map.js';
 import { benchMe } from './me.js';
 import { benchRestFacade } from './rest-facade.js';
 import { benchSaga } from './saga.js';
+import { benchSubscribers } from './subscribers.js';
 import { benchTokenVerification } from './token-verification.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const users = Number(process.env.BENCH_USERS ?? 100);
 const env =
   process.env.BENCH_EMBEDDED === '1'
     ? { DATABASE_URL: '', REDIS_URL: '', NATS_URL: '' }
@@ -35,7 +40,9 @@ console.log(
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (name: string) => !only || only.includes(name);
 
-if (wanted('tokens')) await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined });
+const results: BenchResults = {};
+if (wanted('tokens'))
+  results.tokens = await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined, natsUrl: env.NATS_URL || undefined });
 // Known to the bench too: the LINE benchmark's own gateway calls the platform's auth with it.
 const internalApiKey = randomBytes(32).toString('base64url');
 const platform = await startPlatformProcess({
@@ -45,7 +52,12 @@ const platform = await startPlatformProcess({
   INTERNAL_API_KEY: internalApiKey,
 });
 try {
-  if (wanted('me')) await benchMe(platform, seconds);
+  if (wanted('me')) results.me = await benchMe(platform, { seconds, rounds: 2, users });
+  if (wanted('gateways')) {
+    // Our gateway gets the platform's Redis and NATS: its token checks, limits and revocation as in production.
+    const gatewayEnv = { REDIS_URL: env.REDIS_URL, NATS_URL: env.NATS_URL, NATS_NAMESPACE: env.NATS_NAMESPACE };
+    results.gateways = await benchGateways(platform, { seconds, rounds: 2, users, env: gatewayEnv });
+  }
   if (wanted('rest')) await benchRestFacade(platform, seconds);
   if (wanted('map')) await benchMapGeneration(platform, seconds);
   if (wanted('line')) await benchLineWebhook(platform, seconds, { internalApiKey, databaseUrl: env.DATABASE_URL || undefined });
@@ -54,16 +66,21 @@ try {
     const { NatsEventBus } = await import('@app/events');
     const bus = env.NATS_URL ? await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE }) : undefined;
     try {
-      await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8, bus });
+      results.saga = await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8, bus });
     } finally {
       await bus?.close();
     }
   }
   if (wanted('fanout')) {
+    results.fanout = [];
     for (const distinctUsers of [false, true])
-      await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20, distinctUsers });
+      results.fanout.push(
+        ...(await benchFanout(platform, { subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 200), events: 20, distinctUsers })),
+      );
   }
-  if (wanted('gateways')) await benchGateways(platform, { seconds, rounds: 2 });
+  // The bounded 10,000-subscriber run (bench/subscribers.ts; BENCH_SUBSCRIBERS_10K sets its size).
+  if (wanted('subscribers')) results.subscribers = await benchSubscribers(platform);
+  printTable('Issue 14: this run against the goals (figures from one run on this machine)', goalRows(results));
 } finally {
   await platform.stop();
   if (env.NATS_NAMESPACE) {
