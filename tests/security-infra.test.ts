@@ -91,7 +91,8 @@ function composeConfig(env: Record<string, string>): { status: number | null; st
     ['docker', ['compose', '--env-file', envFile, 'config']],
   ] as const) {
     const result = spawnSync(command, args, { cwd: repoRoot, env: { ...base, ...env }, encoding: 'utf8', timeout: 30_000 });
-    if (result.error || /unknown command|is not a docker command/i.test(result.stderr)) continue;
+    // A docker CLI without the compose plugin reads `compose` as an unknown command or its flag as unknown.
+    if (result.error || /unknown command|is not a docker command|unknown flag: --env-file/i.test(result.stderr)) continue;
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
   return null;
