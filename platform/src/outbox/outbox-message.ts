@@ -46,3 +46,9 @@ export function outboxEntity(em: EntityManager): EntityClass<OutboxMessage> {
     throw new Error(`this service has no outbox: add defineOutboxMessage() to its entities (and a migration creating the outbox table)`);
   return meta.class as EntityClass<OutboxMessage>;
 }
+
+/** The service's outbox table, schema-qualified, for plain SQL (which the ORM does not qualify). */
+export function outboxTable(em: EntityManager): string {
+  const meta = em.getMetadata().get(outboxEntity(em));
+  return `"${meta.schema ?? em.config.get('schema') ?? 'public'}"."${meta.tableName}"`;
+}

@@ -1,14 +1,22 @@
 import { type DurableSubject, type EventBus, type FanoutSubject, InvalidEventError, type PayloadOf } from '@app/events';
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from '../observability/logger.js';
 import { SerialLoop } from '../serial-loop.js';
 import { withService } from '../tracing/service-context.js';
 import { deserializeTraceContext } from '../tracing/trace-context.js';
-import { outboxEntity } from './outbox-message.js';
+import { outboxEntity, outboxTable } from './outbox-message.js';
+
+/** A publish's outcome, never a rejection (the relay looks at every row's in order). */
+const settle = (publish: Promise<void>): Promise<{ error?: unknown }> =>
+  publish.then(
+    () => ({}),
+    (error: unknown) => ({ error: error ?? new Error('publish failed') }),
+  );
 
 const HOUR_MS = 60 * 60_000;
+/** A round that found another replica relaying looks again this much later. */
+const BUSY_RETRY_MS = 20;
 
 export interface OutboxRelayOptions {
   em: EntityManager;
@@ -30,7 +38,14 @@ export interface OutboxRelayOptions {
  * Publishes a service's outbox: unsent rows in `seq` order, durable subjects with `bus.publish`
  * and the row's `msgId` (or its id) as message id (a re-publish after a crash is dropped by
  * JetStream's dedupe window), `live.*` with `bus.broadcast`; then marks them sent. It polls, and
- * is nudged right after every commit that wrote rows.
+ * is nudged right after every commit that wrote rows: a nudge starts a round at once, or, when one
+ * is running, another right after it (rows committed during a round may have been missed by it).
+ * A nudged round skips the poll's look for unsent rows (the nudge says there are some).
+ *
+ * A round's first row is published alone; once it is acknowledged, the rest of the batch is
+ * pipelined: sent in order on the one connection (so stored in order) and their acknowledgements
+ * awaited together, one wait per batch instead of one per row. After a failure (the bus down)
+ * a round thus risks one publish, as before.
  *
  * With several replicas one relays at a time (a transaction-scoped advisory lock; the others skip
  * the round), which keeps the global order; rows are also taken `FOR UPDATE SKIP LOCKED`. A row
@@ -49,6 +64,8 @@ export class OutboxRelay {
    */
   private readonly loopContext;
   private lastPrune = 0;
+  /** A nudge came since the last round started: there are unsent rows. */
+  private nudged = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
@@ -56,6 +73,9 @@ export class OutboxRelay {
     this.loop = new SerialLoop({
       round: () => this.round(),
       intervalMs: options.pollIntervalMs,
+      // A round asked for while one ran starts right after it: this is the path every saga step's
+      // command takes, and rounds batch whatever was committed meanwhile.
+      againDelayMs: 0,
       onError: (err) => options.logger.error({ err }, 'outbox relay round failed'),
     });
   }
@@ -66,6 +86,7 @@ export class OutboxRelay {
 
   /** Publish soon: something was just committed. */
   nudge(): void {
+    this.nudged = true;
     context.with(this.loopContext, () => this.loop.nudge());
   }
 
@@ -75,16 +96,17 @@ export class OutboxRelay {
   }
 
   /** One relay round: publishes unsent rows until none are left (or one fails). Returns how many were sent. */
-  async relayOnce(): Promise<number> {
+  async relayOnce(options: { knownUnsent?: boolean } = {}): Promise<number> {
     // The usual poll finds nothing: one indexed read then, no transaction and no lock.
-    if (!(await this.anyUnsent())) return 0;
+    if (!options.knownUnsent && !(await this.anyUnsent())) return 0;
     let total = 0;
     for (;;) {
       const result = await this.relayBatch();
       total += result.sent;
       if (result.busy) {
-        // Another replica is relaying: it may have read before our rows were committed.
-        this.loop.nudge();
+        // Another replica is relaying: it may have read before our rows were committed. Not at
+        // once (that would spin while it relays): a moment later.
+        setTimeout(() => this.nudge(), BUSY_RETRY_MS).unref();
         return total;
       }
       if (result.failed || result.sent < this.batchSize) return total;
@@ -103,50 +125,99 @@ export class OutboxRelay {
   }
 
   private async round(): Promise<void> {
-    await this.relayOnce();
+    const knownUnsent = this.nudged;
+    this.nudged = false;
+    await this.relayOnce({ knownUnsent });
     if (Date.now() - this.lastPrune < (this.options.pruneIntervalMs ?? HOUR_MS)) return;
     this.lastPrune = Date.now();
     await this.prune().catch((err) => this.options.logger.warn({ err }, 'pruning the outbox failed'));
   }
 
+  /** Publishes one row, in the trace it was written in (the publish span continues the writer's request). */
+  private publish(row: RelayedRow): Promise<void> {
+    const { bus } = this.options;
+    const publish = () =>
+      row.kind === 'fanout'
+        ? bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>)
+        : bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msg_id ?? row.id });
+    return row.trace_context ? context.with(deserializeTraceContext(row.trace_context, this.loopContext), publish) : publish();
+  }
+
+  /**
+   * One batch in one transaction of three statements: the relay lock and the unsent rows in one
+   * read (rows `FOR UPDATE SKIP LOCKED`; no rows without the lock), the publishes, and one update
+   * of the rows sent. Plain SQL: the rows are read once and written once, with no entity to track.
+   */
   private async relayBatch(): Promise<{ sent: number; failed: boolean; busy: boolean }> {
-    const { em, bus, logger, name, schema } = this.options;
+    const { em, logger, name, schema } = this.options;
     return em.fork().transactional(async (tx) => {
-      const [lock] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as locked', [
-        `${name}-outbox:${schema}`,
-      ]);
-      if (!lock?.locked) return { sent: 0, failed: false, busy: true };
-      const rows = await tx.find(
-        outboxEntity(tx),
-        { sentAt: null },
-        { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+      const table = outboxTable(tx);
+      const read = await tx.execute<({ locked: boolean } & Partial<RelayedRow>)[]>(
+        `with relay as materialized (select pg_try_advisory_xact_lock(hashtext(?)) as locked)
+         select relay.locked, o.seq, o.id, o.msg_id, o.subject, o.kind, o.payload, o.trace_context
+         from relay left join lateral (
+           select * from ${table} where relay.locked and sent_at is null order by seq limit ? for update skip locked
+         ) o on true`,
+        [`${name}-outbox:${schema}`, this.batchSize],
       );
-      let sent = 0;
-      for (const row of rows) {
-        try {
-          const publish = () =>
-            row.kind === 'fanout'
-              ? bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>)
-              : bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msgId ?? row.id });
-          // In the writer's trace, as this service's work: the publish span continues the request.
-          await (row.traceContext ? context.with(deserializeTraceContext(row.traceContext, this.loopContext), publish) : publish());
-          row.sentAt = new Date();
-          row.attempts += 1;
-          sent++;
-        } catch (err) {
-          row.attempts += 1;
-          row.lastError = err instanceof Error ? err.message : String(err);
-          if (err instanceof InvalidEventError) {
-            // Can never be published (writeOutbox validates, so this is a bug): park it, keep going.
-            row.sentAt = new Date();
-            logger.error({ err, seq: row.seq, subject: row.subject }, 'outbox message is invalid and was skipped');
-            continue;
-          }
-          logger.warn({ err, seq: row.seq, subject: row.subject, attempts: row.attempts }, 'outbox publish failed, will retry');
-          return { sent, failed: true, busy: false };
+      if (!read[0]?.locked) return { sent: 0, failed: false, busy: true };
+      const rows = read.filter((r): r is { locked: boolean } & RelayedRow => r.seq != null);
+      // The first alone (it probes a bus that may be down), then the rest pipelined: each
+      // bus.publish call writes its message before it returns, so they leave in row order.
+      const outcomes = rows.length ? [await settle(this.publish(rows[0]))] : [];
+      const down = outcomes[0]?.error !== undefined && !(outcomes[0].error instanceof InvalidEventError);
+      if (!down) outcomes.push(...(await Promise.all(rows.slice(1).map((row) => settle(this.publish(row))))));
+      const sent: RelayedRow[] = [];
+      let failed: { row: RelayedRow; error: unknown } | undefined;
+      for (const [i, row] of rows.entries()) {
+        const { error } = outcomes[i];
+        if (!error) {
+          sent.push(row);
+          continue;
         }
+        if (error instanceof InvalidEventError) {
+          // Can never be published (writeOutbox validates, so this is a bug): park it, keep going.
+          logger.error({ err: error, seq: row.seq, subject: row.subject }, 'outbox message is invalid and was skipped');
+          await markAttempt(tx, table, row, error, true);
+          continue;
+        }
+        // This row and the ones after it stay unsent, to go again in order (a later one that did
+        // reach the stream is dropped then as a duplicate: same message id).
+        failed = { row, error };
+        break;
       }
-      return { sent, failed: false, busy: false };
+      if (sent.length) {
+        await tx.execute(`update ${table} set sent_at = ?, attempts = attempts + 1 where seq in (${sent.map(() => '?').join(', ')})`, [
+          new Date(),
+          ...sent.map((r) => r.seq),
+        ]);
+      }
+      if (failed) {
+        const attempts = await markAttempt(tx, table, failed.row, failed.error, false);
+        logger.warn({ err: failed.error, seq: failed.row.seq, subject: failed.row.subject, attempts }, 'outbox publish failed, will retry');
+      }
+      return { sent: sent.length, failed: !!failed, busy: false };
     });
   }
+}
+
+/** What the relay reads of an outbox row (column names as stored). */
+interface RelayedRow {
+  seq: string;
+  id: string;
+  msg_id: string | null;
+  subject: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  trace_context: string | null;
+}
+
+/** Records a failed attempt (and parks the row as sent when it can never be published); answers the attempts so far. */
+async function markAttempt(tx: EntityManager, table: string, row: RelayedRow, error: unknown, park: boolean): Promise<number> {
+  const message = error instanceof Error ? error.message : String(error);
+  const [updated] = await tx.execute<{ attempts: number }[]>(
+    `update ${table} set attempts = attempts + 1, last_error = ?${park ? ', sent_at = ?' : ''} where seq = ? returning attempts`,
+    [message, ...(park ? [new Date()] : []), row.seq],
+  );
+  return updated?.attempts ?? 0;
 }

@@ -1,7 +1,7 @@
 import { eventSchemas, isDurableSubject, type PayloadOf, type Subject } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { serializeTraceContext } from '../tracing/trace-context.js';
-import { type OutboxMessage, outboxEntity } from './outbox-message.js';
+import { type OutboxMessage, outboxEntity, outboxTable } from './outbox-message.js';
 
 export interface WriteOutboxOptions {
   /**
@@ -15,12 +15,44 @@ export interface WriteOutboxOptions {
 }
 
 /**
+ * An outbox row not yet written: the message, validated, with its id, kind and the active trace.
+ * `writeOutbox` writes one through the unit of work; a use case that writes its rows with plain
+ * SQL builds them with `outboxRecord` and inserts them with `outboxInsert`.
+ */
+export interface OutboxRecord {
+  id: string;
+  msgId: string | null;
+  subject: string;
+  kind: 'durable' | 'fanout';
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  traceContext: string | null;
+}
+
+/**
+ * The outbox row of a message: the payload is validated here (the same schema the bus checks when
+ * publishing), so a bad message fails the transaction that writes it instead of blocking the
+ * relay later, and the active trace goes with it, so the relayed publish joins the request's trace.
+ */
+export function outboxRecord<S extends Subject>(subject: S, payload: PayloadOf<S>, options: WriteOutboxOptions = {}): OutboxRecord {
+  const data = eventSchemas[subject].parse(payload) as Record<string, unknown>;
+  const durable = isDurableSubject(subject);
+  return {
+    id: crypto.randomUUID(),
+    msgId: durable ? (options.msgId ?? null) : null,
+    subject,
+    kind: durable ? 'durable' : 'fanout',
+    payload: data,
+    createdAt: options.now ?? new Date(),
+    traceContext: serializeTraceContext(),
+  };
+}
+
+/**
  * Adds a message to the service's outbox inside the caller's transaction (or unit of work: the
  * row is persisted with the caller's next flush, so the change and its message commit together).
- * The payload is validated here (the same schema the bus checks when publishing), so a bad
- * message fails the transaction that wrote it instead of blocking the relay later. The active
- * trace goes with the row, so the relayed publish joins the request's trace. After the
- * commit, nudge the relay (`OutboxRelay.nudge`) so it publishes at once instead of at its next poll.
+ * See `outboxRecord` for what is checked and carried. After the commit, nudge the relay
+ * (`OutboxRelay.nudge`) so it publishes at once instead of at its next poll.
  */
 export function writeOutbox<S extends Subject>(
   tx: EntityManager,
@@ -28,18 +60,25 @@ export function writeOutbox<S extends Subject>(
   payload: PayloadOf<S>,
   options: WriteOutboxOptions = {},
 ): OutboxMessage {
-  const data = eventSchemas[subject].parse(payload) as Record<string, unknown>;
-  const durable = isDurableSubject(subject);
-  return tx.create(outboxEntity(tx), {
-    id: crypto.randomUUID(),
-    msgId: durable ? (options.msgId ?? null) : null,
-    subject,
-    kind: durable ? 'durable' : 'fanout',
-    payload: data,
-    createdAt: options.now ?? new Date(),
-    sentAt: null,
-    attempts: 0,
-    lastError: null,
-    traceContext: serializeTraceContext(),
-  });
+  return writeOutboxRecord(tx, outboxRecord(subject, payload, options));
+}
+
+/** Adds a row built by `outboxRecord` to the service's outbox through the caller's unit of work (as `writeOutbox`). */
+export function writeOutboxRecord(tx: EntityManager, record: OutboxRecord): OutboxMessage {
+  return tx.create(outboxEntity(tx), { ...record, sentAt: null, attempts: 0, lastError: null });
+}
+
+/**
+ * The insert of `records` into the service's outbox as one SQL statement and its parameters (`?`
+ * placeholders, as `em.execute` takes them), for a use case that composes it with its own writes
+ * (a data-modifying `with ... insert`). Null when there is nothing to insert.
+ */
+export function outboxInsert(em: EntityManager, records: readonly OutboxRecord[]): { sql: string; params: unknown[] } | null {
+  if (!records.length) return null;
+  const table = outboxTable(em);
+  const values = records.map(() => '(?, ?, ?, ?, ?::jsonb, ?, null, 0, null, ?)').join(', ');
+  return {
+    sql: `insert into ${table} (id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context) values ${values}`,
+    params: records.flatMap((r) => [r.id, r.msgId, r.subject, r.kind, JSON.stringify(r.payload), r.createdAt, r.traceContext]),
+  };
 }

@@ -14,4 +14,19 @@ export interface OrdersDeps {
   nudgeOutbox(): void;
   /** Runs the saga's due local actions (payment, refund) soon, in the background (see LocalStepRunner). */
   runLocalSteps(sagaId: string): void;
+  /**
+   * Optional: a local action a reply makes due runs inside that reply's transaction when the
+   * provider answers within a budget (saga/inline-local-action.ts). Absent: always in the background.
+   */
+  inlineLocal?: InlineLocalSteps;
+}
+
+/** Settings and state of running a local action inside the reply's transaction (see saga/inline-local-action.ts). */
+export interface InlineLocalSteps {
+  /** How long a provider call may take there. */
+  budgetMs: number;
+  /** After a call that did not answer in time (or failed), how long every action goes to the background runner. */
+  coolDownMs: number;
+  /** Until when (epoch ms) actions go to the background runner. */
+  slowUntil: number;
 }

@@ -62,6 +62,8 @@ export async function buildOrdersService(options: OrdersServiceOptions): Promise
     ),
     nudgeOutbox: () => relay.nudge(),
     runLocalSteps: (sagaId) => localSteps.start(sagaId),
+    // The payment in the reply's transaction when the provider answers within 50 ms (saga/inline-local-action.ts).
+    inlineLocal: { budgetMs: 50, coolDownMs: 60_000, slowUntil: 0 },
   };
   // Each running action holds a connection while the provider answers: leave most of the pool to the rest.
   const localSteps = new LocalStepRunner(deps, Math.max(1, Math.floor(config.DB_POOL_MAX / 2)));

@@ -1,5 +1,5 @@
 import { Subjects } from '@app/events';
-import { catalogCacheKeys, writeOutbox } from '@app/platform';
+import { catalogCacheKeys, type OutboxRecord, outboxRecord, writeOutbox, writeOutboxRecord } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
 import type { Product, StockChange } from '../entities/index.js';
@@ -13,18 +13,26 @@ import { productView } from '../views.js';
  */
 
 /**
- * Stock levels that changed, inside the transaction that changed them: `catalog.stock.changed`
- * (durable) and, when `live`, `live.stock.updated` (fan-out to every gateway, for the
- * `stockUpdated` subscription).
+ * The outbox rows announcing stock levels that changed: `catalog.stock.changed` (durable) and,
+ * when `live`, `live.stock.updated` (fan-out to every gateway, for the `stockUpdated` subscription).
  */
+export function stockChangeRecords(
+  changes: readonly StockChange[],
+  opts: { msgId: (change: StockChange) => string; live: boolean },
+): OutboxRecord[] {
+  return [
+    ...changes.map((change) => outboxRecord(Subjects.CatalogStockChanged, change, { msgId: opts.msgId(change) })),
+    ...(opts.live ? changes.map((change) => outboxRecord(Subjects.LiveStockUpdated, change)) : []),
+  ];
+}
+
+/** The same rows written to the outbox inside the transaction that changed the stock (through the unit of work). */
 export function writeStockChanges(
   tx: EntityManager,
   changes: readonly StockChange[],
   opts: { msgId: (change: StockChange) => string; live: boolean },
 ): void {
-  for (const change of changes) writeOutbox(tx, Subjects.CatalogStockChanged, change, { msgId: opts.msgId(change) });
-  if (!opts.live) return;
-  for (const change of changes) writeOutbox(tx, Subjects.LiveStockUpdated, change);
+  for (const record of stockChangeRecords(changes, opts)) writeOutboxRecord(tx, record);
 }
 
 /** After the commit of stock changes: the product keys are invalidated (shared cache and every replica). Never throws. */

@@ -13,15 +13,11 @@ import { type InventoryOutcome, reply } from './inventory-outcome.js';
 export async function commitInventory(tx: EntityManager, command: CommitInventoryCommand, logger?: Logger): Promise<InventoryOutcome> {
   const { inventory } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
-  const order = await inventory.findOrderForUpdate(orderId);
+  const order = await inventory.decisionForUpdate(orderId);
   if (!order || (order.state !== 'reserved' && order.state !== 'committed')) {
     logger?.warn({ orderId, state: order?.state ?? null, sagaId: command.sagaId }, 'commit of an order that holds no reservation: ignored');
     return { reply: null, stockChanges: [] };
   }
-  if (order.state === 'reserved') {
-    for (const line of await inventory.reservationsOf(orderId)) if (line.state === 'reserved') line.state = 'committed';
-    order.state = 'committed';
-    await inventory.flush();
-  }
+  if (order.state === 'reserved') await inventory.commit(orderId);
   return { reply: reply(Subjects.CatalogInventoryCommitted, { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
 }

@@ -1,11 +1,11 @@
 import type { EventEnvelope, InventoryCommand, InventoryCommandSubject } from '@app/events';
-import { writeOutbox } from '@app/platform';
+import { outboxRecord } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
 import type { StockChange } from '../entities/index.js';
 import { InboxRepository } from '../repositories/index.js';
-import { invalidateStockChanges, writeStockChanges } from './announce.js';
+import { invalidateStockChanges, stockChangeRecords } from './announce.js';
 import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
 
 export type InventoryStep<S extends InventoryCommandSubject> = (
@@ -53,9 +53,11 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         return { fresh: false, reply: null, stockChanges: [] };
       }
       const outcome = await step(tx, envelope.data);
-      await inbox.record(envelope.id, outcome.reply, outcome.stockChanges);
-      writeStockChanges(tx, outcome.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: true });
-      if (outcome.reply) writeOutbox(tx, outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` });
+      const outbox = [
+        ...stockChangeRecords(outcome.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: true }),
+        ...(outcome.reply ? [outboxRecord(outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` })] : []),
+      ];
+      await inbox.record(envelope.id, outcome.reply, outcome.stockChanges, outbox);
       return { fresh: true, ...outcome };
     }),
   );

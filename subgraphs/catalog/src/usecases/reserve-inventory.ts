@@ -1,16 +1,14 @@
 import { type ReserveInventoryCommand, Subjects } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { InventoryOrder } from '../entities/index.js';
+import type { InventoryOrderState } from '../entities/index.js';
 import { repositories } from '../repositories/index.js';
-import { stockChangeOf } from './announce.js';
 import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 const REASON_MAX = 2000;
 const truncate = (s: string) => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
 
 /** The answer to a reserve for an order inventory has already decided on: the same decision again. */
-function decided(order: InventoryOrder, sagaId: string): InventoryOutcome {
-  const ids = { sagaId, orderId: order.orderId };
+function decided(order: { state: InventoryOrderState; reason: string | null }, ids: { sagaId: string; orderId: string }): InventoryOutcome {
   switch (order.state) {
     case 'reserved':
     case 'committed':
@@ -22,7 +20,7 @@ function decided(order: InventoryOrder, sagaId: string): InventoryOutcome {
       };
     default:
       return {
-        reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: `The order ${order.orderId} was already released` }),
+        reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason: `The order ${ids.orderId} was already released` }),
         stockChanges: [],
       };
   }
@@ -34,13 +32,14 @@ function decided(order: InventoryOrder, sagaId: string): InventoryOutcome {
  * only then decremented; unknown products or short stock reserve nothing and say why. An order
  * already decided (by an earlier command with another message id) gets the same answer again and
  * nothing changes; a concurrent handling of the same order fails on the order's primary key and
- * is retried, to find that decision.
+ * is retried, to find that decision. Four statements at most (decision, lock, write).
  */
 export async function reserveInventory(tx: EntityManager, command: ReserveInventoryCommand): Promise<InventoryOutcome> {
-  const { inventory, products } = repositories(tx);
+  const { inventory } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
-  const existing = await inventory.findOrderForUpdate(orderId);
-  if (existing) return decided(existing, command.sagaId);
+  const ids = { sagaId: command.sagaId, orderId: command.orderId };
+  const existing = await inventory.decisionForUpdate(orderId);
+  if (existing) return decided(existing, ids);
 
   // One line per product (an order naming a product twice wants the sum).
   const wanted = new Map<string, number>();
@@ -49,7 +48,7 @@ export async function reserveInventory(tx: EntityManager, command: ReserveInvent
     wanted.set(id, (wanted.get(id) ?? 0) + item.quantity);
   }
   const lines = [...wanted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const locked = new Map((await products.lockForStockChange(lines.map(([id]) => id))).map((p) => [p.id, p]));
+  const locked = new Map((await inventory.lockStock(lines.map(([id]) => id))).map((p) => [p.id, p]));
 
   const problems: string[] = [];
   for (const [productId, quantity] of lines) {
@@ -60,20 +59,13 @@ export async function reserveInventory(tx: EntityManager, command: ReserveInvent
   }
   if (problems.length) {
     const reason = truncate(problems.join('; '));
-    await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'failed', reason });
-    return {
-      reply: reply(Subjects.CatalogInventoryReservationFailed, { sagaId: command.sagaId, orderId: command.orderId, reason }),
-      stockChanges: [],
-    };
+    await inventory.recordFailed(orderId, command.sagaId, reason);
+    return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason }), stockChanges: [] };
   }
 
-  for (const [productId, quantity] of lines) {
-    locked.get(productId)!.stockQuantity -= quantity;
-    inventory.addReservation({ orderId, productId, quantity });
-  }
-  await inventory.createOrder({ orderId, sagaId: command.sagaId, state: 'reserved' });
+  const taken = await inventory.reserve(orderId, command.sagaId, lines);
   return {
-    reply: reply(Subjects.CatalogInventoryReserved, { sagaId: command.sagaId, orderId: command.orderId }),
-    stockChanges: lines.map(([productId]) => stockChangeOf(locked.get(productId)!)),
+    reply: reply(Subjects.CatalogInventoryReserved, ids),
+    stockChanges: taken.map((p) => ({ productId: p.id, newQuantity: p.stockQuantity, updatedAt: p.updatedAt.toISOString() })),
   };
 }

@@ -1,4 +1,4 @@
-import { Subjects, type Subscription } from '@app/events';
+import { type InventoryReplySubject, Subjects, type Subscription } from '@app/events';
 import type { OrdersDeps } from '../deps.js';
 import { applyProductDeleted, applyProductUpserted } from '../usecases/apply-product-event.js';
 import { eraseUserData } from '../usecases/erase-user-data.js';
@@ -22,20 +22,25 @@ export const ORDERS_DURABLES = {
 /** Bounded redelivery: a handler gets this many tries (500 ms apart) before the message is dead-lettered. */
 export const MAX_DELIVER = 5;
 
+/**
+ * Competing subscribers per saga reply durable in each replica: replies of different sagas are
+ * handled side by side (each locks its own saga row), so one slow transaction does not hold up
+ * every order behind it. Replies of one saga never race: a saga waits for one reply at a time.
+ */
+const SAGA_REPLY_HANDLERS = 4;
+
 /** NATS -> use cases. */
 export async function subscribeHandlers(deps: OrdersDeps): Promise<Subscription[]> {
   const opts = (durable: string) => ({ durable, maxDeliver: MAX_DELIVER });
   // The read model must also learn the products published before this service first started.
   const readModel = (durable: string) => ({ ...opts(durable), startAt: 'stored' as const });
+  const replies = (subject: InventoryReplySubject, durable: string) =>
+    Array.from({ length: SAGA_REPLY_HANDLERS }, () => deps.bus.subscribe(subject, (e) => handleInventoryReply(deps, e), opts(durable)));
   return Promise.all([
-    deps.bus.subscribe(Subjects.CatalogInventoryReserved, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.reserved)),
-    deps.bus.subscribe(
-      Subjects.CatalogInventoryReservationFailed,
-      (e) => handleInventoryReply(deps, e),
-      opts(ORDERS_DURABLES.reservationFailed),
-    ),
-    deps.bus.subscribe(Subjects.CatalogInventoryCommitted, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.committed)),
-    deps.bus.subscribe(Subjects.CatalogInventoryReleased, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.released)),
+    ...replies(Subjects.CatalogInventoryReserved, ORDERS_DURABLES.reserved),
+    ...replies(Subjects.CatalogInventoryReservationFailed, ORDERS_DURABLES.reservationFailed),
+    ...replies(Subjects.CatalogInventoryCommitted, ORDERS_DURABLES.committed),
+    ...replies(Subjects.CatalogInventoryReleased, ORDERS_DURABLES.released),
     deps.bus.subscribe(
       Subjects.CatalogProductUpserted,
       (e) => applyProductUpserted(deps, e.data),

@@ -10,13 +10,14 @@ export class InboxRepository {
    * same message waits here until the first commits (then gets false) or rolls back.
    */
   async claim(id: string): Promise<boolean> {
-    const result = await this.em
-      .createQueryBuilder(ProcessedMessage)
-      .insert({ id, processedAt: new Date() })
-      .onConflict('id')
-      .ignore()
-      .execute('run');
-    return (result as { affectedRows?: number }).affectedRows === 1;
+    // Plain SQL: one claim per saga reply, on the hot path.
+    const schema = `"${this.em.config.get('schema') ?? 'public'}"`;
+    const result = await this.em.execute<{ affectedRows?: number }>(
+      `insert into ${schema}.processed_messages (id, processed_at) values (?, ?) on conflict (id) do nothing`,
+      [id, new Date()],
+      'run',
+    );
+    return result.affectedRows === 1;
   }
 
   /** Forgets ids older than the stream's retention (a redelivery that old cannot happen). */

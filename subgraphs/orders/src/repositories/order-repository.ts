@@ -1,6 +1,8 @@
+import { type OutboxRecord, outboxInsert } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
+import { sagaProgressValues } from './saga-repository.js';
 
 export interface OrderQuery {
   status?: OrderStatus;
@@ -31,6 +33,55 @@ export class OrderRepository {
     if (orderIds.length === 0) return new Map();
     const sagas = await this.em.find(Saga, { order: { $in: [...new Set(orderIds)] } });
     return new Map(sagas.map((s) => [s.order, s]));
+  }
+
+  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
+  private get schema() {
+    return `"${this.em.config.get('schema') ?? 'public'}"`;
+  }
+
+  /** Whether the account's data was erased (it may place no order). */
+  async isErased(userId: string): Promise<boolean> {
+    const rows = await this.em.execute(`select 1 from ${this.schema}.erasures where user_id = ?`, [userId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * A new order with its items, its saga and the saga's first outbox rows, in one statement
+   * (createOrder's write: plain SQL, no entities to track).
+   */
+  async create(order: Order, items: readonly OrderItem[], saga: Saga, outbox: readonly OutboxRecord[]): Promise<void> {
+    const insert = outboxInsert(this.em, outbox);
+    const itemValues = items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    await this.em.execute(
+      `with o as (
+         insert into ${this.schema}.orders (id, user_id, status, total_amount, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)),
+       i as (
+         insert into ${this.schema}.order_items (id, order_id, position, product_id, product_name, quantity, unit_price, subtotal)
+         values ${itemValues}),
+       s as (
+         insert into ${this.schema}.sagas (id, order_id, state, status, current_step, completed_steps, pending_compensations,
+           failure_reason, terminal_state, payment_status, payment_id, step_started_at, deadline_at, started_at, completed_at, updated_at)
+         values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+       ${insert?.sql ?? 'select 1'}`,
+      [
+        order.id,
+        order.userId,
+        order.status,
+        order.totalAmount,
+        order.version,
+        order.createdAt,
+        order.updatedAt,
+        ...items.flatMap((i) => [i.id, order.id, i.position, i.productId, i.productName, i.quantity, i.unitPrice, i.subtotal]),
+        saga.id,
+        order.id,
+        ...sagaProgressValues(saga),
+        saga.startedAt,
+        saga.completedAt ?? null,
+        saga.updatedAt,
+        ...(insert?.params ?? []),
+      ],
+    );
   }
 
   findForUpdate(id: string): Promise<Order | null> {

@@ -1,15 +1,24 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Product } from '../entities/index.js';
+import type { Product } from '../entities/index.js';
 
 /** The read model of the catalog's products (fed by catalog.product.* events). */
 export class ProductRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Products that exist (not deleted), by id. */
-  async findAvailable(ids: readonly string[]): Promise<Map<string, Product>> {
+  /** Products that exist (not deleted), by id: the name and price an order snapshots (plain rows, exact price text). */
+  async findAvailable(ids: readonly string[]): Promise<Map<string, Pick<Product, 'id' | 'name' | 'price'>>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.em.find(Product, { id: { $in: [...new Set(ids)] }, deletedAt: null });
+    const unique = [...new Set(ids)];
+    const rows = await this.em.execute<Pick<Product, 'id' | 'name' | 'price'>[]>(
+      `select id, name, price::text as price from ${this.schema}.products where id in (${unique.map(() => '?').join(', ')}) and deleted_at is null`,
+      unique,
+    );
     return new Map(rows.map((p) => [p.id, p]));
+  }
+
+  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
+  private get schema() {
+    return `"${this.em.config.get('schema') ?? 'public'}"`;
   }
 
   /**
@@ -27,8 +36,7 @@ export class ProductRepository {
     const set = data.deletedAt
       ? 'deleted_at = excluded.deleted_at, source_updated_at = excluded.source_updated_at'
       : 'name = excluded.name, price = excluded.price, category_id = excluded.category_id, source_updated_at = excluded.source_updated_at, deleted_at = null';
-    // Raw SQL is not schema-qualified by the ORM: name the service's schema.
-    const table = `"${this.em.config.get('schema') ?? 'public'}".products`;
+    const table = `${this.schema}.products`;
     await this.em.execute(
       `insert into ${table} as p (id, name, price, category_id, source_updated_at, deleted_at) values (?, ?, ?, ?, ?, ?)
        on conflict (id) do update set ${set} where p.source_updated_at < excluded.source_updated_at`,

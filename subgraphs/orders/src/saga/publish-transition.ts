@@ -1,9 +1,9 @@
 import { type OrderStatus, Subjects } from '@app/events';
-import { writeOutbox } from '@app/platform';
+import { outboxRecord } from '@app/platform';
 import { sagaStateView } from '../views.js';
 import type { StepContext } from './saga-step.js';
 
-type Ctx = Pick<StepContext, 'tx' | 'order' | 'now'> & { saga: StepContext['saga'] | null };
+type Ctx = Pick<StepContext, 'order' | 'now' | 'outbox'> & { saga: StepContext['saga'] | null };
 
 /**
  * Every status or saga transition of an order, inside the transaction that makes it: the order's
@@ -11,39 +11,41 @@ type Ctx = Pick<StepContext, 'tx' | 'order' | 'now'> & { saga: StepContext['saga
  * (broadcast to every gateway, for `orderUpdated`) go to the outbox, so they are published only
  * once the transition has committed, in the order the transitions happened.
  */
-export function publishTransition({ tx, order, saga, now }: Ctx): void {
+export function publishTransition({ outbox, order, saga, now }: Ctx): void {
   order.version += 1;
   order.updatedAt = now;
   if (saga) saga.updatedAt = now;
   const state = saga ? sagaStateView(saga) : null;
-  writeOutbox(
-    tx,
-    Subjects.OrdersOrderUpdated,
-    {
-      orderId: order.id,
-      userId: order.userId,
-      status: order.status as OrderStatus,
-      sagaStatus: state?.status ?? null,
-      currentStep: state?.currentStep ?? null,
-      occurredAt: now.toISOString(),
-    },
-    { now },
-  );
-  writeOutbox(
-    tx,
-    Subjects.LiveOrderUpdated,
-    {
-      orderId: order.id,
-      userId: order.userId,
-      version: order.version,
-      status: order.status as OrderStatus,
-      updatedAt: now.toISOString(),
-      sagaState: state && {
-        ...state,
-        startedAt: state.startedAt.toISOString(),
-        completedAt: state.completedAt?.toISOString() ?? null,
+  outbox.push(
+    outboxRecord(
+      Subjects.OrdersOrderUpdated,
+      {
+        orderId: order.id,
+        userId: order.userId,
+        status: order.status as OrderStatus,
+        sagaStatus: state?.status ?? null,
+        currentStep: state?.currentStep ?? null,
+        occurredAt: now.toISOString(),
       },
-    },
-    { now },
+      { now },
+    ),
+  );
+  outbox.push(
+    outboxRecord(
+      Subjects.LiveOrderUpdated,
+      {
+        orderId: order.id,
+        userId: order.userId,
+        version: order.version,
+        status: order.status as OrderStatus,
+        updatedAt: now.toISOString(),
+        sagaState: state && {
+          ...state,
+          startedAt: state.startedAt.toISOString(),
+          completedAt: state.completedAt?.toISOString() ?? null,
+        },
+      },
+      { now },
+    ),
   );
 }

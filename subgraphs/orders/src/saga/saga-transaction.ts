@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
+import { runLocalInline } from './inline-local-action.js';
 import type { TransitionResult } from './orchestrator.js';
 import type { StepContext } from './saga-step.js';
 
@@ -9,6 +10,36 @@ export interface SagaTransactionOptions {
   skipLocked?: boolean;
   /** Runs first in the same transaction; false skips the transition (the inbox saw the message). */
   before?: (tx: EntityManager) => Promise<boolean>;
+  /** Load the order's items too (`ctx.items`; null otherwise). */
+  withItems?: boolean;
+  /**
+   * A local action this transition makes due may run in this transaction (`deps.inlineLocal`):
+   * a reply's handler, so the payment commits with the reply that made it due (one transaction
+   * and one relay round fewer per order). A provider slower than the budget goes to the runner.
+   */
+  inlineLocal?: boolean;
+}
+
+/**
+ * Inside the caller's transaction: locks the saga (and its order), runs `fn` on them, then writes
+ * them back with the outbox rows `fn` wrote, in one statement (nothing when `fn` changed nothing).
+ * Null: no such saga, or skipped (`skipLocked`). The caller commits, then nudges the relay.
+ */
+export async function onLockedSaga<T>(
+  tx: EntityManager,
+  deps: OrdersDeps,
+  where: { id: string } | { order: string },
+  fn: (ctx: StepContext) => T | Promise<T>,
+  options: Pick<SagaTransactionOptions, 'skipLocked' | 'withItems'> = {},
+): Promise<T | null> {
+  const { sagas } = repositories(tx);
+  const locked = await sagas.lock(where, options);
+  if (!locked) return null;
+  const loaded = JSON.stringify([locked.saga, locked.order]);
+  const ctx: StepContext = { tx, deps, ...locked, now: new Date(), outbox: [] };
+  const out = await fn(ctx);
+  if (ctx.outbox.length || JSON.stringify([ctx.saga, ctx.order]) !== loaded) await sagas.save(ctx, ctx.outbox);
+  return out;
 }
 
 /**
@@ -26,10 +57,18 @@ export async function inSagaTransaction<T extends TransitionResult>(
 ): Promise<T | null> {
   const result = await deps.em.fork().transactional(async (tx) => {
     if (options.before && !(await options.before(tx))) return null;
-    const locked = await repositories(tx).sagas.lock(where, { skipLocked: options.skipLocked });
-    if (!locked) return null;
-    const out = await fn({ tx, deps, ...locked, now: new Date() });
-    return { out, sagaId: locked.saga.id };
+    return onLockedSaga(
+      tx,
+      deps,
+      where,
+      async (ctx) => {
+        const out = await fn(ctx);
+        if (!out.runLocal || !options.inlineLocal || !deps.inlineLocal) return { out, sagaId: ctx.saga.id };
+        const local = await runLocalInline(ctx, deps.inlineLocal);
+        return { out: local ? { ...out, applied: out.applied || local.applied, runLocal: local.runLocal } : out, sagaId: ctx.saga.id };
+      },
+      options,
+    );
   });
   if (!result) return null;
   deps.nudgeOutbox();

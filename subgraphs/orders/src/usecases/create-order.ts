@@ -1,7 +1,7 @@
-import { type AuthContext, decimal, type FieldError, ForbiddenError, isUuid, ValidationError } from '@app/platform';
+import { type AuthContext, decimal, type FieldError, ForbiddenError, isUuid, type OutboxRecord, ValidationError } from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
-import { Erasure, Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
+import type { Order, OrderItem, OrderStatus, Saga } from '../entities/index.js';
 import { asObject, MAX_LINES, quantity, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
 import { lockUserOrders } from '../repositories/user-lock.js';
@@ -15,6 +15,26 @@ const createOrderInput = z.object({
     .array(z.object({ productId: uuid('Product id'), quantity }), { error: 'Items must be a list of order lines' })
     .min(1, 'An order needs at least one item')
     .max(MAX_LINES, `An order may have at most ${MAX_LINES} lines`),
+});
+
+/** A new order's saga, before its first step starts (startSaga). */
+const newSaga = (orderId: string, now: Date): Saga => ({
+  id: crypto.randomUUID(),
+  order: orderId,
+  state: SagaStateName.Started,
+  status: SagaStatusName.Started,
+  currentStep: SagaStep.ReserveInventory,
+  completedSteps: [],
+  pendingCompensations: [],
+  failureReason: null,
+  terminalState: null,
+  paymentStatus: null,
+  paymentId: null,
+  stepStartedAt: now,
+  deadlineAt: null,
+  startedAt: now,
+  completedAt: null,
+  updatedAt: now,
 });
 
 /**
@@ -64,37 +84,26 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
     throw new ValidationError([{ field: 'items', message: 'The order total is too large' }]);
 
   const result = await em.transactional(async (tx) => {
+    const writes = repositories(tx).orders;
     // Taken before the erasure check: an erasure running now finishes first (then this is FORBIDDEN).
     await lockUserOrders(tx, deps.config.DB_SCHEMA, me);
-    if (await tx.findOne(Erasure, { userId: me })) throw new ForbiddenError('This account has been deleted');
+    if (await writes.isErased(me)) throw new ForbiddenError('This account has been deleted');
     const now = new Date();
-    const order = tx.create(Order, {
+    const order: Order = {
+      id: crypto.randomUUID(),
       userId: me,
       status: 'PROCESSING' satisfies OrderStatus,
       totalAmount: total,
       version: 0,
       createdAt: now,
       updatedAt: now,
-    });
-    const items = snapshot.map((l) => tx.create(OrderItem, { ...l, order: order.id }));
-    const saga = tx.create(Saga, {
-      order: order.id,
-      state: SagaStateName.Started,
-      status: SagaStatusName.Started,
-      currentStep: SagaStep.ReserveInventory,
-      completedSteps: [],
-      pendingCompensations: [],
-      failureReason: null,
-      terminalState: null,
-      paymentStatus: null,
-      paymentId: null,
-      stepStartedAt: now,
-      deadlineAt: null,
-      startedAt: now,
-      completedAt: null,
-      updatedAt: now,
-    });
-    startSaga({ tx, deps, saga, order, items, now });
+    };
+    const items: OrderItem[] = snapshot.map((l) => ({ ...l, id: crypto.randomUUID(), order: order.id }));
+    const saga = newSaga(order.id, now);
+    const outbox: OutboxRecord[] = [];
+    startSaga({ tx, deps, saga, order, items, now, outbox });
+    // One statement: the order, its items, its saga and the reserve command with the order's events.
+    await writes.create(order, items, saga, outbox);
     return { order, items, saga };
   });
   deps.nudgeOutbox();

@@ -9,7 +9,8 @@ import { inSagaTransaction } from '../saga/saga-transaction.js';
  * A participant's reply moves the saga, exactly once per message: the message id goes into the
  * inbox in the same transaction as the transition, so a redelivery changes nothing. A reply that
  * no longer matches the saga (late, after a timeout or a cancellation; a saga erased since) is
- * recorded and ignored. Local steps it makes due (the payment) run right after the commit.
+ * recorded and ignored. A local step it makes due (the payment) runs in the same transaction when
+ * the provider answers at once (`deps.inlineLocal`), else right after the commit.
  */
 export async function handleInventoryReply<S extends InventoryReplySubject>(deps: OrdersDeps, envelope: EventEnvelope<S>): Promise<void> {
   const data = envelope.data as { sagaId: string; orderId: string; reason?: string };
@@ -31,6 +32,6 @@ async function inSagaTransactionForReply(
       ctx.order.id === data.orderId.toLowerCase()
         ? advanceSaga(ctx, inventoryReplyInput(subject, data))
         : { applied: false, runLocal: false },
-    { before: (tx) => new InboxRepository(tx).claim(`${subject}:${id}`) },
+    { before: (tx) => new InboxRepository(tx).claim(`${subject}:${id}`), inlineLocal: true },
   );
 }

@@ -1,6 +1,6 @@
 import type { OrdersDeps } from '../deps.js';
-import { repositories } from '../repositories/index.js';
 import { runLocalAction, type TransitionResult } from '../saga/orchestrator.js';
+import { onLockedSaga } from '../saga/saga-transaction.js';
 
 /** A saga makes at most a few local actions in a row (payment, then refund when a later step fails at once). */
 const MAX_ACTIONS_IN_A_ROW = 10;
@@ -16,11 +16,7 @@ export async function runSagaLocalSteps(deps: OrdersDeps, sagaId: string): Promi
   for (let i = 0; i < MAX_ACTIONS_IN_A_ROW; i++) {
     let result: TransitionResult | null;
     try {
-      result = await deps.em.fork().transactional(async (tx) => {
-        const locked = await repositories(tx).sagas.lock({ id: sagaId });
-        if (!locked) return null;
-        return runLocalAction({ tx, deps, ...locked, now: new Date() });
-      });
+      result = await deps.em.fork().transactional((tx) => onLockedSaga(tx, deps, { id: sagaId }, runLocalAction));
     } catch (err) {
       deps.logger.warn({ err, sagaId }, 'saga local step failed; the sweeper will retry it');
       return;

@@ -23,14 +23,19 @@ const transitions = {
 export async function moveOrder(deps: OrdersDeps, kind: keyof typeof transitions, orderId: unknown): Promise<OrderView> {
   const { orderId: id } = parseInput(input, { orderId });
   const { from, to } = transitions[kind];
-  const result = await inSagaTransaction(deps, { order: id }, (ctx) => {
-    if (ctx.order.status !== from || ctx.saga.status !== SagaStatusName.Completed) {
-      throw new ConflictError(`Only a ${from} order can be marked ${to} (this one is ${ctx.order.status})`, 'orderId');
-    }
-    ctx.order.status = to;
-    publishTransition(ctx);
-    return { applied: true, runLocal: false, view: orderView(ctx.order, ctx.items, ctx.saga) };
-  });
+  const result = await inSagaTransaction(
+    deps,
+    { order: id },
+    (ctx) => {
+      if (ctx.order.status !== from || ctx.saga.status !== SagaStatusName.Completed) {
+        throw new ConflictError(`Only a ${from} order can be marked ${to} (this one is ${ctx.order.status})`, 'orderId');
+      }
+      ctx.order.status = to;
+      publishTransition(ctx);
+      return { applied: true, runLocal: false, view: orderView(ctx.order, ctx.items ?? [], ctx.saga) };
+    },
+    { withItems: true },
+  );
   if (!result) throw new NotFoundError('Order');
   return result.view;
 }

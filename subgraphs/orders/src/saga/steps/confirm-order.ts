@@ -1,5 +1,5 @@
 import { Subjects } from '@app/events';
-import { writeOutbox } from '@app/platform';
+import { outboxRecord } from '@app/platform';
 import { SagaStateName, SagaStep } from '../saga-names.js';
 import type { SagaStepDefinition } from '../saga-step.js';
 
@@ -13,7 +13,7 @@ export const confirmOrderStep: SagaStepDefinition = {
   name: SagaStep.ConfirmOrder,
   kind: 'remote',
   state: SagaStateName.Confirming,
-  send({ tx, saga, order, now }) {
-    writeOutbox(tx, Subjects.CatalogInventoryCommit, { sagaId: saga.id, orderId: order.id }, { now });
+  send({ outbox, saga, order, now }) {
+    outbox.push(outboxRecord(Subjects.CatalogInventoryCommit, { sagaId: saga.id, orderId: order.id }, { now }));
   },
 };

@@ -1,5 +1,5 @@
 import { Subjects } from '@app/events';
-import { writeOutbox } from '@app/platform';
+import { outboxRecord } from '@app/platform';
 import { SagaCompensation, SagaStateName, SagaStep } from '../saga-names.js';
 import type { SagaStepDefinition } from '../saga-step.js';
 
@@ -14,23 +14,27 @@ export const reserveInventoryStep: SagaStepDefinition = {
   name: SagaStep.ReserveInventory,
   kind: 'remote',
   state: SagaStateName.Started,
-  send({ tx, saga, order, items, now }) {
-    writeOutbox(
-      tx,
-      Subjects.CatalogInventoryReserve,
-      { sagaId: saga.id, orderId: order.id, items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })) },
-      { now },
+  send({ outbox, saga, order, items, now }) {
+    // Sent when the saga starts (createOrder holds the items): no later transition sends it again.
+    if (!items) throw new Error('the reserve command needs the order items');
+    outbox.push(
+      outboxRecord(
+        Subjects.CatalogInventoryReserve,
+        { sagaId: saga.id, orderId: order.id, items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })) },
+        { now },
+      ),
     );
   },
   compensation: {
     name: SagaCompensation.ReleaseInventory,
     kind: 'remote',
-    send({ tx, saga, order, now }) {
-      writeOutbox(
-        tx,
-        Subjects.CatalogInventoryRelease,
-        { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' },
-        { now },
+    send({ outbox, saga, order, now }) {
+      outbox.push(
+        outboxRecord(
+          Subjects.CatalogInventoryRelease,
+          { sagaId: saga.id, orderId: order.id, reason: saga.failureReason ?? 'order cancelled' },
+          { now },
+        ),
       );
     },
   },
