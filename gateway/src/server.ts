@@ -95,6 +95,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     httpServer: app.server,
     apollo,
     schema: apiSchema,
+    supergraphSdl,
     verifier: infra.verifier,
     bus: infra.bus,
     logger,

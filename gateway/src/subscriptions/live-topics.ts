@@ -1,11 +1,12 @@
 import { type PayloadOf, Subjects } from '@app/events';
 import { type ExecutionResult, type FieldNode, GraphQLError, type OperationDefinitionNode } from 'graphql';
-import { collectFields, entityQuery, type Fragments, responseKey } from './selection.js';
+import { collectFields, entityQuery, type Fragments, pick, responseKey } from './selection.js';
 
 /**
  * Runs a query through the supergraph as the subscriber (their token goes to every subgraph).
- * Given the event being delivered, subscribers with the same identity and the same query share
- * one execution per event (each gets its own copy of the result).
+ * Given the event being delivered, subscribers share one execution per event and query: those
+ * with the same identity, or all of them when the selection answers the same whoever asks
+ * (caller-independence.ts). The result is shared: a topic that changes it copies it first.
  */
 export type RunAsSubscriber = (query: string, variables: Record<string, unknown>, event?: object) => Promise<ExecutionResult>;
 
@@ -26,6 +27,8 @@ export interface TopicContext {
 export interface LiveTopic<S extends typeof Subjects.LiveOrderUpdated | typeof Subjects.LiveStockUpdated = any> {
   field: string;
   subject: S;
+  /** The entity an event is about: the fan-out hands it only to the subscriptions following that entity. */
+  keyOf(event: PayloadOf<S>): string;
   /**
    * Throws a GraphQLError when the subscriber may not follow this; returns the per-subscription
    * state: `matches` (cheap, synchronous: is this event about what the subscriber follows?) and
@@ -35,6 +38,8 @@ export interface LiveTopic<S extends typeof Subjects.LiveOrderUpdated | typeof S
 }
 
 export interface TopicHandler<E> {
+  /** The entities followed (what `keyOf` gives for their events). */
+  keys: readonly string[];
   matches(event: E): boolean;
   resolve(event: E): Promise<Record<string, unknown> | null | undefined>;
 }
@@ -74,6 +79,7 @@ function overlay(target: Record<string, unknown>, source: Record<string, unknown
 export const orderUpdatedTopic: LiveTopic<typeof Subjects.LiveOrderUpdated> = {
   field: 'orderUpdated',
   subject: Subjects.LiveOrderUpdated,
+  keyOf: (event) => event.orderId,
   async prepare(ctx) {
     if (!ctx.userId) throw gqlError('Authentication required to follow an order', 'UNAUTHENTICATED');
     const orderId = String(ctx.args.orderId ?? '');
@@ -86,16 +92,20 @@ export const orderUpdatedTopic: LiveTopic<typeof Subjects.LiveOrderUpdated> = {
     if (!order && (code === 'SERVICE_UNAVAILABLE' || code === 'INTERNAL_ERROR')) throw check.errors![0];
     if (!order || (order.userId !== ctx.userId && !ctx.isAdmin)) throw gqlError('You may not follow this order', 'FORBIDDEN');
 
-    const query = entityQuery(ctx.operation, ctx.fragments, ctx.fields, { name: 'order', keyArgument: 'id' });
+    const { query, variables } = entityQuery(ctx.operation, ctx.fragments, ctx.fields, { name: 'order', keyArgument: 'id' });
+    const used = pick(ctx.variables, variables);
     let lastVersion = -1;
     return {
+      keys: [orderId],
       matches: (event) => event.orderId === orderId,
       resolve: async (event) => {
         if (event.orderId !== orderId) return undefined;
         if (event.version <= lastVersion) return undefined; // a late duplicate or an older transition
         lastVersion = event.version;
-        const result = await ctx.run(query, { ...ctx.variables, __key: orderId }, event);
-        if (result.errors?.length) throw result.errors[0];
+        const shared = await ctx.run(query, { ...used, __key: orderId }, event);
+        if (shared.errors?.length) throw shared.errors[0];
+        // Other subscribers may hold the same result: the event is laid over a copy of our own.
+        const result = { data: structuredClone(shared.data) };
         const snapshot = { status: event.status, updatedAt: event.updatedAt, sagaState: event.sagaState };
         for (const field of ctx.fields) {
           const value = result.data?.[responseKey(field)] as Record<string, unknown> | null;
@@ -115,6 +125,7 @@ export const orderUpdatedTopic: LiveTopic<typeof Subjects.LiveOrderUpdated> = {
 export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
   field: 'stockUpdated',
   subject: Subjects.LiveStockUpdated,
+  keyOf: (event) => event.productId,
   async prepare(ctx) {
     const ids = new Set((ctx.args.productIds as string[] | undefined) ?? []);
     if (ids.size === 0) throw gqlError('productIds must name at least one product', 'VALIDATION_ERROR');
@@ -125,15 +136,20 @@ export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
     const productQueries = ctx.fields.flatMap((root) => {
       const productFields = collectFields(root.selectionSet, ctx.fragments).filter((f) => f.name.value === 'product');
       if (!productFields.length) return [];
+      const { query, variables } = entityQuery(ctx.operation, ctx.fragments, productFields, { name: 'product', keyArgument: 'id' });
       return [
-        {
-          root: responseKey(root),
-          query: entityQuery(ctx.operation, ctx.fragments, productFields, { name: 'product', keyArgument: 'id' }),
-          keys: [...new Set(productFields.map(responseKey))],
-        },
+        { root: responseKey(root), query, variables: pick(ctx.variables, variables), keys: [...new Set(productFields.map(responseKey))] },
       ];
     });
+    // The event's own fields each root selects (response key, field name), worked out once.
+    const eventFields = ctx.fields.map((root) => ({
+      key: responseKey(root),
+      fields: collectFields(root.selectionSet, ctx.fragments)
+        .filter((f) => f.name.value !== 'product')
+        .map((f) => [responseKey(f), f.name.value] as const),
+    }));
     return {
+      keys: [...ids],
       matches: (event) => ids.has(event.productId),
       resolve: async (event) => {
         if (!ids.has(event.productId)) return undefined;
@@ -144,15 +160,13 @@ export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
           updatedAt: event.updatedAt,
         };
         const data: Record<string, unknown> = {};
-        for (const root of ctx.fields) {
+        for (const { key, fields } of eventFields) {
           const out: Record<string, unknown> = {};
-          for (const field of collectFields(root.selectionSet, ctx.fragments)) {
-            if (field.name.value !== 'product') out[responseKey(field)] = values[field.name.value];
-          }
-          data[responseKey(root)] = out;
+          for (const [outKey, name] of fields) out[outKey] = values[name];
+          data[key] = out;
         }
-        for (const { root, query, keys } of productQueries) {
-          const result = await ctx.run(query, { ...ctx.variables, __key: event.productId }, event);
+        for (const { root, query, variables, keys } of productQueries) {
+          const result = await ctx.run(query, { ...variables, __key: event.productId }, event);
           if (result.errors?.length) throw result.errors[0];
           for (const key of keys) (data[root] as Record<string, unknown>)[key] = result.data?.[key] ?? null;
         }

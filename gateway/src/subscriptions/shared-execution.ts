@@ -1,59 +1,79 @@
 import type { ApolloServer } from '@apollo/server';
 import type { AuthContext, Logger, TokenVerifier } from '@app/platform';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, print } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import type { CallerIndependence } from './caller-independence.js';
 import type { ConnectionExtra } from './connection-guard.js';
 import type { RunAsSubscriber } from './live-topics.js';
+
+export interface SharedExecutionOptions {
+  apollo: ApolloServer<GatewayContext>;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** Which selections answer the same whoever asks; without it, resolutions are shared per identity only. */
+  independence?: CallerIndependence;
+  /** The supergraph's API schema, to read the selections against. */
+  schema: () => GraphQLSchema | undefined;
+}
 
 /**
  * Operations of the socket run through the gateway's own Apollo Server (query planning,
  * subgraph fetches with the subscriber's token). Per fan-out event (every listener gets the same
- * object): one token check per token, and one execution per identity and query.
+ * object): one token check per token, and one execution per query and variables, either for
+ * everyone (a selection that answers the same whoever asks, run with no identity at all, so it
+ * can carry nothing an anonymous caller may not see) or per identity (any other).
  */
 export class SharedExecution {
   private readonly checked = new WeakMap<object, Map<string, Promise<unknown>>>();
-  private readonly shared = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  /** Per event: per query (the same string for every subscription of one document), per caller and variables. */
+  private readonly shared = new WeakMap<object, Map<string, Map<string, Promise<ExecutionResult>>>>();
 
-  constructor(
-    private readonly apollo: ApolloServer<GatewayContext>,
-    private readonly verifier: TokenVerifier,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly options: SharedExecutionOptions) {}
 
   /** The token's check for this event, made once however many subscriptions hold the token. */
   verifyFor(event: object, token: string): Promise<unknown> {
     let checks = this.checked.get(event);
     if (!checks) this.checked.set(event, (checks = new Map()));
     let check = checks.get(token);
-    if (!check) checks.set(token, (check = this.verifier.verify(token)));
+    if (!check) checks.set(token, (check = this.options.verifier.verify(token)));
     return check;
   }
 
-  /** Runs a subscription's entity query as its subscriber, shared by identity and query per event. */
+  /** Whether one resolution of `query` may serve every subscriber, whoever they are. */
+  private callerIndependent(query: string): boolean {
+    const schema = this.options.schema();
+    return !!schema && !!this.options.independence?.covers(schema, query);
+  }
+
+  /**
+   * Runs a subscription's entity query as its subscriber, shared per event as above. The result
+   * is shared too: a topic that changes it works on its own copy.
+   */
   runner(auth: AuthContext | undefined, requestId: string): RunAsSubscriber {
-    return async (query, variables, event) => {
+    return (query, variables, event) => {
       if (!event) return this.execute(auth, requestId, query, variables);
-      let executions = this.shared.get(event);
-      if (!executions) this.shared.set(event, (executions = new Map()));
-      const key = JSON.stringify([auth?.userId ?? null, auth?.scopes ?? null, query, variables]);
+      let byQuery = this.shared.get(event);
+      if (!byQuery) this.shared.set(event, (byQuery = new Map()));
+      let executions = byQuery.get(query);
+      if (!executions) byQuery.set(query, (executions = new Map()));
+      const everyone = this.callerIndependent(query);
+      const key = JSON.stringify([everyone ? 'everyone' : [auth?.userId ?? null, auth?.scopes ?? null], variables]);
       let execution = executions.get(key);
-      if (!execution) executions.set(key, (execution = this.execute(auth, requestId, query, variables)));
-      // Topics lay the event over `data`: each subscriber gets its own copy (errors are only read).
-      const result = await execution;
-      return result.data ? { ...result, data: structuredClone(result.data) } : result;
+      if (!execution) executions.set(key, (execution = this.execute(everyone ? undefined : auth, requestId, query, variables)));
+      return execution;
     };
   }
 
   /** Queries and mutations over the socket: the same pipeline as HTTP. */
   async executeOperation(args: ExecutionArgs): Promise<ExecutionResult> {
     const extra = args.contextValue as ConnectionExtra;
-    const response = await this.apollo.executeOperation(
+    const response = await this.options.apollo.executeOperation(
       {
         query: print(args.document),
         variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
         operationName: args.operationName ?? undefined,
       },
-      { contextValue: { auth: extra.auth, requestId: extra.requestId, logger: this.logger, clientIp: extra.ip } },
+      { contextValue: { auth: extra.auth, requestId: extra.requestId, logger: this.options.logger, clientIp: extra.ip } },
     );
     return response.body.kind === 'single'
       ? (response.body.singleResult as ExecutionResult)
@@ -61,7 +81,10 @@ export class SharedExecution {
   }
 
   private async execute(auth: AuthContext | undefined, requestId: string, query: string, variables: Record<string, unknown>) {
-    const response = await this.apollo.executeOperation({ query, variables }, { contextValue: { auth, requestId, logger: this.logger } });
+    const response = await this.options.apollo.executeOperation(
+      { query, variables },
+      { contextValue: { auth, requestId, logger: this.options.logger } },
+    );
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as ExecutionResult;
   }

@@ -109,8 +109,8 @@ async function follow(
   let tail = Promise.resolve();
   let pending = 0;
   try {
-    stop = await options.fanout.add(topic.subject, (event) => {
-      // Events about other entities cost nothing: no token check, no queueing.
+    stop = await options.fanout.add(topic.subject, topic.keyOf, handle.keys, (event) => {
+      // Only events about the entities followed come here: no token check, no queueing for the others.
       if (channel.isClosed || !handle.matches(event)) return;
       if (++pending > MAX_PENDING_EVENTS) {
         channel.push(

@@ -8,6 +8,7 @@ import { Gauge } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../context.js';
 import type { RateLimiter } from '../rate-limiter.js';
+import { CallerIndependence } from './caller-independence.js';
 import { connectionGuard, extraOf } from './connection-guard.js';
 import { suggestionsHider } from './error-result.js';
 import { Fanout } from './fanout.js';
@@ -50,6 +51,11 @@ export interface SubscriptionServerOptions {
   trustProxyHops?: number;
   /** Production: no field or value suggestions ("Did you mean ...?") in errors, as Apollo does over HTTP. */
   hideSchemaDetails?: boolean;
+  /**
+   * The supergraph the gateway serves: which selections answer the same whoever asks is read
+   * from it (caller-independence.ts). Without it, an event's resolution is shared per identity only.
+   */
+  supergraphSdl?: string;
 }
 
 /**
@@ -60,7 +66,8 @@ export interface SubscriptionServerOptions {
  * and mutations sent over the socket run through Apollo as over HTTP.
  *
  * The parts: connection-guard (who may hold a socket), operation-checks (what may start),
- * shared-execution (running through the supergraph), subscribe (following the events).
+ * shared-execution (running through the supergraph, once per event for all whose answer is the
+ * same: caller-independence), subscribe (following the events).
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const { logger } = options;
@@ -94,7 +101,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     maxValidationErrors: options.maxValidationErrors ?? 10,
     hideDetails,
   });
-  const execution = new SharedExecution(options.apollo, options.verifier, logger);
+  const execution = new SharedExecution({
+    apollo: options.apollo,
+    verifier: options.verifier,
+    logger,
+    schema: options.schema,
+    independence: options.supergraphSdl ? CallerIndependence.fromSupergraph(options.supergraphSdl) : undefined,
+  });
   const subscribe = subscriber({ fanout, execution, active, maxBuffered: options.maxBuffered ?? 1000, hideDetails, logger });
 
   const serverDisposable = useServer<Record<string, unknown>>(
