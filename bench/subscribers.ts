@@ -17,9 +17,10 @@
  * (after a full garbage collection, asked of the gateway through its inspector, when it can be
  * reached; else the lowest seen over 10 s of idling), memory per idle subscriber, RSS after.
  *
- * Accounts are kept from run to run (`bench_subscriber_<n>`): a first run registers them. The
- * platform is best run with PASSWORD_HASH_MEMORY_KIB=1024 and PASSWORD_HASH_PASSES=1 (as the
- * tests do): with the default argon2 cost a thousand sign-ins take a minute.
+ * Accounts (`bench_subscriber_<n>`) are registered by the first run on a database and kept there
+ * (`npm run bench` makes a database per run). The platform is best run with
+ * PASSWORD_HASH_MEMORY_KIB=1024 and PASSWORD_HASH_PASSES=1 (as `npm run bench` and the tests run
+ * it): with the default argon2 cost a thousand sign-ins take a minute.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -193,6 +193,9 @@ export class NatsEventBus implements EventBus {
       ...natsConnectOptions(options.url),
       name: options.connectionName,
       maxReconnectAttempts: -1, // a service should ride out broker restarts, not die
+      // Otherwise every request and JetStream publish captures a stack trace in advance (~3% of a
+      // saga service's CPU under load); the price is a shorter stack on a timeout error.
+      noAsyncTraces: true,
     });
     try {
       const jsm = await jetstreamManager(nc, { timeout: JS_API_TIMEOUT_MS });
