@@ -88,6 +88,9 @@ export const fanoutEventSchemas = {
   [Subjects.CacheKeyInvalidated]: z.object({
     keys: z.array(z.string().min(1)).min(1),
   }),
+  [Subjects.CacheAccountInvalidated]: z.object({
+    userId: z.uuid(),
+  }),
 
   /**
    * An order changed. Gateways resolve the subscriber's selection from the key (orderId), then lay

@@ -27,6 +27,8 @@ export const Subjects = {
   // Fan-out (core NATS): every replica gets every message, nothing is stored.
   CacheProfileInvalidated: 'cache.profile.invalidated',
   CacheKeyInvalidated: 'cache.key.invalidated',
+  // An account erased: auth's replicas drop their copy of what the User type shows of it.
+  CacheAccountInvalidated: 'cache.account.invalidated',
   // Live updates for GraphQL subscriptions: every gateway replica hears every one.
   LiveOrderUpdated: 'live.order.updated',
   LiveStockUpdated: 'live.stock.updated',

@@ -16,6 +16,8 @@ export const cacheKeys = {
    */
   revocationRevision: () => 'revocations:revision',
   profile: (userId: string) => `profile:${userId}`,
+  /** What auth's User type shows of an account (AccountStore). */
+  account: (userId: string) => `account:${userId}`,
   loginAttempts: (subject: string) => `login-attempts:${subject}`,
   /** Login attempts at one account (or unknown name) from one client address. */
   loginAttemptsFrom: (subject: string, source: string) => `login-attempts:${subject}:from:${source}`,
@@ -34,6 +36,7 @@ export const cacheKeys = {
 export const cacheTtl = {
   jwks: 3600,
   profile: 300,
+  account: 300,
   staticData: 86_400,
 } as const;
 
@@ -61,7 +64,16 @@ export const apqBudgetKey = (windowStart: number) => `apq-budget:${windowStart}`
  * limit and quota counters, LINE login states, webhook markers): never evicted, and a new kind of
  * key is state until it is listed here.
  */
-export const CACHE_ONLY_KEY_PREFIXES = ['apq:', 'profile:', 'jwks:', 'product:', 'category:', 'category-products:', 'categories:'] as const;
+export const CACHE_ONLY_KEY_PREFIXES = [
+  'apq:',
+  'profile:',
+  'account:',
+  'jwks:',
+  'product:',
+  'category:',
+  'category-products:',
+  'categories:',
+] as const;
 
 export function isCacheOnlyKey(key: string): boolean {
   return CACHE_ONLY_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));

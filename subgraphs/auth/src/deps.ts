@@ -1,6 +1,7 @@
 import type { EventBus } from '@app/events';
 import type { Cache, Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AccountStore } from './account-store.js';
 import type { AuthConfig } from './config.js';
 import type { KeyStore } from './keys/key-store.js';
 
@@ -10,6 +11,8 @@ export interface AuthDeps {
   cache: Cache;
   bus: EventBus;
   keys: KeyStore;
+  /** What the User type shows of each account, cached (erasure invalidates it). */
+  accounts: AccountStore;
   config: AuthConfig;
   logger: Logger;
   /** Asks the outbox relay to publish now (call it after every commit that wrote to the outbox). */

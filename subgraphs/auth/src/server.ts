@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  createMetrics,
   createSubgraphServer,
   dependencyChecks,
   OutboxRelay,
@@ -10,6 +11,7 @@ import {
 } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
+import { AccountStore } from './account-store.js';
 import { type AuthConfig, passwordCost } from './config.js';
 import { database } from './database.js';
 import type { AuthDeps } from './deps.js';
@@ -53,11 +55,19 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     schema: config.DB_SCHEMA,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
   });
+  const metrics = createMetrics('auth');
+  const accounts = new AccountStore(orm.em as EntityManager, {
+    shared: infra.cache,
+    bus: infra.bus,
+    metrics,
+    logger,
+  });
   const deps: AuthDeps = {
     em: orm.em as EntityManager,
     cache: infra.cache,
     bus: infra.bus,
     keys,
+    accounts,
     config,
     logger,
     decoyHash: await createDecoyHash(passwordCost(config)),
@@ -66,7 +76,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
   // Publishes what a previous run left in the outbox, then whatever each commit adds.
   relay.start();
   await bootstrapAdmin(deps);
-  const subscription = await subscribeUserDeleted(deps);
+  const subscriptions = [await accounts.listen(), await subscribeUserDeleted(deps)];
 
   const server = await createSubgraphServer({
     name: 'auth',
@@ -78,6 +88,7 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
     production: config.NODE_ENV === 'production',
     healthChecks: dependencyChecks(orm, infra),
     bus: infra.bus,
+    metrics,
     routes(app) {
       app.get('/.well-known/jwks.json', async (_req, reply) =>
         reply.header('cache-control', 'public, max-age=300').send(await keys.publicJwks()),
@@ -88,7 +99,8 @@ export async function buildAuthService(options: AuthServiceOptions): Promise<Aut
   });
 
   return subgraphService('auth', server, deps, [
-    () => subscription.unsubscribe(),
+    ...subscriptions.map((s) => () => s.unsubscribe()),
+    () => accounts.close(),
     // A round in progress finishes; unsent rows stay for the next start (any replica).
     () => relay.stop(),
     () => infra.close(),

@@ -21,6 +21,9 @@ export async function eraseUser(deps: AuthDeps, userId: string): Promise<void> {
     const erased = userErasedMessage(AUTH_SERVICE, userId);
     writeOutbox(tx, erased.subject, erased.payload, { msgId: erased.msgId });
   });
+  // Every replica forgets what the User type showed of it. Throws when the shared cache cannot be
+  // reached: the event is redelivered and the erasure runs again (nothing left to delete).
+  await deps.accounts.invalidate(userId);
   // Revoked after the deletion (no login can slip in behind the revocation), and before the
   // relay is nudged, so the erasure is announced once the tokens are refused (bar a poll in between).
   await revoke(deps, { kind: 'user', id: userId, revokedAt: Math.floor(Date.now() / 1000), ttlSeconds: deps.config.ACCESS_TOKEN_TTL + 60 });
