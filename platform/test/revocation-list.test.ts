@@ -12,6 +12,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NamespacedCache } from '../../tests/support/namespaced-cache.js';
 import type { Cache } from '../src/cache/cache.js';
+import { cacheKeys } from '../src/cache/cache-keys.js';
 import { MemoryCache } from '../src/cache/memory-cache.js';
 import { RevocationList, type RevocationListOptions } from '../src/security/revocation-list.js';
 import { type Revocation, revoke } from '../src/security/revoke.js';
@@ -59,15 +60,17 @@ async function mint(): Promise<Token> {
   return { token, jti, userId, sid };
 }
 
-/** A cache that counts revocation lookups, and can be made unreachable. */
+/** A cache that counts revocation lookups (and reads of the revision counter), and can be made unreachable. */
 class WatchedCache {
   lookups = 0;
+  revisionReads = 0;
   unreachable = false;
   readonly cache: Cache;
   constructor(inner: Cache) {
     this.cache = new Proxy(inner, {
       get: (target, prop, receiver) => {
         if (prop === 'mget') return (keys: string[]) => (this.lookups++, target.mget(keys));
+        if (prop === 'get') return (key: string) => (key === cacheKeys.revocationRevision() && this.revisionReads++, target.get(key));
         if (prop === 'reachable') return () => !this.unreachable && target.reachable();
         const value = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
@@ -207,6 +210,33 @@ describe.each(environments)('RevocationList on the %s', (_name, createCache) => 
     const before = watched.lookups;
     expect(await errorOf(verifier.verify(t.token))).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(watched.lookups).toBe(before);
+  });
+
+  it('checked late (a busy event loop), memory is confirmed by one read for all the requests waiting, not a lookup each; a revision missing still sends them to the cache', async () => {
+    const { watched, cache, bus } = setUp();
+    // The timer never comes round: only a request can confirm memory.
+    const list = await startList({ cache, bus, checkIntervalMs: 3_600_000, maxStalenessMs: 100 });
+    const verifier = verifierOver(cache, list);
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => mint()));
+    for (const t of tokens) await verifier.verify(t.token);
+    await sleep(150);
+    expect(list.isCurrent()).toBe(false);
+
+    const reads = watched.revisionReads;
+    const lookups = watched.lookups;
+    await Promise.all(tokens.map((t) => verifier.verify(t.token)));
+    expect(watched.revisionReads - reads).toBe(1);
+    expect(watched.lookups).toBe(lookups);
+    expect(list.isCurrent()).toBe(true);
+
+    // Stale again, and a revocation counted whose broadcast this list never hears: the read finds
+    // the revision missing, so memory is not trusted and the cache refuses the token.
+    await sleep(150);
+    const elsewhere = new MemoryEventBus();
+    closers.push(() => elsewhere.close());
+    await revoke({ cache, bus: elsewhere }, session(tokens[0]!));
+    expect(await errorOf(verifier.verify(tokens[0]!.token))).toMatchObject({ code: 'UNAUTHENTICATED', message: 'The session has ended' });
+    expect(watched.lookups).toBe(lookups + 1);
   });
 
   it('while the bus is away memory is not trusted: the cache answers, and the return reloads', async () => {

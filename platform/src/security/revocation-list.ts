@@ -76,6 +76,8 @@ export class RevocationList {
   private confirmedAt = Number.NEGATIVE_INFINITY;
   private lastReloadAt = Number.NEGATIVE_INFINITY;
   private reloadWanted = true;
+  /** A full reload is running (a check that waits for it may wait ten times longer). */
+  private reloading = false;
   private overflow = false;
 
   constructor(private readonly options: RevocationListOptions) {
@@ -105,6 +107,36 @@ export class RevocationList {
       this.gap === null &&
       !this.overflow &&
       performance.now() - this.confirmedAt <= this.maxStalenessMs &&
+      this.options.cache.reachable()
+    );
+  }
+
+  /**
+   * Whether memory may answer, after confirming it now when the only thing missing is a recent
+   * enough check (a busy event loop ran the timer late). Every caller waiting meanwhile shares
+   * that one read of the counter, so under load the checks cost one round trip per read rather
+   * than one lookup per token; the bound is the same (memory is complete as of the read's
+   * start). False at once whenever anything else is in doubt (a reload due, a revision missing,
+   * the bus or the cache away): the caller asks the cache, as before.
+   */
+  async whenCurrent(): Promise<boolean> {
+    if (this.isCurrent()) return true;
+    if (!this.onlyLate()) return false;
+    await this.run();
+    return this.isCurrent();
+  }
+
+  /** Stale only by time: no reload due or running, nothing missing, bus and cache there. */
+  private onlyLate(): boolean {
+    return (
+      !this.closed &&
+      this.loadedEpoch === this.busEpoch &&
+      this.busConnected &&
+      this.gap === null &&
+      !this.overflow &&
+      !this.reloadWanted &&
+      !this.reloading &&
+      performance.now() - this.lastReloadAt < this.fullReloadIntervalMs &&
       this.options.cache.reachable()
     );
   }
@@ -165,7 +197,16 @@ export class RevocationList {
       this.loadedEpoch !== this.busEpoch ||
       sinceReload >= this.fullReloadIntervalMs ||
       (this.reloadWanted && sinceReload >= GAP_RELOAD_BACKOFF_MS);
-    await (reload ? this.reload() : this.check());
+    if (!reload) {
+      await this.check();
+      return true;
+    }
+    this.reloading = true;
+    try {
+      await this.reload();
+    } finally {
+      this.reloading = false;
+    }
     return true;
   }
 

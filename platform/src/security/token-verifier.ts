@@ -102,7 +102,7 @@ export class TokenVerifier {
       this.verified.set(token, claims);
     }
     const revocations = this.options.revocations;
-    if (revocations?.isCurrent()) {
+    if (revocations && (revocations.isCurrent() || (await revocations.whenCurrent()))) {
       const refusal = revocations.refusal(claims);
       if (refusal) throw new UnauthenticatedError(refusal === 'revoked' ? REVOKED : SESSION_ENDED);
     } else {
