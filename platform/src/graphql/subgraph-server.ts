@@ -1,5 +1,9 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { EventBus } from '@app/events';
@@ -139,6 +143,9 @@ export async function createSubgraphServer<TContext extends SubgraphContext>(
       entitiesLimitPlugin<TContext>(maxEntities),
       // Inline traces are for Apollo's hosted studio; this platform reports to no one.
       ApolloServerPluginInlineTraceDisabled(),
+      // No schema declares cache hints (every answer is uncacheable, the default): the plugin
+      // only wrapped every resolver to compute a policy that is always "no cache".
+      ApolloServerPluginCacheControlDisabled(),
       // No landing page: Apollo's loads from its CDN, which the services' CSP (and offline use)
       // refuses; people explore the API through the gateway's /graphiql.
       ApolloServerPluginLandingPageDisabled(),
