@@ -49,7 +49,14 @@ export class SubgraphClient {
   }
 
   private async send(headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    // A timer cleared once the answer is in, not AbortSignal.timeout: that one fires after every
+    // call, answered or not, and makes an error each time (~1% of the gateway's CPU).
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      this.options.timeoutMs,
+    );
+    const { signal } = controller;
     try {
       const response = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal });
       return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
@@ -57,6 +64,8 @@ export class SubgraphClient {
       // The time limit's own TimeoutError, which callers (and isUnavailableError) recognise.
       if (signal.aborted) throw signal.reason;
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
