@@ -84,13 +84,17 @@ function cpuSnapshot(probes: CpuProbe[]): Record<string, number> {
 
 /**
  * The platform's processes as CPU probes: with a process per service, its gateway (when asked
- * for) and its subgraphs apart; in one process, that process.
+ * for) and its subgraphs apart (each subgraph apart with BENCH_CPU_PER_SUBGRAPH=1); in one
+ * process, that process.
  */
 export function platformProbes(platform: PlatformProcess, options: { gateway: boolean }): CpuProbe[] {
   const pids = platform.pids ?? {};
   const subgraphs = [...new Set(Object.entries(pids).flatMap(([name, pid]) => (name === 'gateway' ? [] : [pid])))];
   if (!pids.gateway || subgraphs.length === 0 || subgraphs.includes(pids.gateway)) return [{ label: 'platform', pid: platform.child.pid! }];
-  return [...(options.gateway ? [{ label: 'platform gateway', pid: pids.gateway }] : []), { label: 'subgraphs', pid: subgraphs }];
+  const gateway = options.gateway ? [{ label: 'platform gateway', pid: pids.gateway }] : [];
+  if (process.env.BENCH_CPU_PER_SUBGRAPH === '1')
+    return [...gateway, ...Object.entries(pids).flatMap(([name, pid]) => (name === 'gateway' ? [] : [{ label: name, pid }]))];
+  return [...gateway, { label: 'subgraphs', pid: subgraphs }];
 }
 
 /** CPU per 1000 requests and share of one core, per probed process, as table columns. */

@@ -5,7 +5,8 @@
  * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
  * BENCH_USERS the accounts whose tokens `me` and the gateway comparison send in turn (default 100);
  * BENCH_ONLY a comma-separated subset of: tokens, me, gateways, rest, map, line, saga, fanout, subscribers;
- * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof).
+ * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof);
+ * BENCH_CPU_PER_SUBGRAPH=1 the CPU columns per subgraph process instead of all subgraphs together.
  * Last, the issue's table: each goal beside this run's figure (bench/goals.ts).
  */
 import { randomBytes } from 'node:crypto';

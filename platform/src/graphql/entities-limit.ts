@@ -11,15 +11,31 @@ function sizeOf(value: ValueNode | undefined, variables: Record<string, unknown>
   return value.kind === Kind.LIST ? value.values.length : 1;
 }
 
+/**
+ * The `representations` arguments of a document's `_entities` fields, per document: Apollo hands
+ * the same parsed document to every request that sends the same query, so the walk happens once
+ * (it was ~2% of a subgraph's CPU per request) and only the variables' lengths are read each time.
+ */
+const representationArguments = new WeakMap<DocumentNode, (ValueNode | undefined)[]>();
+
+function representationsOf(document: DocumentNode): (ValueNode | undefined)[] {
+  let found = representationArguments.get(document);
+  if (!found) {
+    const values: (ValueNode | undefined)[] = [];
+    visit(document, {
+      Field(node) {
+        if (node.name.value === '_entities') values.push(node.arguments?.find((a) => a.name.value === 'representations')?.value);
+      },
+    });
+    representationArguments.set(document, (found = values));
+  }
+  return found;
+}
+
 /** Every `_entities` field of the document (aliased or in fragments), summed. */
 export function countRepresentations(document: DocumentNode, variables: Record<string, unknown>): number {
   let total = 0;
-  visit(document, {
-    Field(node) {
-      if (node.name.value !== '_entities') return;
-      total += sizeOf(node.arguments?.find((a) => a.name.value === 'representations')?.value, variables);
-    },
-  });
+  for (const value of representationsOf(document)) total += sizeOf(value, variables);
   return total;
 }
 
