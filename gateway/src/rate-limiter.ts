@@ -41,8 +41,8 @@ interface Bucket {
  *
  * A request is decided in memory, without a round trip: allowed while the shared count learnt
  * at the last sync plus what this replica counted since stays within the limit. Every `syncMs`
- * (100 ms) a replica that counted something adds it to the shared counters (one INCRBY per client
- * it saw) and learns their totals. The bound: a replica's view of the others is at most one sync
+ * (100 ms) a replica that counted something adds it to the shared counters (one round trip: an
+ * INCRBY per client it saw, in one MULTI) and learns their totals. The bound: a replica's view of the others is at most one sync
  * interval plus a round trip old, so a client gets past its limit by at most the requests it made
  * in that interval to replicas that had not yet heard of the rest (on a single replica that has
  * run for a sync interval: none; the count is exact).
@@ -114,9 +114,10 @@ export class RateLimiter {
     this.syncTimer.unref();
   }
 
+  /** Sends every bucket's pending count in one round trip (one MULTI), and learns the totals. */
   private async sync(): Promise<void> {
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const sends: Promise<void>[] = [];
+    const sending: { bucket: Bucket; amount: number }[] = [];
     for (const [name, bucket] of this.buckets) {
       // A past window's count no longer decides anything: drop it (after sending what it holds).
       if (bucket.windowStart + this.windowSeconds <= nowSeconds && bucket.pending === 0 && bucket.sending === 0) {
@@ -127,30 +128,27 @@ export class RateLimiter {
       const amount = bucket.pending;
       bucket.pending = 0;
       bucket.sending += amount;
-      sends.push(
-        withTimeout(
-          this.cache.incrBy(bucket.key, amount, this.windowSeconds + 1),
-          RATE_LIMIT_TIMEOUT_MS,
-          () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`),
-        ).then(
-          // The shared total includes `amount`; what this replica counted since stays pending.
-          (total) => {
-            bucket.sending -= amount;
-            bucket.shared = Math.max(bucket.shared, total);
-          },
-          (err) => {
-            // Not shared: this replica keeps it, and tries again at the next sync.
-            bucket.sending -= amount;
-            bucket.pending += amount;
-            throw err;
-          },
-        ),
-      );
+      sending.push({ bucket, amount });
     }
-    const results = await Promise.allSettled(sends);
-    const failure = results.find((r) => r.status === 'rejected');
-    if (failure) {
-      this.reportFallback((failure as PromiseRejectedResult).reason);
+    if (!sending.length) return;
+    try {
+      const totals = await withTimeout(
+        this.cache.incrByMany(sending.map(({ bucket, amount }) => ({ key: bucket.key, amount, ttlSeconds: this.windowSeconds + 1 }))),
+        RATE_LIMIT_TIMEOUT_MS,
+        () => new Error(`no answer within ${RATE_LIMIT_TIMEOUT_MS} ms`),
+      );
+      // Each shared total includes its `amount`; what this replica counted since stays pending.
+      for (const [i, { bucket, amount }] of sending.entries()) {
+        bucket.sending -= amount;
+        bucket.shared = Math.max(bucket.shared, totals[i]!);
+      }
+    } catch (err) {
+      // Not shared: this replica keeps its counts, and tries again at the next sync.
+      for (const { bucket, amount } of sending) {
+        bucket.sending -= amount;
+        bucket.pending += amount;
+      }
+      this.reportFallback(err);
       this.scheduleSync();
     }
   }

@@ -66,4 +66,27 @@ describe('RateLimiter shared by replicas through Redis', () => {
     // Every request counted once, refused ones included: 4 + 1 + 1 (b) + 1 + 1 (a).
     expect(Number(shared)).toBe(8);
   });
+
+  it('sends the counts of every client in a sync in one round trip, and each total comes back to its client', async () => {
+    const redis = RedisCache.connect(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    let roundTrips = 0;
+    const counted = new Proxy(redis, {
+      get: (target, prop, receiver) => {
+        if (prop === 'incrByMany' || prop === 'incrBy') roundTrips++;
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const a = new RateLimiter(counted, 60, { user: 3, anonymous: 3 }, { syncMs: 60_000 });
+    const b = new RateLimiter(redis, 60, { user: 3, anonymous: 3 }, { syncMs: 60_000 });
+    closers.push(redis, a, b);
+    const clients = Array.from({ length: 50 }, () => ({ userId: `rate-${randomUUID()}`, ip: '192.0.2.2' }));
+    for (const [i, client] of clients.entries()) for (let n = 0; n <= i % 3; n++) await a.check(client);
+    await a.flush();
+    expect(roundTrips).toBe(1);
+    // Each client's own count reached the shared counters: b refuses exactly those a used up.
+    await Promise.all(clients.map((client) => b.check(client)));
+    await b.flush();
+    for (const [i, client] of clients.entries()) expect((await b.check(client)).allowed, `client ${i}`).toBe(i % 3 === 0);
+  });
 });

@@ -92,6 +92,21 @@ export function cacheContract(name: string, create: () => Promise<Cache> | Cache
       expect(await cache.ttl(k)).toBeGreaterThan(50);
     });
 
+    it('incrByMany adds each amount in one call and answers the totals in order, keeping each first TTL', async () => {
+      const [a, b] = [key('many-a'), key('many-b')];
+      await cache.incrBy(a, 5, 60);
+      expect(await cache.incrByMany([])).toEqual([]);
+      expect(
+        await cache.incrByMany([
+          { key: a, amount: 2, ttlSeconds: 1 },
+          { key: b, amount: 3, ttlSeconds: 60 },
+          { key: a, amount: 1, ttlSeconds: 1 },
+        ]),
+      ).toEqual([7, 3, 8]);
+      expect(await cache.ttl(a)).toBeGreaterThan(50);
+      expect(await cache.ttl(b)).toBeGreaterThan(50);
+    });
+
     // Security state shares the cache with copies anyone can make more of (APQ documents,
     // profiles): however many of those are written, a revocation must stay until it expires.
     it('keeps state through a flood of more than 100k cache-only keys', { timeout: 60_000 }, async () => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type EventBus, Subjects } from '@app/events';
 import { Counter } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Cache } from '../src/cache/cache.js';
+import type { Cache, CounterIncrement } from '../src/cache/cache.js';
 import { busInvalidation, TwoLevelCache, type TwoLevelCacheOptions } from '../src/cache/two-level-cache.js';
 
 /** What the suite runs on: one shared cache, and the bus as two replicas would each hold it. */
@@ -52,6 +52,9 @@ class ProbeCache implements Cache {
   }
   incrBy(key: string, amount: number, ttlSeconds: number) {
     return this.run(() => this.inner.incrBy(key, amount, ttlSeconds));
+  }
+  incrByMany(entries: readonly CounterIncrement[]) {
+    return this.run(() => this.inner.incrByMany(entries));
   }
   ttl(key: string) {
     return this.run(() => this.inner.ttl(key));

@@ -6,7 +6,7 @@
  * (`isCacheOnlyKey`), stays in front. Every key written is deleted again at `close()`.
  */
 import { randomBytes } from 'node:crypto';
-import { type Cache, RedisCache } from '@app/platform';
+import { type Cache, type CounterIncrement, RedisCache } from '@app/platform';
 
 export class NamespacedCache implements Cache {
   private readonly written = new Set<string>();
@@ -53,6 +53,9 @@ export class NamespacedCache implements Cache {
   }
   incrBy(key: string, amount: number, ttlSeconds: number) {
     return this.inner.incrBy(this.track(key), amount, ttlSeconds);
+  }
+  incrByMany(entries: readonly CounterIncrement[]) {
+    return this.inner.incrByMany(entries.map((e) => ({ ...e, key: this.track(e.key) })));
   }
   ttl(key: string) {
     return this.inner.ttl(this.key(key));

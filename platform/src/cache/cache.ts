@@ -14,6 +14,13 @@ export interface CacheEntry {
   ttlMs: number | null;
 }
 
+/** One counter's increment in `Cache.incrByMany`. */
+export interface CounterIncrement {
+  key: string;
+  amount: number;
+  ttlSeconds: number;
+}
+
 export interface Cache {
   get(key: string): Promise<string | null>;
   mget(keys: string[]): Promise<(string | null)[]>;
@@ -26,6 +33,12 @@ export interface Cache {
   incr(key: string, ttlSeconds: number): Promise<number>;
   /** `incr` by `amount` (a positive integer). */
   incrBy(key: string, amount: number, ttlSeconds: number): Promise<number>;
+  /**
+   * `incrBy` for each entry, in one round trip (Redis: one MULTI); the totals in the entries'
+   * order. A refusal (the cache full, or out of reach) rejects, and no entry was added. For
+   * counters only `incr`/`incrBy` write: Redis would still add the others if one key held text.
+   */
+  incrByMany(entries: readonly CounterIncrement[]): Promise<number[]>;
   /** Remaining life in seconds; -1 when the key has no TTL, -2 when it does not exist. */
   ttl(key: string): Promise<number>;
   /**

@@ -1,4 +1,4 @@
-import type { Cache, CacheEntry } from './cache.js';
+import type { Cache, CacheEntry, CounterIncrement } from './cache.js';
 import { isCacheOnlyKey } from './cache-keys.js';
 
 interface Entry {
@@ -103,6 +103,11 @@ export class MemoryCache implements Cache {
     const next = Number(entry.value) + amount;
     entry.value = String(next);
     return next;
+  }
+  async incrByMany(entries: readonly CounterIncrement[]) {
+    const totals: number[] = [];
+    for (const { key, amount, ttlSeconds } of entries) totals.push(await this.incrBy(key, amount, ttlSeconds));
+    return totals;
   }
   async ttl(key: string) {
     const entry = this.live(key);

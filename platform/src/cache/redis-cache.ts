@@ -1,7 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { Cache, CacheEntry } from './cache.js';
+import type { Cache, CacheEntry, CounterIncrement } from './cache.js';
 import { isCacheOnlyKey } from './cache-keys.js';
 
 export interface RedisCacheOptions {
@@ -133,18 +133,24 @@ export class RedisCache implements Cache {
     return this.incrBy(key, 1, ttlSeconds);
   }
   async incrBy(key: string, amount: number, ttlSeconds: number) {
-    const results = await this.redis
-      .multi()
-      .incrby(key, amount)
-      .pexpire(key, Math.max(1, Math.round(ttlSeconds * 1000)), 'NX')
-      .exec()
-      // A refused MULTI says only EXECABORT: name why (e.g. OOM, Redis full).
-      .catch((err: Error & { previousErrors?: Error[] }) => {
-        throw refusal(err.previousErrors?.[0] ?? err);
-      });
-    const [err, count] = results?.[0] ?? [new Error('empty MULTI result'), 0];
-    if (err) throw err;
-    return Number(count);
+    const [total] = await this.incrByMany([{ key, amount, ttlSeconds }]);
+    return total!;
+  }
+  async incrByMany(entries: readonly CounterIncrement[]) {
+    if (!entries.length) return [];
+    const multi = this.redis.multi();
+    for (const { key, amount, ttlSeconds } of entries)
+      multi.incrby(key, amount).pexpire(key, Math.max(1, Math.round(ttlSeconds * 1000)), 'NX');
+    // A refused MULTI says only EXECABORT: name why (e.g. OOM, Redis full).
+    const results = await multi.exec().catch((err: Error & { previousErrors?: Error[] }) => {
+      throw refusal(err.previousErrors?.[0] ?? err);
+    });
+    if (!results) throw new Error('empty MULTI result');
+    return entries.map((_, i) => {
+      const [err, count] = results[2 * i] ?? [new Error('missing MULTI result'), 0];
+      if (err) throw err;
+      return Number(count);
+    });
   }
   ttl(key: string) {
     return this.call(() => this.redis.ttl(key));
