@@ -62,6 +62,9 @@ const platform = await startPlatformProcess({
   // no measured request hashes a password, so a cheaper argon2 cost changes no figure.
   PASSWORD_HASH_MEMORY_KIB: '1024',
   PASSWORD_HASH_PASSES: '1',
+}).catch(async (err: unknown) => {
+  await database?.drop();
+  throw err;
 });
 // With NATS the bench hears the saga's transitions, and publishes the 10,000-subscriber run's
 // events, on the platform's own namespace.
