@@ -2,3 +2,4 @@
 
 export * from './database.js';
 export * from './db-errors.js';
+export * from './service-schema.js';

@@ -1,5 +1,13 @@
 import { type EventBus, Subjects, type Subscription } from '@app/events';
-import { busInvalidation, type CacheSerializer, cacheKeys, cacheTtl, TwoLevelCache, type TwoLevelCacheOptions } from '@app/platform';
+import {
+  busInvalidation,
+  type CacheSerializer,
+  cacheKeys,
+  cacheTtl,
+  serviceSchema,
+  TwoLevelCache,
+  type TwoLevelCacheOptions,
+} from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { User } from './entities/index.js';
 
@@ -75,8 +83,7 @@ export class AccountStore {
 
   /** Plain rows, not entities: the ORM's query building and hydration cost more than the query. */
   private read(ids: readonly string[]): Promise<AccountRow[]> {
-    // Raw SQL is not schema-qualified by the ORM: name the service's schema.
-    const table = `"${this.em.config.get('schema') ?? 'public'}".users`;
+    const table = `${serviceSchema(this.em)}.users`;
     // The ids as a Postgres array literal: they are UUIDs (the resolvers check), nothing to escape.
     return this.em.execute<AccountRow[]>(`select id, username, email, line_user_id, created_at from ${table} where id = any(?::uuid[])`, [
       `{${ids.join(',')}}`,

@@ -1,4 +1,4 @@
-import { type OutboxRecord, outboxInsert } from '@app/platform';
+import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InboxMessage, type StockChange } from '../entities/index.js';
 
@@ -11,9 +11,8 @@ export interface StoredReply {
 export class InboxRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
   private get schema() {
-    return `"${this.em.config.get('schema') ?? 'public'}"`;
+    return serviceSchema(this.em);
   }
 
   /**

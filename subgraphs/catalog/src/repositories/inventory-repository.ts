@@ -1,3 +1,4 @@
+import { serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InventoryOrder, type InventoryOrderState, InventoryReservation, type ReservationState } from '../entities/index.js';
@@ -24,9 +25,8 @@ export interface NewStock {
 export class InventoryRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
   private get schema() {
-    return `"${this.em.config.get('schema') ?? 'public'}"`;
+    return serviceSchema(this.em);
   }
 
   /** The order's decision (row locked until the transaction ends), as plain data; null when inventory never heard of it. */

@@ -1,3 +1,4 @@
+import { serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ProcessedMessage } from '../entities/index.js';
 
@@ -11,7 +12,7 @@ export class InboxRepository {
    */
   async claim(id: string): Promise<boolean> {
     // Plain SQL: one claim per saga reply, on the hot path.
-    const schema = `"${this.em.config.get('schema') ?? 'public'}"`;
+    const schema = serviceSchema(this.em);
     const result = await this.em.execute<{ affectedRows?: number }>(
       `insert into ${schema}.processed_messages (id, processed_at) values (?, ?) on conflict (id) do nothing`,
       [id, new Date()],

@@ -1,4 +1,4 @@
-import { type OutboxRecord, outboxInsert } from '@app/platform';
+import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
@@ -35,9 +35,8 @@ export class OrderRepository {
     return new Map(sagas.map((s) => [s.order, s]));
   }
 
-  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
   private get schema() {
-    return `"${this.em.config.get('schema') ?? 'public'}"`;
+    return serviceSchema(this.em);
   }
 
   /** Whether the account's data was erased (it may place no order). */

@@ -1,3 +1,4 @@
+import { serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrderQuery } from './order-repository.js';
 
@@ -31,8 +32,7 @@ export class OrderViewReader {
   constructor(private readonly em: EntityManager) {}
 
   listForUser(userId: string, q: OrderQuery): Promise<OrderViewRow[]> {
-    // Raw SQL is not schema-qualified by the ORM: name the service's schema.
-    const schema = `"${this.em.config.get('schema') ?? 'public'}"`;
+    const schema = serviceSchema(this.em);
     return this.em.execute<OrderViewRow[]>(
       `select o.id, o.user_id, o.status, o.total_amount::text as total_amount, o.version, o.created_at, o.updated_at,
          coalesce((select json_agg(json_build_object('productId', i.product_id, 'productName', i.product_name,

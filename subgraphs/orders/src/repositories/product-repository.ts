@@ -1,3 +1,4 @@
+import { serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Product } from '../entities/index.js';
 
@@ -16,9 +17,8 @@ export class ProductRepository {
     return new Map(rows.map((p) => [p.id, p]));
   }
 
-  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
   private get schema() {
-    return `"${this.em.config.get('schema') ?? 'public'}"`;
+    return serviceSchema(this.em);
   }
 
   /**

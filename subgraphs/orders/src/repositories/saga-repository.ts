@@ -1,4 +1,4 @@
-import { type OutboxRecord, outboxInsert } from '@app/platform';
+import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Order, OrderItem, Saga } from '../entities/index.js';
@@ -81,9 +81,8 @@ export const sagaProgressValues = (saga: Saga): unknown[] => [
 export class SagaRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Raw SQL is not schema-qualified by the ORM: name the service's schema. */
   private get schema() {
-    return `"${this.em.config.get('schema') ?? 'public'}"`;
+    return serviceSchema(this.em);
   }
 
   /**
