@@ -8,40 +8,12 @@
  * broadcasting it after each write).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { NatsEventBus, Subjects } from '@app/events';
 import { buildGateway, loadGatewayConfig } from '@app/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql, loginAdmin, platformEnv, registerAndLogin, serviceUrl, unique } from './support/client.js';
+import { type CountingProxy, countingProxy } from './support/counting-proxy.js';
 import { createProduct } from './support/orders.js';
-
-interface CountingProxy {
-  url: string;
-  /** The GraphQL bodies the catalog received through this proxy. */
-  bodies: string[];
-  delayMs: number;
-  close(): void;
-}
-
-/** Forwards to the catalog after `delayMs`, recording each body. */
-async function countingProxy(target: string): Promise<CountingProxy> {
-  const proxy: CountingProxy = { url: '', bodies: [], delayMs: 0, close: () => server.close() };
-  const server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    proxy.bodies.push(body);
-    await new Promise((r) => setTimeout(r, proxy.delayMs));
-    const upstream = httpRequest(new URL(req.url!, target), { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return proxy;
-}
 
 const PRODUCT = 'query($id: ID!) { product(id: $id) { id name price } }';
 const UPDATE = 'mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id name } }';

@@ -47,6 +47,27 @@ export const gatewayEnv = {
             .map((name) => name.trim())
             .filter(Boolean),
     ),
+  /**
+   * Fields of auth's `User` that every signed-in caller sees alike and that change only when the
+   * account is erased (comma-separated; `none` turns it off). The gateway keeps auth's answers for
+   * entity fetches that ask only for these, for callers with a verified token, for
+   * PUBLIC_ANSWER_CACHE_SECONDS, emptied at every `cache.account.invalidated` (an erasure). Do not
+   * list `email` or `lineUserId`: auth answers them to their owner and admins only.
+   */
+  ACCOUNT_SHARED_FIELDS: z
+    .string()
+    .default('username,createdAt')
+    .transform((list) =>
+      list.trim() === 'none'
+        ? []
+        : list
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+    )
+    .refine((fields) => !fields.some((f) => f === 'email' || f === 'lineUserId'), {
+      message: 'email and lineUserId are private to their owner and admins: they cannot be shared',
+    }),
   /** Rate limit window in seconds, and requests allowed per window for a user / an anonymous IP. */
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),

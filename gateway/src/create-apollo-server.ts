@@ -19,6 +19,7 @@ import { graphiqlLandingPage } from './ide/register-graphiql.js';
 import { operationMetricsPlugin } from './plugins/operation-metrics-plugin.js';
 import { unavailableStatusPlugin } from './plugins/unavailable-status-plugin.js';
 import type { PublicAnswerCache } from './public-answer-cache.js';
+import type { SharedEntitySelection } from './shared-entity-selection.js';
 import { SubgraphClient } from './subgraph-client.js';
 
 export interface ApolloServerOptions {
@@ -38,6 +39,8 @@ export interface ApolloServerOptions {
   quotaPlugin: ApolloServerPlugin<GatewayContext>;
   /** What shared-read subgraphs answered (none when PUBLIC_ANSWER_CACHE_SECONDS is 0). */
   publicAnswers?: PublicAnswerCache;
+  /** Auth's account entities that every signed-in caller sees alike, kept; none when off. */
+  accountAnswers?: { cache: PublicAnswerCache; selection: SharedEntitySelection };
 }
 
 export interface GatewayApollo {
@@ -60,6 +63,7 @@ export function createApolloServer({
   validationRules,
   quotaPlugin,
   publicAnswers,
+  accountAnswers,
 }: ApolloServerOptions): GatewayApollo {
   const production = config.NODE_ENV === 'production';
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
@@ -80,6 +84,7 @@ export function createApolloServer({
         internalApiKey: name === 'auth' ? config.INTERNAL_API_KEY : undefined,
         sharedReads: config.SHARED_READ_SUBGRAPHS.includes(name),
         answers: config.SHARED_READ_SUBGRAPHS.includes(name) ? publicAnswers : undefined,
+        ...(name === 'auth' && accountAnswers ? { signedInShared: accountAnswers.selection, signedInAnswers: accountAnswers.cache } : {}),
       });
     },
   });

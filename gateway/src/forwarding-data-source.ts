@@ -4,6 +4,7 @@ import { context as otelContext, propagation, type TextMapSetter } from '@opente
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
 import type { PublicAnswerCache } from './public-answer-cache.js';
+import type { SharedEntitySelection } from './shared-entity-selection.js';
 import type { SubgraphAnswer, SubgraphClient } from './subgraph-client.js';
 
 type Response = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
@@ -39,6 +40,14 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
   declare sharedReads?: boolean;
   /** What shared-read subgraphs answered, kept (PUBLIC_ANSWER_CACHE_SECONDS); none when off. */
   declare answers?: PublicAnswerCache;
+  /**
+   * Entities of this subgraph that every signed-in caller sees alike (auth's accounts: a username
+   * is the same whoever asks, once signed in): an `_entities` fetch that `signedInShared` allows,
+   * for a caller with a verified token, is answered from `signedInAnswers` where it can be.
+   * Anonymous callers always reach the subgraph (it refuses them).
+   */
+  declare signedInShared?: SharedEntitySelection;
+  declare signedInAnswers?: PublicAnswerCache;
 
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0] & {
@@ -46,6 +55,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
       internalApiKey?: string;
       sharedReads?: boolean;
       answers?: PublicAnswerCache;
+      signedInShared?: SharedEntitySelection;
+      signedInAnswers?: PublicAnswerCache;
     },
   ) {
     super(config);
@@ -88,12 +99,18 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const read = this.sharedReads && typeof query === 'string' && !/^\s*(mutation|subscription)\b/.test(query);
     const answers = read ? this.answers : undefined;
     const representations = variables?.representations;
-    if (Array.isArray(representations)) return this.fetchEntities(options, representations, answers);
+    if (Array.isArray(representations)) return this.fetchEntities(options, representations, answers ?? this.signedInAnswersFor(options));
     if (answers) return this.readThrough(options, answers);
     const response = await super.process(options);
     // What this replica forwarded may have changed what it keeps: its client reads its own write.
     if (this.sharedReads && !read) this.answers?.clear();
     return response;
+  }
+
+  /** The signed-in callers' kept entities, when this fetch may use them. */
+  private signedInAnswersFor({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): PublicAnswerCache | undefined {
+    if (!this.signedInAnswers || !(context as Partial<GatewayContext>).auth || typeof request.query !== 'string') return undefined;
+    return this.signedInShared?.allows(request.query) ? this.signedInAnswers : undefined;
   }
 
   /** A root query to a shared-read subgraph: the kept answer, or the subgraph's (kept when error-free). */

@@ -29,6 +29,7 @@ import { RedisQuotaStore } from './limits/redis-quota-store.js';
 import { seed004Policies, seed004QuotaPlugin } from './limits/seed004-quotas.js';
 import { PublicAnswerCache } from './public-answer-cache.js';
 import { RateLimiter } from './rate-limiter.js';
+import { SharedEntitySelection } from './shared-entity-selection.js';
 import { startSubscriptionServer } from './subscriptions/subscription-server.js';
 import { subgraphsOf, supergraphPath } from './supergraph.js';
 
@@ -64,6 +65,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const validationRules = queryLimitRules(limits);
 
   const publicAnswers = await keepPublicAnswers(config, infra.bus);
+  const accountAnswers = await keepAccountAnswers(config, infra.bus);
   const { apollo, apiSchema, closeSubgraphClients } = createApolloServer({
     config,
     supergraphSdl,
@@ -75,6 +77,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     validationRules,
     quotaPlugin: seed004QuotaPlugin(quotaStore, quotaPolicies),
     publicAnswers: publicAnswers?.cache,
+    accountAnswers,
   });
   await apollo.start();
 
@@ -121,6 +124,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await apollo.stop();
       await closeSubgraphClients();
       await publicAnswers?.stop();
+      await accountAnswers?.stop();
       await infra.close();
     },
   };
@@ -135,6 +139,20 @@ async function keepPublicAnswers(config: GatewayConfig, bus: EventBus) {
   const cache = new PublicAnswerCache(config.PUBLIC_ANSWER_CACHE_SECONDS * 1000);
   const subscription = await bus.onBroadcast(Subjects.CacheKeyInvalidated, async () => cache.clear());
   return { cache, stop: () => subscription.unsubscribe() };
+}
+
+/**
+ * Auth's answers about accounts that every signed-in caller sees alike (ACCOUNT_SHARED_FIELDS),
+ * kept in memory; emptied by every `cache.account.invalidated` (auth broadcasts one after each
+ * erasure commits), so an erased account stops being answered from here within that broadcast's
+ * delivery, or PUBLIC_ANSWER_CACHE_SECONDS if it is lost.
+ */
+async function keepAccountAnswers(config: GatewayConfig, bus: EventBus) {
+  if (!config.PUBLIC_ANSWER_CACHE_SECONDS || !config.ACCOUNT_SHARED_FIELDS.length) return undefined;
+  const cache = new PublicAnswerCache(config.PUBLIC_ANSWER_CACHE_SECONDS * 1000);
+  const selection = new SharedEntitySelection('User', new Set(config.ACCOUNT_SHARED_FIELDS));
+  const subscription = await bus.onBroadcast(Subjects.CacheAccountInvalidated, async () => cache.clear());
+  return { cache, selection, stop: () => subscription.unsubscribe() };
 }
 
 /** The WebSocket side's limits: the same settings as over HTTP, and the WS_* ones. */

@@ -4,6 +4,7 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForwardingDataSource } from '../src/forwarding-data-source.js';
 import { PublicAnswerCache } from '../src/public-answer-cache.js';
+import { SharedEntitySelection } from '../src/shared-entity-selection.js';
 import { SubgraphClient } from '../src/subgraph-client.js';
 
 /** A subgraph over HTTP on 127.0.0.1: records what it was sent, answers `_entities` per representation. */
@@ -46,6 +47,24 @@ const fetchEntities = (source: ForwardingDataSource, ids: string[]) =>
     },
     context: {},
   });
+
+/** An `_entities` fetch of Users selecting `fields`, as a signed-in caller (a token) or anonymously. */
+const fetchUsers = (source: ForwardingDataSource, ids: string[], fields: string, signedIn: boolean) =>
+  source.process({
+    kind: GraphQLDataSourceRequestKind.LOADING_SCHEMA,
+    request: {
+      query: `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { ${fields} } } }`,
+      variables: { representations: ids.map((id) => ({ __typename: 'User', id })) },
+    },
+    context: signedIn ? { auth: { userId: 'u1', roles: ['user'], token: 't' } } : {},
+  } as never);
+
+/** A data source over `subgraph` that keeps User entities selecting only username/createdAt for signed-in callers. */
+function accountSource(client: SubgraphClient) {
+  const answers = new PublicAnswerCache(60_000);
+  const signedInShared = new SharedEntitySelection('User', new Set(['username', 'createdAt']));
+  return { answers, source: new ForwardingDataSource({ url: client.url, client, signedInShared, signedInAnswers: answers }) };
+}
 
 describe('ForwardingDataSource', () => {
   it('asks for each distinct entity once and answers every original position', async () => {
@@ -103,5 +122,51 @@ describe('ForwardingDataSource', () => {
     answers.clear();
     const after = await fetchEntities(kept, ['x']);
     expect((after.data as { _entities: { name: string }[] })._entities[0].name).toBe('x v2');
+  });
+
+  describe('entities every signed-in caller sees alike (auth accounts)', () => {
+    const users = () =>
+      subgraph((r) => ({
+        entity: { __typename: 'User', username: `user ${r.id}`, createdAt: '2026-01-01T00:00:00.000Z', email: `${r.id}@example.com` },
+      }));
+
+    it('answers a signed-in caller from what it kept, and asks only for the rest', async () => {
+      const { sent, source: plain } = await users();
+      const { source } = accountSource(plain.client);
+      await fetchUsers(source, ['a', 'b'], 'username', true);
+      const response = await fetchUsers(source, ['b', 'c', 'a'], 'username createdAt', true);
+      await fetchUsers(source, ['b', 'c', 'a'], 'username createdAt', true);
+      // Each selection is its own entry: the second text asked once, then answered from memory.
+      expect(sent.map((s) => s.representations!.map((r) => r.id))).toEqual([
+        ['a', 'b'],
+        ['b', 'c', 'a'],
+      ]);
+      expect((response.data as { _entities: { username: string }[] })._entities.map((e) => e.username)).toEqual([
+        'user b',
+        'user c',
+        'user a',
+      ]);
+    });
+
+    it('always sends an anonymous caller on (auth refuses it there), and never keeps a private field', async () => {
+      const { sent, source: plain } = await users();
+      const { source } = accountSource(plain.client);
+      await fetchUsers(source, ['a'], 'username', false);
+      await fetchUsers(source, ['a'], 'username', false);
+      await fetchUsers(source, ['a'], 'username email', true);
+      await fetchUsers(source, ['a'], 'username email', true);
+      await fetchUsers(source, ['a'], 'name: username', true);
+      await fetchUsers(source, ['a'], 'name: username', true);
+      expect(sent).toHaveLength(6);
+    });
+
+    it('forgets everything when an account is erased (the cache is emptied)', async () => {
+      const { sent, source: plain } = await users();
+      const { source, answers } = accountSource(plain.client);
+      await fetchUsers(source, ['a'], 'username', true);
+      answers.clear();
+      await fetchUsers(source, ['a'], 'username', true);
+      expect(sent).toHaveLength(2);
+    });
   });
 });
