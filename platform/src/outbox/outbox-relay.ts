@@ -5,7 +5,9 @@ import type { Logger } from '../observability/logger.js';
 import { SerialLoop } from '../serial-loop.js';
 import { withService } from '../tracing/service-context.js';
 import { deserializeTraceContext } from '../tracing/trace-context.js';
+import { CommittedPublisher } from './committed-publisher.js';
 import { outboxEntity, outboxTable } from './outbox-message.js';
+import type { OutboxRecord } from './outbox-writer.js';
 
 /** A publish's outcome, never a rejection (the relay looks at every row's in order). */
 const settle = (publish: Promise<void>): Promise<{ error?: unknown }> =>
@@ -17,6 +19,11 @@ const settle = (publish: Promise<void>): Promise<{ error?: unknown }> =>
 const HOUR_MS = 60 * 60_000;
 /** A round that found another replica relaying looks again this much later. */
 const BUSY_RETRY_MS = 20;
+/**
+ * A poll leaves rows younger than this to the replica that wrote them (publishCommitted): it is
+ * publishing them now, and marks them sent within milliseconds unless the bus is failing.
+ */
+const DIRECT_GRACE_MS = 5_000;
 
 export interface OutboxRelayOptions {
   em: EntityManager;
@@ -35,7 +42,13 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes a service's outbox: unsent rows in `seq` order, durable subjects with `bus.publish`
+ * Publishes a service's outbox. Two paths:
+ * - `publishCommitted(rows)`, right after the commit that wrote them: published at once by this
+ *   process (CommittedPublisher), no outbox read and no transaction; the path of the saga's steps.
+ *   A failed publish leaves its rows to the relay, and until a relay round finds the outbox
+ *   drained, later commits go through the relay too (so a message never overtakes one of this
+ *   process's that failed before it).
+ * - the relay, for `nudge()` (every other writer) and as the fallback: unsent rows in `seq` order, durable subjects with `bus.publish`
  * and the row's `msgId` (or its id) as message id (a re-publish after a crash is dropped by
  * JetStream's dedupe window), `live.*` with `bus.broadcast`; then marks them sent. It polls, and
  * is nudged right after every commit that wrote rows: a nudge starts a round at once, or, when one
@@ -48,7 +61,11 @@ export interface OutboxRelayOptions {
  * a round thus risks one publish, as before.
  *
  * With several replicas one relays at a time (a transaction-scoped advisory lock; the others skip
- * the round), which keeps the global order; rows are also taken `FOR UPDATE SKIP LOCKED`. A row
+ * the round), which keeps the order of the rows it sends; rows are also taken `FOR UPDATE SKIP
+ * LOCKED`. Rows published directly keep their process's order (one connection), which is the
+ * order their causes had: a saga's next step is caused by a message published after its last.
+ * A nudged round can still take another replica's rows in flight: a durable copy is dropped by
+ * its message id, a `live.*` broadcast may then arrive twice. A row
  * that fails to publish stops the round (order is kept) and is retried at the next one, with
  * `attempts` and `lastError` recorded. Sent rows are deleted once past `retentionMs`. Each
  * publish runs in the trace its row was written in (`traceContext`), so a trace follows a request
@@ -66,6 +83,14 @@ export class OutboxRelay {
   private lastPrune = 0;
   /** A nudge came since the last round started: there are unsent rows. */
   private nudged = false;
+  /** Nudges so far (a round that saw none during it knows the outbox it drained stayed drained). */
+  private nudges = 0;
+  private readonly committed: CommittedPublisher;
+  /**
+   * A publish failed (direct or relayed), or the relay has just started, and it has not drained
+   * the outbox since: polls take every unsent row, and commits go through the relay, in order.
+   */
+  private degraded = true; // until the first round has sent what a previous run left
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 100;
@@ -78,6 +103,15 @@ export class OutboxRelay {
       againDelayMs: 0,
       onError: (err) => options.logger.error({ err }, 'outbox relay round failed'),
     });
+    this.committed = new CommittedPublisher({
+      em: options.em,
+      bus: options.bus,
+      logger: options.logger,
+      onFailure: () => {
+        this.degraded = true;
+        this.nudge();
+      },
+    });
   }
 
   start(): void {
@@ -87,21 +121,41 @@ export class OutboxRelay {
   /** Publish soon: something was just committed. */
   nudge(): void {
     this.nudged = true;
+    this.nudges++;
     context.with(this.loopContext, () => this.loop.nudge());
   }
 
-  /** Stops polling and waits for a round in progress. Unsent rows stay for the next start (any replica). */
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /**
+   * Publish these rows now: their transaction has just committed. Through the relay instead (a
+   * nudge) while an earlier direct publish's failure is not yet cleared.
+   */
+  publishCommitted(records: readonly OutboxRecord[]): void {
+    if (!records.length) return;
+    if (this.degraded) this.nudge();
+    else this.committed.publish(records);
   }
 
-  /** One relay round: publishes unsent rows until none are left (or one fails). Returns how many were sent. */
-  async relayOnce(options: { knownUnsent?: boolean } = {}): Promise<number> {
+  /** Stops polling and waits for a round and direct publishes in progress. Unsent rows stay for the next start (any replica). */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.committed.stop();
+  }
+
+  /**
+   * One relay round: publishes unsent rows until none are left (or one fails). Returns how many
+   * were sent. Rows this process is publishing directly are left alone; `olderThan` leaves the
+   * rows written since too (another replica's direct publishes).
+   */
+  async relayOnce(options: { knownUnsent?: boolean; olderThan?: Date } = {}): Promise<number> {
+    const nudgesBefore = this.nudges;
     // The usual poll finds nothing: one indexed read then, no transaction and no lock.
-    if (!options.knownUnsent && !(await this.anyUnsent())) return 0;
+    if (!options.knownUnsent && !(await this.anyUnsent(options.olderThan))) {
+      this.drained(options, nudgesBefore);
+      return 0;
+    }
     let total = 0;
     for (;;) {
-      const result = await this.relayBatch();
+      const result = await this.relayBatch(options.olderThan);
       total += result.sent;
       if (result.busy) {
         // Another replica is relaying: it may have read before our rows were committed. Not at
@@ -109,7 +163,14 @@ export class OutboxRelay {
         setTimeout(() => this.nudge(), BUSY_RETRY_MS).unref();
         return total;
       }
-      if (result.failed || result.sent < this.batchSize) return total;
+      if (result.failed) {
+        this.degraded = true;
+        return total;
+      }
+      if (result.sent < this.batchSize) {
+        this.drained(options, nudgesBefore);
+        return total;
+      }
     }
   }
 
@@ -119,15 +180,26 @@ export class OutboxRelay {
     return em.nativeDelete(outboxEntity(em), { sentAt: { $lt: new Date(now.getTime() - (this.options.retentionMs ?? 24 * HOUR_MS)) } });
   }
 
-  private async anyUnsent(): Promise<boolean> {
+  /**
+   * The relay found nothing more to send: direct publishing may resume, unless the round left
+   * young rows (`olderThan`) or a commit nudged during it (its rows go first, at the next round).
+   */
+  private drained(options: { olderThan?: Date }, nudgesBefore: number): void {
+    if (!options.olderThan && this.nudges === nudgesBefore) this.degraded = false;
+  }
+
+  private async anyUnsent(olderThan?: Date): Promise<boolean> {
     const em = this.options.em.fork();
-    return (await em.findOne(outboxEntity(em), { sentAt: null }, { fields: ['seq'] })) !== null;
+    const where = olderThan ? { sentAt: null, createdAt: { $lt: olderThan } } : { sentAt: null };
+    return (await em.findOne(outboxEntity(em), where, { fields: ['seq'] })) !== null;
   }
 
   private async round(): Promise<void> {
     const knownUnsent = this.nudged;
     this.nudged = false;
-    await this.relayOnce({ knownUnsent });
+    // A timed poll leaves young rows to their writers; after a direct publish failed it takes all.
+    const olderThan = knownUnsent || this.degraded ? undefined : new Date(Date.now() - DIRECT_GRACE_MS);
+    await this.relayOnce({ knownUnsent, olderThan });
     if (Date.now() - this.lastPrune < (this.options.pruneIntervalMs ?? HOUR_MS)) return;
     this.lastPrune = Date.now();
     await this.prune().catch((err) => this.options.logger.warn({ err }, 'pruning the outbox failed'));
@@ -148,17 +220,21 @@ export class OutboxRelay {
    * read (rows `FOR UPDATE SKIP LOCKED`; no rows without the lock), the publishes, and one update
    * of the rows sent. Plain SQL: the rows are read once and written once, with no entity to track.
    */
-  private async relayBatch(): Promise<{ sent: number; failed: boolean; busy: boolean }> {
+  private async relayBatch(olderThan?: Date): Promise<{ sent: number; failed: boolean; busy: boolean }> {
     const { em, logger, name, schema } = this.options;
+    const direct = [...this.committed.inFlight];
     return em.fork().transactional(async (tx) => {
       const table = outboxTable(tx);
       const read = await tx.execute<({ locked: boolean } & Partial<RelayedRow>)[]>(
         `with relay as materialized (select pg_try_advisory_xact_lock(hashtext(?)) as locked)
          select relay.locked, o.seq, o.id, o.msg_id, o.subject, o.kind, o.payload, o.trace_context
          from relay left join lateral (
-           select * from ${table} where relay.locked and sent_at is null order by seq limit ? for update skip locked
+           select * from ${table} where relay.locked and sent_at is null
+             ${olderThan ? 'and created_at < ?' : ''}
+             ${direct.length ? `and id not in (${direct.map(() => '?').join(', ')})` : ''}
+           order by seq limit ? for update skip locked
          ) o on true`,
-        [`${name}-outbox:${schema}`, this.batchSize],
+        [`${name}-outbox:${schema}`, ...(olderThan ? [olderThan] : []), ...direct, this.batchSize],
       );
       if (!read[0]?.locked) return { sent: 0, failed: false, busy: true };
       const rows = read.filter((r): r is { locked: boolean } & RelayedRow => r.seq != null);

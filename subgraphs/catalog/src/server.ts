@@ -46,7 +46,15 @@ export async function buildCatalogService(options: CatalogServiceOptions): Promi
     schema: config.DB_SCHEMA,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL * 1000,
   });
-  const deps: CatalogDeps = { em, bus: infra.bus, cache, config, logger, nudgeOutbox: () => relay.nudge() };
+  const deps: CatalogDeps = {
+    em,
+    bus: infra.bus,
+    cache,
+    config,
+    logger,
+    nudgeOutbox: () => relay.nudge(),
+    publishCommitted: (records) => relay.publishCommitted(records),
+  };
   relay.start();
 
   const subscriptions = [await cache.listen(), ...(await subscribeHandlers(deps))];

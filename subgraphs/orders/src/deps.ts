@@ -1,5 +1,5 @@
 import type { EventBus } from '@app/events';
-import type { Logger } from '@app/platform';
+import type { Logger, OutboxRecord } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersConfig } from './config.js';
 import type { PaymentProvider } from './payment/payment-provider.js';
@@ -12,6 +12,8 @@ export interface OrdersDeps {
   payments: PaymentProvider;
   /** Asks the outbox relay to publish now (called after every commit that wrote to the outbox). */
   nudgeOutbox(): void;
+  /** After a commit that wrote these outbox rows: publishes them now (OutboxRelay.publishCommitted; the saga's path). */
+  publishCommitted(records: readonly OutboxRecord[]): void;
   /** Runs the saga's due local actions (payment, refund) soon, in the background (see LocalStepRunner). */
   runLocalSteps(sagaId: string): void;
   /**

@@ -61,6 +61,7 @@ export async function buildOrdersService(options: OrdersServiceOptions): Promise
       Math.min(config.SAGA_STEP_TIMEOUT, 30) * 1000,
     ),
     nudgeOutbox: () => relay.nudge(),
+    publishCommitted: (records) => relay.publishCommitted(records),
     runLocalSteps: (sagaId) => localSteps.start(sagaId),
     // The payment in the reply's transaction when the provider answers within 50 ms (saga/inline-local-action.ts).
     inlineLocal: { budgetMs: 50, coolDownMs: 60_000, slowUntil: 0 },

@@ -2,11 +2,13 @@
  * The outbox relay on the orders outbox (real Postgres), with a bus that records every publish
  * and fails on demand: rows go out in `seq` order (the first alone, the rest pipelined), each is
  * marked sent once; a failed publish leaves it and every later row unsent, to go again in order;
- * a bus that is down costs one publish per round.
+ * a bus that is down costs one publish per round. Rows published right after their commit
+ * (`publishCommitted`) go out with no relay round, are left alone by rounds while in flight, and
+ * after a failure the relay takes over until the outbox is drained, so nothing overtakes them.
  */
 import { randomUUID } from 'node:crypto';
 import { type EventBus, Subjects } from '@app/events';
-import { OutboxRelay, writeOutbox } from '@app/platform';
+import { type OutboxRecord, OutboxRelay, outboxInsert, outboxRecord, writeOutbox } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxMessage } from '../src/entities/index.js';
 import { type OrdersTestDatabase, openOrdersTestDatabase } from './support/orders-test-database.js';
@@ -16,19 +18,22 @@ class RecordingBus {
   readonly published: string[] = [];
   readonly attempted: string[] = [];
   failOn = new Set<string>();
+  /** A publish of such an order id waits for this promise. */
+  holdOn = new Map<string, Promise<void>>();
 
-  private record(subject: string, data: { orderId: string }) {
+  private async record(subject: string, data: { orderId: string }) {
     this.attempted.push(data.orderId);
     if (this.failOn.has(data.orderId)) throw new Error(`broker refused ${subject}`);
+    await this.holdOn.get(data.orderId);
     this.published.push(data.orderId);
   }
 
-  async publish(subject: string, data: { orderId: string }) {
-    this.record(subject, data);
+  publish(subject: string, data: { orderId: string }) {
+    return this.record(subject, data);
   }
 
-  async broadcast(subject: string, data: { orderId: string }) {
-    this.record(subject, data);
+  broadcast(subject: string, data: { orderId: string }) {
+    return this.record(subject, data);
   }
 }
 
@@ -83,6 +88,24 @@ async function writeRows(count: number): Promise<string[]> {
   return ids;
 }
 
+/** One committed transaction of `count` rows (durable), built as a use case does; the records, in order. */
+async function commitRecords(count: number): Promise<OutboxRecord[]> {
+  const records = Array.from({ length: count }, () =>
+    outboxRecord(Subjects.OrdersOrderUpdated, {
+      orderId: randomUUID(),
+      userId: randomUUID(),
+      status: 'PROCESSING',
+      sagaStatus: null,
+      currentStep: null,
+      occurredAt: new Date().toISOString(),
+    }),
+  );
+  const insert = outboxInsert(db.orm.em, records)!;
+  await db.orm.em.fork().transactional((tx) => tx.execute(insert.sql, insert.params));
+  return records;
+}
+const orderIdsOf = (records: OutboxRecord[]) => records.map((r) => r.payload.orderId as string);
+
 const rowsOf = async (ids: string[]) => {
   const rows = await db.orm.em.fork().find(OutboxMessage, {}, { orderBy: { seq: 'asc' } });
   return rows.filter((r) => ids.includes(r.payload.orderId as string));
@@ -131,3 +154,69 @@ describe('the outbox relay', () => {
     expect((await rowsOf(ids)).every((r) => r.sentAt)).toBe(true);
   });
 });
+
+describe('publishing committed rows at once (publishCommitted)', () => {
+  it('publishes them with no relay round, in order, and marks them sent', async () => {
+    // A fresh relay sends through rounds until one has drained what a previous run left.
+    expect(await relay.relayOnce()).toBeGreaterThanOrEqual(0);
+    const records = await commitRecords(6);
+    bus.published.length = 0;
+    relay.publishCommitted(records);
+    await eventually(async () => (await rowsOf(orderIdsOf(records))).every((r) => r.sentAt && r.attempts === 1));
+    expect(bus.published).toEqual(orderIdsOf(records));
+    // Nothing left for the relay.
+    expect(await relay.relayOnce()).toBe(0);
+    expect(bus.published).toHaveLength(6);
+  });
+
+  it('a relay round leaves rows being published alone; a poll leaves young rows to their writer', async () => {
+    await relay.relayOnce();
+    const [held] = await commitRecords(1);
+    let release = () => {};
+    bus.holdOn.set(held.payload.orderId as string, new Promise<void>((r) => (release = r)));
+    bus.attempted.length = 0;
+    relay.publishCommitted([held]);
+    expect(await relay.relayOnce()).toBe(0);
+    expect(bus.attempted).toEqual([held.payload.orderId]);
+    release();
+    await eventually(async () => (await rowsOf(orderIdsOf([held])))[0].sentAt !== null);
+
+    // Another replica's rows, just committed: a timed poll does not take them, a later one does.
+    const young = await commitRecords(1);
+    expect(await relay.relayOnce({ olderThan: new Date(Date.now() - 60_000) })).toBe(0);
+    expect(await relay.relayOnce({ olderThan: new Date(Date.now() + 1_000) })).toBe(1);
+    expect((await rowsOf(orderIdsOf(young)))[0].sentAt).not.toBeNull();
+  });
+
+  it('after a failed publish, later commits wait for the relay, which sends everything in order', async () => {
+    await relay.relayOnce();
+    const first = await commitRecords(2);
+    bus.failOn = new Set([first[0].payload.orderId as string]);
+    bus.attempted.length = 0;
+    relay.publishCommitted(first);
+    await eventually(async () => bus.attempted.length === 2);
+    const later = await commitRecords(2);
+    relay.publishCommitted(later);
+    // Not published by this process: the relay owes the failed row first.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bus.attempted).toHaveLength(2);
+    expect((await rowsOf(orderIdsOf(first))).map((r) => r.sentAt !== null)).toEqual([false, true]);
+
+    bus.failOn.clear();
+    bus.published.length = 0;
+    expect(await relay.relayOnce()).toBe(3);
+    expect(bus.published).toEqual([first[0], ...later].map((r) => r.payload.orderId));
+    // Drained: the next commit goes out at once again.
+    const next = await commitRecords(1);
+    relay.publishCommitted(next);
+    await eventually(async () => (await rowsOf(orderIdsOf(next)))[0].sentAt !== null);
+  });
+});
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

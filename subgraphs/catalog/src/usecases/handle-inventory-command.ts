@@ -1,5 +1,5 @@
 import type { EventEnvelope, InventoryCommand, InventoryCommandSubject } from '@app/events';
-import { outboxRecord } from '@app/platform';
+import { type OutboxRecord, outboxRecord } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
@@ -22,6 +22,7 @@ interface Handled {
   fresh: boolean;
   reply: InventoryReply | null;
   stockChanges: StockChange[];
+  outbox: OutboxRecord[];
 }
 
 /**
@@ -29,7 +30,7 @@ interface Handled {
  * in the inbox (a redelivery finds it claimed), run the step, store the reply and stock changes
  * next to it, and write to the outbox `catalog.stock.changed` (and `live.stock.updated`), then
  * the reply with message id `<message id>:reply`. After the commit: invalidate the cached
- * products and nudge the relay. The reply is thus committed exactly once with the decision it
+ * products, then publish those rows (this process, at once; the relay is the fallback). The reply is thus committed exactly once with the decision it
  * reports, and published by the relay even across a crash or a bus outage; a redelivered message
  * changes nothing and writes nothing (its reply is already in the outbox, or sent). A failure
  * before the commit leaves no trace and throws: the bus redelivers, then dead-letters.
@@ -50,7 +51,7 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
             'message id already used by another command: ignored',
           );
         }
-        return { fresh: false, reply: null, stockChanges: [] };
+        return { fresh: false, reply: null, stockChanges: [], outbox: [] };
       }
       const outcome = await step(tx, envelope.data);
       const outbox = [
@@ -58,7 +59,7 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         ...(outcome.reply ? [outboxRecord(outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` })] : []),
       ];
       await inbox.record(envelope.id, outcome.reply, outcome.stockChanges, outbox);
-      return { fresh: true, ...outcome };
+      return { fresh: true, ...outcome, outbox };
     }),
   );
   if (!handled.fresh) {
@@ -68,8 +69,9 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
     );
     return;
   }
+  // Invalidated first: a gateway that hears `live.stock.updated` must not answer from what it kept.
   await invalidateStockChanges(deps, handled.stockChanges);
-  deps.nudgeOutbox();
+  deps.publishCommitted(handled.outbox);
 }
 
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import type { OutboxRecord } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
@@ -23,7 +24,7 @@ export interface SagaTransactionOptions {
 /**
  * Inside the caller's transaction: locks the saga (and its order), runs `fn` on them, then writes
  * them back with the outbox rows `fn` wrote, in one statement (nothing when `fn` changed nothing).
- * Null: no such saga, or skipped (`skipLocked`). The caller commits, then nudges the relay.
+ * Null: no such saga, or skipped (`skipLocked`). The caller commits, then publishes `ctx.outbox`.
  */
 export async function onLockedSaga<T>(
   tx: EntityManager,
@@ -44,7 +45,8 @@ export async function onLockedSaga<T>(
 
 /**
  * Runs `fn` on the locked saga in one transaction (state, commands and events commit together),
- * then hands the commit's follow-ups to the service: the outbox relay publishes now, and a local
+ * then hands the commit's follow-ups to the service: its outbox rows are published now
+ * (`deps.publishCommitted`), and a local
  * action that became due is queued (`deps.runLocalSteps`: the local-step runner runs it in the
  * background through the run-saga-local-steps use case, which never comes back here). Null: no
  * such saga, or skipped.
@@ -55,13 +57,16 @@ export async function inSagaTransaction<T extends TransitionResult>(
   fn: (ctx: StepContext) => T | Promise<T>,
   options: SagaTransactionOptions = {},
 ): Promise<T | null> {
+  let written: OutboxRecord[] = [];
   const result = await deps.em.fork().transactional(async (tx) => {
+    written = [];
     if (options.before && !(await options.before(tx))) return null;
     return onLockedSaga(
       tx,
       deps,
       where,
       async (ctx) => {
+        written = ctx.outbox;
         const out = await fn(ctx);
         if (!out.runLocal || !options.inlineLocal || !deps.inlineLocal) return { out, sagaId: ctx.saga.id };
         const local = await runLocalInline(ctx, deps.inlineLocal);
@@ -71,7 +76,8 @@ export async function inSagaTransaction<T extends TransitionResult>(
     );
   });
   if (!result) return null;
-  deps.nudgeOutbox();
+  // Committed: the commands and events go out now, by this process (the relay is the fallback).
+  deps.publishCommitted(written);
   // In the background: a slow payment provider must not hold up the caller (a consumer's next messages).
   if (result.out.runLocal) deps.runLocalSteps(result.sagaId);
   return result.out;

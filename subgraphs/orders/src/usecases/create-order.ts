@@ -104,8 +104,8 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
     startSaga({ tx, deps, saga, order, items, now, outbox });
     // One statement: the order, its items, its saga and the reserve command with the order's events.
     await writes.create(order, items, saga, outbox);
-    return { order, items, saga };
+    return { order, items, saga, outbox };
   });
-  deps.nudgeOutbox();
+  deps.publishCommitted(result.outbox);
   return orderView(result.order, result.items, result.saga);
 }

@@ -60,6 +60,7 @@ export async function openOrdersTestDatabase(settings: { stepTimeoutSeconds?: nu
     logger,
     payments: new SimulatedPaymentProvider(DECLINE_ABOVE),
     nudgeOutbox: () => undefined,
+    publishCommitted: () => undefined,
     runLocalSteps: (sagaId) => void queued.push(sagaId),
   };
   const productId = randomUUID();

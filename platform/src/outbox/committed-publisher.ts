@@ -1,0 +1,109 @@
+import type { DurableSubject, EventBus, FanoutSubject, PayloadOf } from '@app/events';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../observability/logger.js';
+import { outboxTable } from './outbox-message.js';
+import type { OutboxRecord } from './outbox-writer.js';
+
+export interface CommittedPublisherOptions {
+  em: EntityManager;
+  bus: EventBus;
+  logger: Logger;
+  /** A publish failed: the rows stay unsent, for the relay to send in order. */
+  onFailure(): void;
+}
+
+/**
+ * Publishes outbox rows the moment their transaction has committed, without waiting for a relay
+ * round (no read of the outbox, no transaction): each is published as the relay would (durable
+ * subjects with their message id, `live.*` broadcast), in the order given, pipelined on the one
+ * connection; then the ones published are marked sent, by one UPDATE for every row published
+ * meanwhile. The outbox stays the guarantee: a row whose publish fails, or whose process dies
+ * before marking it, is still unsent, and the relay sends it (a durable copy that did reach the
+ * stream is then dropped by JetStream's dedupe, same message id).
+ *
+ * `inFlight` names the rows published here and not yet marked: the relay leaves them alone.
+ */
+export class CommittedPublisher {
+  private readonly ids = new Set<string>();
+  private toMark: string[] = [];
+  private marking?: Promise<void>;
+  private readonly publishing = new Set<Promise<void>>();
+
+  constructor(private readonly options: CommittedPublisherOptions) {}
+
+  get inFlight(): ReadonlySet<string> {
+    return this.ids;
+  }
+
+  /** Publishes committed rows now, in order; never throws (a failure is left to the relay). */
+  publish(records: readonly OutboxRecord[]): void {
+    if (!records.length) return;
+    for (const record of records) this.ids.add(record.id);
+    const publishing = this.publishAll(records).finally(() => this.publishing.delete(publishing));
+    this.publishing.add(publishing);
+  }
+
+  /** Waits for publishes and marks in progress. */
+  async stop(): Promise<void> {
+    await Promise.all(this.publishing);
+    await this.marking;
+  }
+
+  private async publishAll(records: readonly OutboxRecord[]): Promise<void> {
+    const { bus, logger } = this.options;
+    const outcomes = await Promise.all(
+      records.map((record) => {
+        try {
+          const sent =
+            record.kind === 'fanout'
+              ? bus.broadcast(record.subject as FanoutSubject, record.payload as PayloadOf<FanoutSubject>)
+              : bus.publish(record.subject as DurableSubject, record.payload as PayloadOf<DurableSubject>, {
+                  msgId: record.msgId ?? record.id,
+                });
+          return sent.then(
+            () => true,
+            () => false,
+          );
+        } catch {
+          return Promise.resolve(false);
+        }
+      }),
+    );
+    const failed = records.filter((_, i) => !outcomes[i]);
+    for (const record of failed) this.ids.delete(record.id);
+    this.toMark.push(...records.filter((_, i) => outcomes[i]).map((r) => r.id));
+    this.markSoon();
+    if (failed.length) {
+      logger.warn({ subjects: failed.map((r) => r.subject) }, 'publishing committed outbox rows failed: the relay will send them');
+      this.options.onFailure();
+    }
+  }
+
+  /** One UPDATE for every row published while the previous one ran. */
+  private markSoon(): void {
+    if (this.marking || !this.toMark.length) return;
+    this.marking = (async () => {
+      while (this.toMark.length) {
+        const ids = this.toMark;
+        this.toMark = [];
+        try {
+          await this.markSent(ids);
+        } catch (err) {
+          // Still unsent in the table: the relay publishes them again, deduplicated by message id.
+          this.options.logger.warn({ err, rows: ids.length }, 'marking published outbox rows sent failed');
+        }
+        for (const id of ids) this.ids.delete(id);
+      }
+    })().finally(() => {
+      this.marking = undefined;
+    });
+  }
+
+  private async markSent(ids: string[]): Promise<void> {
+    const em = this.options.em.fork();
+    await em.execute(
+      `update ${outboxTable(em)} set sent_at = ?, attempts = attempts + 1 where sent_at is null and id in (${ids.map(() => '?').join(', ')})`,
+      [new Date(), ...ids],
+    );
+  }
+}
