@@ -3,7 +3,7 @@ process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 import { readFileSync } from 'node:fs';
 import type { ApolloServer } from '@apollo/server';
-import { type EventBus, Subjects } from '@app/events';
+import { type EventBus, Subjects, type Subscription } from '@app/events';
 import {
   connectInfrastructure,
   createLogger,
@@ -64,8 +64,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const limits = queryLimitsOf(config);
   const validationRules = queryLimitRules(limits);
 
-  const publicAnswers = await keepPublicAnswers(config, infra.bus);
-  const accountAnswers = await keepAccountAnswers(config, infra.bus);
+  const kept = await keepAnswers(config, infra.bus);
   const { apollo, apiSchema, closeSubgraphClients } = createApolloServer({
     config,
     supergraphSdl,
@@ -76,8 +75,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     limits,
     validationRules,
     quotaPlugin: seed004QuotaPlugin(quotaStore, quotaPolicies),
-    publicAnswers: publicAnswers?.cache,
-    accountAnswers,
+    publicAnswers: kept.publicAnswers,
+    accountAnswers: kept.accountAnswers,
   });
   await apollo.start();
 
@@ -123,36 +122,36 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await line.close();
       await apollo.stop();
       await closeSubgraphClients();
-      await publicAnswers?.stop();
-      await accountAnswers?.stop();
+      await kept.stop();
       await infra.close();
     },
   };
 }
 
 /**
- * The shared-read subgraphs' answers kept in memory, emptied by every `cache.key.invalidated`
- * they broadcast after a commit (PublicAnswerCache).
+ * Subgraph answers the gateway keeps in memory (none when PUBLIC_ANSWER_CACHE_SECONDS is 0):
+ * - the shared-read subgraphs' (PublicAnswerCache), emptied by every `cache.key.invalidated` they
+ *   broadcast after a commit;
+ * - auth's about accounts, for fields every signed-in caller sees alike (ACCOUNT_SHARED_FIELDS),
+ *   emptied by every `cache.account.invalidated` (auth broadcasts one after each erasure
+ *   commits), so an erased account stops being answered from here within that broadcast's
+ *   delivery, or PUBLIC_ANSWER_CACHE_SECONDS if it is lost.
  */
-async function keepPublicAnswers(config: GatewayConfig, bus: EventBus) {
-  if (!config.PUBLIC_ANSWER_CACHE_SECONDS || !config.SHARED_READ_SUBGRAPHS.length) return undefined;
-  const cache = new PublicAnswerCache(config.PUBLIC_ANSWER_CACHE_SECONDS * 1000);
-  const subscription = await bus.onBroadcast(Subjects.CacheKeyInvalidated, async () => cache.clear());
-  return { cache, stop: () => subscription.unsubscribe() };
-}
-
-/**
- * Auth's answers about accounts that every signed-in caller sees alike (ACCOUNT_SHARED_FIELDS),
- * kept in memory; emptied by every `cache.account.invalidated` (auth broadcasts one after each
- * erasure commits), so an erased account stops being answered from here within that broadcast's
- * delivery, or PUBLIC_ANSWER_CACHE_SECONDS if it is lost.
- */
-async function keepAccountAnswers(config: GatewayConfig, bus: EventBus) {
-  if (!config.PUBLIC_ANSWER_CACHE_SECONDS || !config.ACCOUNT_SHARED_FIELDS.length) return undefined;
-  const cache = new PublicAnswerCache(config.PUBLIC_ANSWER_CACHE_SECONDS * 1000);
-  const selection = new SharedEntitySelection('User', new Set(config.ACCOUNT_SHARED_FIELDS));
-  const subscription = await bus.onBroadcast(Subjects.CacheAccountInvalidated, async () => cache.clear());
-  return { cache, selection, stop: () => subscription.unsubscribe() };
+async function keepAnswers(config: GatewayConfig, bus: EventBus) {
+  const ttlMs = config.PUBLIC_ANSWER_CACHE_SECONDS * 1000;
+  const subscriptions: Subscription[] = [];
+  let publicAnswers: PublicAnswerCache | undefined;
+  let accountAnswers: { cache: PublicAnswerCache; selection: SharedEntitySelection } | undefined;
+  if (ttlMs && config.SHARED_READ_SUBGRAPHS.length) {
+    const cache = (publicAnswers = new PublicAnswerCache(ttlMs));
+    subscriptions.push(await bus.onBroadcast(Subjects.CacheKeyInvalidated, async () => cache.clear()));
+  }
+  if (ttlMs && config.ACCOUNT_SHARED_FIELDS.length) {
+    const cache = new PublicAnswerCache(ttlMs);
+    accountAnswers = { cache, selection: new SharedEntitySelection('User', new Set(config.ACCOUNT_SHARED_FIELDS)) };
+    subscriptions.push(await bus.onBroadcast(Subjects.CacheAccountInvalidated, async () => cache.clear()));
+  }
+  return { publicAnswers, accountAnswers, stop: () => Promise.all(subscriptions.map((s) => s.unsubscribe())) };
 }
 
 /** The WebSocket side's limits: the same settings as over HTTP, and the WS_* ones. */
