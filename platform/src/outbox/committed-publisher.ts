@@ -4,6 +4,11 @@ import type { Logger } from '../observability/logger.js';
 import { outboxTable } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-writer.js';
 
+/** How long published rows wait to be marked sent, so that one UPDATE marks many (they stay in flight meanwhile). */
+const MARK_DELAY_MS = 10;
+/** Rows marked by one UPDATE at most. */
+const MARK_BATCH = 1_000;
+
 export interface CommittedPublisherOptions {
   em: EntityManager;
   bus: EventBus;
@@ -27,6 +32,7 @@ export class CommittedPublisher {
   private readonly ids = new Set<string>();
   private toMark: string[] = [];
   private marking?: Promise<void>;
+  private markTimer?: NodeJS.Timeout;
   private readonly publishing = new Set<Promise<void>>();
 
   constructor(private readonly options: CommittedPublisherOptions) {}
@@ -43,10 +49,17 @@ export class CommittedPublisher {
     this.publishing.add(publishing);
   }
 
-  /** Waits for publishes and marks in progress. */
+  /** Waits for publishes in progress, then marks what they published. */
   async stop(): Promise<void> {
     await Promise.all(this.publishing);
-    await this.marking;
+    while (this.marking || this.markTimer) {
+      if (this.markTimer) {
+        clearTimeout(this.markTimer);
+        this.markTimer = undefined;
+        this.markNow();
+      }
+      await this.marking;
+    }
   }
 
   private async publishAll(records: readonly OutboxRecord[]): Promise<void> {
@@ -79,24 +92,30 @@ export class CommittedPublisher {
     }
   }
 
-  /** One UPDATE for every row published while the previous one ran. */
+  /** Marks published rows MARK_DELAY_MS from now, with every row published meanwhile. */
   private markSoon(): void {
+    if (this.markTimer || this.marking || !this.toMark.length) return;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      this.markNow();
+    }, MARK_DELAY_MS);
+    this.markTimer.unref();
+  }
+
+  /** One UPDATE for the rows published so far (at most MARK_BATCH); the rest wait for the next. */
+  private markNow(): void {
     if (this.marking || !this.toMark.length) return;
-    this.marking = (async () => {
-      while (this.toMark.length) {
-        const ids = this.toMark;
-        this.toMark = [];
-        try {
-          await this.markSent(ids);
-        } catch (err) {
-          // Still unsent in the table: the relay publishes them again, deduplicated by message id.
-          this.options.logger.warn({ err, rows: ids.length }, 'marking published outbox rows sent failed');
-        }
+    const ids = this.toMark.splice(0, MARK_BATCH);
+    this.marking = this.markSent(ids)
+      .catch((err: unknown) => {
+        // Still unsent in the table: the relay publishes them again, deduplicated by message id.
+        this.options.logger.warn({ err, rows: ids.length }, 'marking published outbox rows sent failed');
+      })
+      .finally(() => {
         for (const id of ids) this.ids.delete(id);
-      }
-    })().finally(() => {
-      this.marking = undefined;
-    });
+        this.marking = undefined;
+        this.markSoon();
+      });
   }
 
   private async markSent(ids: string[]): Promise<void> {

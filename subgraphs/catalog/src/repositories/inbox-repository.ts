@@ -1,6 +1,6 @@
 import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InboxMessage, type StockChange } from '../entities/index.js';
+import { InboxMessage, type InventoryOrderState, type StockChange } from '../entities/index.js';
 
 export interface StoredReply {
   subject: string;
@@ -16,17 +16,26 @@ export class InboxRepository {
   }
 
   /**
-   * Claims a message id: true when this transaction is the first to handle it. A concurrent
-   * handling of the same message waits here until the first commits (then gets false) or rolls back.
+   * Claims a message id for an order's command, and locks what inventory decided for that order
+   * (`inventory_orders`, FOR UPDATE), in one statement: `claimed` when this transaction is the
+   * first to handle the message (a concurrent handling of it waits here until the first commits,
+   * then is not, or rolls back); `decision` null when the order is not known yet.
    */
-  async claim(id: string, subject: string): Promise<boolean> {
+  async claim(
+    id: string,
+    subject: string,
+    orderId: string,
+  ): Promise<{ claimed: boolean; decision: { state: InventoryOrderState; reason: string | null } | null }> {
     // Plain SQL: one claim per inventory command, on the hot path.
-    const result = await this.em.execute<{ affectedRows?: number }>(
-      `insert into ${this.schema}.inbox_messages (id, subject, received_at) values (?, ?, ?) on conflict (id) do nothing`,
-      [id, subject, new Date()],
-      'run',
+    const [row] = await this.em.execute<{ claimed: number; state: InventoryOrderState | null; reason: string | null }[]>(
+      `with claim as (insert into ${this.schema}.inbox_messages (id, subject, received_at) values (?, ?, ?) on conflict (id) do nothing returning 1)
+       select (select count(*) from claim)::int as claimed, io.state, io.reason
+       from (select 1) one left join lateral (
+         select state, reason from ${this.schema}.inventory_orders where order_id = ? for update
+       ) io on true`,
+      [id, subject, new Date(), orderId],
     );
-    return result.affectedRows === 1;
+    return { claimed: row.claimed === 1, decision: row.state ? { state: row.state, reason: row.reason } : null };
   }
 
   find(id: string): Promise<InboxMessage | null> {

@@ -29,15 +29,6 @@ export class InventoryRepository {
     return serviceSchema(this.em);
   }
 
-  /** The order's decision (row locked until the transaction ends), as plain data; null when inventory never heard of it. */
-  async decisionForUpdate(orderId: string): Promise<{ state: InventoryOrderState; reason: string | null } | null> {
-    const [row] = await this.em.execute<{ state: InventoryOrderState; reason: string | null }[]>(
-      `select state, reason from ${this.schema}.inventory_orders where order_id = ? for update`,
-      [orderId],
-    );
-    return row ?? null;
-  }
-
   /** The products, locked in id order (no deadlock between concurrent reservations); missing ones are absent. */
   lockStock(ids: readonly string[]): Promise<StockRow[]> {
     if (ids.length === 0) return Promise.resolve([]);

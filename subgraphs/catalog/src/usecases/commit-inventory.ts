@@ -2,6 +2,7 @@ import { type CommitInventoryCommand, Subjects } from '@app/events';
 import type { Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
+import type { InventoryDecision } from './handle-inventory-command.js';
 import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 /**
@@ -10,10 +11,14 @@ import { type InventoryOutcome, reply } from './inventory-outcome.js';
  * `committed` again. An order that holds nothing (never reserved, failed, released) cannot be
  * committed: nothing changes and no reply is sent (the saga's step timeout handles it).
  */
-export async function commitInventory(tx: EntityManager, command: CommitInventoryCommand, logger?: Logger): Promise<InventoryOutcome> {
+export async function commitInventory(
+  tx: EntityManager,
+  command: CommitInventoryCommand,
+  order: InventoryDecision | null,
+  logger?: Logger,
+): Promise<InventoryOutcome> {
   const { inventory } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
-  const order = await inventory.decisionForUpdate(orderId);
   if (!order || (order.state !== 'reserved' && order.state !== 'committed')) {
     logger?.warn({ orderId, state: order?.state ?? null, sagaId: command.sagaId }, 'commit of an order that holds no reservation: ignored');
     return { reply: null, stockChanges: [] };

@@ -3,14 +3,21 @@ import { type OutboxRecord, outboxRecord } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
-import type { StockChange } from '../entities/index.js';
+import type { InventoryOrderState, StockChange } from '../entities/index.js';
 import { InboxRepository } from '../repositories/index.js';
 import { invalidateStockChanges, stockChangeRecords } from './announce.js';
 import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
 
+/** What inventory decided for an order so far, read with the claim and locked for the transaction. */
+export interface InventoryDecision {
+  state: InventoryOrderState;
+  reason: string | null;
+}
+
 export type InventoryStep<S extends InventoryCommandSubject> = (
   tx: EntityManager,
   command: InventoryCommand<S>,
+  decision: InventoryDecision | null,
 ) => Promise<InventoryOutcome>;
 
 /** Conflicts a fresh attempt resolves: two handlings of one order at once, or a deadlock the database broke. */
@@ -43,7 +50,8 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
   const handled = await withRetries(() =>
     deps.em.fork().transactional(async (tx): Promise<Handled> => {
       const inbox = new InboxRepository(tx);
-      if (!(await inbox.claim(envelope.id, envelope.subject))) {
+      const { claimed, decision } = await inbox.claim(envelope.id, envelope.subject, envelope.data.orderId.toLowerCase());
+      if (!claimed) {
         const stored = await inbox.find(envelope.id);
         if (stored && stored.subject !== envelope.subject) {
           deps.logger.warn(
@@ -53,7 +61,7 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         }
         return { fresh: false, reply: null, stockChanges: [], outbox: [] };
       }
-      const outcome = await step(tx, envelope.data);
+      const outcome = await step(tx, envelope.data, decision);
       const outbox = [
         ...stockChangeRecords(outcome.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: true }),
         ...(outcome.reply ? [outboxRecord(outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` })] : []),

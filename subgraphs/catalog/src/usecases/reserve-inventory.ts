@@ -2,6 +2,7 @@ import { type ReserveInventoryCommand, Subjects } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryOrderState } from '../entities/index.js';
 import { repositories } from '../repositories/index.js';
+import type { InventoryDecision } from './handle-inventory-command.js';
 import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 const REASON_MAX = 2000;
@@ -32,13 +33,17 @@ function decided(order: { state: InventoryOrderState; reason: string | null }, i
  * only then decremented; unknown products or short stock reserve nothing and say why. An order
  * already decided (by an earlier command with another message id) gets the same answer again and
  * nothing changes; a concurrent handling of the same order fails on the order's primary key and
- * is retried, to find that decision. Four statements at most (decision, lock, write).
+ * is retried, to find that decision. `existing`: the decision so far, read and locked with the
+ * command's inbox claim. Two statements at most (lock the products, write).
  */
-export async function reserveInventory(tx: EntityManager, command: ReserveInventoryCommand): Promise<InventoryOutcome> {
+export async function reserveInventory(
+  tx: EntityManager,
+  command: ReserveInventoryCommand,
+  existing: InventoryDecision | null,
+): Promise<InventoryOutcome> {
   const { inventory } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
   const ids = { sagaId: command.sagaId, orderId: command.orderId };
-  const existing = await inventory.decisionForUpdate(orderId);
   if (existing) return decided(existing, ids);
 
   // One line per product (an order naming a product twice wants the sum).

@@ -89,18 +89,24 @@ export class SagaRepository {
    * The saga and its order, both rows locked in one statement (saga first, as everywhere), as
    * plain objects (write them back with `save`), and, `withItems`, the order's items; null when
    * there is no such saga. `skipLocked`: null when another transaction holds either row.
+   * `claim`: a message id first recorded in the inbox (`processed_messages`) by the same statement
+   * (a concurrent handling of it waits there for this transaction); null, the saga left alone,
+   * when it was there already (the message was handled).
    */
   async lock(
     where: { id: string } | { order: string },
-    opts: { skipLocked?: boolean; withItems?: boolean } = {},
+    opts: { skipLocked?: boolean; withItems?: boolean; claim?: string } = {},
   ): Promise<LockedSaga | null> {
+    const claim = opts.claim
+      ? `with claim as (insert into ${this.schema}.processed_messages (id, processed_at) values (?, ?) on conflict (id) do nothing returning 1) `
+      : '';
     const [row] = await this.em.execute<Record<string, unknown>[]>(
-      `select ${[...selectList('s', SAGA_COLUMNS), ...selectList('o', ORDER_COLUMNS)].join(', ')}
+      `${claim}select ${[...(claim ? ['(select count(*) from claim)::int as claimed'] : []), ...selectList('s', SAGA_COLUMNS), ...selectList('o', ORDER_COLUMNS)].join(', ')}
        from ${this.schema}.sagas s join ${this.schema}.orders o on o.id = s.order_id
-       where ${'id' in where ? 's.id' : 's.order_id'} = ? for update${opts.skipLocked ? ' skip locked' : ''}`,
-      ['id' in where ? where.id : where.order],
+       where ${'id' in where ? 's.id' : 's.order_id'} = ? for update of s, o${opts.skipLocked ? ' skip locked' : ''}`,
+      [...(opts.claim ? [opts.claim, new Date()] : []), 'id' in where ? where.id : where.order],
     );
-    if (!row) return null;
+    if (!row || (claim && row.claimed !== 1)) return null;
     const saga = fromRow<Saga>(row, 's', SAGA_COLUMNS);
     const order = fromRow<Order>(row, 'o', ORDER_COLUMNS);
     const items = opts.withItems ? await this.em.find(OrderItem, { order: order.id }, { orderBy: [{ position: 'asc' }] }) : null;

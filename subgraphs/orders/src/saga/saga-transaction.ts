@@ -9,8 +9,11 @@ import type { StepContext } from './saga-step.js';
 export interface SagaTransactionOptions {
   /** Skip (answer null) when another transaction holds the saga (the sweeper). */
   skipLocked?: boolean;
-  /** Runs first in the same transaction; false skips the transition (the inbox saw the message). */
-  before?: (tx: EntityManager) => Promise<boolean>;
+  /**
+   * The id of the message this transition handles, recorded in the inbox with the lock (one
+   * statement); a message recorded before skips the transition (a redelivery changes nothing).
+   */
+  claim?: string;
   /** Load the order's items too (`ctx.items`; null otherwise). */
   withItems?: boolean;
   /**
@@ -31,7 +34,7 @@ export async function onLockedSaga<T>(
   deps: OrdersDeps,
   where: { id: string } | { order: string },
   fn: (ctx: StepContext) => T | Promise<T>,
-  options: Pick<SagaTransactionOptions, 'skipLocked' | 'withItems'> = {},
+  options: Pick<SagaTransactionOptions, 'skipLocked' | 'withItems' | 'claim'> = {},
 ): Promise<T | null> {
   const { sagas } = repositories(tx);
   const locked = await sagas.lock(where, options);
@@ -60,7 +63,6 @@ export async function inSagaTransaction<T extends TransitionResult>(
   let written: OutboxRecord[] = [];
   const result = await deps.em.fork().transactional(async (tx) => {
     written = [];
-    if (options.before && !(await options.before(tx))) return null;
     return onLockedSaga(
       tx,
       deps,

@@ -1,6 +1,5 @@
 import type { EventEnvelope, InventoryReplySubject } from '@app/events';
 import type { OrdersDeps } from '../deps.js';
-import { InboxRepository } from '../repositories/index.js';
 import { inventoryReplyInput } from '../saga/inventory-reply-input.js';
 import { advanceSaga } from '../saga/orchestrator.js';
 import { inSagaTransaction } from '../saga/saga-transaction.js';
@@ -32,6 +31,6 @@ async function inSagaTransactionForReply(
       ctx.order.id === data.orderId.toLowerCase()
         ? advanceSaga(ctx, inventoryReplyInput(subject, data))
         : { applied: false, runLocal: false },
-    { before: (tx) => new InboxRepository(tx).claim(`${subject}:${id}`), inlineLocal: true },
+    { claim: `${subject}:${id}`, inlineLocal: true },
   );
 }
