@@ -48,12 +48,14 @@ export interface OutboxRelayOptions {
  *   A failed publish leaves its rows to the relay, and until a relay round finds the outbox
  *   drained, later commits go through the relay too (so a message never overtakes one of this
  *   process's that failed before it).
- * - the relay, for `nudge()` (every other writer) and as the fallback: unsent rows in `seq` order, durable subjects with `bus.publish`
- * and the row's `msgId` (or its id) as message id (a re-publish after a crash is dropped by
- * JetStream's dedupe window), `live.*` with `bus.broadcast`; then marks them sent. It polls, and
- * is nudged right after every commit that wrote rows: a nudge starts a round at once, or, when one
- * is running, another right after it (rows committed during a round may have been missed by it).
- * A nudged round skips the poll's look for unsent rows (the nudge says there are some).
+ * - the relay, for `nudge()` (every other writer) and as the fallback: unsent rows in `seq`
+ *   order, durable subjects with `bus.publish` and the row's `msgId` (or its id) as message id (a
+ *   re-publish after a crash is dropped by JetStream's dedupe window), `live.*` with
+ *   `bus.broadcast`; then marks them sent. It polls, and is nudged right after every commit that
+ *   wrote rows: a nudge starts a round at once, or, when one is running, another right after it
+ *   (rows committed during a round may have been missed by it). A nudged round skips the poll's
+ *   look for unsent rows (the nudge says there are some). A timed poll leaves rows younger than
+ *   DIRECT_GRACE_MS to the replica publishing them.
  *
  * A round's first row is published alone; once it is acknowledged, the rest of the batch is
  * pipelined: sent in order on the one connection (so stored in order) and their acknowledgements
@@ -65,11 +67,11 @@ export interface OutboxRelayOptions {
  * LOCKED`. Rows published directly keep their process's order (one connection), which is the
  * order their causes had: a saga's next step is caused by a message published after its last.
  * A nudged round can still take another replica's rows in flight: a durable copy is dropped by
- * its message id, a `live.*` broadcast may then arrive twice. A row
- * that fails to publish stops the round (order is kept) and is retried at the next one, with
- * `attempts` and `lastError` recorded. Sent rows are deleted once past `retentionMs`. Each
- * publish runs in the trace its row was written in (`traceContext`), so a trace follows a request
- * through the outbox onto the bus.
+ * its message id, a `live.*` broadcast may then arrive twice. A row that fails to publish stops
+ * the round (order is kept) and is retried at the next one, with `attempts` and `lastError`
+ * recorded. Sent rows are deleted once past `retentionMs`. Each relayed publish runs in the trace
+ * its row was written in (`traceContext`), a direct one in the writer's own, so a trace follows a
+ * request through the outbox onto the bus.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
