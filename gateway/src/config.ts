@@ -2,6 +2,19 @@ import { bool, commonEnv, loadConfig, operatorTokenEnv, port, queryLimitsEnv } f
 import { z } from 'zod';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+/** A comma-separated list of names; `none` for none. */
+const namesOrNone = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((list) =>
+      list.trim() === 'none'
+        ? []
+        : list
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+    );
 
 export const gatewayEnv = {
   ...commonEnv,
@@ -36,17 +49,7 @@ export const gatewayEnv = {
    * subgraph broadcasts after a write, and when this replica forwards a mutation to one.
    */
   PUBLIC_ANSWER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
-  SHARED_READ_SUBGRAPHS: z
-    .string()
-    .default('catalog')
-    .transform((list) =>
-      list.trim() === 'none'
-        ? []
-        : list
-            .split(',')
-            .map((name) => name.trim())
-            .filter(Boolean),
-    ),
+  SHARED_READ_SUBGRAPHS: namesOrNone('catalog'),
   /**
    * Fields of auth's `User` that every signed-in caller sees alike and that change only when the
    * account is erased (comma-separated; `none` turns it off). The gateway keeps auth's answers for
@@ -54,20 +57,9 @@ export const gatewayEnv = {
    * PUBLIC_ANSWER_CACHE_SECONDS, emptied at every `cache.account.invalidated` (an erasure). Do not
    * list `email` or `lineUserId`: auth answers them to their owner and admins only.
    */
-  ACCOUNT_SHARED_FIELDS: z
-    .string()
-    .default('username,createdAt')
-    .transform((list) =>
-      list.trim() === 'none'
-        ? []
-        : list
-            .split(',')
-            .map((name) => name.trim())
-            .filter(Boolean),
-    )
-    .refine((fields) => !fields.some((f) => f === 'email' || f === 'lineUserId'), {
-      message: 'email and lineUserId are private to their owner and admins: they cannot be shared',
-    }),
+  ACCOUNT_SHARED_FIELDS: namesOrNone('username,createdAt').refine((fields) => !fields.some((f) => f === 'email' || f === 'lineUserId'), {
+    message: 'email and lineUserId are private to their owner and admins: they cannot be shared',
+  }),
   /** Rate limit window in seconds, and requests allowed per window for a user / an anonymous IP. */
   RATE_LIMIT_WINDOW: count(60),
   RATE_LIMIT_USER: count(600),
