@@ -21,6 +21,22 @@ function pendingStatements(sql: string, schema: string): string[] {
     .filter((s) => !/"[^"]+"\."[^"]+"/.test(s));
 }
 
+/**
+ * What MikroORM would change in `schema`. It reads the whole database's catalog to find out, so a
+ * schema or table another test drops meanwhile (they make throwaway ones too) can fail the read
+ * ("does not exist", "could not open relation with OID"): read again.
+ */
+async function updateSchemaSQL(orm: MikroORM, schema: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false, schema });
+    } catch (err) {
+      const vanished = /does not exist|could not open relation|cache lookup failed/.test(String(err));
+      if (attempt >= 5 || !vanished) throw err;
+    }
+  }
+}
+
 describe.each(SERVICES)('%s migrations', (service) => {
   it('produce exactly the schema the entities describe', async () => {
     const { database } = await import(join(root, 'subgraphs', service, 'src', 'database.ts'));
@@ -39,7 +55,7 @@ describe.each(SERVICES)('%s migrations', (service) => {
         .execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = ?`, [schema]);
       expect(tables.length).toBeGreaterThan(1);
 
-      const sql: string = await orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false, schema });
+      const sql = await updateSchemaSQL(orm, schema);
       const pending = pendingStatements(sql, schema);
       expect(
         pending,
