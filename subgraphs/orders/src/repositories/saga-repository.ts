@@ -97,6 +97,8 @@ export class SagaRepository {
     where: { id: string } | { order: string },
     opts: { skipLocked?: boolean; withItems?: boolean; claim?: string } = {},
   ): Promise<LockedSaga | null> {
+    // Skipped for a lock would leave the message recorded as handled: never both.
+    if (opts.claim && opts.skipLocked) throw new Error('a claimed message must wait for its saga, not skip it');
     const claim = opts.claim
       ? `with claim as (insert into ${this.schema}.processed_messages (id, processed_at) values (?, ?) on conflict (id) do nothing returning 1) `
       : '';
