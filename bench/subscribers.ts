@@ -115,6 +115,16 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Whether a process is still there, for an error message. */
+function processState(pid: number): string {
+  try {
+    process.kill(pid, 0);
+    return `alive: ${/State:\s+(.*)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '?'}`;
+  } catch {
+    return 'gone';
+  }
+}
+
 /** Sums the samples of one metric (every label set) from the gateway's /metrics. */
 async function metric(gatewayUrl: string, name: string): Promise<number> {
   const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
@@ -146,7 +156,13 @@ async function collectThroughInspector(debuggerUrl: string, pid: number) {
     await call('HeapProfiler.collectGarbage');
     await call('HeapProfiler.collectGarbage');
     const usage = JSON.parse(await evaluate('JSON.stringify(process.memoryUsage())'));
-    // Closes the inspector again (this session ends with it, unanswered): the gateway runs on as before.
+    // Closes the inspector again (this session ends with it, unanswered): the gateway runs on as
+    // before. The inspector ends the session itself: closing the socket from here at the same
+    // moment could take the gateway down with it (seen: the process gone, nothing printed).
+    const ended = new Promise((resolve) => {
+      ws.once('close', resolve);
+      setTimeout(resolve, 5_000).unref();
+    });
     ws.send(
       JSON.stringify({
         id: ++id,
@@ -154,6 +170,7 @@ async function collectThroughInspector(debuggerUrl: string, pid: number) {
         params: { expression: "process.getBuiltinModule('node:inspector').close()" },
       }),
     );
+    await ended;
     return { heap: usage.heapUsed as number, rss: (usage.rss as number) / 1024, collected: true };
   } finally {
     ws.close();
@@ -187,7 +204,10 @@ async function gatewayMemory(url: string, pid: number): Promise<{ heap: number; 
   let rss = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 10; i++) {
     await sleep(1_000);
-    heap = Math.min(heap, await metric(url, 'nodejs_heap_size_used_bytes'));
+    const used = await metric(url, 'nodejs_heap_size_used_bytes').catch((err: unknown) => {
+      throw new Error(`the gateway (pid ${pid}, ${processState(pid)}) does not answer at ${url} after SIGUSR1`, { cause: err });
+    });
+    heap = Math.min(heap, used);
     rss = Math.min(rss, rssKb(pid));
   }
   return { heap, rss, collected: false };
