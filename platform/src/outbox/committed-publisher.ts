@@ -1,8 +1,9 @@
-import type { DurableSubject, EventBus, FanoutSubject, PayloadOf } from '@app/events';
+import type { EventBus } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../observability/logger.js';
 import { outboxTable } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-writer.js';
+import { publishOutboxMessage, settle } from './publish-outbox-message.js';
 
 /** How long published rows wait to be marked sent, so that one UPDATE marks many (they stay in flight meanwhile). */
 const MARK_DELAY_MS = 10;
@@ -64,27 +65,11 @@ export class CommittedPublisher {
 
   private async publishAll(records: readonly OutboxRecord[]): Promise<void> {
     const { bus, logger } = this.options;
-    const outcomes = await Promise.all(
-      records.map((record) => {
-        try {
-          const sent =
-            record.kind === 'fanout'
-              ? bus.broadcast(record.subject as FanoutSubject, record.payload as PayloadOf<FanoutSubject>)
-              : bus.publish(record.subject as DurableSubject, record.payload as PayloadOf<DurableSubject>, {
-                  msgId: record.msgId ?? record.id,
-                });
-          return sent.then(
-            () => true,
-            () => false,
-          );
-        } catch {
-          return Promise.resolve(false);
-        }
-      }),
-    );
-    const failed = records.filter((_, i) => !outcomes[i]);
+    // Every bus call is made here, in order, before the first answer is awaited.
+    const outcomes = await Promise.all(records.map((record) => settle(publishOutboxMessage(bus, record))));
+    const failed = records.filter((_, i) => outcomes[i].error !== undefined);
     for (const record of failed) this.ids.delete(record.id);
-    this.toMark.push(...records.filter((_, i) => outcomes[i]).map((r) => r.id));
+    this.toMark.push(...records.filter((_, i) => outcomes[i].error === undefined).map((r) => r.id));
     this.markSoon();
     if (failed.length) {
       logger.warn({ subjects: failed.map((r) => r.subject) }, 'publishing committed outbox rows failed: the relay will send them');

@@ -1,4 +1,4 @@
-import { type DurableSubject, type EventBus, type FanoutSubject, InvalidEventError, type PayloadOf } from '@app/events';
+import { type EventBus, InvalidEventError } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from '../observability/logger.js';
@@ -8,13 +8,7 @@ import { deserializeTraceContext } from '../tracing/trace-context.js';
 import { CommittedPublisher } from './committed-publisher.js';
 import { outboxEntity, outboxTable } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-writer.js';
-
-/** A publish's outcome, never a rejection (the relay looks at every row's in order). */
-const settle = (publish: Promise<void>): Promise<{ error?: unknown }> =>
-  publish.then(
-    () => ({}),
-    (error: unknown) => ({ error: error ?? new Error('publish failed') }),
-  );
+import { publishOutboxMessage, settle } from './publish-outbox-message.js';
 
 const HOUR_MS = 60 * 60_000;
 /** A round that found another replica relaying looks again this much later. */
@@ -209,11 +203,7 @@ export class OutboxRelay {
 
   /** Publishes one row, in the trace it was written in (the publish span continues the writer's request). */
   private publish(row: RelayedRow): Promise<void> {
-    const { bus } = this.options;
-    const publish = () =>
-      row.kind === 'fanout'
-        ? bus.broadcast(row.subject as FanoutSubject, row.payload as PayloadOf<FanoutSubject>)
-        : bus.publish(row.subject as DurableSubject, row.payload as PayloadOf<DurableSubject>, { msgId: row.msg_id ?? row.id });
+    const publish = () => publishOutboxMessage(this.options.bus, { ...row, msgId: row.msg_id });
     return row.trace_context ? context.with(deserializeTraceContext(row.trace_context, this.loopContext), publish) : publish();
   }
 
