@@ -1,4 +1,3 @@
-import type { OutboxRecord } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
@@ -60,26 +59,25 @@ export async function inSagaTransaction<T extends TransitionResult>(
   fn: (ctx: StepContext) => T | Promise<T>,
   options: SagaTransactionOptions = {},
 ): Promise<T | null> {
-  let written: OutboxRecord[] = [];
-  const result = await deps.em.fork().transactional(async (tx) => {
-    written = [];
-    return onLockedSaga(
+  const result = await deps.em.fork().transactional((tx) =>
+    onLockedSaga(
       tx,
       deps,
       where,
       async (ctx) => {
-        written = ctx.outbox;
+        // ctx.outbox: the array onLockedSaga writes with the saga, complete once this returns.
+        const done = { sagaId: ctx.saga.id, outbox: ctx.outbox };
         const out = await fn(ctx);
-        if (!out.runLocal || !options.inlineLocal || !deps.inlineLocal) return { out, sagaId: ctx.saga.id };
+        if (!out.runLocal || !options.inlineLocal || !deps.inlineLocal) return { out, ...done };
         const local = await runLocalInline(ctx, deps.inlineLocal);
-        return { out: local ? { ...out, applied: out.applied || local.applied, runLocal: local.runLocal } : out, sagaId: ctx.saga.id };
+        return { out: local ? { ...out, applied: out.applied || local.applied, runLocal: local.runLocal } : out, ...done };
       },
       options,
-    );
-  });
+    ),
+  );
   if (!result) return null;
   // Committed: the commands and events go out now, by this process (the relay is the fallback).
-  deps.publishCommitted(written);
+  deps.publishCommitted(result.outbox);
   // In the background: a slow payment provider must not hold up the caller (a consumer's next messages).
   if (result.out.runLocal) deps.runLocalSteps(result.sagaId);
   return result.out;
