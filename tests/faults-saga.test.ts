@@ -209,6 +209,9 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     expect(count(row.id, Subjects.CatalogInventoryRelease), `${label}: release commands of ${row.id}`).toBe(0);
   }
 
+  // Every message handled (the commit is one-way: a confirmed order does not wait for it).
+  await expectNothingPending(label);
+
   // The catalog database: one inventory row per order, lines committed for exactly the confirmed
   // orders, and each command handled once (its inbox).
   const inventory = await platform.query<{ order_id: string; state: string }>(
@@ -219,9 +222,12 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     `select order_id, product_id, quantity, state from ${schema('catalog')}.inventory_reservations where order_id = any($1)`,
     [ids],
   );
+  // A command's inbox id is its envelope id: the orders outbox row's message id, else its id.
   const handled = await platform.query<{ order_id: string; subject: string; n: number }>(
-    `select reply_data->>'orderId' as order_id, subject, count(*)::int as n from ${schema('catalog')}.inbox_messages
-      where reply_data->>'orderId' = any($1) group by 1, 2`,
+    `select o.payload->>'orderId' as order_id, i.subject, count(*)::int as n
+       from ${schema('catalog')}.inbox_messages i
+       join ${schema('orders')}.outbox o on coalesce(o.msg_id, o.id::text) = i.id
+      where o.payload->>'orderId' = any($1) group by 1, 2`,
     [ids],
   );
   const handledCount = (id: string, subject: string) => handled.find((h) => h.order_id === id && h.subject === subject)?.n ?? 0;
@@ -244,8 +250,6 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
     expect(handledCount(p.id, Subjects.CatalogInventoryCommit), `${label}: commits handled for ${p.id}`).toBe(ok ? 1 : 0);
     expect(handledCount(p.id, Subjects.CatalogInventoryRelease), `${label}: releases handled for ${p.id}`).toBe(0);
   }
-
-  await expectNothingPending(label);
 }
 
 /** Rows not yet published in the outbox of every service that has one (orders' at least). */

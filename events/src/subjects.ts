@@ -19,6 +19,7 @@ export const Subjects = {
   CatalogInventoryReserved: 'catalog.inventory.reserved',
   CatalogInventoryReservationFailed: 'catalog.inventory.reservation_failed',
   CatalogInventoryReleased: 'catalog.inventory.released',
+  /** No longer sent: a commit is one-way. Kept so a reply from an earlier catalog is still understood. */
   CatalogInventoryCommitted: 'catalog.inventory.committed',
   // Orders: every status or saga transition of an order.
   OrdersOrderUpdated: 'orders.order.updated',

@@ -1,7 +1,7 @@
 /**
- * The payment run inside the transaction of the `reserved` reply that made it due (what the
- * service does with `deps.inlineLocal`), on the real Postgres: the same transitions, events and
- * commands as through the background runner, in one commit; a provider that fails or does not
+ * The payment and confirm_order run inside the transaction of the `reserved` reply that made
+ * them due (what the service does with `deps.inlineLocal`), on the real Postgres: the same
+ * transitions, events and commands as through the background runner, in one commit; a provider that fails or does not
  * answer within the budget changes nothing and leaves the payment to the runner (and the next
  * orders too, for a while); a redelivered reply charges nothing twice.
  */
@@ -58,21 +58,18 @@ const sagaStatuses = async (orderId: string) =>
   (await db.outbox(orderId)).filter((m) => m.subject === Subjects.OrdersOrderUpdated).map((m) => m.payload.currentStep);
 
 describe('the payment inside the reserved reply’s transaction', () => {
-  it('charges and sends the commit command in the reply’s commit: nothing queued, every transition still published', async () => {
+  it('charges, confirms and sends the commit command in the reply’s commit: nothing queued, every transition still published', async () => {
     const { orderId, sagaId } = await db.placeOrder();
     await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReserved, { sagaId, orderId }));
     const { saga, order } = await db.read(orderId);
-    expect(saga).toMatchObject({ state: 'confirming', currentStep: S.ConfirmOrder, paymentStatus: 'charged', paymentId: `sim_${orderId}` });
-    expect(saga.completedSteps).toEqual([S.ReserveInventory, S.ProcessPayment]);
+    expect(saga).toMatchObject({ state: 'completed', currentStep: null, paymentStatus: 'charged', paymentId: `sim_${orderId}` });
+    expect(saga.completedSteps).toEqual([S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder]);
     expect(queuedFor(sagaId)).toBe(0);
     expect(provider.calls).toEqual([orderId]);
-    // Version and events as through the runner: started, processing_payment, confirming.
-    expect(order.version).toBe(3);
-    expect(await sagaStatuses(orderId)).toEqual([S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder]);
+    // Version and events as through the runner: started, processing_payment, confirming, completed.
+    expect(order).toMatchObject({ status: 'CONFIRMED', version: 4 });
+    expect(await sagaStatuses(orderId)).toEqual([S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder, null]);
     expect((await subjectsOf(orderId)).filter((s) => s === Subjects.CatalogInventoryCommit)).toHaveLength(1);
-
-    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
-    expect((await db.read(orderId)).order).toMatchObject({ status: 'CONFIRMED', version: 4 });
   });
 
   it('a declined payment compensates in the same commit (the release is sent)', async () => {
@@ -99,7 +96,7 @@ describe('the payment inside the reserved reply’s transaction', () => {
 
     for (const { sagaId } of [first, second]) await runSagaLocalSteps(db.deps, sagaId);
     for (const { orderId } of [first, second]) {
-      expect((await db.read(orderId)).saga).toMatchObject({ state: 'confirming', paymentStatus: 'charged' });
+      expect((await db.read(orderId)).saga).toMatchObject({ state: 'completed', paymentStatus: 'charged' });
       expect((await subjectsOf(orderId)).filter((s) => s === Subjects.CatalogInventoryCommit)).toHaveLength(1);
     }
     // The abandoned inline call and the runner's are one charge (the provider is idempotent by order).
@@ -124,6 +121,6 @@ describe('the payment inside the reserved reply’s transaction', () => {
     await handleInventoryReply(db.deps, message);
     expect(provider.calls).toEqual([orderId]);
     expect((await subjectsOf(orderId)).filter((s) => s === Subjects.CatalogInventoryCommit)).toHaveLength(1);
-    expect((await db.read(orderId)).order.version).toBe(3);
+    expect((await db.read(orderId)).order.version).toBe(4);
   });
 });

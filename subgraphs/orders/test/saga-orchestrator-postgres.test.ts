@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Subjects } from '@app/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLocalAction } from '../src/saga/orchestrator.js';
 import { SagaCompensation as C, SagaStep as S } from '../src/saga/saga-names.js';
+import { onLockedSaga } from '../src/saga/saga-transaction.js';
 import { cancelOrder } from '../src/usecases/cancel-order.js';
 import { handleInventoryReply } from '../src/usecases/handle-inventory-reply.js';
 import { runSagaLocalSteps } from '../src/usecases/run-saga-local-steps.js';
@@ -45,28 +47,46 @@ describe('the saga orchestrator on Postgres', () => {
     expect(await eventsOf(orderId)).toHaveLength(1);
   });
 
-  it('the whole forward path: reserved -> payment (local, queued) -> commit command -> committed -> CONFIRMED', async () => {
+  it('the whole forward path: reserved -> payment (local, queued) -> confirm_order (local: commit command) -> CONFIRMED', async () => {
     const { orderId, sagaId } = await db.placeOrder();
     await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReserved, { sagaId, orderId }));
     expect((await db.read(orderId)).saga).toMatchObject({ state: 'processing_payment', status: 'RUNNING', currentStep: S.ProcessPayment });
     expect(queuedFor(sagaId)).toBe(1);
 
+    // The runner charges, then confirms: the order does not wait for the catalog's commit.
     await runSagaLocalSteps(db.deps, sagaId);
-    expect((await db.read(orderId)).saga).toMatchObject({
-      state: 'confirming',
-      currentStep: S.ConfirmOrder,
+    const { saga, order } = await db.read(orderId);
+    expect(saga).toMatchObject({
+      state: 'completed',
+      status: 'COMPLETED',
+      currentStep: null,
+      deadlineAt: null,
       paymentStatus: 'charged',
       paymentId: `sim_${orderId}`,
     });
-    expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryCommit]);
-
-    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
-    const { saga, order } = await db.read(orderId);
-    expect(saga).toMatchObject({ state: 'completed', status: 'COMPLETED', currentStep: null, deadlineAt: null });
     expect(saga.completedSteps).toEqual([S.ReserveInventory, S.ProcessPayment, S.ConfirmOrder]);
-    // One version and one orders.order.updated per transition: start, reserved, paid, committed.
+    expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryCommit]);
+    // One version and one orders.order.updated per transition: start, reserved, paid, confirmed.
     expect(order).toMatchObject({ status: 'CONFIRMED', version: 4 });
     expect((await eventsOf(orderId)).map((e) => e.payload.sagaStatus)).toEqual(['STARTED', 'RUNNING', 'RUNNING', 'COMPLETED']);
+    expect((await eventsOf(orderId)).map((e) => e.payload.currentStep)).toEqual([
+      S.ReserveInventory,
+      S.ProcessPayment,
+      S.ConfirmOrder,
+      null,
+    ]);
+  });
+
+  it('a commit reply from an earlier catalog completes a saga still waiting at confirm_order; once completed it changes nothing', async () => {
+    const { orderId, sagaId } = await db.placeOrder();
+    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReserved, { sagaId, orderId }));
+    await chargeOnly(sagaId);
+    expect((await db.read(orderId)).saga).toMatchObject({ state: 'confirming', currentStep: S.ConfirmOrder });
+    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
+    expect((await db.read(orderId)).order).toMatchObject({ status: 'CONFIRMED', version: 4 });
+    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
+    await runSagaLocalSteps(db.deps, sagaId);
+    expect((await db.read(orderId)).order).toMatchObject({ status: 'CONFIRMED', version: 4 });
   });
 
   it('the same message delivered twice (same id): one transition, one local action queued', async () => {
@@ -86,8 +106,6 @@ describe('the saga orchestrator on Postgres', () => {
     await runSagaLocalSteps(db.deps, sagaId);
     await runSagaLocalSteps(db.deps, sagaId);
     expect((await commandsOf(orderId)).filter((c) => c.subject === Subjects.CatalogInventoryCommit)).toHaveLength(1);
-    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
-    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
     expect((await db.read(orderId)).order).toMatchObject({ status: 'CONFIRMED', version: 4 });
     expect(queuedFor(sagaId)).toBe(1);
   });
@@ -136,11 +154,11 @@ describe('the saga orchestrator on Postgres', () => {
     expect(ended.order).toMatchObject({ status: 'CANCELLED', version: 4 });
   });
 
-  it('cancelled while confirming (charged): refund queued (local), then release, then state cancelled; a second cancel is refused', async () => {
+  it('cancelled once confirmed (charged): refund queued (local), then release, then state cancelled; a second cancel is refused', async () => {
     const { orderId, sagaId } = await db.placeOrder();
     await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReserved, { sagaId, orderId }));
     await runSagaLocalSteps(db.deps, sagaId);
-    // Now confirming (charged): cancel before the commit answers.
+    expect((await db.read(orderId)).order.status).toBe('CONFIRMED');
     const auth = { userId: (await db.read(orderId)).order.userId, scopes: [], jti: randomUUID(), issuedAt: 0, expiresAt: 0, token: '' };
     await cancelOrder(db.deps, auth, { orderId, reason: 'Too slow' });
     expect((await db.read(orderId)).saga).toMatchObject({
@@ -212,21 +230,38 @@ describe('the saga sweeper use case on Postgres', () => {
     expect(queuedFor(sagaId)).toBe(3);
   });
 
-  it('confirm_order past its deadline: refund queued, then the stock released', async () => {
+  it('confirm_order not run after the payment committed (a crash between them): the sweeper runs it at its retry deadline, one commit command', async () => {
     const { orderId, sagaId } = await db.placeOrder();
     await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReserved, { sagaId, orderId }));
-    await runSagaLocalSteps(db.deps, sagaId);
+    await chargeOnly(sagaId);
+    expect((await db.read(orderId)).saga).toMatchObject({ state: 'confirming', paymentStatus: 'charged' });
+    const queued = queuedFor(sagaId);
     await db.setSaga(sagaId, { deadlineAt: past() });
+    await sweepSagas(db.deps);
+    expect(queuedFor(sagaId)).toBe(queued + 1);
+    await runSagaLocalSteps(db.deps, sagaId);
+    expect((await db.read(orderId)).order).toMatchObject({ status: 'CONFIRMED', version: 4 });
+    expect((await commandsOf(orderId)).filter((c) => c.subject === Subjects.CatalogInventoryCommit)).toHaveLength(1);
+  });
+
+  it('confirm_order past the step timeout (the service was down that long): refund queued, then the stock released', async () => {
+    const { orderId, sagaId } = await db.placeOrder();
+    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryReserved, { sagaId, orderId }));
+    await chargeOnly(sagaId);
+    await db.setSaga(sagaId, { deadlineAt: past(), stepStartedAt: past(31_000) });
     await sweepSagas(db.deps);
     expect((await db.read(orderId)).saga).toMatchObject({
       status: 'COMPENSATING',
       currentStep: C.RefundPayment,
       pendingCompensations: [C.RefundPayment, C.ReleaseInventory],
+      failureReason: 'Step confirm_order timed out after 30 s',
     });
     await runSagaLocalSteps(db.deps, sagaId);
-    expect((await commandsOf(orderId)).at(-1)?.subject).toBe(Subjects.CatalogInventoryRelease);
-    // The commit's late answer changes nothing now.
-    await handleInventoryReply(db.deps, reply(Subjects.CatalogInventoryCommitted, { sagaId, orderId }));
-    expect((await db.read(orderId)).saga).toMatchObject({ status: 'COMPENSATING', currentStep: C.ReleaseInventory });
+    expect((await commandsOf(orderId)).map((c) => c.subject)).toEqual([Subjects.CatalogInventoryReserve, Subjects.CatalogInventoryRelease]);
   });
 });
+
+/** Runs the due local action (the payment) in one transaction, and stops there: as if the process died before confirm_order. */
+async function chargeOnly(sagaId: string) {
+  await db.deps.em.fork().transactional((tx) => onLockedSaga(tx, db.deps, { id: sagaId }, runLocalAction));
+}

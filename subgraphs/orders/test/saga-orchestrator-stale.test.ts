@@ -19,13 +19,13 @@ describe('the order saga state machine: stale replies', () => {
     ['reserved, reserve_inventory already passed (paying)', 'paying', 'reserved'],
     ['reserved, reserve_inventory already passed (confirming)', 'confirming', 'reserved'],
     ['reservation_failed after the reservation succeeded', 'paying', 'reservationFailed'],
-    ['committed before confirm_order began', 'reserving', 'committed'],
-    ['committed while paying', 'paying', 'committed'],
+    ['confirmed before confirm_order began', 'reserving', 'confirmed'],
+    ['confirmed while paying', 'paying', 'confirmed'],
     ['payment outcome once the payment step has passed', 'confirming', 'paid'],
     ['released while going forward (nothing was being released)', 'confirming', 'released'],
     ['released while the refund is still running (the release has not been sent)', 'refundingAfterCancel', 'released'],
     ['refunded while waiting for the release', 'releasingAfterDecline', 'refunded'],
-    ['a forward reply while compensating', 'releasingAfterDecline', 'committed'],
+    ['a forward outcome while compensating', 'releasingAfterDecline', 'confirmed'],
   ] as const)('%s: ignored', (_title, from, on) => {
     const saga = states[from]();
     expectIgnored(saga, decide(saga, input[on], clockAt(5)));
@@ -55,7 +55,7 @@ describe('the order saga state machine: duplicate inputs', () => {
     ['reservation_failed', [input.start, input.reservationFailed]],
     ['payment succeeded', [input.start, input.reserved, input.paid]],
     ['payment declined', [input.start, input.reserved, input.declined]],
-    ['committed', [input.start, input.reserved, input.paid, input.committed]],
+    ['confirmed', [input.start, input.reserved, input.paid, input.confirmed]],
     ['cancel', [input.start, input.reserved, input.cancel]],
     ['refunded', [input.start, input.reserved, input.cancel, input.refunded]],
     ['released', [input.start, input.reserved, input.declined, input.released]],

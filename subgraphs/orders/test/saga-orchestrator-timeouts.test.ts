@@ -66,9 +66,12 @@ describe('the order saga state machine: each step timing out compensates', () =>
     expect(decide({ ...saga, deadlineAt: at(TIMEOUT_MS - 1) }, input.deadline, clockAt(TIMEOUT_MS)).saga.status).toBe('COMPENSATING');
   });
 
-  it('confirm_order without an answer by its deadline: refund, then release the committed stock', () => {
+  it('confirm_order (local) not run by its retry deadline (a crash after the payment committed): retried; at the step timeout: refund, then release', () => {
     const saga = states.confirming();
-    const decision = decide(saga, input.deadline, clockAt(TIMEOUT_MS));
+    const retry = decide(saga, input.deadline, clockAt(1_000));
+    expect(retry).toMatchObject({ applied: false, send: [], runLocal: true, orderStatus: null });
+    expect(retry.saga).toEqual({ ...saga, deadlineAt: at(2_000) });
+    const decision = decide({ ...saga, deadlineAt: at(TIMEOUT_MS) }, input.deadline, clockAt(TIMEOUT_MS));
     expect(decision).toMatchObject({ applied: true, send: [], runLocal: true });
     expect(decision.saga).toMatchObject({
       status: 'COMPENSATING',

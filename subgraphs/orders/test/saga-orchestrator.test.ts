@@ -65,14 +65,15 @@ const transitions: Row[] = [
     currentStep: S.ConfirmOrder,
     completedSteps: [S.ReserveInventory, S.ProcessPayment],
     pendingCompensations: [],
-    send: [S.ConfirmOrder],
-    runLocal: false,
+    // confirm_order is local: it writes the one-way commit command when it runs.
+    send: [],
+    runLocal: true,
     orderStatus: null,
-    deadlineAt: REMOTE_DEADLINE,
+    deadlineAt: LOCAL_RETRY,
   }),
   row({
     from: 'confirming',
-    on: 'committed',
+    on: 'confirmed',
     state: 'completed',
     status: 'COMPLETED',
     currentStep: null,
@@ -226,7 +227,7 @@ describe('the order saga state machine: transitions', () => {
     const started = decide(states.reserving(), input.reserved, clockAt(5_000)).saga;
     expect(started.stepStartedAt).toEqual(at(5_000));
     expect(started.completedAt).toBeNull();
-    const confirmed = decide(states.confirming(), input.committed, clockAt(7_000)).saga;
+    const confirmed = decide(states.confirming(), input.confirmed, clockAt(7_000)).saga;
     expect(confirmed.completedAt).toEqual(at(7_000));
     const failed = decide(states.reserving(), input.reservationFailed, clockAt(9_000)).saga;
     expect(failed.completedAt).toEqual(at(9_000));
@@ -272,13 +273,14 @@ describe('the order saga state machine: transitions', () => {
 
   it('names the local action due in each state (the runner runs it after the commit)', () => {
     expect(dueLocalAction(states.paying())).toEqual({ phase: 'step', name: S.ProcessPayment });
+    expect(dueLocalAction(states.confirming())).toEqual({ phase: 'step', name: S.ConfirmOrder });
     expect(dueLocalAction(states.refundingAfterCancel())).toEqual({ phase: 'compensation', name: C.RefundPayment });
-    for (const name of ['reserving', 'confirming', 'completed', 'releasingAfterDecline', 'failed', 'cancelled'] as const) {
+    for (const name of ['reserving', 'completed', 'releasingAfterDecline', 'failed', 'cancelled'] as const) {
       expect(dueLocalAction(states[name]()), name).toBeNull();
     }
   });
 });
 
 function sagaCompletedAt(ms: number): SagaSnapshot {
-  return decide(states.confirming(), input.committed, clockAt(ms)).saga;
+  return decide(states.confirming(), input.confirmed, clockAt(ms)).saga;
 }

@@ -1,15 +1,16 @@
-import { type CommitInventoryCommand, Subjects } from '@app/events';
+import type { CommitInventoryCommand } from '@app/events';
 import type { Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
 import type { InventoryDecision } from './handle-inventory-command.js';
-import { type InventoryOutcome, reply } from './inventory-outcome.js';
+import type { InventoryOutcome } from './inventory-outcome.js';
 
 /**
- * `catalog.inventory.commit`, inside the caller's transaction: the order is confirmed and its
- * reserved lines become sold (stock was already taken at reserve). Committing again answers
- * `committed` again. An order that holds nothing (never reserved, failed, released) cannot be
- * committed: nothing changes and no reply is sent (the saga's step timeout handles it).
+ * `catalog.inventory.commit`, inside the caller's transaction: the order was confirmed, so its
+ * reserved lines become sold (stock was already taken at reserve). A one-way command: the order
+ * does not wait for it, so nothing is sent back. Committing again changes nothing. An order that
+ * holds nothing (released by a cancellation that overtook the commit, failed, never reserved)
+ * is not committed: nothing changes.
  */
 export async function commitInventory(
   tx: EntityManager,
@@ -17,12 +18,18 @@ export async function commitInventory(
   order: InventoryDecision | null,
   logger?: Logger,
 ): Promise<InventoryOutcome> {
-  const { inventory } = repositories(tx);
+  const nothing: InventoryOutcome = { reply: null, stockChanges: [] };
   const orderId = command.orderId.toLowerCase();
   if (!order || (order.state !== 'reserved' && order.state !== 'committed')) {
-    logger?.warn({ orderId, state: order?.state ?? null, sagaId: command.sagaId }, 'commit of an order that holds no reservation: ignored');
-    return { reply: null, stockChanges: [] };
+    // Released: a cancellation overtook the commit (the usual case). Anything else should not happen.
+    const log = order?.state === 'released' ? logger?.info : logger?.warn;
+    log?.call(
+      logger,
+      { orderId, state: order?.state ?? null, sagaId: command.sagaId },
+      'commit of an order that holds no reservation: ignored',
+    );
+    return nothing;
   }
-  if (order.state === 'reserved') await inventory.commit(orderId);
-  return { reply: reply(Subjects.CatalogInventoryCommitted, { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
+  if (order.state === 'reserved') await repositories(tx).inventory.commit(orderId);
+  return nothing;
 }

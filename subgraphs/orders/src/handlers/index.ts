@@ -39,7 +39,9 @@ export async function subscribeHandlers(deps: OrdersDeps): Promise<Subscription[
   return Promise.all([
     ...replies(Subjects.CatalogInventoryReserved, ORDERS_DURABLES.reserved),
     ...replies(Subjects.CatalogInventoryReservationFailed, ORDERS_DURABLES.reservationFailed),
-    ...replies(Subjects.CatalogInventoryCommitted, ORDERS_DURABLES.committed),
+    // No longer sent (confirm_order does not wait for the catalog): one subscriber, so that a reply
+    // from a catalog of an earlier release still completes a saga that was waiting for it.
+    deps.bus.subscribe(Subjects.CatalogInventoryCommitted, (e) => handleInventoryReply(deps, e), opts(ORDERS_DURABLES.committed)),
     ...replies(Subjects.CatalogInventoryReleased, ORDERS_DURABLES.released),
     deps.bus.subscribe(
       Subjects.CatalogProductUpserted,

@@ -5,6 +5,9 @@ import { runLocalInline } from './inline-local-action.js';
 import type { TransitionResult } from './orchestrator.js';
 import type { StepContext } from './saga-step.js';
 
+/** A saga makes at most a few local actions in a row (payment, confirmation; a refund after a decline). */
+const MAX_INLINE_ACTIONS = 4;
+
 export interface SagaTransactionOptions {
   /** Skip (answer null) when another transaction holds the saga (the sweeper). */
   skipLocked?: boolean;
@@ -16,9 +19,9 @@ export interface SagaTransactionOptions {
   /** Load the order's items too (`ctx.items`; null otherwise). */
   withItems?: boolean;
   /**
-   * A local action this transition makes due may run in this transaction (`deps.inlineLocal`):
-   * a reply's handler, so the payment commits with the reply that made it due (one transaction
-   * and one relay round fewer per order). A provider slower than the budget goes to the runner.
+   * Local actions this transition makes due may run in this transaction (`deps.inlineLocal`):
+   * a reply's handler, so the payment and the confirmation commit with the reply that made them
+   * due (one transaction per order for both). A provider slower than the budget goes to the runner.
    */
   inlineLocal?: boolean;
 }
@@ -67,10 +70,14 @@ export async function inSagaTransaction<T extends TransitionResult>(
       async (ctx) => {
         // ctx.outbox: the array onLockedSaga writes with the saga, complete once this returns.
         const done = { sagaId: ctx.saga.id, outbox: ctx.outbox };
-        const out = await fn(ctx);
-        if (!out.runLocal || !options.inlineLocal || !deps.inlineLocal) return { out, ...done };
-        const local = await runLocalInline(ctx, deps.inlineLocal);
-        return { out: local ? { ...out, applied: out.applied || local.applied, runLocal: local.runLocal } : out, ...done };
+        let out = await fn(ctx);
+        // Local actions in a row (the payment, then confirm_order) commit with the reply that made them due.
+        for (let i = 0; out.runLocal && options.inlineLocal && deps.inlineLocal && i < MAX_INLINE_ACTIONS; i++) {
+          const local = await runLocalInline(ctx, deps.inlineLocal);
+          if (!local) break;
+          out = { ...out, applied: out.applied || local.applied, runLocal: local.runLocal };
+        }
+        return { out, ...done };
       },
       options,
     ),

@@ -43,7 +43,8 @@ export const input = {
   reservationFailed: { type: 'step_failed', step: SagaStep.ReserveInventory, reason: 'Insufficient stock for product p1' },
   paid: { type: 'step_succeeded', step: SagaStep.ProcessPayment },
   declined: { type: 'step_failed', step: SagaStep.ProcessPayment, reason: 'Payment declined: amount above limit' },
-  committed: { type: 'step_succeeded', step: SagaStep.ConfirmOrder },
+  /** confirm_order's outcome (a local step; also what a commit reply from an earlier catalog means). */
+  confirmed: { type: 'step_succeeded', step: SagaStep.ConfirmOrder },
   refunded: { type: 'compensation_done', compensation: SagaCompensation.RefundPayment },
   released: { type: 'compensation_done', compensation: SagaCompensation.ReleaseInventory },
   cancel: { type: 'compensate', reason: CANCEL_REASON, terminal: SagaStateName.Cancelled, includeCurrent: true },
@@ -68,10 +69,10 @@ export const states = {
   reserving: () => sagaAfter(input.start),
   /** RUNNING: the payment (local) is due. */
   paying: () => sagaAfter(input.start, input.reserved),
-  /** RUNNING: the commit command is out, waiting for the catalog. */
+  /** RUNNING: paid; confirm_order (local: it hands the commit to the catalog) is due. */
   confirming: () => sagaAfter(input.start, input.reserved, input.paid),
   /** COMPLETED: the order is CONFIRMED. */
-  completed: () => sagaAfter(input.start, input.reserved, input.paid, input.committed),
+  completed: () => sagaAfter(input.start, input.reserved, input.paid, input.confirmed),
   /** COMPENSATING after a declined payment: the release command is out. */
   releasingAfterDecline: () => sagaAfter(input.start, input.reserved, input.declined),
   /** COMPENSATING after a cancellation while paying: the refund (local) is due. */
