@@ -67,7 +67,8 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         ...stockChangeRecords(outcome.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: true }),
         ...(outcome.reply ? [outboxRecord(outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` })] : []),
       ];
-      await inbox.record(envelope.id, outcome.reply, outcome.stockChanges, outbox);
+      // Nothing produced (a commit: one-way, no stock moves): the claimed row already says "handled".
+      if (outbox.length) await inbox.record(envelope.id, outcome.reply, outcome.stockChanges, outbox);
       return { fresh: true, ...outcome, outbox };
     }),
   );
