@@ -95,6 +95,23 @@ describe('reserve: every line or none', () => {
     const [answer] = await awaitReplies(orderId);
     expect(answer).toMatchObject({ subject: Subjects.CatalogInventoryReserved, data: { sagaId: saga(orderId), orderId } });
     expect([await stockOf(a), await stockOf(b)]).toEqual([3, 0]);
+    // Each product's new level announced (durable and live), written before the reply, and kept with the command's inbox row.
+    const announced = (events: { data: { productId: string; newQuantity: number } }[]) =>
+      events.some((e) => e.data.productId === a && e.data.newQuantity === 3) &&
+      events.some((e) => e.data.productId === b && e.data.newQuantity === 0);
+    await eventually(async () => announced(stockChanged) && announced(live));
+    const outbox = await priv.sql(
+      `select subject, payload->>'productId' as product from $schema.outbox where msg_id like $1 or payload->>'orderId' = $2 order by seq`,
+      [`${answer.id.split(':')[0]}:%`, orderId],
+    );
+    expect(outbox.map((r: { subject: string }) => r.subject).at(-1)).toBe(Subjects.CatalogInventoryReserved);
+    const [inbox] = await priv.sql('select stock_changes from $schema.inbox_messages where id = $1', [answer.id.split(':')[0]]);
+    expect(inbox.stock_changes.map((c: { productId: string; newQuantity: number }) => [c.productId, c.newQuantity]).sort()).toEqual(
+      [
+        [a, 3],
+        [b, 0],
+      ].sort(),
+    );
     expect(await reservationsOf(orderId)).toEqual(
       [
         { product_id: a, quantity: 2, state: 'reserved' },

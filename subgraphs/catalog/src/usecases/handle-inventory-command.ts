@@ -1,12 +1,12 @@
 import type { EventEnvelope, InventoryCommand, InventoryCommandSubject } from '@app/events';
-import { type OutboxRecord, outboxRecord } from '@app/platform';
+import type { OutboxRecord } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
 import type { InventoryOrderState, StockChange } from '../entities/index.js';
 import { InboxRepository } from '../repositories/index.js';
-import { invalidateStockChanges, stockChangeRecords } from './announce.js';
-import type { InventoryOutcome, InventoryReply } from './inventory-outcome.js';
+import { invalidateStockChanges } from './announce.js';
+import { announcements, type InventoryOutcome, type InventoryReply } from './inventory-outcome.js';
 
 /** What inventory decided for an order so far, read with the claim and locked for the transaction. */
 export interface InventoryDecision {
@@ -14,10 +14,12 @@ export interface InventoryDecision {
   reason: string | null;
 }
 
+/** One inventory command's effect, inside the handler's transaction; `messageId`: the command's (its inbox row's) id. */
 export type InventoryStep<S extends InventoryCommandSubject> = (
   tx: EntityManager,
   command: InventoryCommand<S>,
   decision: InventoryDecision | null,
+  messageId: string,
 ) => Promise<InventoryOutcome>;
 
 /** Conflicts a fresh attempt resolves: two handlings of one order at once, or a deadlock the database broke. */
@@ -62,11 +64,9 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         }
         return { fresh: false, reply: null, stockChanges: [], outbox: [] };
       }
-      const outcome = await step(tx, envelope.data, decision);
-      const outbox = [
-        ...stockChangeRecords(outcome.stockChanges, { msgId: (c) => `${envelope.id}:stock:${c.productId}`, live: true }),
-        ...(outcome.reply ? [outboxRecord(outcome.reply.subject, outcome.reply.data as never, { msgId: `${envelope.id}:reply` })] : []),
-      ];
+      const outcome = await step(tx, envelope.data, decision, envelope.id);
+      if (outcome.written) return { fresh: true, ...outcome, outbox: outcome.written };
+      const outbox = announcements(envelope.id, outcome);
       // Nothing produced (a commit: one-way, no stock moves): the claimed row already says "handled".
       if (outbox.length) await inbox.record(envelope.id, outcome.reply, outcome.stockChanges, outbox);
       return { fresh: true, ...outcome, outbox };

@@ -1,9 +1,10 @@
 import { type ReserveInventoryCommand, Subjects } from '@app/events';
+import type { OutboxRecord } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryOrderState } from '../entities/index.js';
 import { repositories } from '../repositories/index.js';
 import type { InventoryDecision } from './handle-inventory-command.js';
-import { type InventoryOutcome, reply } from './inventory-outcome.js';
+import { announcements, type InventoryOutcome, reply } from './inventory-outcome.js';
 
 const REASON_MAX = 2000;
 const truncate = (s: string) => (s.length > REASON_MAX ? `${s.slice(0, REASON_MAX - 1)}…` : s);
@@ -29,17 +30,20 @@ function decided(order: { state: InventoryOrderState; reason: string | null }, i
 
 /**
  * `catalog.inventory.reserve`, inside the caller's transaction: every line of the order or none.
- * The products are row-locked in id order (no deadlock between concurrent orders), checked, and
- * only then decremented; unknown products or short stock reserve nothing and say why. An order
- * already decided (by an earlier command with another message id) gets the same answer again and
- * nothing changes; a concurrent handling of the same order fails on the order's primary key and
- * is retried, to find that decision. `existing`: the decision so far, read and locked with the
- * command's inbox claim. Two statements at most (lock the products, write).
+ * One statement locks the products in id order (no deadlock between concurrent orders), checks
+ * them and, when every line can be served, takes the stock and writes the announcements (stock
+ * changes and the `reserved` reply) with the inbox record: hot products stay locked for that
+ * statement and the commit only. Unknown products or short stock reserve nothing and say why (two
+ * more statements). An order already decided (by an earlier command with another message id) gets
+ * the same answer again and nothing changes; a concurrent handling of the same order fails on the
+ * order's primary key and is retried, to find that decision. `existing`: the decision so far,
+ * read and locked with the command's inbox claim.
  */
 export async function reserveInventory(
   tx: EntityManager,
   command: ReserveInventoryCommand,
   existing: InventoryDecision | null,
+  messageId: string,
 ): Promise<InventoryOutcome> {
   const { inventory } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
@@ -53,24 +57,35 @@ export async function reserveInventory(
     wanted.set(id, (wanted.get(id) ?? 0) + item.quantity);
   }
   const lines = [...wanted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const locked = new Map((await inventory.lockStock(lines.map(([id]) => id))).map((p) => [p.id, p]));
+  const now = new Date();
+  const reserved = reply(Subjects.CatalogInventoryReserved, ids);
+  // The announcements of a success; the statement fills in each product's new stock level.
+  const planned = lines.map(([productId]) => ({ productId, newQuantity: 0, updatedAt: now.toISOString() }));
+  const outbox = announcements(messageId, { reply: reserved, stockChanges: planned });
+  const productOf = (r: OutboxRecord) => (r.payload.newQuantity === undefined ? null : String(r.payload.productId));
+  const { locked, taken } = await inventory.reserveAndAnnounce({
+    orderId,
+    sagaId: command.sagaId,
+    lines,
+    now,
+    announce: { inboxId: messageId, reply: reserved, outbox: outbox.map((r) => ({ ...r, productId: productOf(r) })) },
+  });
 
+  if (taken) {
+    const level = new Map(taken.map((t) => [t.id, t.stockQuantity]));
+    for (const record of outbox) if (productOf(record)) record.payload.newQuantity = level.get(productOf(record)!);
+    const stockChanges = planned.map((c) => ({ ...c, newQuantity: level.get(c.productId)! }));
+    return { reply: reserved, stockChanges, written: outbox };
+  }
+  const stock = new Map(locked.map((p) => [p.id, p]));
   const problems: string[] = [];
   for (const [productId, quantity] of lines) {
-    const product = locked.get(productId);
+    const product = stock.get(productId);
     if (!product) problems.push(`Product ${productId} does not exist`);
     else if (product.stockQuantity < quantity)
       problems.push(`Insufficient stock for "${product.name}": ${quantity} requested, ${product.stockQuantity} available`);
   }
-  if (problems.length) {
-    const reason = truncate(problems.join('; '));
-    await inventory.recordFailed(orderId, command.sagaId, reason);
-    return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason }), stockChanges: [] };
-  }
-
-  const taken = await inventory.reserve(orderId, command.sagaId, lines);
-  return {
-    reply: reply(Subjects.CatalogInventoryReserved, ids),
-    stockChanges: taken.map((p) => ({ productId: p.id, newQuantity: p.stockQuantity, updatedAt: p.updatedAt.toISOString() })),
-  };
+  const reason = truncate(problems.join('; ') || 'The reservation failed');
+  await inventory.recordFailed(orderId, command.sagaId, reason);
+  return { reply: reply(Subjects.CatalogInventoryReservationFailed, { ...ids, reason }), stockChanges: [] };
 }
