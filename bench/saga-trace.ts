@@ -3,7 +3,8 @@
  * off that path, when the catalog handles the one-way commit):
  * `npm exec -- tsx bench/saga-trace.ts`. Starts the platform in its own process (as `npm run
  * bench` does, on the real Postgres, Redis and NATS), places orders in an open loop
- * (TRACE_RATE orders/s for TRACE_SECONDS; TRACE_CONCURRENCY=n: a closed loop of 4 s instead),
+ * (TRACE_RATE orders/s for TRACE_SECONDS; TRACE_CONCURRENCY=n: a closed loop of 4 s instead;
+ * TRACE_PRODUCTS: how many products the orders share, default 3: hot rows, as in the bench),
  * then rebuilds each order's timeline from the timestamps the saga already writes: the outbox
  * rows of orders and catalog (written, sent), the catalog's inbox (command received) and the
  * orders inbox (reply received), and the order's `live.order.updated` rows (one per transition).
