@@ -11,11 +11,10 @@ export interface StockRow {
   stockQuantity: number;
 }
 
-/** A product's stock level after a reservation, and when it changed. */
+/** A product's stock level after a reservation. */
 export interface NewStock {
   id: string;
   stockQuantity: number;
-  updatedAt: Date;
 }
 
 /**
@@ -113,7 +112,7 @@ export class InventoryRepository {
       ],
     );
     const locked = rows.map(({ id, name, stockQuantity }) => ({ id, name, stockQuantity }));
-    const taken = rows[0]?.ok ? rows.map((r) => ({ id: r.id, stockQuantity: r.newQuantity!, updatedAt: now })) : null;
+    const taken = rows[0]?.ok ? rows.map((r) => ({ id: r.id, stockQuantity: r.newQuantity! })) : null;
     return { locked, taken };
   }
 

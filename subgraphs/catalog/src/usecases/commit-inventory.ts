@@ -22,9 +22,7 @@ export async function commitInventory(
   const orderId = command.orderId.toLowerCase();
   if (!order || (order.state !== 'reserved' && order.state !== 'committed')) {
     // Released: a cancellation overtook the commit (the usual case). Anything else should not happen.
-    const log = order?.state === 'released' ? logger?.info : logger?.warn;
-    log?.call(
-      logger,
+    logger?.[order?.state === 'released' ? 'info' : 'warn'](
       { orderId, state: order?.state ?? null, sagaId: command.sagaId },
       'commit of an order that holds no reservation: ignored',
     );

@@ -29,6 +29,9 @@ export interface TransitionResult {
 
 const STALE: TransitionResult = { applied: false, runLocal: false };
 
+/** A saga makes at most a few local actions in a row (payment, then confirmation; a refund when a later step fails at once). */
+export const MAX_LOCAL_ACTIONS_IN_A_ROW = 10;
+
 export const isCompensating = (ctx: Pick<StepContext, 'saga'>) => compensating(ctx.saga);
 
 const snapshotOf = (saga: Saga): SagaSnapshot => ({

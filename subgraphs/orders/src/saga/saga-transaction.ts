@@ -2,11 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
 import { runLocalInline } from './inline-local-action.js';
-import type { TransitionResult } from './orchestrator.js';
+import { MAX_LOCAL_ACTIONS_IN_A_ROW, type TransitionResult } from './orchestrator.js';
 import type { StepContext } from './saga-step.js';
-
-/** A saga makes at most a few local actions in a row (payment, confirmation; a refund after a decline). */
-const MAX_INLINE_ACTIONS = 4;
 
 export interface SagaTransactionOptions {
   /** Skip (answer null) when another transaction holds the saga (the sweeper). */
@@ -72,7 +69,7 @@ export async function inSagaTransaction<T extends TransitionResult>(
         const done = { sagaId: ctx.saga.id, outbox: ctx.outbox };
         let out = await fn(ctx);
         // Local actions in a row (the payment, then confirm_order) commit with the reply that made them due.
-        for (let i = 0; out.runLocal && options.inlineLocal && deps.inlineLocal && i < MAX_INLINE_ACTIONS; i++) {
+        for (let i = 0; out.runLocal && options.inlineLocal && deps.inlineLocal && i < MAX_LOCAL_ACTIONS_IN_A_ROW; i++) {
           const local = await runLocalInline(ctx, deps.inlineLocal);
           if (!local) break;
           out = { ...out, applied: out.applied || local.applied, runLocal: local.runLocal };

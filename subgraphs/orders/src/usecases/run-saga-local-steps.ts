@@ -1,9 +1,6 @@
 import type { OrdersDeps } from '../deps.js';
-import { runLocalAction, type TransitionResult } from '../saga/orchestrator.js';
+import { MAX_LOCAL_ACTIONS_IN_A_ROW, runLocalAction, type TransitionResult } from '../saga/orchestrator.js';
 import { onLockedSaga } from '../saga/saga-transaction.js';
-
-/** A saga makes at most a few local actions in a row (payment, then refund when a later step fails at once). */
-const MAX_ACTIONS_IN_A_ROW = 10;
 
 /**
  * Runs the saga's due local actions (payment, refund), one transaction each, with the saga row
@@ -13,7 +10,7 @@ const MAX_ACTIONS_IN_A_ROW = 10;
  * start itself again.
  */
 export async function runSagaLocalSteps(deps: OrdersDeps, sagaId: string): Promise<void> {
-  for (let i = 0; i < MAX_ACTIONS_IN_A_ROW; i++) {
+  for (let i = 0; i < MAX_LOCAL_ACTIONS_IN_A_ROW; i++) {
     let result: TransitionResult | null;
     try {
       result = await deps.em.fork().transactional((tx) => onLockedSaga(tx, deps, { id: sagaId }, runLocalAction));
