@@ -28,8 +28,6 @@ export async function subscribeHandlers(deps: CatalogDeps): Promise<Subscription
   return Promise.all([
     ...handlers(Subjects.CatalogInventoryReserve, INVENTORY_DURABLES.reserve, reserveInventory),
     ...handlers(Subjects.CatalogInventoryRelease, INVENTORY_DURABLES.release, releaseInventory),
-    ...handlers(Subjects.CatalogInventoryCommit, INVENTORY_DURABLES.commit, (tx, c, decision) =>
-      commitInventory(tx, c, decision, deps.logger),
-    ),
+    ...handlers(Subjects.CatalogInventoryCommit, INVENTORY_DURABLES.commit, commitInventory(deps.logger)),
   ]);
 }

@@ -4,6 +4,7 @@ import { InboxRepository } from './inbox-repository.js';
 import { InventoryRepository } from './inventory-repository.js';
 import { ProductRepository } from './product-repository.js';
 
+export type { NewStock } from './inventory-repository.js';
 export { CategoryRepository, InboxRepository, InventoryRepository, ProductRepository };
 
 /** The repositories over one EntityManager (a fork, or a transaction's). */

@@ -19,8 +19,11 @@ export interface NewStock {
 
 /**
  * Inventory bookkeeping of orders: one row per order, one per reserved line. Use inside a
- * transaction. The reserve and commit of the order saga (two commands per order) write with
- * plain SQL, one statement each: their ORM work was most of the catalog's CPU.
+ * transaction, except the statements that say they stand alone. The reserve and commit of the
+ * order saga (two commands per order) write with plain SQL, one statement each, and in the usual
+ * case that statement is the whole handling, inbox claim included: their ORM work was most of the
+ * catalog's CPU, and every round trip to Postgres (a BEGIN, a COMMIT) costs both processes a
+ * socket write and a wake-up.
  */
 export class InventoryRepository {
   constructor(private readonly em: EntityManager) {}
@@ -33,12 +36,17 @@ export class InventoryRepository {
    * A reservation in ONE statement, so the products stay locked for that statement and the
    * commit only (hot products serialise every order that names them: a lock held across several
    * round trips was the saga's ceiling). Locks `lines`' products in id order (no deadlock between
-   * concurrent reservations) and checks them; when every line is there and in stock, takes the
-   * stock, records the order's reserved lines and the order as `reserved`, writes `announce.outbox`
-   * (each row naming a product gets that product's new `newQuantity` in its payload) and records
-   * `announce.reply` and the stock changes on the command's inbox row. Otherwise writes nothing.
-   * Answers the locked products (missing ones absent) and, when taken, their new stock levels.
-   * The order's primary key makes a concurrent second handling of the same order fail here.
+   * concurrent reservations) and checks them; when every line is there and in stock, records
+   * `announce.reply` and the stock changes on the command's inbox row, takes the stock, records
+   * the order's reserved lines and the order as `reserved`, and writes `announce.outbox` (each row
+   * naming a product gets that product's new `newQuantity` in its payload). Otherwise writes
+   * nothing. Answers the locked products (missing ones absent) and, when taken, their new levels.
+   *
+   * The inbox row: with `claim` the statement inserts it (the whole handling is this one
+   * statement, outside any transaction: a message already in the inbox, or an order inventory
+   * has already decided on, takes nothing and answers `taken` null); without, it updates the row
+   * its caller's transaction claimed. The order's primary key makes a concurrent second handling
+   * of the same order fail here.
    */
   async reserveAndAnnounce(input: {
     orderId: string;
@@ -46,29 +54,38 @@ export class InventoryRepository {
     lines: readonly (readonly [string, number])[];
     now: Date;
     announce: { inboxId: string; reply: StoredReply; outbox: readonly (OutboxRecord & { productId: string | null })[] };
+    claim?: { subject: string };
   }): Promise<{ locked: StockRow[]; taken: NewStock[] | null }> {
-    const { orderId, sagaId, lines, now, announce } = input;
+    const { orderId, sagaId, lines, now, announce, claim } = input;
     const lineValues = lines.map(() => '(?::uuid, ?::int)').join(', ');
     const rowValues = announce.outbox.map(() => '(?::int, ?::uuid, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::uuid)').join(', ');
-    const ok = '(select ok from verdict)';
+    const record = this.inboxRecord(announce.inboxId, announce.reply, now, claim);
+    // Everything below is written only once the inbox row holds the outcome: the check passed (and, claiming, the message is new).
+    const recorded = '(select count(*) > 0 from recorded)';
     const rows = await this.em.execute<(StockRow & { ok: boolean; newQuantity: number | null })[]>(
       `with lines (product_id, quantity) as (values ${lineValues}),
        locked as (
          select p.id, p.name, p.stock_quantity from ${this.schema}.products p
          where p.id in (select product_id from lines) order by p.id for update),
        verdict as (
-         select count(k.id) = (select count(*) from lines) and coalesce(bool_and(k.stock_quantity >= l.quantity), false) as ok
+         select count(k.id) = (select count(*) from lines) and coalesce(bool_and(k.stock_quantity >= l.quantity), false)
+           ${claim ? `and not exists (select 1 from ${this.schema}.inventory_orders where order_id = ?)` : ''} as ok
          from lines l left join locked k on k.id = l.product_id),
+       changes as (
+         select jsonb_agg(jsonb_build_object('productId', k.id, 'newQuantity', k.stock_quantity - l.quantity, 'updatedAt', ?::text)
+           order by k.id) as stock
+         from lines l join locked k on k.id = l.product_id),
+       recorded as (${record.sql}),
        taken as (
          update ${this.schema}.products p set stock_quantity = p.stock_quantity - l.quantity, updated_at = ?
-         from lines l where p.id = l.product_id and ${ok}
+         from lines l where p.id = l.product_id and ${recorded}
          returning p.id, p.stock_quantity),
        held as (
          insert into ${this.schema}.inventory_reservations (id, order_id, product_id, quantity, state, created_at, updated_at)
-         select gen_random_uuid(), ?, l.product_id, l.quantity, 'reserved', ?, ? from lines l where ${ok}),
+         select gen_random_uuid(), ?, l.product_id, l.quantity, 'reserved', ?, ? from lines l where ${recorded}),
        decided as (
          insert into ${this.schema}.inventory_orders (order_id, saga_id, state, reason, created_at, updated_at)
-         select ?, ?, 'reserved', null, ?, ? where ${ok}),
+         select ?, ?, 'reserved', null, ?, ? where ${recorded}),
        planned (ord, id, msg_id, subject, kind, payload, created_at, trace_context, product_id) as (values ${rowValues}),
        announced as (
          insert into ${this.schema}.outbox (id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context)
@@ -76,16 +93,14 @@ export class InventoryRepository {
            case when r.product_id is null then r.payload
              else jsonb_set(r.payload, '{newQuantity}', to_jsonb((select t.stock_quantity from taken t where t.id = r.product_id))) end,
            r.created_at, null, 0, null, r.trace_context
-         from planned r where ${ok} order by r.ord),
-       recorded as (
-         update ${this.schema}.inbox_messages set reply_subject = ?, reply_data = ?::jsonb,
-           stock_changes = (select jsonb_agg(jsonb_build_object('productId', t.id, 'newQuantity', t.stock_quantity, 'updatedAt', ?::text)
-             order by t.id) from taken t)
-         where id = ? and ${ok})
-       select ${ok} as ok, k.id, k.name, k.stock_quantity as "stockQuantity", t.stock_quantity as "newQuantity"
+         from planned r where ${recorded} order by r.ord)
+       select ${recorded} as ok, k.id, k.name, k.stock_quantity as "stockQuantity", t.stock_quantity as "newQuantity"
        from locked k left join taken t on t.id = k.id order by k.id`,
       [
         ...lines.flat(),
+        ...(claim ? [orderId] : []),
+        now.toISOString(),
+        ...record.params,
         now,
         orderId,
         now,
@@ -105,15 +120,32 @@ export class InventoryRepository {
           r.traceContext,
           r.productId,
         ]),
-        announce.reply.subject,
-        JSON.stringify(announce.reply.data),
-        now.toISOString(),
-        announce.inboxId,
       ],
     );
     const locked = rows.map(({ id, name, stockQuantity }) => ({ id, name, stockQuantity }));
     const taken = rows[0]?.ok ? rows.map((r) => ({ id: r.id, stockQuantity: r.newQuantity! })) : null;
     return { locked, taken };
+  }
+
+  /**
+   * reserveAndAnnounce's `recorded`: the outcome on the command's inbox row, inserted with the
+   * claim (`claim`; nothing when the row exists: a message handled before), or written on the row
+   * the caller's transaction claimed. Either returns a row only when the check (`verdict`) passed.
+   */
+  private inboxRecord(inboxId: string, reply: StoredReply, now: Date, claim?: { subject: string }) {
+    const replyValues = [reply.subject, JSON.stringify(reply.data)];
+    return claim
+      ? {
+          sql: `insert into ${this.schema}.inbox_messages (id, subject, received_at, reply_subject, reply_data, stock_changes)
+                select ?, ?, ?, ?, ?::jsonb, (select stock from changes) where (select ok from verdict)
+                on conflict (id) do nothing returning 1`,
+          params: [inboxId, claim.subject, now, ...replyValues],
+        }
+      : {
+          sql: `update ${this.schema}.inbox_messages set reply_subject = ?, reply_data = ?::jsonb, stock_changes = (select stock from changes)
+                where id = ? and (select ok from verdict) returning 1`,
+          params: [...replyValues, inboxId],
+        };
   }
 
   /** Records the order as failed (nothing reserved), in one statement. */
@@ -134,6 +166,33 @@ export class InventoryRepository {
        update ${this.schema}.inventory_orders set state = 'committed', updated_at = ? where order_id = ?`,
       [now, orderId, now, orderId],
     );
+  }
+
+  /**
+   * A commit in ONE statement, outside any transaction: when the order holds its reservation
+   * (`reserved`, or `committed` already), claims the message in the inbox and, if it was new,
+   * makes the reserved lines sold and the order `committed`. False: nothing written (the message
+   * was handled before, or the order holds nothing); the caller then takes the transactional path.
+   */
+  async commitAlone(orderId: string, message: { id: string; subject: string }): Promise<boolean> {
+    const now = new Date();
+    const claimed = `exists (select 1 from claim)`;
+    const [row] = await this.em.execute<{ claimed: boolean }[]>(
+      `with prior as (select state from ${this.schema}.inventory_orders where order_id = ? for update),
+       claim as (
+         insert into ${this.schema}.inbox_messages (id, subject, received_at)
+         select ?, ?, ? from prior where prior.state in ('reserved', 'committed')
+         on conflict (id) do nothing returning 1),
+       sold as (
+         update ${this.schema}.inventory_reservations set state = 'committed', updated_at = ?
+         where order_id = ? and state = 'reserved' and ${claimed}),
+       decided as (
+         update ${this.schema}.inventory_orders set state = 'committed', updated_at = ?
+         where order_id = ? and state = 'reserved' and ${claimed})
+       select ${claimed} as claimed`,
+      [orderId, message.id, message.subject, now, now, orderId, now, orderId],
+    );
+    return row?.claimed === true;
   }
 
   /** The order's row, locked until the transaction ends; null when inventory never heard of the order. */

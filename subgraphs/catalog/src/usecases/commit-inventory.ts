@@ -1,9 +1,23 @@
-import type { CommitInventoryCommand } from '@app/events';
+import type { CommitInventoryCommand, Subjects } from '@app/events';
 import type { Logger } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
-import type { InventoryDecision } from './handle-inventory-command.js';
+import type { InventoryDecision, InventoryStep } from './handle-inventory-command.js';
 import type { InventoryOutcome } from './inventory-outcome.js';
+
+/**
+ * `catalog.inventory.commit` as the usual case, an order holding its reservation: the whole
+ * handling (the inbox claim too) is one statement outside any transaction. Null when it wrote
+ * nothing (a redelivery, an order that holds nothing): the transactional path then handles it.
+ */
+async function commitAlone(
+  em: EntityManager,
+  command: CommitInventoryCommand,
+  message: { id: string; subject: string },
+): Promise<InventoryOutcome | null> {
+  const claimed = await repositories(em).inventory.commitAlone(command.orderId.toLowerCase(), message);
+  return claimed ? { reply: null, stockChanges: [], written: [] } : null;
+}
 
 /**
  * `catalog.inventory.commit`, inside the caller's transaction: the order was confirmed, so its
@@ -12,7 +26,7 @@ import type { InventoryOutcome } from './inventory-outcome.js';
  * holds nothing (released by a cancellation that overtook the commit, failed, never reserved)
  * is not committed: nothing changes.
  */
-export async function commitInventory(
+async function commitInTransaction(
   tx: EntityManager,
   command: CommitInventoryCommand,
   order: InventoryDecision | null,
@@ -31,3 +45,9 @@ export async function commitInventory(
   if (order.state === 'reserved') await repositories(tx).inventory.commit(orderId);
   return nothing;
 }
+
+/** `catalog.inventory.commit` (see commitAlone and commitInTransaction); `logger` hears of a commit that finds nothing to commit. */
+export const commitInventory = (logger?: Logger): InventoryStep<typeof Subjects.CatalogInventoryCommit> => ({
+  alone: commitAlone,
+  inTransaction: (tx, command, order) => commitInTransaction(tx, command, order, logger),
+});

@@ -14,13 +14,23 @@ export interface InventoryDecision {
   reason: string | null;
 }
 
-/** One inventory command's effect, inside the handler's transaction; `messageId`: the command's (its inbox row's) id. */
-export type InventoryStep<S extends InventoryCommandSubject> = (
-  tx: EntityManager,
-  command: InventoryCommand<S>,
-  decision: InventoryDecision | null,
-  messageId: string,
-) => Promise<InventoryOutcome>;
+/** How one inventory command takes effect; `message`: the command's envelope id (its inbox row's) and subject. */
+export interface InventoryStep<S extends InventoryCommandSubject> {
+  /**
+   * The usual case as ONE statement outside any transaction, the inbox claim included (no BEGIN
+   * and COMMIT round trips on the saga's path): the outcome, its announcements already written
+   * (`written`), or null when it wrote nothing (a redelivery, an unusual case): then
+   * `inTransaction` runs. Absent: always `inTransaction`.
+   */
+  alone?: (em: EntityManager, command: InventoryCommand<S>, message: { id: string; subject: S }) => Promise<InventoryOutcome | null>;
+  /** Inside the handler's transaction, after the claim: `decision`, what inventory decided for the order so far. */
+  inTransaction: (
+    tx: EntityManager,
+    command: InventoryCommand<S>,
+    decision: InventoryDecision | null,
+    messageId: string,
+  ) => Promise<InventoryOutcome>;
+}
 
 /** Conflicts a fresh attempt resolves: two handlings of one order at once, or a deadlock the database broke. */
 const isRetryable = (err: unknown) =>
@@ -35,7 +45,8 @@ interface Handled {
 }
 
 /**
- * Runs one inventory command exactly once per message id. In ONE transaction: claim the message
+ * Runs one inventory command exactly once per message id. The usual case is the step's one
+ * statement (`alone`: claim, effect, record and outbox at once); otherwise, in ONE transaction: claim the message
  * in the inbox (a redelivery finds it claimed), run the step, store the reply and stock changes
  * next to it, and write to the outbox `catalog.stock.changed` (and `live.stock.updated`), then
  * the reply with message id `<message id>:reply`. After the commit: invalidate the cached
@@ -50,7 +61,34 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
   envelope: EventEnvelope<S>,
   step: InventoryStep<S>,
 ): Promise<void> {
-  const handled = await withRetries(() =>
+  const alone = await handleAlone(deps, envelope, step);
+  const handled: Handled = alone ? { fresh: true, ...alone, outbox: alone.written ?? [] } : await handleInTransaction(deps, envelope, step);
+  if (!handled.fresh) {
+    deps.logger.info(
+      { id: envelope.id, subject: envelope.subject },
+      'inventory command already handled: its reply was committed with its first handling',
+    );
+    return;
+  }
+  // Invalidated first: a gateway that hears `live.stock.updated` must not answer from what it kept.
+  await invalidateStockChanges(deps, handled.stockChanges);
+  deps.publishCommitted(handled.outbox);
+}
+
+/** The step's one-statement path, when it has one; null: not handled there (nothing written). A conflict leaves it to the transactional path, which retries. */
+async function handleAlone<S extends InventoryCommandSubject>(deps: CatalogDeps, envelope: EventEnvelope<S>, step: InventoryStep<S>) {
+  if (!step.alone) return null;
+  try {
+    return await step.alone(deps.em.fork(), envelope.data, { id: envelope.id, subject: envelope.subject });
+  } catch (err) {
+    if (isRetryable(err)) return null;
+    throw err;
+  }
+}
+
+/** Claim, step and record in one transaction (retried on a conflict). */
+function handleInTransaction<S extends InventoryCommandSubject>(deps: CatalogDeps, envelope: EventEnvelope<S>, step: InventoryStep<S>) {
+  return withRetries(() =>
     deps.em.fork().transactional(async (tx): Promise<Handled> => {
       const inbox = new InboxRepository(tx);
       const { claimed, decision } = await inbox.claim(envelope.id, envelope.subject, envelope.data.orderId.toLowerCase());
@@ -64,7 +102,7 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
         }
         return { fresh: false, reply: null, stockChanges: [], outbox: [] };
       }
-      const outcome = await step(tx, envelope.data, decision, envelope.id);
+      const outcome = await step.inTransaction(tx, envelope.data, decision, envelope.id);
       if (outcome.written) return { fresh: true, ...outcome, outbox: outcome.written };
       const outbox = announcements(envelope.id, outcome);
       // Nothing produced (a commit: one-way, no stock moves): the claimed row already says "handled".
@@ -72,16 +110,6 @@ export async function handleInventoryCommand<S extends InventoryCommandSubject>(
       return { fresh: true, ...outcome, outbox };
     }),
   );
-  if (!handled.fresh) {
-    deps.logger.info(
-      { id: envelope.id, subject: envelope.subject },
-      'inventory command already handled: its reply was committed with its first handling',
-    );
-    return;
-  }
-  // Invalidated first: a gateway that hears `live.stock.updated` must not answer from what it kept.
-  await invalidateStockChanges(deps, handled.stockChanges);
-  deps.publishCommitted(handled.outbox);
 }
 
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { type ReleaseInventoryCommand, Subjects } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { repositories } from '../repositories/index.js';
 import { stockChangeOf } from './announce.js';
+import type { InventoryStep } from './handle-inventory-command.js';
 import { type InventoryOutcome, reply } from './inventory-outcome.js';
 
 /**
@@ -11,7 +12,7 @@ import { type InventoryOutcome, reply } from './inventory-outcome.js';
  * `released`; an order never seen is remembered as released, so a reserve that arrives after
  * its own compensation reserves nothing.
  */
-export async function releaseInventory(tx: EntityManager, command: ReleaseInventoryCommand): Promise<InventoryOutcome> {
+async function releaseInTransaction(tx: EntityManager, command: ReleaseInventoryCommand): Promise<InventoryOutcome> {
   const { inventory, products } = repositories(tx);
   const orderId = command.orderId.toLowerCase();
   const done = { reply: reply(Subjects.CatalogInventoryReleased, { sagaId: command.sagaId, orderId: command.orderId }), stockChanges: [] };
@@ -39,3 +40,6 @@ export async function releaseInventory(tx: EntityManager, command: ReleaseInvent
   await inventory.flush();
   return { ...done, stockChanges: [...locked.values()].map(stockChangeOf) };
 }
+
+/** `catalog.inventory.release`: always in a transaction (a compensation, off the hot path). */
+export const releaseInventory: InventoryStep<typeof Subjects.CatalogInventoryRelease> = { inTransaction: releaseInTransaction };
