@@ -39,20 +39,16 @@ export class OrderRepository {
     return serviceSchema(this.em);
   }
 
-  /** Whether the account's data was erased (it may place no order). */
-  async isErased(userId: string): Promise<boolean> {
-    const rows = await this.em.execute(`select 1 from ${this.schema}.erasures where user_id = ?`, [userId]);
-    return rows.length > 0;
-  }
-
   /**
    * A new order with its items, its saga and the saga's first outbox rows, in one statement
-   * (createOrder's write: plain SQL, no entities to track).
+   * (createOrder's write: plain SQL, no entities to track), which also reads whether the
+   * account's data was erased: `erased` true means the caller must not commit (it may place no
+   * order).
    */
-  async create(order: Order, items: readonly OrderItem[], saga: Saga, outbox: readonly OutboxRecord[]): Promise<void> {
+  async create(order: Order, items: readonly OrderItem[], saga: Saga, outbox: readonly OutboxRecord[]): Promise<{ erased: boolean }> {
     const insert = outboxInsert(this.em, outbox);
     const itemValues = items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    await this.em.execute(
+    const [row] = await this.em.execute<{ erased: boolean }[]>(
       `with o as (
          insert into ${this.schema}.orders (id, user_id, status, total_amount, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)),
        i as (
@@ -62,7 +58,8 @@ export class OrderRepository {
          insert into ${this.schema}.sagas (id, order_id, state, status, current_step, completed_steps, pending_compensations,
            failure_reason, terminal_state, payment_status, payment_id, step_started_at, deadline_at, started_at, completed_at, updated_at)
          values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?))
-       ${insert?.sql ?? 'select 1'}`,
+       ${insert ? `, outboxed as (${insert.sql})` : ''}
+       select exists (select 1 from ${this.schema}.erasures where user_id = ?) as erased`,
       [
         order.id,
         order.userId,
@@ -79,8 +76,10 @@ export class OrderRepository {
         saga.completedAt ?? null,
         saga.updatedAt,
         ...(insert?.params ?? []),
+        order.userId,
       ],
     );
+    return { erased: row.erased };
   }
 
   findForUpdate(id: string): Promise<Order | null> {

@@ -6,15 +6,29 @@ import type { Product } from '../entities/index.js';
 export class ProductRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Products that exist (not deleted), by id: the name and price an order snapshots (plain rows, exact price text). */
-  async findAvailable(ids: readonly string[]): Promise<Map<string, Pick<Product, 'id' | 'name' | 'price'>>> {
-    if (ids.length === 0) return new Map();
+  /**
+   * Products that exist (not deleted), by id: the name and price an order snapshots (plain rows,
+   * exact price text). `lockKey`: first takes that transaction-scoped advisory lock, in the same
+   * statement (inside a transaction; see lockUserOrders).
+   */
+  async findAvailable(
+    ids: readonly string[],
+    options: { lockKey?: string } = {},
+  ): Promise<Map<string, Pick<Product, 'id' | 'name' | 'price'>>> {
     const unique = [...new Set(ids)];
-    const rows = await this.em.execute<Pick<Product, 'id' | 'name' | 'price'>[]>(
-      `select id, name, price::text as price from ${this.schema}.products where id in (${unique.map(() => '?').join(', ')}) and deleted_at is null`,
-      unique,
-    );
-    return new Map(rows.map((p) => [p.id, p]));
+    if (unique.length === 0 && !options.lockKey) return new Map();
+    const available = unique.length
+      ? `select id, name, price::text as price from ${this.schema}.products where id in (${unique.map(() => '?').join(', ')}) and deleted_at is null`
+      : 'select null::uuid as id, null as name, null as price where false';
+    // The lock first, then the read, in one statement (one row even when no product is found).
+    const sql = options.lockKey
+      ? `select p.* from (select pg_advisory_xact_lock(hashtext(?))) l left join lateral (${available}) p on true`
+      : available;
+    const rows = await this.em.execute<Pick<Product, 'id' | 'name' | 'price'>[]>(sql, [
+      ...(options.lockKey ? [options.lockKey] : []),
+      ...unique,
+    ]);
+    return new Map(rows.filter((p) => p.id !== null).map((p) => [p.id, p]));
   }
 
   private get schema() {

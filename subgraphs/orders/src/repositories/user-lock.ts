@@ -7,5 +7,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * by createOrder.
  */
 export async function lockUserOrders(tx: EntityManager, schema: string, userId: string): Promise<void> {
-  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`orders-user:${schema}:${userId}`]);
+  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [userOrdersLockKey(schema, userId)]);
 }
+
+/** The lock's key, for a statement that takes it with its own read (createOrder's products). */
+export const userOrdersLockKey = (schema: string, userId: string) => `orders-user:${schema}:${userId}`;

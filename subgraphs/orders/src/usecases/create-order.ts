@@ -4,7 +4,7 @@ import type { OrdersDeps } from '../deps.js';
 import type { Order, OrderItem, OrderStatus, Saga } from '../entities/index.js';
 import { asObject, MAX_LINES, quantity, uuid } from '../inputs.js';
 import { repositories } from '../repositories/index.js';
-import { lockUserOrders } from '../repositories/user-lock.js';
+import { userOrdersLockKey } from '../repositories/user-lock.js';
 import { startSaga } from '../saga/orchestrator.js';
 import { SagaStateName, SagaStatusName, SagaStep } from '../saga/saga-names.js';
 import { type OrderView, orderView } from '../views.js';
@@ -37,43 +37,23 @@ const newSaga = (orderId: string, now: Date): Saga => ({
   updatedAt: now,
 });
 
-/**
- * `createOrder`: the signed-in user's order (another `userId` is FORBIDDEN). Every line must
- * name a product the catalog has published (the read model) with a positive quantity; every bad
- * field is reported at once and nothing is written. Lines of the same product are merged; names
- * and unit prices are snapshots of the read model; totals are exact. In ONE transaction: the
- * order (PROCESSING), its items, its saga (STARTED at reserve_inventory), the reserve command and
- * the order's events, all in the outbox. Answers at once; the saga goes on over NATS.
- */
-export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput: unknown): Promise<OrderView> {
-  const raw = asObject(rawInput);
-  const me = auth.userId.toLowerCase();
-  if (typeof raw.userId === 'string' && isUuid(raw.userId.trim()) && raw.userId.trim().toLowerCase() !== me) {
-    throw new ForbiddenError('You may only place orders for yourself');
-  }
+type AvailableProducts = Awaited<ReturnType<ReturnType<typeof repositories>['products']['findAvailable']>>;
 
-  const em = deps.em.fork();
-  const repos = repositories(em);
-  const parsed = createOrderInput.safeParse(raw);
-  const errors: FieldError[] = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
-
-  // Unknown products are reported next to the shape errors (every bad field at once).
-  const rawItems = Array.isArray(raw.items) ? (raw.items as unknown[]) : [];
-  const ids = rawItems.map((item) => {
+/** The product ids the raw lines name (null where a line names none, or not a uuid). */
+const namedProducts = (raw: Record<string, unknown>) =>
+  (Array.isArray(raw.items) ? (raw.items as unknown[]) : []).map((item) => {
     const id = asObject(item).productId;
     return typeof id === 'string' && isUuid(id.trim()) ? id.trim().toLowerCase() : null;
   });
-  const products = await repos.products.findAvailable(ids.filter((id): id is string => id !== null));
-  ids.forEach((id, i) => {
-    if (id && !products.has(id)) errors.push({ field: `items.${i}.productId`, message: `Product ${id} does not exist` });
-  });
-  if (errors.length || !parsed.success) throw new ValidationError(errors);
 
-  // One line per product, in the order first named.
+/** Lines naming a product the read model does not hold (reported with the shape errors: every bad field at once). */
+const unknownProducts = (ids: readonly (string | null)[], products: AvailableProducts): FieldError[] =>
+  ids.flatMap((id, i) => (id && !products.has(id) ? [{ field: `items.${i}.productId`, message: `Product ${id} does not exist` }] : []));
+
+/** One line per product (in the order first named), with the read model's name and unit price, and the exact total. */
+function snapshotLines(items: readonly { productId: string; quantity: number }[], products: AvailableProducts) {
   const lines = new Map<string, number>();
-  for (const item of parsed.data.items) lines.set(item.productId, (lines.get(item.productId) ?? 0) + item.quantity);
+  for (const item of items) lines.set(item.productId, (lines.get(item.productId) ?? 0) + item.quantity);
   const snapshot = [...lines].map(([productId, qty], position) => {
     const product = products.get(productId)!;
     const price = decimal.normalize(String(product.price));
@@ -82,12 +62,40 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
   const total = snapshot.reduce((sum, l) => decimal.add(sum, l.subtotal), '0');
   if (!decimal.isValid(total) || snapshot.some((l) => !decimal.isValid(l.subtotal)))
     throw new ValidationError([{ field: 'items', message: 'The order total is too large' }]);
+  return { snapshot, total };
+}
 
-  const result = await em.transactional(async (tx) => {
-    const writes = repositories(tx).orders;
-    // Taken before the erasure check: an erasure running now finishes first (then this is FORBIDDEN).
-    await lockUserOrders(tx, deps.config.DB_SCHEMA, me);
-    if (await writes.isErased(me)) throw new ForbiddenError('This account has been deleted');
+/**
+ * `createOrder`: the signed-in user's order (another `userId` is FORBIDDEN). Every line must
+ * name a product the catalog has published (the read model) with a positive quantity; every bad
+ * field is reported at once and nothing is written. Lines of the same product are merged; names
+ * and unit prices are snapshots of the read model; totals are exact. In ONE transaction of two
+ * statements: the user's order lock with the products' read, then the order (PROCESSING), its
+ * items, its saga (STARTED at reserve_inventory), the reserve command and the order's events (all
+ * in the outbox) with the erasure check. Answers at once; the saga goes on over NATS.
+ */
+export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput: unknown): Promise<OrderView> {
+  const raw = asObject(rawInput);
+  const me = auth.userId.toLowerCase();
+  if (typeof raw.userId === 'string' && isUuid(raw.userId.trim()) && raw.userId.trim().toLowerCase() !== me) {
+    throw new ForbiddenError('You may only place orders for yourself');
+  }
+  const ids = namedProducts(raw);
+  const named = ids.filter((id): id is string => id !== null);
+  const parsed = createOrderInput.safeParse(raw);
+  if (!parsed.success) {
+    const products = await repositories(deps.em.fork()).products.findAvailable(named);
+    const shape = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
+    throw new ValidationError([...shape, ...unknownProducts(ids, products)]);
+  }
+
+  const result = await deps.em.fork().transactional(async (tx) => {
+    const writes = repositories(tx);
+    // The lock is taken before the erasure check (the create's statement): an erasure running now finishes first (then this is FORBIDDEN).
+    const products = await writes.products.findAvailable(named, { lockKey: userOrdersLockKey(deps.config.DB_SCHEMA, me) });
+    const unknown = unknownProducts(ids, products);
+    if (unknown.length) throw new ValidationError(unknown);
+    const { snapshot, total } = snapshotLines(parsed.data.items, products);
     const now = new Date();
     const order: Order = {
       id: crypto.randomUUID(),
@@ -103,7 +111,7 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
     const outbox: OutboxRecord[] = [];
     startSaga({ tx, deps, saga, order, items, now, outbox });
     // One statement: the order, its items, its saga and the reserve command with the order's events.
-    await writes.create(order, items, saga, outbox);
+    if ((await writes.orders.create(order, items, saga, outbox)).erased) throw new ForbiddenError('This account has been deleted');
     return { order, items, saga, outbox };
   });
   deps.publishCommitted(result.outbox);
