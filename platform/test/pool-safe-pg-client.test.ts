@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer, connect as netConnect, type Server } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PoolSafeClient } from '../src/database/pool-safe-pg-client.js';
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A TCP relay to Postgres that counts the simple queries ('Q' messages) clients send through it:
+ * what crossed the wire, not what the client was asked.
+ */
+async function countingRelay(target: URL): Promise<{ port: number; queries: string[]; close(): void }> {
+  const queries: string[] = [];
+  const server: Server = createServer((client) => {
+    const upstream = netConnect(Number(target.port || 5432), target.hostname);
+    let pending = Buffer.alloc(0);
+    let started = false; // the startup message has no type byte
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const header = started ? 5 : 4;
+        if (pending.length < header) break;
+        const length = started ? pending.readInt32BE(1) + 1 : pending.readInt32BE(0);
+        if (pending.length < length) break;
+        if (started && pending[0] === 0x51) queries.push(pending.subarray(5, length - 1).toString());
+        pending = pending.subarray(length);
+        started = true;
+      }
+    });
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, queries, close: () => server.close() };
+}
+
+describe('PoolSafeClient: a transaction BEGIN travels with its first statement', () => {
+  const table = `pool_safe_${randomUUID().replaceAll('-', '')}`;
+  let relay: Awaited<ReturnType<typeof countingRelay>>;
+  let pool: pg.Pool;
+  let observer: pg.Client;
+  const visible = async (id: string) => (await observer.query(`select 1 from ${table} where id = $1`, [id])).rowCount === 1;
+  /** The queries the pool's one connection sent while `fn` ran. */
+  const sentDuring = async (fn: (client: pg.PoolClient) => Promise<void>) => {
+    const client = await pool.connect();
+    const before = relay.queries.length;
+    try {
+      await fn(client);
+    } finally {
+      client.release();
+    }
+    return relay.queries.slice(before);
+  };
+
+  beforeAll(async () => {
+    const url = new URL(DATABASE_URL);
+    relay = await countingRelay(url);
+    const through = new URL(DATABASE_URL);
+    through.hostname = '127.0.0.1';
+    through.port = String(relay.port);
+    // One connection: every test reuses it, so a BEGIN left held would show in the next one.
+    pool = new pg.Pool({ connectionString: through.toString(), max: 1, Client: PoolSafeClient });
+    observer = new pg.Client({ connectionString: DATABASE_URL });
+    await observer.connect();
+    await observer.query(`create table ${table} (id text primary key)`);
+  });
+  afterAll(async () => {
+    await observer.query(`drop table if exists ${table}`);
+    await observer.end();
+    await pool.end();
+    relay.close();
+  });
+
+  it('sends `begin; <first statement>` as one query, and the transaction holds until its commit', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const sent = await sentDuring(async (client) => {
+      expect((await client.query('begin', [])).command).toBe('BEGIN');
+      const inserted = await client.query(`insert into ${table} (id) values ('${a}') returning id`, []);
+      expect(inserted.rows).toEqual([{ id: a }]);
+      expect(inserted.command).toBe('INSERT');
+      await client.query(`insert into ${table} (id) values ('${b}')`);
+      expect(await visible(a)).toBe(false); // still inside the transaction
+      await client.query('commit', []);
+    });
+    expect(sent).toEqual([
+      `begin;\ninsert into ${table} (id) values ('${a}') returning id`,
+      `insert into ${table} (id) values ('${b}')`,
+      'commit',
+    ]);
+    expect((await Promise.all([visible(a), visible(b)])).every(Boolean)).toBe(true);
+  });
+
+  it('a failing first statement: its own error, the rollback undoes it, and the connection carries on outside any transaction', async () => {
+    const [taken, next] = [randomUUID(), randomUUID()];
+    await observer.query(`insert into ${table} (id) values ($1)`, [taken]);
+    await sentDuring(async (client) => {
+      await client.query('begin');
+      await expect(client.query(`insert into ${table} (id) values ('${taken}')`)).rejects.toMatchObject({ code: '23505' });
+      await client.query('rollback');
+    });
+    await sentDuring(async (client) => {
+      await client.query(`insert into ${table} (id) values ('${next}')`);
+      expect(await visible(next)).toBe(true); // committed on its own: no transaction was left open
+    });
+  });
+
+  it('a rollback undoes every statement of the transaction', async () => {
+    const id = randomUUID();
+    await sentDuring(async (client) => {
+      await client.query('start transaction isolation level repeatable read');
+      await client.query(`insert into ${table} (id) values ('${id}')`);
+      expect((await client.query('show transaction_isolation')).rows[0].transaction_isolation).toBe('repeatable read');
+      await client.query('rollback');
+    });
+    expect(await visible(id)).toBe(false);
+  });
+
+  it('a transaction that ends before any statement sends nothing', async () => {
+    const id = randomUUID();
+    const sent = await sentDuring(async (client) => {
+      await client.query('begin');
+      expect((await client.query('commit')).command).toBe('COMMIT');
+    });
+    expect(sent).toEqual([]);
+    await sentDuring(async (client) => {
+      await client.query(`insert into ${table} (id) values ('${id}')`);
+    });
+    expect(await visible(id)).toBe(true);
+  });
+
+  it('a statement with parameters gets its BEGIN sent just before it, in the same transaction', async () => {
+    const id = randomUUID();
+    await sentDuring(async (client) => {
+      await client.query('begin');
+      await client.query(`insert into ${table} (id) values ($1)`, [id]);
+      expect(await visible(id)).toBe(false);
+      await client.query('rollback');
+    });
+    expect(await visible(id)).toBe(false);
+  });
+});
