@@ -25,6 +25,7 @@ interface Item {
  */
 class ProbeCache implements Cache {
   reads = 0;
+  deletes = 0;
   failing = false;
   constructor(private readonly inner: Cache) {}
   private run<R>(call: () => Promise<R>): Promise<R> {
@@ -45,6 +46,7 @@ class ProbeCache implements Cache {
     return this.run(() => this.inner.setIfAbsent(key, value, ttlSeconds));
   }
   del(...keys: string[]) {
+    this.deletes++;
     return this.run(() => this.inner.del(...keys));
   }
   incr(key: string, ttlSeconds: number) {
@@ -253,6 +255,18 @@ export function twoLevelCacheContract(name: string, create: () => Promise<TwoLev
       await fixture.shared.set(sharedKey(id), JSON.stringify({ id, version: 1 }), 60);
       await eventually(async () => (await fixture.shared.get(sharedKey(id))) === null, 2_000);
       expect(await a.getMany([id], db.load)).toEqual([{ id, version: 2 }]);
+    });
+
+    it('second invalidations due close together go out as one delete', async () => {
+      const ids = Array.from({ length: 10 }, () => randomUUID());
+      const a = await replica(0, { secondInvalidationMs: 200 });
+      for (const id of ids) await a.invalidate([id]);
+      const deletes = probe.deletes;
+      // Old values written back by replicas that had not heard yet: the second round removes them all.
+      for (const id of ids) await fixture.shared.set(sharedKey(id), JSON.stringify({ id, version: 1 }), 60);
+      await eventually(async () => (await Promise.all(ids.map((id) => fixture.shared.get(sharedKey(id))))).every((v) => v === null), 2_000);
+      // One delete per 100 ms slot, not one per write (10 writes in a few ms straddle a slot boundary at most once or twice).
+      expect(probe.deletes - deletes).toBeLessThanOrEqual(3);
     });
 
     it('falls back to the loader when the shared cache fails, counts it, and still tells every replica', async () => {

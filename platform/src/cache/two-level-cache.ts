@@ -41,8 +41,9 @@ export interface TwoLevelCacheOptions<T> {
   /** Where shared-cache failures are reported (warn). Default: not logged. */
   logger?: Logger;
   /**
-   * The writer invalidates a second time this long after the first; 0 never does. Default 1_000.
-   * A replica that had not heard the broadcast yet may still write an old value to the shared cache.
+   * The writer invalidates a second time this long after the first (up to 100 ms more: second
+   * rounds due close together are made as one); 0 never does. Default 1_000. A replica that had
+   * not heard the broadcast yet may still write an old value to the shared cache.
    */
   secondInvalidationMs?: number;
   /** How long a replica remembers an invalidation, to refuse loads that started before it. Default 60_000. */
@@ -64,6 +65,9 @@ const json: CacheSerializer<unknown> = { serialize: (value) => JSON.stringify(va
  * loader answers) and counted; the cache holds several kinds of value when `T` is their union, and
  * each call names the kind it reads.
  */
+/** Second invalidations due within this long of each other are made together. */
+const SECOND_ROUND_SLOT_MS = 100;
+
 export class TwoLevelCache<T = unknown> {
   private readonly local: MemoryCache;
   private readonly localTtlSeconds: number;
@@ -74,6 +78,8 @@ export class TwoLevelCache<T = unknown> {
   /** id -> time (performance.now()) of the last invalidation this replica saw; in time order. */
   private readonly invalidatedAt = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Second invalidations not yet made, by the time slot they are due in (epoch ms). */
+  private readonly secondRounds = new Map<number, Set<string>>();
   private subscription?: Subscription;
   private closed = false;
 
@@ -132,18 +138,35 @@ export class TwoLevelCache<T = unknown> {
   async invalidate(ids: readonly string[]): Promise<void> {
     const unique = [...new Set(ids)];
     if (!unique.length || this.closed) return;
-    if (this.secondInvalidationMs > 0) {
+    if (this.secondInvalidationMs > 0) this.invalidateAgainLater(unique);
+    await this.invalidateNow(unique);
+  }
+
+  /**
+   * Schedules the second invalidation of `ids` between `secondInvalidationMs` and that plus
+   * SECOND_ROUND_SLOT_MS from now, with every id whose second round falls in the same slot: one
+   * shared-cache delete and one announcement for all of them (a busy writer, such as the saga's
+   * reservations, would otherwise send one of each per write, a second later).
+   */
+  private invalidateAgainLater(ids: readonly string[]): void {
+    const slot = Math.ceil((Date.now() + this.secondInvalidationMs) / SECOND_ROUND_SLOT_MS) * SECOND_ROUND_SLOT_MS;
+    let due = this.secondRounds.get(slot);
+    if (!due) {
+      const batch = new Set<string>();
+      due = batch;
+      this.secondRounds.set(slot, batch);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
+        this.secondRounds.delete(slot);
         if (!this.closed)
-          this.invalidateNow(unique).catch((err) =>
-            this.options.logger?.warn({ err, cache: this.options.name, ids: unique }, 'second cache invalidation failed'),
+          this.invalidateNow([...batch]).catch((err) =>
+            this.options.logger?.warn({ err, cache: this.options.name, ids: [...batch] }, 'second cache invalidation failed'),
           );
-      }, this.secondInvalidationMs);
+      }, slot - Date.now());
       timer.unref();
       this.timers.add(timer);
     }
-    await this.invalidateNow(unique);
+    for (const id of ids) due.add(id);
   }
 
   /** Stops listening and forgets every copy. Idempotent. */
@@ -152,6 +175,7 @@ export class TwoLevelCache<T = unknown> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.secondRounds.clear();
     await this.subscription?.unsubscribe();
     await this.local.close();
   }
