@@ -65,6 +65,8 @@ import { DEAD_LETTER_DOMAIN, deadLetterSubject, EVENT_STREAM_DOMAINS } from './s
 
 /** Lifetime of one pull request; idle consumers re-pull this often. */
 const PULL_EXPIRES_MS = 5_000;
+/** Messages one pull asks for (a non-serial durable's subscriber); see subscribe. */
+const PULL_BATCH = 3;
 export interface NatsEventBusOptions {
   /** One server or a list (`nats://host:4222`, `127.0.0.1:4222`). */
   url: string | string[];
@@ -261,11 +263,15 @@ export class NatsEventBus implements EventBus {
       max_ack_pending: options.serial ? 1 : DEFAULT_MAX_ACK_PENDING,
     });
     const consumer = await this.js.consumers.get(this.eventsStream, consumerName);
-    // Handlers run one at a time; pulling one message ahead keeps buffered messages from
-    // burning their ack wait while they queue behind a slow handler.
+    // Handlers run one at a time. A pull asks for PULL_BATCH messages and the next one goes out
+    // once one is left: under load one pull request per two messages instead of one per message
+    // (each is a socket write in this process and a request the server handles). Few, so that the
+    // messages buffered behind a handler that runs into its database's timeouts (12 s) stay within
+    // their ack wait (30 s); a serial durable pulls one.
     // Short pulls: after a 409 status nats.js stalls until two idle heartbeats are missed
     // (heartbeat = expires / 2), so the default 30 s pull could hold a saga step for 30 s.
-    const messages = await consumer.consume({ max_messages: 1, expires: PULL_EXPIRES_MS });
+    const batch = options.serial ? 1 : PULL_BATCH;
+    const messages = await consumer.consume({ max_messages: batch, threshold_messages: 1, expires: PULL_EXPIRES_MS });
     let stopping = false;
     const loop = (async () => {
       for await (const msg of messages) {
