@@ -5,8 +5,14 @@ import { outboxTable } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-writer.js';
 import { publishOutboxMessage, settle } from './publish-outbox-message.js';
 
-/** How long published rows wait to be marked sent, so that one UPDATE marks many (they stay in flight meanwhile). */
-const MARK_DELAY_MS = 10;
+/**
+ * How long published rows wait to be marked sent, so that one UPDATE marks many (they stay in
+ * flight meanwhile, and the relay leaves them alone). 50 ms: under a saga's load that is one
+ * UPDATE per several orders instead of about one per order. A crash in between only means the
+ * relay publishes those rows again: durable copies are dropped as duplicates by their message
+ * ids, a `live.*` broadcast may arrive twice (as after any relay takeover).
+ */
+const MARK_DELAY_MS = 50;
 /** Rows marked by one UPDATE at most. */
 const MARK_BATCH = 1_000;
 
