@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AddressInfo, createServer, connect as netConnect, type Server } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolSafeClient } from '../src/database/pool-safe-pg-client.js';
+import { LAST_STATEMENT, PoolSafeClient } from '../src/database/pool-safe-pg-client.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -38,7 +38,7 @@ async function countingRelay(target: URL): Promise<{ port: number; queries: stri
   return { port: (server.address() as AddressInfo).port, queries, close: () => server.close() };
 }
 
-describe('PoolSafeClient: a transaction BEGIN travels with its first statement', () => {
+describe('PoolSafeClient: a transaction BEGIN travels with its first statement, a LAST_STATEMENT with its COMMIT', () => {
   const table = `pool_safe_${randomUUID().replaceAll('-', '')}`;
   let relay: Awaited<ReturnType<typeof countingRelay>>;
   let pool: pg.Pool;
@@ -141,5 +141,63 @@ describe('PoolSafeClient: a transaction BEGIN travels with its first statement',
       await client.query('rollback');
     });
     expect(await visible(id)).toBe(false);
+  });
+  it('a LAST_STATEMENT goes out with the COMMIT, and the COMMIT after it costs no round trip', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const sent = await sentDuring(async (client) => {
+      await client.query('begin');
+      await client.query(`insert into ${table} (id) values ('${a}')`);
+      const last = await client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${b}') returning id`);
+      expect(last.rows).toEqual([{ id: b }]);
+      expect(await visible(b)).toBe(true); // committed already
+      expect((await client.query('commit')).command).toBe('COMMIT');
+    });
+    expect(sent).toEqual([
+      `begin;\ninsert into ${table} (id) values ('${a}')`,
+      `${LAST_STATEMENT} insert into ${table} (id) values ('${b}') returning id;\ncommit`,
+    ]);
+    expect(await visible(a)).toBe(true);
+  });
+
+  it('a transaction of one LAST_STATEMENT is one query; outside a transaction the mark is only a comment', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const sent = await sentDuring(async (client) => {
+      await client.query('begin');
+      await client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${a}')`);
+      await client.query('commit');
+      await client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${b}')`);
+    });
+    expect(sent).toEqual([
+      `begin;\n${LAST_STATEMENT} insert into ${table} (id) values ('${a}');\ncommit`,
+      `${LAST_STATEMENT} insert into ${table} (id) values ('${b}')`,
+    ]);
+    expect((await Promise.all([visible(a), visible(b)])).every(Boolean)).toBe(true);
+  });
+
+  it('a failed LAST_STATEMENT commits nothing: the transaction is rolled back as usual and the connection carries on', async () => {
+    const [taken, first, next] = [randomUUID(), randomUUID(), randomUUID()];
+    await observer.query(`insert into ${table} (id) values ($1)`, [taken]);
+    await sentDuring(async (client) => {
+      await client.query('begin');
+      await client.query(`insert into ${table} (id) values ('${first}')`);
+      await expect(client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${taken}')`)).rejects.toMatchObject({ code: '23505' });
+      await client.query('rollback');
+    });
+    expect(await visible(first)).toBe(false);
+    await sentDuring(async (client) => {
+      await client.query(`insert into ${table} (id) values ('${next}')`);
+    });
+    expect(await visible(next)).toBe(true);
+  });
+
+  it('anything but the COMMIT after a LAST_STATEMENT is refused, loudly', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await sentDuring(async (client) => {
+      await client.query('begin');
+      await client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${a}')`);
+      await expect(client.query(`insert into ${table} (id) values ('${b}')`)).rejects.toThrow(/after the transaction was committed/);
+    });
+    expect(await visible(a)).toBe(true);
+    expect(await visible(b)).toBe(false);
   });
 });

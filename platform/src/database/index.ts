@@ -2,4 +2,5 @@
 
 export * from './database.js';
 export * from './db-errors.js';
+export { LAST_STATEMENT } from './pool-safe-pg-client.js';
 export * from './service-schema.js';

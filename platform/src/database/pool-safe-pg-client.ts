@@ -11,10 +11,20 @@ const TRANSACTION_END = /^\s*(commit|rollback)\s*;?\s*$/i;
 
 /** What pg answers for a command that returns no rows. */
 const commandResult = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
+const commandOf = (text: string) => text.trim().replace(/;$/, '').toUpperCase();
+
+/**
+ * Marks a statement as the last of its transaction (`${LAST_STATEMENT} update ...`): the client
+ * sends it with the COMMIT, in one round trip, and answers the COMMIT that follows itself. For a
+ * caller that knows nothing else runs in the transaction after it (the saga's one-statement
+ * write-back); anything but that COMMIT afterwards is refused, loudly. Outside a transaction, or
+ * on another driver, it is an ordinary comment.
+ */
+export const LAST_STATEMENT = '/* last statement */';
 
 /**
  * pg's Client for the services' pools, which gives its connection back when a transaction
- * command fails, and sends a transaction's BEGIN with its first statement.
+ * command fails, and saves a transaction's round trips for BEGIN and COMMIT.
  *
  * MikroORM runs transactions through Kysely, which releases a transaction's connection to the
  * pool only after its BEGIN and its COMMIT or ROLLBACK succeeded. When the database stops
@@ -24,14 +34,15 @@ const commandResult = (command: string) => ({ command, rowCount: null, oid: null
  * this client hands itself back to the pool with the error, and the pool closes it (Postgres
  * rolls back whatever the session had open), before the error goes on to the caller as usual.
  *
- * A BEGIN on its own is a round trip that carries nothing: both processes write to a socket and
- * wake the other up, which on a small machine costs about as much as a statement. So the client
- * holds it back (answering at once, as the server would) and sends it in front of the
- * transaction's first statement, as one simple query (`begin; <statement>`, whose answer is the
- * statement's). A statement with parameters (the extended protocol allows one statement per
+ * A BEGIN or COMMIT on its own is a round trip that carries nothing: both processes write to a
+ * socket and wake the other up, which on a small machine costs about as much as a statement. So
+ * the client holds a BEGIN back (answering at once, as the server would) and sends it in front of
+ * the transaction's first statement, as one simple query (`begin; <statement>`, whose answer is
+ * the statement's); a statement with parameters (the extended protocol allows one statement per
  * message) gets the BEGIN sent just before it, as before; a transaction that ends before any
- * statement sends nothing. Errors are unchanged: a BEGIN cannot fail on its own, and a failed
- * first statement leaves the transaction aborted, to be rolled back as usual.
+ * statement sends nothing. A statement marked LAST_STATEMENT goes out with the COMMIT. Errors are
+ * unchanged: a BEGIN cannot fail on its own, and a failed statement leaves the transaction
+ * aborted, to be rolled back as usual.
  *
  * With tracing on it also reports each statement as a span of the trace it runs in.
  */
@@ -39,39 +50,75 @@ export class PoolSafeClient extends pg.Client {
   private discarded = false;
   /** The BEGIN (or START TRANSACTION) held back for the next statement. */
   private heldBegin: string | null = null;
+  /** A transaction was begun (its BEGIN held or sent) and has not ended. */
+  private inTransaction = false;
+  /** The transaction was committed with its last statement: the COMMIT that follows is answered here. */
+  private committedWithLast = false;
 
   // pg's query has many overloads; Kysely uses query(text, values) with a promise.
   // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads return a promise, a Submittable or void; the override returns what pg returns
   override query(...args: unknown[]): any {
     const [text, values] = args;
     const plain = typeof text === 'string' && args.length <= 2 && (values === undefined || (Array.isArray(values) && values.length === 0));
-    if (plain && TRANSACTION_START.test(text) && this.heldBegin === null) {
-      this.heldBegin = text.trim().replace(/;$/, '');
-      return Promise.resolve(commandResult('BEGIN'));
-    }
+    if (this.committedWithLast) return this.afterCommittedWithLast(plain ? (text as string) : null);
+    if (plain) return this.plainQuery(text as string);
     if (this.heldBegin !== null) {
-      const begin = this.heldBegin;
-      this.heldBegin = null;
-      // Nothing ran: there is nothing to commit or roll back.
-      if (plain && TRANSACTION_END.test(text)) return Promise.resolve(commandResult(text.trim().replace(/;$/, '').toUpperCase()));
-      if (plain) return this.send(text, `${begin};\n${text}`).then((results: pg.QueryResult | pg.QueryResult[]) => lastOf(results));
       // Queued ahead of the statement; a failure (the connection lost) fails the statement too.
-      this.send(begin, begin).catch(() => {});
+      this.send(this.heldBegin, true, this.heldBegin).catch(() => {});
+      this.heldBegin = null;
     }
-    return this.send(args[0], ...args);
+    return this.send(text, false, ...args);
   }
 
-  /** pg's query, with its span (`spanText`: the statement as the caller wrote it) and the discard on a failed transaction command. */
+  /** A statement without parameters: BEGIN held, sent with the first statement; a LAST_STATEMENT sent with the COMMIT. */
+  private plainQuery(text: string): Promise<unknown> {
+    if (TRANSACTION_START.test(text) && !this.inTransaction) {
+      this.heldBegin = text.trim().replace(/;$/, '');
+      this.inTransaction = true;
+      return Promise.resolve(commandResult('BEGIN'));
+    }
+    if (TRANSACTION_END.test(text)) {
+      this.inTransaction = false;
+      const held = this.heldBegin !== null;
+      this.heldBegin = null;
+      // Nothing ran: there is nothing to commit or roll back.
+      return held ? Promise.resolve(commandResult(commandOf(text))) : this.send(text, true, text);
+    }
+    const begin = this.heldBegin;
+    this.heldBegin = null;
+    const last = this.inTransaction && text.startsWith(LAST_STATEMENT);
+    if (begin === null && !last) return this.send(text, TRANSACTION_CONTROL.test(text), text);
+    const sent = [...(begin === null ? [] : [begin]), text, ...(last ? ['commit'] : [])].join(';\n');
+    return this.send(text, last, sent).then((results: pg.QueryResult | pg.QueryResult[]) => {
+      if (last) this.committedWithLast = true;
+      return statementResult(results, begin !== null, last);
+    });
+  }
+
+  /** The transaction was committed with its last statement: only its COMMIT may follow (answered here). */
+  private afterCommittedWithLast(text: string | null): Promise<unknown> {
+    this.committedWithLast = false;
+    this.inTransaction = false;
+    if (text !== null && /^\s*commit\s*;?\s*$/i.test(text)) return Promise.resolve(commandResult('COMMIT'));
+    return Promise.reject(
+      new Error(`a statement after the transaction was committed with its LAST_STATEMENT: ${String(text).slice(0, 60)}`),
+    );
+  }
+
+  /**
+   * pg's query, with its span (`spanText`: the statement as the caller wrote it) and, for a
+   * transaction command (`control`), the discard on a failure.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: as query
-  private send(spanText: unknown, ...args: unknown[]): any {
+  private send(spanText: unknown, control: boolean, ...args: unknown[]): any {
     // Every statement of the services goes through here: the one place for their database spans.
     const span = startQuerySpan(spanText, this);
     let result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
     if (span) result = endSpanWhenSettled(span, result);
-    // Not for `begin; <statement>`: a failed statement is the caller's to roll back, the connection is fine.
-    if (typeof spanText !== 'string' || !(result instanceof Promise) || !TRANSACTION_CONTROL.test(spanText)) return result;
+    if (!control || !(result instanceof Promise)) return result;
     return result.catch((err: unknown) => {
-      this.discard(err);
+      // A statement sent with its COMMIT that the server refused leaves the connection as it was (to roll back).
+      if (!(spanText !== args[0] && (err as { code?: unknown }).code)) this.discard(err);
       throw err;
     });
   }
@@ -86,8 +133,9 @@ export class PoolSafeClient extends pg.Client {
   }
 }
 
-/** The answer of `begin; <statement>`: the statement's (several results when the statement text held several). */
-function lastOf(results: pg.QueryResult | pg.QueryResult[]) {
+/** The statement's answer among those of `[begin;] <statement>[; commit]` (several when the statement text held several). */
+function statementResult(results: pg.QueryResult | pg.QueryResult[], withBegin: boolean, withCommit: boolean) {
   if (!Array.isArray(results)) return results;
-  return results.length === 2 ? results[1] : results.slice(1);
+  const own = results.slice(withBegin ? 1 : 0, withCommit ? -1 : undefined);
+  return own.length === 1 ? own[0] : own;
 }

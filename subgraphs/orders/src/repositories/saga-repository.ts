@@ -1,4 +1,4 @@
-import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
+import { LAST_STATEMENT, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Order, OrderItem, Saga } from '../entities/index.js';
@@ -117,12 +117,17 @@ export class SagaRepository {
 
   /**
    * Writes a locked saga and its order back (every field a transition may change) and inserts
-   * the transition's outbox rows, in one statement.
+   * the transition's outbox rows, in one statement. `last`: nothing else runs in the transaction
+   * after it, so it goes out with the COMMIT (LAST_STATEMENT: one round trip for both).
    */
-  async save({ saga, order }: Pick<LockedSaga, 'saga' | 'order'>, outbox: readonly OutboxRecord[]): Promise<void> {
+  async save(
+    { saga, order }: Pick<LockedSaga, 'saga' | 'order'>,
+    outbox: readonly OutboxRecord[],
+    opts: { last?: boolean } = {},
+  ): Promise<void> {
     const insert = outboxInsert(this.em, outbox);
     await this.em.execute(
-      `with saga as (
+      `${opts.last ? `${LAST_STATEMENT} ` : ''}with saga as (
          update ${this.schema}.sagas set state = ?, status = ?, current_step = ?, completed_steps = ?::jsonb,
            pending_compensations = ?::jsonb, failure_reason = ?, terminal_state = ?, payment_status = ?, payment_id = ?,
            step_started_at = ?, deadline_at = ?, completed_at = ?, updated_at = ? where id = ?),

@@ -25,7 +25,8 @@ export interface SagaTransactionOptions {
 
 /**
  * Inside the caller's transaction: locks the saga (and its order), runs `fn` on them, then writes
- * them back with the outbox rows `fn` wrote, in one statement (nothing when `fn` changed nothing).
+ * them back with the outbox rows `fn` wrote, in one statement (nothing when `fn` changed nothing);
+ * `endsTransaction`: the caller runs nothing after it, so that statement goes with the COMMIT.
  * Null: no such saga, or skipped (`skipLocked`). The caller commits, then publishes `ctx.outbox`.
  */
 export async function onLockedSaga<T>(
@@ -33,7 +34,7 @@ export async function onLockedSaga<T>(
   deps: OrdersDeps,
   where: { id: string } | { order: string },
   fn: (ctx: StepContext) => T | Promise<T>,
-  options: Pick<SagaTransactionOptions, 'skipLocked' | 'withItems' | 'claim'> = {},
+  options: Pick<SagaTransactionOptions, 'skipLocked' | 'withItems' | 'claim'> & { endsTransaction?: boolean } = {},
 ): Promise<T | null> {
   const { sagas } = repositories(tx);
   const locked = await sagas.lock(where, options);
@@ -41,7 +42,8 @@ export async function onLockedSaga<T>(
   const loaded = JSON.stringify([locked.saga, locked.order]);
   const ctx: StepContext = { tx, deps, ...locked, now: new Date(), outbox: [] };
   const out = await fn(ctx);
-  if (ctx.outbox.length || JSON.stringify([ctx.saga, ctx.order]) !== loaded) await sagas.save(ctx, ctx.outbox);
+  if (ctx.outbox.length || JSON.stringify([ctx.saga, ctx.order]) !== loaded)
+    await sagas.save(ctx, ctx.outbox, { last: options.endsTransaction });
   return out;
 }
 
@@ -76,7 +78,8 @@ export async function inSagaTransaction<T extends TransitionResult>(
         }
         return { out, ...done };
       },
-      options,
+      // The write-back is the transaction's last statement: it goes out with the COMMIT.
+      { ...options, endsTransaction: true },
     ),
   );
   if (!result) return null;
