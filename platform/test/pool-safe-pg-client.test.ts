@@ -180,7 +180,9 @@ describe('PoolSafeClient: a transaction BEGIN travels with its first statement, 
     await sentDuring(async (client) => {
       await client.query('begin');
       await client.query(`insert into ${table} (id) values ('${first}')`);
-      await expect(client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${taken}')`)).rejects.toMatchObject({ code: '23505' });
+      await expect(client.query(`${LAST_STATEMENT} insert into ${table} (id) values ('${taken}')`)).rejects.toMatchObject({
+        code: '23505',
+      });
       await client.query('rollback');
     });
     expect(await visible(first)).toBe(false);
