@@ -52,6 +52,9 @@ export interface TwoLevelCacheOptions<T> {
 
 const json: CacheSerializer<unknown> = { serialize: (value) => JSON.stringify(value), deserialize: (raw) => JSON.parse(raw) as unknown };
 
+/** Second invalidations due within this long of each other are made together. */
+const SECOND_ROUND_SLOT_MS = 100;
+
 /**
  * Cache-aside reads in two levels: a short copy in each replica's memory, then the shared cache
  * (Redis), then the caller's loader (the database). Writers call `invalidate(ids)` after their
@@ -65,9 +68,6 @@ const json: CacheSerializer<unknown> = { serialize: (value) => JSON.stringify(va
  * loader answers) and counted; the cache holds several kinds of value when `T` is their union, and
  * each call names the kind it reads.
  */
-/** Second invalidations due within this long of each other are made together. */
-const SECOND_ROUND_SLOT_MS = 100;
-
 export class TwoLevelCache<T = unknown> {
   private readonly local: MemoryCache;
   private readonly localTtlSeconds: number;
