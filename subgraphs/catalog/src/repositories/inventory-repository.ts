@@ -160,12 +160,17 @@ export class InventoryRepository {
   /** The order's reserved lines become sold and the order `committed`, in one statement. */
   async commit(orderId: string): Promise<void> {
     const now = new Date();
-    await this.em.execute(
-      `with sold as (
-         update ${this.schema}.inventory_reservations set state = 'committed', updated_at = ? where order_id = ? and state = 'reserved')
-       update ${this.schema}.inventory_orders set state = 'committed', updated_at = ? where order_id = ?`,
-      [now, orderId, now, orderId],
-    );
+    await this.em.execute(`with ${this.commitWrites('true')} select 1`, [now, orderId, now, orderId]);
+  }
+
+  /** A commit's two writes as CTEs (the reserved lines sold, the order `committed`), each made only `when`; parameters: now, order id, now, order id. */
+  private commitWrites(when: string): string {
+    return `sold as (
+         update ${this.schema}.inventory_reservations set state = 'committed', updated_at = ?
+         where order_id = ? and state = 'reserved' and ${when}),
+       decided as (
+         update ${this.schema}.inventory_orders set state = 'committed', updated_at = ?
+         where order_id = ? and state = 'reserved' and ${when})`;
   }
 
   /**
@@ -183,12 +188,7 @@ export class InventoryRepository {
          insert into ${this.schema}.inbox_messages (id, subject, received_at)
          select ?, ?, ? from prior where prior.state in ('reserved', 'committed')
          on conflict (id) do nothing returning 1),
-       sold as (
-         update ${this.schema}.inventory_reservations set state = 'committed', updated_at = ?
-         where order_id = ? and state = 'reserved' and ${claimed}),
-       decided as (
-         update ${this.schema}.inventory_orders set state = 'committed', updated_at = ?
-         where order_id = ? and state = 'reserved' and ${claimed})
+       ${this.commitWrites(claimed)}
        select ${claimed} as claimed`,
       [orderId, message.id, message.subject, now, now, orderId, now, orderId],
     );
