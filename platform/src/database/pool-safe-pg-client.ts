@@ -67,7 +67,7 @@ export class PoolSafeClient extends pg.Client {
       this.send(this.heldBegin, true, this.heldBegin).catch(() => {});
       this.heldBegin = null;
     }
-    return this.send(text, false, ...args);
+    return this.send(text, typeof text === 'string' && TRANSACTION_CONTROL.test(text), ...args);
   }
 
   /** A statement without parameters: BEGIN held, sent with the first statement; a LAST_STATEMENT sent with the COMMIT. */
