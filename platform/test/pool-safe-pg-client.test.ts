@@ -1,69 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { type AddressInfo, createServer, connect as netConnect, type Server } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAST_STATEMENT, PoolSafeClient } from '../src/database/pool-safe-pg-client.js';
+import { throughRelay, wireRelay } from './support/wire-relay.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/**
- * A TCP relay to Postgres that counts the simple queries ('Q' messages) clients send through it:
- * what crossed the wire, not what the client was asked.
- */
-async function countingRelay(target: URL): Promise<{ port: number; queries: string[]; close(): void }> {
-  const queries: string[] = [];
-  const server: Server = createServer((client) => {
-    const upstream = netConnect(Number(target.port || 5432), target.hostname);
-    let pending = Buffer.alloc(0);
-    let started = false; // the startup message has no type byte
-    client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        const header = started ? 5 : 4;
-        if (pending.length < header) break;
-        const length = started ? pending.readInt32BE(1) + 1 : pending.readInt32BE(0);
-        if (pending.length < length) break;
-        if (started && pending[0] === 0x51) queries.push(pending.subarray(5, length - 1).toString());
-        pending = pending.subarray(length);
-        started = true;
-      }
-    });
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, queries, close: () => server.close() };
-}
-
 describe('PoolSafeClient: a transaction BEGIN travels with its first statement, a LAST_STATEMENT with its COMMIT', () => {
   const table = `pool_safe_${randomUUID().replaceAll('-', '')}`;
-  let relay: Awaited<ReturnType<typeof countingRelay>>;
+  let relay: Awaited<ReturnType<typeof wireRelay>>;
+  /** The simple queries sent so far. */
+  const queries = () => relay.messages.filter((m) => m.type === 'Q').map((m) => m.body.subarray(0, -1).toString());
   let pool: pg.Pool;
   let observer: pg.Client;
   const visible = async (id: string) => (await observer.query(`select 1 from ${table} where id = $1`, [id])).rowCount === 1;
   /** The queries the pool's one connection sent while `fn` ran. */
   const sentDuring = async (fn: (client: pg.PoolClient) => Promise<void>) => {
     const client = await pool.connect();
-    const before = relay.queries.length;
+    const before = queries().length;
     try {
       await fn(client);
     } finally {
       client.release();
     }
-    return relay.queries.slice(before);
+    return queries().slice(before);
   };
 
   beforeAll(async () => {
-    const url = new URL(DATABASE_URL);
-    relay = await countingRelay(url);
-    const through = new URL(DATABASE_URL);
-    through.hostname = '127.0.0.1';
-    through.port = String(relay.port);
+    relay = await wireRelay(new URL(DATABASE_URL));
     // One connection: every test reuses it, so a BEGIN left held would show in the next one.
-    pool = new pg.Pool({ connectionString: through.toString(), max: 1, Client: PoolSafeClient });
+    pool = new pg.Pool({ connectionString: throughRelay(DATABASE_URL, relay.port), max: 1, Client: PoolSafeClient });
     observer = new pg.Client({ connectionString: DATABASE_URL });
     await observer.connect();
     await observer.query(`create table ${table} (id text primary key)`);

@@ -2,5 +2,6 @@
 
 export * from './database.js';
 export * from './db-errors.js';
+export { executePrepared } from './execute-prepared.js';
 export { LAST_STATEMENT } from './pool-safe-pg-client.js';
 export * from './service-schema.js';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { startQuerySpan } from '../tracing/db-spans.js';
 import { endSpanWhenSettled } from '../tracing/settle-span.js';
+import { PreparedQuery } from './prepared-query.js';
 
 /** BEGIN, START TRANSACTION, COMMIT and ROLLBACK (not ROLLBACK TO SAVEPOINT). */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?!\s+to\b)/i;
@@ -21,6 +22,16 @@ const commandOf = (text: string) => text.trim().replace(/;$/, '').toUpperCase();
  * on another driver, it is an ordinary comment.
  */
 export const LAST_STATEMENT = '/* last statement */';
+
+/**
+ * Marks a statement with parameters to be run as a named prepared statement (`executePrepared`
+ * puts it there): its text must not vary with its values, so that each connection parses it once.
+ */
+export const PREPARED = '/* prepared */ ';
+/** Prepared statements a connection keeps at most; statements beyond run unnamed (parsed each time). */
+const MAX_PREPARED_PER_CONNECTION = 200;
+/** Numbers this process's clients: statement names are unique per client, also on a session shared by several (PGlite's socket). */
+let clientCount = 0;
 
 /**
  * pg's Client for the services' pools, which gives its connection back when a transaction
@@ -54,6 +65,9 @@ export class PoolSafeClient extends pg.Client {
   private inTransaction = false;
   /** The transaction was committed with its last statement: the COMMIT that follows is answered here. */
   private committedWithLast = false;
+  /** Statement text -> its prepared statement's name on this connection. */
+  private readonly statementNames = new Map<string, string>();
+  private readonly clientNumber = ++clientCount;
 
   // pg's query has many overloads; Kysely uses query(text, values) with a promise.
   // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads return a promise, a Submittable or void; the override returns what pg returns
@@ -62,6 +76,8 @@ export class PoolSafeClient extends pg.Client {
     const plain = typeof text === 'string' && args.length <= 2 && (values === undefined || (Array.isArray(values) && values.length === 0));
     if (this.committedWithLast) return this.afterCommittedWithLast(plain ? (text as string) : null);
     if (plain) return this.plainQuery(text as string);
+    if (typeof text === 'string' && text.startsWith(PREPARED) && Array.isArray(values) && args.length === 2)
+      return this.preparedQuery(text.slice(PREPARED.length), values);
     if (this.heldBegin !== null) {
       // Queued ahead of the statement; a failure (the connection lost) fails the statement too.
       this.send(this.heldBegin, true, this.heldBegin).catch(() => {});
@@ -95,6 +111,47 @@ export class PoolSafeClient extends pg.Client {
     });
   }
 
+  /**
+   * A statement with parameters as a named prepared statement, with the held BEGIN (once the
+   * statement is parsed on this connection) and, marked LAST_STATEMENT, the COMMIT in the same
+   * round trip.
+   */
+  private preparedQuery(text: string, values: unknown[]): Promise<unknown> {
+    const name = this.statementName(text);
+    const parsedStatements = (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
+    let begin = this.heldBegin;
+    this.heldBegin = null;
+    if (begin !== null && (name === undefined || parsedStatements[name] === undefined)) {
+      this.send(begin, true, begin).catch(() => {});
+      begin = null;
+    }
+    const last = this.inTransaction && text.startsWith(LAST_STATEMENT);
+    const answer = new Promise<pg.QueryResult>((resolve, reject) => {
+      const query = new PreparedQuery(
+        { text, values, name, callback: (err, result) => (err ? reject(err) : resolve(result)) },
+        begin,
+        last,
+      );
+      (pg.Client.prototype.query as (q: unknown) => unknown).call(this, query);
+    });
+    const result: Promise<pg.QueryResult> = this.settle(text, last, begin !== null || last, answer);
+    if (!last) return result;
+    return result.then((committed) => {
+      this.committedWithLast = true;
+      return committed;
+    });
+  }
+
+  /** The name of `text`'s prepared statement on this connection; undefined (unnamed) past MAX_PREPARED_PER_CONNECTION. */
+  private statementName(text: string): string | undefined {
+    let name = this.statementNames.get(text);
+    if (name === undefined && this.statementNames.size < MAX_PREPARED_PER_CONNECTION) {
+      name = `ps${this.clientNumber}_${this.statementNames.size + 1}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
+  }
+
   /** The transaction was committed with its last statement: only its COMMIT may follow (answered here). */
   private afterCommittedWithLast(text: string | null): Promise<unknown> {
     this.committedWithLast = false;
@@ -111,14 +168,27 @@ export class PoolSafeClient extends pg.Client {
    */
   // biome-ignore lint/suspicious/noExplicitAny: as query
   private send(spanText: unknown, control: boolean, ...args: unknown[]): any {
-    // Every statement of the services goes through here: the one place for their database spans.
+    return this.settle(
+      spanText,
+      control,
+      spanText !== args[0],
+      (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args),
+    );
+  }
+
+  /**
+   * Every statement of the services goes through here: the one place for their database spans.
+   * A failed transaction command (`control`) discards the connection, except a statement that
+   * carried one (`merged`) and that the server refused: it leaves the connection as it was (to roll back).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: as query
+  private settle(spanText: unknown, control: boolean, merged: boolean, answer: unknown): any {
     const span = startQuerySpan(spanText, this);
-    let result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
+    let result = answer;
     if (span) result = endSpanWhenSettled(span, result);
     if (!control || !(result instanceof Promise)) return result;
     return result.catch((err: unknown) => {
-      // A statement sent with its COMMIT that the server refused leaves the connection as it was (to roll back).
-      if (!(spanText !== args[0] && (err as { code?: unknown }).code)) this.discard(err);
+      if (!(merged && (err as { code?: unknown }).code)) this.discard(err);
       throw err;
     });
   }

@@ -1,5 +1,6 @@
 import type { EventBus } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executePrepared } from '../database/execute-prepared.js';
 import type { Logger } from '../observability/logger.js';
 import { outboxTable } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-writer.js';
@@ -111,9 +112,10 @@ export class CommittedPublisher {
 
   private async markSent(ids: string[]): Promise<void> {
     const em = this.options.em.fork();
-    await em.execute(
-      `update ${outboxTable(em)} set sent_at = ?, attempts = attempts + 1 where sent_at is null and id in (${ids.map(() => '?').join(', ')})`,
-      [new Date(), ...ids],
+    await executePrepared(
+      em,
+      `update ${outboxTable(em)} set sent_at = ?, attempts = attempts + 1 where sent_at is null and id = any(?::uuid[])`,
+      [new Date(), ids],
     );
   }
 }

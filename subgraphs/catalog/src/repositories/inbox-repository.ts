@@ -1,4 +1,4 @@
-import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
+import { executePrepared, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InboxMessage, type InventoryOrderState, type StockChange } from '../entities/index.js';
 
@@ -48,7 +48,8 @@ export class InboxRepository {
    */
   async record(id: string, reply: StoredReply | null, stockChanges: StockChange[], outbox: readonly OutboxRecord[]): Promise<void> {
     const insert = outboxInsert(this.em, outbox);
-    await this.em.execute(
+    await executePrepared(
+      this.em,
       `with recorded as (
          update ${this.schema}.inbox_messages set reply_subject = ?, reply_data = ?::jsonb, stock_changes = ?::jsonb where id = ?)
        ${insert?.sql ?? 'select 1'}`,

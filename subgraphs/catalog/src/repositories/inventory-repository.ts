@@ -1,4 +1,4 @@
-import { type OutboxRecord, serviceSchema } from '@app/platform';
+import { executePrepared, type OutboxRecord, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InventoryOrder, type InventoryOrderState, InventoryReservation, type ReservationState } from '../entities/index.js';
@@ -62,7 +62,8 @@ export class InventoryRepository {
     const record = this.inboxRecord(announce.inboxId, announce.reply, now, claim);
     // Everything below is written only once the inbox row holds the outcome: the check passed (and, claiming, the message is new).
     const recorded = '(select count(*) > 0 from recorded)';
-    const rows = await this.em.execute<(StockRow & { ok: boolean; newQuantity: number | null })[]>(
+    const rows = await executePrepared<StockRow & { ok: boolean; newQuantity: number | null }>(
+      this.em,
       `with lines (product_id, quantity) as (values ${lineValues}),
        locked as (
          select p.id, p.name, p.stock_quantity from ${this.schema}.products p
@@ -160,7 +161,7 @@ export class InventoryRepository {
   /** The order's reserved lines become sold and the order `committed`, in one statement. */
   async commit(orderId: string): Promise<void> {
     const now = new Date();
-    await this.em.execute(`with ${this.commitWrites('true')} select 1`, [now, orderId, now, orderId]);
+    await executePrepared(this.em, `with ${this.commitWrites('true')} select 1`, [now, orderId, now, orderId]);
   }
 
   /** A commit's two writes as CTEs (the reserved lines sold, the order `committed`), each made only `when`; parameters: now, order id, now, order id. */
@@ -182,7 +183,8 @@ export class InventoryRepository {
   async commitAlone(orderId: string, message: { id: string; subject: string }): Promise<boolean> {
     const now = new Date();
     const claimed = `exists (select 1 from claim)`;
-    const [row] = await this.em.execute<{ claimed: boolean }[]>(
+    const [row] = await executePrepared<{ claimed: boolean }>(
+      this.em,
       `with prior as (select state from ${this.schema}.inventory_orders where order_id = ? for update),
        claim as (
          insert into ${this.schema}.inbox_messages (id, subject, received_at)

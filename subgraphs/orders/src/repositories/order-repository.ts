@@ -1,4 +1,4 @@
-import { type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
+import { executePrepared, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
@@ -48,7 +48,8 @@ export class OrderRepository {
   async create(order: Order, items: readonly OrderItem[], saga: Saga, outbox: readonly OutboxRecord[]): Promise<{ erased: boolean }> {
     const insert = outboxInsert(this.em, outbox);
     const itemValues = items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const [row] = await this.em.execute<{ erased: boolean }[]>(
+    const [row] = await executePrepared<{ erased: boolean }>(
+      this.em,
       `with o as (
          insert into ${this.schema}.orders (id, user_id, status, total_amount, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)),
        i as (

@@ -1,4 +1,4 @@
-import { serviceSchema } from '@app/platform';
+import { executePrepared, serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Product } from '../entities/index.js';
 
@@ -18,15 +18,15 @@ export class ProductRepository {
     const unique = [...new Set(ids)];
     if (unique.length === 0 && !options.lockKey) return new Map();
     const available = unique.length
-      ? `select id, name, price::text as price from ${this.schema}.products where id in (${unique.map(() => '?').join(', ')}) and deleted_at is null`
+      ? `select id, name, price::text as price from ${this.schema}.products where id = any(?::uuid[]) and deleted_at is null`
       : 'select null::uuid as id, null as name, null as price where false';
     // The lock first, then the read, in one statement (one row even when no product is found).
     const sql = options.lockKey
       ? `select p.* from (select pg_advisory_xact_lock(hashtext(?))) l left join lateral (${available}) p on true`
       : available;
-    const rows = await this.em.execute<Pick<Product, 'id' | 'name' | 'price'>[]>(sql, [
+    const rows = await executePrepared<Pick<Product, 'id' | 'name' | 'price'>>(this.em, sql, [
       ...(options.lockKey ? [options.lockKey] : []),
-      ...unique,
+      ...(unique.length ? [unique] : []),
     ]);
     return new Map(rows.filter((p) => p.id !== null).map((p) => [p.id, p]));
   }

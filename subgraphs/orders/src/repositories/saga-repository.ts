@@ -1,4 +1,4 @@
-import { LAST_STATEMENT, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
+import { executePrepared, LAST_STATEMENT, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Order, OrderItem, Saga } from '../entities/index.js';
@@ -102,7 +102,8 @@ export class SagaRepository {
     const claim = opts.claim
       ? `with claim as (insert into ${this.schema}.processed_messages (id, processed_at) values (?, ?) on conflict (id) do nothing returning 1) `
       : '';
-    const [row] = await this.em.execute<Record<string, unknown>[]>(
+    const [row] = await executePrepared(
+      this.em,
       `${claim}select ${[...(claim ? ['(select count(*) from claim)::int as claimed'] : []), ...selectList('s', SAGA_COLUMNS), ...selectList('o', ORDER_COLUMNS)].join(', ')}
        from ${this.schema}.sagas s join ${this.schema}.orders o on o.id = s.order_id
        where ${'id' in where ? 's.id' : 's.order_id'} = ? for update of s, o${opts.skipLocked ? ' skip locked' : ''}`,
@@ -126,7 +127,8 @@ export class SagaRepository {
     opts: { last?: boolean } = {},
   ): Promise<void> {
     const insert = outboxInsert(this.em, outbox);
-    await this.em.execute(
+    await executePrepared(
+      this.em,
       `${opts.last ? `${LAST_STATEMENT} ` : ''}with saga as (
          update ${this.schema}.sagas set state = ?, status = ?, current_step = ?, completed_steps = ?::jsonb,
            pending_compensations = ?::jsonb, failure_reason = ?, terminal_state = ?, payment_status = ?, payment_id = ?,
