@@ -1,7 +1,10 @@
 /**
  * The whole platform in this test process (like `npm start` with real services), pointed at
  * whichever private Redis / NATS / Postgres a fault test gives it; the rest are the machine's.
- * Each run has its own NATS namespace and (unless given one) its own database, removed at close.
+ * Each run has its own NATS namespace, and (unless given them) its own database and its own
+ * redis-server, removed at close: the services share Redis keys such as `jwks:cache` and the
+ * revocation revision, and this platform's auth signs with keys of its own, which must not replace
+ * the suite's (nor its revocations count as the suite's) in the machine's Redis.
  */
 import { randomBytes } from 'node:crypto';
 import { NatsEventBus } from '@app/events';
@@ -9,6 +12,7 @@ import pg from 'pg';
 import { FREE_PORTS, type RunningPlatform, startPlatform } from '../../../scripts/platform.js';
 import { gql } from '../client.js';
 import { testAdmin, testEnv } from '../env.js';
+import { startPrivateRedis } from './private-redis.js';
 
 export interface FaultPlatform extends RunningPlatform {
   env: Record<string, string>;
@@ -29,11 +33,14 @@ export async function startFaultPlatform(overrides: Record<string, string> = {})
   // platform's namespace (where no one hears them), and the other way round.
   const ownDatabase = overrides.DATABASE_URL ? undefined : await createDatabase(env.DATABASE_URL, `fault_${namespace}`);
   if (ownDatabase) env.DATABASE_URL = ownDatabase.url;
+  const ownRedis = overrides.REDIS_URL ? undefined : await startPrivateRedis();
+  if (ownRedis) env.REDIS_URL = ownRedis.url;
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({ env, ports: FREE_PORTS, dataDir: null });
   } catch (err) {
     await ownDatabase?.drop();
+    await ownRedis?.server.dispose();
     throw err;
   }
   let closing: Promise<void> | undefined;
@@ -44,6 +51,7 @@ export async function startFaultPlatform(overrides: Record<string, string> = {})
     await bus?.deleteNamespaceStreams().catch(() => {});
     await bus?.close();
     await ownDatabase?.drop();
+    await ownRedis?.server.dispose();
   };
   return { ...platform, env, gatewayBase: platform.urls.gateway, close };
 }
