@@ -51,7 +51,9 @@ let clientCount = 0;
  * the transaction's first statement, as one simple query (`begin; <statement>`, whose answer is
  * the statement's); a statement with parameters (the extended protocol allows one statement per
  * message) gets the BEGIN sent just before it, as before; a transaction that ends before any
- * statement sends nothing. A statement marked LAST_STATEMENT goes out with the COMMIT. Errors are
+ * statement sends nothing. A statement marked LAST_STATEMENT goes out with the COMMIT. A statement
+ * marked PREPARED (`executePrepared`) runs as a named prepared statement, parsed once per
+ * connection, and carries the held BEGIN and the COMMIT likewise (`PreparedQuery`). Errors are
  * unchanged: a BEGIN cannot fail on its own, and a failed statement leaves the transaction
  * aborted, to be rolled back as usual.
  *
@@ -126,15 +128,16 @@ export class PoolSafeClient extends pg.Client {
       begin = null;
     }
     const last = this.inTransaction && text.startsWith(LAST_STATEMENT);
-    const answer = new Promise<pg.QueryResult>((resolve, reject) => {
-      const query = new PreparedQuery(
-        { text, values, name, callback: (err, result) => (err ? reject(err) : resolve(result)) },
-        begin,
-        last,
-      );
-      (pg.Client.prototype.query as (q: unknown) => unknown).call(this, query);
-    });
-    const result: Promise<pg.QueryResult> = this.settle(text, last, begin !== null || last, answer);
+    const run = () =>
+      new Promise<pg.QueryResult>((resolve, reject) => {
+        const query = new PreparedQuery(
+          { text, values, name, callback: (err, result) => (err ? reject(err) : resolve(result)) },
+          begin,
+          last,
+        );
+        (pg.Client.prototype.query as (q: unknown) => unknown).call(this, query);
+      });
+    const result: Promise<pg.QueryResult> = this.settle(text, last, begin !== null || last, run);
     if (!last) return result;
     return result.then((committed) => {
       this.committedWithLast = true;
@@ -168,10 +171,7 @@ export class PoolSafeClient extends pg.Client {
    */
   // biome-ignore lint/suspicious/noExplicitAny: as query
   private send(spanText: unknown, control: boolean, ...args: unknown[]): any {
-    return this.settle(
-      spanText,
-      control,
-      spanText !== args[0],
+    return this.settle(spanText, control, spanText !== args[0], () =>
       (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args),
     );
   }
@@ -182,9 +182,9 @@ export class PoolSafeClient extends pg.Client {
    * carried one (`merged`) and that the server refused: it leaves the connection as it was (to roll back).
    */
   // biome-ignore lint/suspicious/noExplicitAny: as query
-  private settle(spanText: unknown, control: boolean, merged: boolean, answer: unknown): any {
+  private settle(spanText: unknown, control: boolean, merged: boolean, run: () => unknown): any {
     const span = startQuerySpan(spanText, this);
-    let result = answer;
+    let result = run();
     if (span) result = endSpanWhenSettled(span, result);
     if (!control || !(result instanceof Promise)) return result;
     return result.catch((err: unknown) => {
