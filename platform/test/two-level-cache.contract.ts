@@ -269,25 +269,6 @@ export function twoLevelCacheContract(name: string, create: () => Promise<TwoLev
       expect(probe.deletes - deletes).toBeLessThanOrEqual(3);
     });
 
-    it('first invalidations made while one is out go together: each caller is answered once its ids are gone everywhere', async () => {
-      const db = source();
-      const ids = Array.from({ length: 10 }, () => randomUUID());
-      for (const id of ids) db.put(id, 1);
-      const [a, b] = [await replica(0), await replica(1)];
-      await b.getMany(ids, db.load); // b keeps copies
-      for (const id of ids) db.put(id, 2);
-      const deletes = probe.deletes;
-      await Promise.all(
-        ids.map(async (id) => {
-          await a.invalidate([id]);
-          expect(await fixture.shared.get(sharedKey(id))).toBeNull();
-        }),
-      );
-      // The first alone, the nine made while it was out as the next.
-      expect(probe.deletes - deletes).toBe(2);
-      await eventually(async () => (await b.getMany(ids, db.load)).every((v) => v?.version === 2), 2_000);
-    });
-
     it('falls back to the loader when the shared cache fails, counts it, and still tells every replica', async () => {
       const db = source();
       const id = randomUUID();

@@ -80,10 +80,6 @@ export class TwoLevelCache<T = unknown> {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Second invalidations not yet made, by the time slot they are due in (epoch ms). */
   private readonly secondRounds = new Map<number, Set<string>>();
-  /** The first-round delete and announcement out now, if any. */
-  private firstRound: Promise<void> | null = null;
-  /** Ids invalidated while `firstRound` was out: they go together as the next one. */
-  private nextFirstRound: { ids: Set<string>; done: Promise<void>; settle: (err?: unknown) => void } | null = null;
   private subscription?: Subscription;
   private closed = false;
 
@@ -143,44 +139,7 @@ export class TwoLevelCache<T = unknown> {
     const unique = [...new Set(ids)];
     if (!unique.length || this.closed) return;
     if (this.secondInvalidationMs > 0) this.invalidateAgainLater(unique);
-    await this.invalidateGrouped(unique);
-  }
-
-  /**
-   * The first round, grouped: while one delete and announcement are out, the ids invalidated
-   * meanwhile wait for it (this replica drops its own copies at once) and then go out together, as
-   * one delete and one announcement. Concurrent writers (the saga's reservations, several at a
-   * time under load) would otherwise each cost the shared cache and the bus a round trip; none
-   * waits longer than one more round. Each caller resolves once its ids were deleted and told.
-   */
-  private invalidateGrouped(ids: string[]): Promise<void> {
-    if (!this.firstRound) return this.startFirstRound(ids);
-    this.forgetLocally(ids);
-    if (!this.nextFirstRound) {
-      let settle!: (err?: unknown) => void;
-      const done = new Promise<void>((resolve, reject) => {
-        settle = (err) => (err === undefined ? resolve() : reject(err));
-      });
-      this.nextFirstRound = { ids: new Set(), done, settle };
-    }
-    for (const id of ids) this.nextFirstRound.ids.add(id);
-    return this.nextFirstRound.done;
-  }
-
-  private startFirstRound(ids: string[]): Promise<void> {
-    const round = this.invalidateNow(ids);
-    this.firstRound = round.then(
-      () => this.startNextFirstRound(),
-      () => this.startNextFirstRound(),
-    );
-    return round;
-  }
-
-  private startNextFirstRound(): void {
-    this.firstRound = null;
-    const next = this.nextFirstRound;
-    this.nextFirstRound = null;
-    if (next) this.startFirstRound([...next.ids]).then(() => next.settle(), next.settle);
+    await this.invalidateNow(unique);
   }
 
   /**
