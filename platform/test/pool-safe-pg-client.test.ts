@@ -1,45 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAST_STATEMENT, PoolSafeClient } from '../src/database/pool-safe-pg-client.js';
-import { throughRelay, wireRelay } from './support/wire-relay.js';
+import { LAST_STATEMENT } from '../src/database/pool-safe-pg-client.js';
+import { type RelayedPool, relayedPool } from './support/wire-relay.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 describe('PoolSafeClient: a transaction BEGIN travels with its first statement, a LAST_STATEMENT with its COMMIT', () => {
-  const table = `pool_safe_${randomUUID().replaceAll('-', '')}`;
-  let relay: Awaited<ReturnType<typeof wireRelay>>;
-  /** The simple queries sent so far. */
-  const queries = () => relay.messages.filter((m) => m.type === 'Q').map((m) => m.body.subarray(0, -1).toString());
-  let pool: pg.Pool;
-  let observer: pg.Client;
-  const visible = async (id: string) => (await observer.query(`select 1 from ${table} where id = $1`, [id])).rowCount === 1;
-  /** The queries the pool's one connection sent while `fn` ran. */
-  const sentDuring = async (fn: (client: pg.PoolClient) => Promise<void>) => {
-    const client = await pool.connect();
-    const before = queries().length;
-    try {
-      await fn(client);
-    } finally {
-      client.release();
-    }
-    return queries().slice(before);
-  };
+  let fixture: RelayedPool;
+  let table: string;
+  const visible = (id: string) => fixture.visible(id);
+  /** The simple queries the pool's one connection sent while `fn` ran. */
+  const sentDuring = async (fn: (client: pg.PoolClient) => Promise<void>) =>
+    (await fixture.sentDuring(fn)).filter((m) => m.type === 'Q').map((m) => m.body.subarray(0, -1).toString());
 
   beforeAll(async () => {
-    relay = await wireRelay(new URL(DATABASE_URL));
-    // One connection: every test reuses it, so a BEGIN left held would show in the next one.
-    pool = new pg.Pool({ connectionString: throughRelay(DATABASE_URL, relay.port), max: 1, Client: PoolSafeClient });
-    observer = new pg.Client({ connectionString: DATABASE_URL });
-    await observer.connect();
-    await observer.query(`create table ${table} (id text primary key)`);
+    fixture = await relayedPool(DATABASE_URL, 'pool_safe');
+    table = fixture.table;
   });
-  afterAll(async () => {
-    await observer.query(`drop table if exists ${table}`);
-    await observer.end();
-    await pool.end();
-    relay.close();
-  });
+  afterAll(() => fixture.close());
 
   it('sends `begin; <first statement>` as one query, and the transaction holds until its commit', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
@@ -62,7 +41,7 @@ describe('PoolSafeClient: a transaction BEGIN travels with its first statement, 
 
   it('a failing first statement: its own error, the rollback undoes it, and the connection carries on outside any transaction', async () => {
     const [taken, next] = [randomUUID(), randomUUID()];
-    await observer.query(`insert into ${table} (id) values ($1)`, [taken]);
+    await fixture.insertDirectly(taken);
     await sentDuring(async (client) => {
       await client.query('begin');
       await expect(client.query(`insert into ${table} (id) values ('${taken}')`)).rejects.toMatchObject({ code: '23505' });
@@ -142,7 +121,7 @@ describe('PoolSafeClient: a transaction BEGIN travels with its first statement, 
 
   it('a failed LAST_STATEMENT commits nothing: the transaction is rolled back as usual and the connection carries on', async () => {
     const [taken, first, next] = [randomUUID(), randomUUID(), randomUUID()];
-    await observer.query(`insert into ${table} (id) values ($1)`, [taken]);
+    await fixture.insertDirectly(taken);
     await sentDuring(async (client) => {
       await client.query('begin');
       await client.query(`insert into ${table} (id) values ('${first}')`);

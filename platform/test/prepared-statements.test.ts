@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/database/database.js';
 import { executePrepared } from '../src/database/execute-prepared.js';
-import { LAST_STATEMENT, PoolSafeClient, PREPARED } from '../src/database/pool-safe-pg-client.js';
-import { cStrings, throughRelay, type WireMessage, wireRelay } from './support/wire-relay.js';
+import { LAST_STATEMENT, PREPARED } from '../src/database/pool-safe-pg-client.js';
+import { cStrings, type RelayedPool, relayedPool, type WireMessage } from './support/wire-relay.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -25,38 +25,18 @@ const words = (messages: WireMessage[]) =>
 const roundTrips = (sent: string[]) => sent.filter((w) => w === 'S' || w.startsWith('Q ')).length;
 
 describe('PoolSafeClient: prepared statements (parsed once per connection), with the BEGIN and COMMIT in their round trip', () => {
-  const table = `prepared_${randomUUID().replaceAll('-', '')}`;
-  let relay: Awaited<ReturnType<typeof wireRelay>>;
-  let pool: pg.Pool;
-  let observer: pg.Client;
-  const visible = async (id: string) => (await observer.query(`select 1 from ${table} where id = $1`, [id])).rowCount === 1;
-  /** What the pool's one connection sent while `fn` ran. */
-  const sentDuring = async (fn: (client: pg.PoolClient) => Promise<void>) => {
-    const client = await pool.connect();
-    const before = relay.messages.length;
-    try {
-      await fn(client);
-    } finally {
-      client.release();
-    }
-    return words(relay.messages.slice(before));
-  };
+  let fixture: RelayedPool;
+  let table: string;
+  const visible = (id: string) => fixture.visible(id);
+  const sentDuring = async (fn: (client: pg.PoolClient) => Promise<void>) => words(await fixture.sentDuring(fn));
   /** A statement text of its own (so it is new on the connection). */
   const insertText = (tag: string) => `insert into ${table} (id) values ($1) returning id, '${tag}' as tag`;
 
   beforeAll(async () => {
-    relay = await wireRelay(new URL(DATABASE_URL));
-    pool = new pg.Pool({ connectionString: throughRelay(DATABASE_URL, relay.port), max: 1, Client: PoolSafeClient });
-    observer = new pg.Client({ connectionString: DATABASE_URL });
-    await observer.connect();
-    await observer.query(`create table ${table} (id text primary key)`);
+    fixture = await relayedPool(DATABASE_URL, 'prepared');
+    table = fixture.table;
   });
-  afterAll(async () => {
-    await observer.query(`drop table if exists ${table}`);
-    await observer.end();
-    await pool.end();
-    relay.close();
-  });
+  afterAll(() => fixture.close());
 
   it('is parsed once per connection, then only bound and executed: one round trip each time', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
@@ -105,7 +85,7 @@ describe('PoolSafeClient: prepared statements (parsed once per connection), with
   it('a refused statement that carried the BEGIN and COMMIT commits nothing, rolls back, and stays prepared', async () => {
     const text = `${LAST_STATEMENT} ${insertText('refused')}`;
     const [warm, taken, next] = [randomUUID(), randomUUID(), randomUUID()];
-    await observer.query(`insert into ${table} (id) values ($1)`, [taken]);
+    await fixture.insertDirectly(taken);
     await sentDuring(async (client) => {
       await client.query(PREPARED + text, [warm]);
       await client.query('begin');

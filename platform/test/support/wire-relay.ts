@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { type AddressInfo, createServer, connect as netConnect, type Server } from 'node:net';
+import pg from 'pg';
+import { PoolSafeClient } from '../../src/database/pool-safe-pg-client.js';
 
 /** A message a client sent: its type byte ('Q' simple query, 'P' parse, 'B' bind, 'E' execute, 'S' sync...) and body. */
 export interface WireMessage {
@@ -56,4 +59,47 @@ export function throughRelay(databaseUrl: string, port: number): string {
   through.hostname = '127.0.0.1';
   through.port = String(port);
   return through.toString();
+}
+
+/** A one-connection pool of the services' client through a relay, a direct observer connection, and a table of their own. */
+export interface RelayedPool {
+  table: string;
+  /** The row `id` is committed (seen from another connection). */
+  visible(id: string): Promise<boolean>;
+  /** What the pool's one connection sent while `fn` ran. */
+  sentDuring(fn: (client: pg.PoolClient) => Promise<void>): Promise<WireMessage[]>;
+  /** A row written directly, outside the pool. */
+  insertDirectly(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function relayedPool(databaseUrl: string, tablePrefix: string): Promise<RelayedPool> {
+  const table = `${tablePrefix}_${randomUUID().replaceAll('-', '')}`;
+  const relay = await wireRelay(new URL(databaseUrl));
+  // One connection: every test reuses it, so a BEGIN left held would show in the next one.
+  const pool = new pg.Pool({ connectionString: throughRelay(databaseUrl, relay.port), max: 1, Client: PoolSafeClient });
+  const observer = new pg.Client({ connectionString: databaseUrl });
+  await observer.connect();
+  await observer.query(`create table ${table} (id text primary key)`);
+  return {
+    table,
+    visible: async (id) => (await observer.query(`select 1 from ${table} where id = $1`, [id])).rowCount === 1,
+    async sentDuring(fn) {
+      const client = await pool.connect();
+      const before = relay.messages.length;
+      try {
+        await fn(client);
+      } finally {
+        client.release();
+      }
+      return relay.messages.slice(before);
+    },
+    insertDirectly: async (id) => void (await observer.query(`insert into ${table} (id) values ($1)`, [id])),
+    async close() {
+      await observer.query(`drop table if exists ${table}`);
+      await observer.end();
+      await pool.end();
+      relay.close();
+    },
+  };
 }
