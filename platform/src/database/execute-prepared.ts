@@ -36,7 +36,7 @@ export async function executePrepared<T = Record<string, unknown>>(
 const numbered = new Map<string, string>();
 const NUMBERED_KEPT = 500;
 
-/** `?` placeholders -> `$1`, `$2`, ... (a `?` inside quotes is left as it is; no jsonb `?` operators). */
+/** `?` placeholders -> `$1`, `$2`, ... (a `?` inside quotes is left as it is; none may stand in a comment or be a jsonb operator). */
 function numberPlaceholders(sql: string): string {
   const known = numbered.get(sql);
   if (known !== undefined) return known;
