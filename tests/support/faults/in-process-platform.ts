@@ -28,13 +28,14 @@ export async function startFaultPlatform(overrides: Record<string, string> = {})
     ADMIN_PASSWORD: testAdmin.password,
     ...overrides,
   };
+  // The redis-server first: if the database cannot be made, the server is killed with this process (a database would stay).
+  const ownRedis = overrides.REDIS_URL ? undefined : await startPrivateRedis();
+  if (ownRedis) env.REDIS_URL = ownRedis.url;
   // A database of its own on the shared server unless the test brings one: every service's
   // outbox relay would otherwise share the suite's tables and publish the suite's rows into this
   // platform's namespace (where no one hears them), and the other way round.
   const ownDatabase = overrides.DATABASE_URL ? undefined : await createDatabase(env.DATABASE_URL, `fault_${namespace}`);
   if (ownDatabase) env.DATABASE_URL = ownDatabase.url;
-  const ownRedis = overrides.REDIS_URL ? undefined : await startPrivateRedis();
-  if (ownRedis) env.REDIS_URL = ownRedis.url;
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({ env, ports: FREE_PORTS, dataDir: null });
