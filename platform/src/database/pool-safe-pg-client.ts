@@ -80,12 +80,16 @@ export class PoolSafeClient extends pg.Client {
     if (plain) return this.plainQuery(text as string);
     if (typeof text === 'string' && text.startsWith(PREPARED) && Array.isArray(values) && args.length === 2)
       return this.preparedQuery(text.slice(PREPARED.length), values);
-    if (this.heldBegin !== null) {
-      // Queued ahead of the statement; a failure (the connection lost) fails the statement too.
-      this.send(this.heldBegin, true, this.heldBegin).catch(() => {});
-      this.heldBegin = null;
-    }
+    this.sendHeldBegin();
     return this.send(text, typeof text === 'string' && TRANSACTION_CONTROL.test(text), ...args);
+  }
+
+  /** Sends the held BEGIN (if any) on its own, queued ahead of the statement that follows. */
+  private sendHeldBegin(): void {
+    if (this.heldBegin === null) return;
+    // A failure (the connection lost) fails the statement after it too.
+    this.send(this.heldBegin, true, this.heldBegin).catch(() => {});
+    this.heldBegin = null;
   }
 
   /** A statement without parameters: BEGIN held, sent with the first statement; a LAST_STATEMENT sent with the COMMIT. */
@@ -121,12 +125,9 @@ export class PoolSafeClient extends pg.Client {
   private preparedQuery(text: string, values: unknown[]): Promise<unknown> {
     const name = this.statementName(text);
     const parsedStatements = (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
-    let begin = this.heldBegin;
+    if (name === undefined || parsedStatements[name] === undefined) this.sendHeldBegin();
+    const begin = this.heldBegin;
     this.heldBegin = null;
-    if (begin !== null && (name === undefined || parsedStatements[name] === undefined)) {
-      this.send(begin, true, begin).catch(() => {});
-      begin = null;
-    }
     const last = this.inTransaction && text.startsWith(LAST_STATEMENT);
     const run = () =>
       new Promise<pg.QueryResult>((resolve, reject) => {

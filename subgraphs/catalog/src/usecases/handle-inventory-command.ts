@@ -51,11 +51,11 @@ interface Handled {
  * and stock changes next to it, and write to the outbox `catalog.stock.changed` (and
  * `live.stock.updated`), then the reply with message id `<message id>:reply`. After the commit
  * (either way): invalidate the cached products, then publish those rows (this process, at once;
- * the relay is the fallback). The
- * reply is thus committed exactly once with the decision it reports, and published (by the relay
- * if need be) even across a crash or a bus outage; a redelivered message changes nothing and
- * writes nothing (its reply is already in the outbox, or sent). A failure before the commit
- * leaves no trace and throws: the bus redelivers, then dead-letters.
+ * the relay is the fallback). The reply is thus committed exactly once with the decision it
+ * reports, and published (by the relay if need be) even across a crash or a bus outage; a
+ * redelivered message changes nothing and writes nothing (its reply is already in the outbox, or
+ * sent). A failure before the commit leaves no trace and throws: the bus redelivers, then
+ * dead-letters.
  */
 export async function handleInventoryCommand<S extends InventoryCommandSubject>(
   deps: CatalogDeps,
