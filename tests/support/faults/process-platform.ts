@@ -83,6 +83,11 @@ export class ServiceProcess {
     return this.server?.pid;
   }
 
+  /** SIGSTOP: the process stays (its sockets open, messages delivered to it held) but does nothing; `kill` still ends it. */
+  freeze(): void {
+    this.server?.freeze();
+  }
+
   /** How many times the process was started. */
   get startCount(): number {
     return this.starts;
