@@ -90,7 +90,7 @@ describe('a service started with a bad variable', () => {
   ];
   it.concurrent.for(cases)(
     '$name exits non-zero with a message naming the variable',
-    { timeout: 30_000 },
+    { timeout: 90_000 },
     async ({ entry, env, variable }, { expect }) => {
       const result = await runEntryPoint(entry, env);
       expect(result.signal, `the process did not exit by itself:\n${result.output}`).toBeNull();

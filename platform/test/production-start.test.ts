@@ -36,7 +36,7 @@ describe('a production start without REDIS_URL or NATS_URL', () => {
     },
     { name: 'gateway', entry: 'gateway/src/index.ts', env: production, missing: ['REDIS_URL', 'NATS_URL'] },
   ];
-  it.concurrent.for(cases)('$name exits 1 naming $missing', { timeout: 30_000 }, async ({ entry, env, missing }, { expect }) => {
+  it.concurrent.for(cases)('$name exits 1 naming $missing', { timeout: 90_000 }, async ({ entry, env, missing }, { expect }) => {
     const result = await runEntryPoint(entry, env);
     expect(result.signal, `the process did not exit by itself:\n${result.output}`).toBeNull();
     expect(result.code, result.output).toBe(1);

@@ -27,7 +27,7 @@ export function runEntryPoint(entry: string, env: Record<string, string>): Promi
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     // A service that (wrongly) starts anyway must not outlive the test.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);

@@ -50,5 +50,5 @@ describe('relationship-map configuration', () => {
     });
     expect(result.code).toBe(1);
     expect(result.output).toContain('FACEBOOK_TOKEN_KEY');
-  }, 30_000);
+  }, 90_000);
 });

@@ -88,6 +88,11 @@ export class ServiceProcess {
     this.server?.freeze();
   }
 
+  /** SIGCONT after `freeze`: it carries on where it stopped. */
+  thaw(): void {
+    this.server?.thaw();
+  }
+
   /** How many times the process was started. */
   get startCount(): number {
     return this.starts;
