@@ -8,7 +8,7 @@
  * `catalog.stock.changed` and `live.stock.updated`.
  */
 import { randomUUID } from 'node:crypto';
-import { createProduct, getProduct, handleInventoryCommand, pruneInbox, reserveInventory } from '@app/catalog';
+import { createProduct, getProduct, handleInventoryCommand, pruneInbox, reserveInventory, updateProduct } from '@app/catalog';
 import {
   type DeadLetter,
   type EventEnvelope,
@@ -432,7 +432,7 @@ describe('dead letters', () => {
 });
 
 describe('stock change events', () => {
-  it('every stock change publishes catalog.stock.changed and live.stock.updated with {productId, newQuantity, updatedAt}, and refreshes cached reads', async () => {
+  it('every stock change publishes catalog.stock.changed and live.stock.updated with {productId, newQuantity, updatedAt, version}, and refreshes cached reads', async () => {
     const a = await product(8);
     expect((await getProduct(deps(), a))!.stockQuantity).toBe(8); // cached now
     const orderId = randomUUID();
@@ -440,23 +440,22 @@ describe('stock change events', () => {
     await awaitReplies(orderId);
     const changed = await eventually(async () => stockChanged.find((e) => e.data.productId === a));
     const broadcast = await eventually(async () => live.find((e) => e.data.productId === a));
-    expect(Object.keys(changed.data).sort()).toEqual(['newQuantity', 'productId', 'updatedAt']);
+    expect(Object.keys(changed.data).sort()).toEqual(['newQuantity', 'productId', 'updatedAt', 'version']);
     expect(broadcast.data).toEqual(changed.data);
-    expect(changed.data).toMatchObject({ productId: a, newQuantity: 5 });
+    expect(changed.data).toMatchObject({ productId: a, newQuantity: 5, version: 1 });
     const row = (await priv.sql('select updated_at from $schema.products where id = $1', [a]))[0];
     expect(changed.data.updatedAt).toBe(new Date(row.updated_at).toISOString());
     expect((await getProduct(deps(), a))!.stockQuantity).toBe(5);
 
     await release(orderId);
-    await eventually(async () => live.some((e) => e.data.productId === a && e.data.newQuantity === 8));
-    await eventually(async () => stockChanged.some((e) => e.data.productId === a && e.data.newQuantity === 8));
+    await eventually(async () => live.some((e) => e.data.productId === a && e.data.newQuantity === 8 && e.data.version === 2));
+    await eventually(async () => stockChanged.some((e) => e.data.productId === a && e.data.newQuantity === 8 && e.data.version === 2));
     expect((await getProduct(deps(), a))!.stockQuantity).toBe(8);
 
     // An admin setting the stock is a stock change too.
-    const { updateProduct } = await import('@app/catalog');
     await updateProduct(deps(), { id: a, stockQuantity: 42 });
-    await eventually(async () => live.some((e) => e.data.productId === a && e.data.newQuantity === 42));
-    await eventually(async () => stockChanged.some((e) => e.data.productId === a && e.data.newQuantity === 42));
+    await eventually(async () => live.some((e) => e.data.productId === a && e.data.newQuantity === 42 && e.data.version === 3));
+    await eventually(async () => stockChanged.some((e) => e.data.productId === a && e.data.newQuantity === 42 && e.data.version === 3));
     // A change that leaves the stock alone announces none.
     const before = live.filter((e) => e.data.productId === a).length;
     await updateProduct(deps(), { id: a, name: unique('Renamed') });
@@ -464,5 +463,31 @@ describe('stock change events', () => {
     await updateProduct(deps(), { id: marker, stockQuantity: 2 });
     await eventually(async () => live.some((e) => e.data.productId === marker));
     expect(live.filter((e) => e.data.productId === a)).toHaveLength(before);
+    expect(live.find((e) => e.data.productId === marker)!.data.version).toBe(1);
+  });
+
+  it("gives each change of a product's stock its own version, in the order the changes were made, whichever path made it", async () => {
+    const a = await product(100);
+    const orders = Array.from({ length: 8 }, () => randomUUID());
+    // Reservations and admin updates at once: they queue on the product's row lock.
+    await Promise.all([
+      ...orders.map((orderId) => reserve(orderId, [{ productId: a, quantity: 1 }])),
+      ...[300, 200, 250].map((stockQuantity) => updateProduct(deps(), { id: a, stockQuantity })),
+    ]);
+    for (const orderId of orders) await awaitReplies(orderId);
+    const changes = await eventually(async () => {
+      const heard = live.filter((e) => e.data.productId === a);
+      return new Set(heard.map((e) => e.data.version)).size >= orders.length + 3 && heard;
+    });
+    // Every change has its number, 1 to 11 with none missing; a broadcast heard twice carries the same change both times.
+    const byVersion = new Map<number, Set<number>>();
+    for (const { data } of changes) byVersion.set(data.version!, (byVersion.get(data.version!) ?? new Set()).add(data.newQuantity));
+    expect([...byVersion.keys()].sort((x, y) => x - y)).toEqual(Array.from({ length: orders.length + 3 }, (_, i) => i + 1));
+    expect([...byVersion.values()].every((quantities) => quantities.size === 1)).toBe(true);
+    // The newest version carries the stock the product has now, whatever order the events came in.
+    const newest = changes.find((e) => e.data.version === orders.length + 3)!;
+    expect(newest.data.newQuantity).toBe(await stockOf(a));
+    const [row] = await priv.sql('select stock_version from $schema.products where id = $1', [a]);
+    expect(Number(row.stock_version)).toBe(orders.length + 3);
   });
 });

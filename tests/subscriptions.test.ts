@@ -135,6 +135,40 @@ describe('stockUpdated', () => {
     expect(sub.results.map((r) => r.data?.stockUpdated.productId)).toEqual(sub.results.map(() => watched.id));
   });
 
+  it("keeps each product's changes in order by their version: an older change or a copy heard late is not delivered", async () => {
+    const env = inject('env');
+    const bus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
+    try {
+      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+      const sub = open().subscribe(`subscription($ids: [ID!]!) { stockUpdated(productIds: $ids) { productId newQuantity } }`, {
+        ids: [a, b],
+      });
+      const change = (productId: string, newQuantity: number, version?: number) =>
+        bus.broadcast(Subjects.LiveStockUpdated, { productId, newQuantity, updatedAt: new Date().toISOString(), version });
+      // Live once the first change comes through (its copies sent meanwhile are skipped).
+      await eventually(async () => {
+        await change(a, 1, 1);
+        return sub.results.length > 0;
+      });
+      await change(a, 3, 3);
+      await change(a, 2, 2); // made before version 3, heard after it
+      await change(a, 3, 3); // a copy
+      await change(b, 7, 1); // versions are per product
+      await change(a, 50); // from a catalog that sends no version: taken as it comes
+      await change(a, 4, 4);
+      await sub.waitUntil((r) => r.data?.stockUpdated.newQuantity === 4);
+      expect(sub.results.map((r) => [r.data?.stockUpdated.productId, r.data?.stockUpdated.newQuantity])).toEqual([
+        [a, 1],
+        [a, 3],
+        [b, 7],
+        [a, 50],
+        [a, 4],
+      ]);
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('refuses an empty productIds list with VALIDATION_ERROR', async () => {
     const sub = open().subscribe(STOCK, { ids: [] });
     const [result] = await sub.waitFor(1);

@@ -6,6 +6,18 @@ import { DEAD_LETTER_DOMAIN, domainOf, EVENT_STREAM_DOMAINS, Subjects } from './
 // Producers serialise Dates with toISOString(), but accept explicit offsets from other stacks.
 const isoDateTime = () => z.iso.datetime({ offset: true });
 const decimalString = () => z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+/**
+ * A product's stock level after a change. `version` counts the product's stock changes (a later
+ * change, a greater one), so a listener keeps the newest whatever order the events come in; an
+ * event without one (from a catalog that predates it) is taken as it comes.
+ */
+const stockLevel = () =>
+  z.object({
+    productId: z.uuid(),
+    newQuantity: z.number().int().nonnegative(),
+    updatedAt: isoDateTime(),
+    version: z.number().int().nonnegative().optional(),
+  });
 
 /** Subject -> payload schema for durable (JetStream) events. The single source of payload types. */
 export const durableEventSchemas = {
@@ -45,7 +57,7 @@ export const durableEventSchemas = {
     updatedAt: isoDateTime(),
   }),
   [Subjects.CatalogProductDeleted]: z.object({ productId: z.uuid(), deletedAt: isoDateTime() }),
-  [Subjects.CatalogStockChanged]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),
+  [Subjects.CatalogStockChanged]: stockLevel(),
   /** Orchestrator -> catalog: reserve every line or none. */
   [Subjects.CatalogInventoryReserve]: z.object({
     sagaId: z.uuid(),
@@ -116,7 +128,7 @@ export const fanoutEventSchemas = {
       })
       .nullable(),
   }),
-  [Subjects.LiveStockUpdated]: z.object({ productId: z.uuid(), newQuantity: z.number().int().nonnegative(), updatedAt: isoDateTime() }),
+  [Subjects.LiveStockUpdated]: stockLevel(),
 
   /**
    * A revocation auth has just written to the shared cache, which stays the truth: every token

@@ -121,6 +121,8 @@ export const orderUpdatedTopic: LiveTopic<typeof Subjects.LiveOrderUpdated> = {
 /**
  * `stockUpdated(productIds)`: public, like the catalog. The event carries productId,
  * newQuantity and updatedAt; a selected `product { ... }` is resolved through the supergraph.
+ * Its `version` keeps each product's changes in order: one older than a change already
+ * delivered (heard late: another catalog replica, a copy sent again) is not delivered.
  */
 export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
   field: 'stockUpdated',
@@ -148,11 +150,17 @@ export const stockUpdatedTopic: LiveTopic<typeof Subjects.LiveStockUpdated> = {
         .filter((f) => f.name.value !== 'product')
         .map((f) => [responseKey(f), f.name.value] as const),
     }));
+    // Each product's newest stock version delivered: an older or repeated change is skipped.
+    const delivered = new Map<string, number>();
     return {
       keys: [...ids],
       matches: (event) => ids.has(event.productId),
       resolve: async (event) => {
         if (!ids.has(event.productId)) return undefined;
+        if (event.version !== undefined) {
+          if (event.version <= (delivered.get(event.productId) ?? -1)) return undefined; // a late copy or an older change
+          delivered.set(event.productId, event.version);
+        }
         const values: Record<string, unknown> = {
           __typename: 'StockUpdate',
           productId: event.productId,

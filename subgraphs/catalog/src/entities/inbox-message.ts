@@ -5,6 +5,8 @@ export interface StockChange {
   productId: string;
   newQuantity: number;
   updatedAt: string;
+  /** The product's `stockVersion` after the change: a later change has a greater one. */
+  version: number;
 }
 
 /**

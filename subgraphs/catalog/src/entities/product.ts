@@ -17,6 +17,12 @@ export const Product = defineEntity({
     /** Exact decimal, read as Postgres' text ("149900.0000") and normalised by the views. */
     price: p.decimal('string').precision(18).scale(4),
     stockQuantity: p.integer(),
+    /**
+     * Counts the product's stock changes, each made under its row lock: the stock events carry it,
+     * so a listener that hears them out of order (two replicas, an admin's change and a
+     * reservation a moment apart, a copy sent again) keeps the newest.
+     */
+    stockVersion: p.bigint('number').default(0),
     /** The category's id; a category that still has products cannot be deleted (the foreign key agrees). */
     category: p.manyToOne(Category).mapToPk().nullable().index().deleteRule('no action'),
     createdAt: p.datetime().onCreate(() => new Date()),

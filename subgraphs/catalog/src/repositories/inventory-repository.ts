@@ -11,10 +11,11 @@ export interface StockRow {
   stockQuantity: number;
 }
 
-/** A product's stock level after a reservation. */
+/** A product's stock level after a reservation, and its `stockVersion`. */
 export interface NewStock {
   id: string;
   stockQuantity: number;
+  version: number;
 }
 
 /**
@@ -39,7 +40,7 @@ export class InventoryRepository {
    * concurrent reservations) and checks them; when every line is there and in stock, records
    * `announce.reply` and the stock changes on the command's inbox row, takes the stock, records
    * the order's reserved lines and the order as `reserved`, and writes `announce.outbox` (each row
-   * naming a product gets that product's new `newQuantity` in its payload). Otherwise writes
+   * naming a product gets that product's new `newQuantity` and `version` in its payload). Otherwise writes
    * nothing. Answers the locked products (missing ones absent) and, when taken, their new levels.
    *
    * The inbox row: with `claim` the statement inserts it (the whole handling is this one
@@ -62,25 +63,26 @@ export class InventoryRepository {
     const record = this.inboxRecord(announce.inboxId, announce.reply, now, claim);
     // Everything below is written only once the inbox row holds the outcome: the check passed (and, claiming, the message is new).
     const recorded = '(select count(*) > 0 from recorded)';
-    const rows = await executePrepared<StockRow & { ok: boolean; newQuantity: number | null }>(
+    const rows = await executePrepared<StockRow & { ok: boolean; newQuantity: number | null; newVersion: string | null }>(
       this.em,
       `with lines (product_id, quantity) as (values ${lineValues}),
        locked as (
-         select p.id, p.name, p.stock_quantity from ${this.schema}.products p
+         select p.id, p.name, p.stock_quantity, p.stock_version from ${this.schema}.products p
          where p.id in (select product_id from lines) order by p.id for update),
        verdict as (
          select count(k.id) = (select count(*) from lines) and coalesce(bool_and(k.stock_quantity >= l.quantity), false)
            ${claim ? `and not exists (select 1 from ${this.schema}.inventory_orders where order_id = ?)` : ''} as ok
          from lines l left join locked k on k.id = l.product_id),
        changes as (
-         select jsonb_agg(jsonb_build_object('productId', k.id, 'newQuantity', k.stock_quantity - l.quantity, 'updatedAt', ?::text)
-           order by k.id) as stock
+         select jsonb_agg(jsonb_build_object('productId', k.id, 'newQuantity', k.stock_quantity - l.quantity, 'updatedAt', ?::text,
+           'version', k.stock_version + 1) order by k.id) as stock
          from lines l join locked k on k.id = l.product_id),
        recorded as (${record.sql}),
        taken as (
-         update ${this.schema}.products p set stock_quantity = p.stock_quantity - l.quantity, updated_at = ?
+         update ${this.schema}.products p
+         set stock_quantity = p.stock_quantity - l.quantity, stock_version = p.stock_version + 1, updated_at = ?
          from lines l where p.id = l.product_id and ${recorded}
-         returning p.id, p.stock_quantity),
+         returning p.id, p.stock_quantity, p.stock_version),
        held as (
          insert into ${this.schema}.inventory_reservations (id, order_id, product_id, quantity, state, created_at, updated_at)
          select gen_random_uuid(), ?, l.product_id, l.quantity, 'reserved', ?, ? from lines l where ${recorded}),
@@ -92,10 +94,12 @@ export class InventoryRepository {
          insert into ${this.schema}.outbox (id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context)
          select r.id, r.msg_id, r.subject, r.kind,
            case when r.product_id is null then r.payload
-             else jsonb_set(r.payload, '{newQuantity}', to_jsonb((select t.stock_quantity from taken t where t.id = r.product_id))) end,
+             else r.payload || (select jsonb_build_object('newQuantity', t.stock_quantity, 'version', t.stock_version)
+               from taken t where t.id = r.product_id) end,
            r.created_at, null, 0, null, r.trace_context
          from planned r where ${recorded} order by r.ord)
-       select ${recorded} as ok, k.id, k.name, k.stock_quantity as "stockQuantity", t.stock_quantity as "newQuantity"
+       select ${recorded} as ok, k.id, k.name, k.stock_quantity as "stockQuantity", t.stock_quantity as "newQuantity",
+         t.stock_version as "newVersion"
        from locked k left join taken t on t.id = k.id order by k.id`,
       [
         ...lines.flat(),
@@ -124,7 +128,8 @@ export class InventoryRepository {
       ],
     );
     const locked = rows.map(({ id, name, stockQuantity }) => ({ id, name, stockQuantity }));
-    const taken = rows[0]?.ok ? rows.map((r) => ({ id: r.id, stockQuantity: r.newQuantity! })) : null;
+    // bigint comes back as text; a product's count of stock changes stays far below 2^53.
+    const taken = rows[0]?.ok ? rows.map((r) => ({ id: r.id, stockQuantity: r.newQuantity!, version: Number(r.newVersion) })) : null;
     return { locked, taken };
   }
 

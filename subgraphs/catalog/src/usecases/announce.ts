@@ -50,6 +50,7 @@ export const stockChangeOf = (p: Product): StockChange => ({
   productId: p.id,
   newQuantity: p.stockQuantity,
   updatedAt: p.updatedAt.toISOString(),
+  version: p.stockVersion,
 });
 
 /** `catalog.product.upserted` for the read models of other services (price as an exact decimal string), with its message id. */

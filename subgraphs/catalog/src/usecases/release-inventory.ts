@@ -37,6 +37,7 @@ async function releaseInTransaction(tx: EntityManager, command: ReleaseInventory
     line.state = 'released';
   }
   order.state = 'released';
+  for (const product of locked.values()) product.stockVersion += 1; // under the row lock, once per product
   await inventory.flush();
   return { ...done, stockChanges: [...locked.values()].map(stockChangeOf) };
 }

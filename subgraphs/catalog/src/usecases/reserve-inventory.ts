@@ -40,8 +40,8 @@ function plan(command: ReserveInventoryCommand, messageId: string) {
   const now = new Date();
   const ids = { sagaId: command.sagaId, orderId: command.orderId };
   const reserved = reply(Subjects.CatalogInventoryReserved, ids);
-  // The announcements of a success; the statement fills in each product's new stock level.
-  const planned = lines.map(([productId]) => ({ productId, newQuantity: 0, updatedAt: now.toISOString() }));
+  // The announcements of a success; the statement fills in each product's new stock level and version.
+  const planned = lines.map(([productId]) => ({ productId, newQuantity: 0, updatedAt: now.toISOString(), version: 0 }));
   const outbox = announcements(messageId, { reply: reserved, stockChanges: planned });
   return { orderId: command.orderId.toLowerCase(), ids, lines, now, reserved, planned, outbox };
 }
@@ -61,11 +61,14 @@ function reserveAndAnnounce(em: EntityManager, p: Plan, messageId: string, claim
   });
 }
 
-/** The outcome of a reservation that took the stock: each announcement with its product's new level. */
+/** The outcome of a reservation that took the stock: each announcement with its product's new level and version. */
 function reservedOutcome(p: Plan, taken: NewStock[]): InventoryOutcome {
-  const level = new Map(taken.map((t) => [t.id, t.stockQuantity]));
-  for (const record of p.outbox) if (productOf(record)) record.payload.newQuantity = level.get(productOf(record)!);
-  const stockChanges = p.planned.map((c) => ({ ...c, newQuantity: level.get(c.productId)! }));
+  const after = new Map(taken.map((t) => [t.id, { newQuantity: t.stockQuantity, version: t.version }]));
+  for (const record of p.outbox) {
+    const product = productOf(record);
+    if (product) Object.assign(record.payload, after.get(product));
+  }
+  const stockChanges = p.planned.map((c) => ({ ...c, ...after.get(c.productId)! }));
   return { reply: p.reserved, stockChanges, written: p.outbox };
 }
 

@@ -43,11 +43,11 @@ export async function updateProduct(deps: CatalogDeps, rawInput: unknown): Promi
         const previous = { categoryId: found.category ?? null, stockQuantity: found.stockQuantity };
         if (changes.categoryId && changes.categoryId !== found.category) await requireCategory(repos.categories, changes.categoryId);
         repos.products.applyChanges(found, { ...changes, nameKey: changes.name === undefined ? undefined : nameKey(changes.name) });
+        const stockChanged = found.stockQuantity !== previous.stockQuantity;
+        if (stockChanged) found.stockVersion += 1; // under the row lock: no other change gets this number
         await tx.flush(); // `updatedAt` is final: the events carry it (and their message ids)
         writeProductUpserted(tx, found);
-        if (found.stockQuantity !== previous.stockQuantity) {
-          writeStockChanges(tx, [stockChangeOf(found)], { msgId: (c) => `stock:${c.productId}:${found.updatedAt.getTime()}`, live: true });
-        }
+        if (stockChanged) writeStockChanges(tx, [stockChangeOf(found)], { msgId: (c) => `stock:${c.productId}:v${c.version}`, live: true });
         return { product: found, before: previous };
       }),
     (err) => (isForeignKeyViolation(err) ? unknownCategory() : undefined),
