@@ -59,7 +59,7 @@ export class InventoryRepository {
   }): Promise<{ locked: StockRow[]; taken: NewStock[] | null }> {
     const { orderId, sagaId, lines, now, announce, claim } = input;
     const lineValues = lines.map(() => '(?::uuid, ?::int)').join(', ');
-    const rowValues = announce.outbox.map(() => '(?::int, ?::uuid, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::uuid)').join(', ');
+    const planned = plannedRows(announce.outbox);
     const record = this.inboxRecord(announce.inboxId, announce.reply, now, claim);
     // Everything below is written only once the inbox row holds the outcome: the check passed (and, claiming, the message is new).
     const recorded = '(select count(*) > 0 from recorded)';
@@ -89,7 +89,7 @@ export class InventoryRepository {
        decided as (
          insert into ${this.schema}.inventory_orders (order_id, saga_id, state, reason, created_at, updated_at)
          select ?, ?, 'reserved', null, ?, ? where ${recorded}),
-       planned (ord, id, msg_id, subject, kind, payload, created_at, trace_context, product_id) as (values ${rowValues}),
+       planned (ord, id, msg_id, subject, kind, payload, created_at, trace_context, product_id) as (values ${planned.sql}),
        announced as (
          insert into ${this.schema}.outbox (id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context)
          select r.id, r.msg_id, r.subject, r.kind,
@@ -114,17 +114,7 @@ export class InventoryRepository {
         sagaId,
         now,
         now,
-        ...announce.outbox.flatMap((r, i) => [
-          i,
-          r.id,
-          r.msgId,
-          r.subject,
-          r.kind,
-          JSON.stringify(r.payload),
-          r.createdAt,
-          r.traceContext,
-          r.productId,
-        ]),
+        ...planned.params,
       ],
     );
     const locked = rows.map(({ id, name, stockQuantity }) => ({ id, name, stockQuantity }));
@@ -233,4 +223,22 @@ export class InventoryRepository {
   flush(): Promise<void> {
     return this.em.flush();
   }
+}
+
+/** reserveAndAnnounce's `planned` rows: the announcements in order, each naming the product whose new level it carries (or null). */
+function plannedRows(outbox: readonly (OutboxRecord & { productId: string | null })[]) {
+  return {
+    sql: outbox.map(() => '(?::int, ?::uuid, ?, ?, ?, ?::jsonb, ?::timestamptz, ?, ?::uuid)').join(', '),
+    params: outbox.flatMap((r, i) => [
+      i,
+      r.id,
+      r.msgId,
+      r.subject,
+      r.kind,
+      JSON.stringify(r.payload),
+      r.createdAt,
+      r.traceContext,
+      r.productId,
+    ]),
+  };
 }
