@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode, retryAfterOf } from '../errors.js';
@@ -90,7 +91,8 @@ export async function handleGraphQL<TContext extends BaseContext>(
 
   // Incremental delivery (@defer): stream the chunks as Apollo produces them.
   reply.hijack();
-  reply.raw.writeHead(status, Object.fromEntries(response.headers));
+  // With the headers every response carries (security, x-request-id): hijacked, Fastify sends none.
+  reply.raw.writeHead(status, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...Object.fromEntries(response.headers) });
   for await (const chunk of response.body.asyncIterator) reply.raw.write(chunk);
   reply.raw.end();
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { AppError, ErrorCode, httpStatusOf, retryAfterOf } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,6 +8,7 @@ import { traceHttpRequests } from '../tracing/http-server-spans.js';
 import { tracingEnabled } from '../tracing/tracing-state.js';
 import { type HealthCheck, publicHealth, runHealthChecks } from './health.js';
 import { isOperator } from './operator-access.js';
+import { securityHeaders } from './security-headers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -90,25 +90,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // First, so every other hook runs inside the request's span (with tracing off: no hook at all).
   if (tracingEnabled()) traceHttpRequests(app, service);
 
-  // Security headers on every response. The default CSP suits what services answer (JSON, SVG,
-  // text): nothing may load or run, and no page may frame it. A route that serves an HTML page
-  // sets its own CSP (/graphiql, /api/docs); Node lets the route's headers win over these.
-  app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
-    },
-    frameguard: { action: 'deny' },
-    // Not helmet's no-referrer: under it a browser sends `Origin: null` on a same-origin POST,
-    // which the REST facade's Origin check must refuse.
-    referrerPolicy: { policy: 'same-origin' },
-    // The map picture may be shown by the front end of the same site (another port or subdomain).
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
-
   app.decorateRequest('requestId', '');
   app.addHook('onRequest', async (request, reply) => {
     request.requestId = request.id;
+    // Security headers on every response (a route may replace one with its own).
+    reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
