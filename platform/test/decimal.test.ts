@@ -10,8 +10,19 @@ describe('decimal', () => {
   });
   it('normalises Postgres numeric text and compares', () => {
     expect(decimal.normalize('149900.0000')).toBe('149900');
+    expect(decimal.normalize('-0.0000')).toBe('0');
+    expect(decimal.normalize('007.5010')).toBe('7.501');
+    expect(() => decimal.normalize('1.23456')).toThrow(/not a decimal/);
     expect(decimal.compare('10', '9.9999')).toBe(1);
     expect(decimal.compare('-1', '0')).toBe(-1);
+  });
+  it('normalises as the integer round trip does, for any decimal it accepts', () => {
+    const digits = (n: number) => Array.from({ length: n }, () => '0012345679'[Math.floor(Math.random() * 10)]).join('');
+    for (let i = 0; i < 5_000; i++) {
+      const fraction = Math.random() < 0.3 ? '' : `.${digits(1 + Math.floor(Math.random() * 4))}`;
+      const value = `${Math.random() < 0.3 ? '-' : ''}${digits(1 + Math.floor(Math.random() * 14))}${fraction}`;
+      expect(decimal.normalize(value), value).toBe(decimal.fromUnits(decimal.toUnits(value)));
+    }
   });
   it('the scalar serialises to a JSON number and refuses what it cannot hold exactly', () => {
     expect(DecimalScalar.serialize('299000.0000')).toBe(299000);
