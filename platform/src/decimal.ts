@@ -2,8 +2,8 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 /** Decimal places every amount carries internally (prices, totals). */
 export const DECIMAL_SCALE = 4;
-const DECIMAL = /^-?\d{1,14}(\.\d{1,4})?$/;
-const DECIMAL_PARTS = /^(-?)(\d{1,14})(?:\.(\d{1,4}))?$/;
+/** A decimal as accepted: sign, up to 14 digits, up to 4 after the point; the groups are its parts. */
+const DECIMAL = /^(-?)(\d{1,14})(?:\.(\d{1,4}))?$/;
 const SCALE_UNITS = 10n ** BigInt(DECIMAL_SCALE);
 
 /**
@@ -14,11 +14,9 @@ export const decimal = {
   isValid: (value: string) => DECIMAL.test(value),
   /** "12.5" -> 125000n */
   toUnits(value: string): bigint {
-    if (!DECIMAL.test(value)) throw new Error(`not a decimal: ${value}`);
-    const negative = value.startsWith('-');
-    const [whole, fraction = ''] = value.replace('-', '').split('.');
+    const [, sign, whole, fraction = ''] = partsOf(value);
     const units = BigInt(whole) * SCALE_UNITS + BigInt(fraction.padEnd(DECIMAL_SCALE, '0'));
-    return negative ? -units : units;
+    return sign ? -units : units;
   },
   /** 125000n -> "12.5" (no trailing zeros) */
   fromUnits(units: bigint): string {
@@ -43,12 +41,18 @@ export const decimal = {
  * trailing zeros after the point, no "-0".
  */
 function canonical(value: string): string {
-  const parts = DECIMAL_PARTS.exec(value);
-  if (!parts) throw new Error(`not a decimal: ${value}`);
-  const whole = parts[2].replace(/^0+(?=\d)/, '');
-  const fraction = (parts[3] ?? '').replace(/0+$/, '');
+  const [, sign, digits, decimals = ''] = partsOf(value);
+  const whole = digits.replace(/^0+(?=\d)/, '');
+  const fraction = decimals.replace(/0+$/, '');
   const zero = whole === '0' && fraction === '';
-  return `${parts[1] && !zero ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+  return `${sign && !zero ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** DECIMAL's match of `value`: [text, sign, whole digits, fraction digits]; throws when it is not one. */
+function partsOf(value: string): RegExpExecArray {
+  const parts = DECIMAL.exec(value);
+  if (!parts) throw new Error(`not a decimal: ${value}`);
+  return parts;
 }
 
 function numberToString(value: number): string {
