@@ -528,6 +528,30 @@ describe('rate limiting (an extra gateway: 3 anonymous requests per window)', ()
   });
 });
 
+describe('one document, many requests', () => {
+  // The gateway keeps what it builds per document (the plan, the Operation that shapes answers):
+  // each request must still be answered by its own variables and its own operation.
+  const document = `
+    query Mine($withName: Boolean = true, $hideEmail: Boolean!) { me { id username @include(if: $withName) ...Contact @skip(if: $hideEmail) } }
+    query Short { me { id ...Contact } }
+    fragment Contact on User { email }`;
+
+  it('answers each run by its variables (and their defaults) and its operation name', async () => {
+    const runs: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      ['Mine', { hideEmail: false }, { id: user.id, username: user.username, email: user.email }],
+      ['Mine', { withName: false, hideEmail: true }, { id: user.id }],
+      ['Short', {}, { id: user.id, email: user.email }],
+      ['Mine', { hideEmail: true }, { id: user.id, username: user.username }],
+      ['Mine', { withName: false, hideEmail: false }, { id: user.id, email: user.email }],
+    ];
+    for (const round of [1, 2])
+      for (const [operationName, variables, me] of runs) {
+        const res = await post(url, { query: document, operationName, variables }, bearer(user.accessToken));
+        expect(res.body, `round ${round}: ${operationName} ${JSON.stringify(variables)}`).toEqual({ data: { me } });
+      }
+  });
+});
+
 describe('error hygiene across this file', () => {
   it('every error code seen is documented, and no error carries a stack trace or exception', () => {
     expect(seenErrors.length).toBeGreaterThan(10);

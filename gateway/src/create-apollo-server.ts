@@ -19,6 +19,7 @@ import { graphiqlLandingPage } from './ide/register-graphiql.js';
 import { operationMetricsPlugin } from './plugins/operation-metrics-plugin.js';
 import { unavailableStatusPlugin } from './plugins/unavailable-status-plugin.js';
 import type { PublicAnswerCache } from './public-answer-cache.js';
+import { reuseOperations } from './reuse-operations.js';
 import type { SharedEntitySelection } from './shared-entity-selection.js';
 import { SubgraphClient } from './subgraph-client.js';
 
@@ -66,6 +67,8 @@ export function createApolloServer({
   accountAnswers,
 }: ApolloServerOptions): GatewayApollo {
   const production = config.NODE_ENV === 'production';
+  // Built once per document, like the plan (see reuse-operations.ts); the gateway works the same without.
+  if (!reuseOperations()) logger.warn('@apollo/federation-internals changed: the federation Operation is built on every request');
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const clients: SubgraphClient[] = [];
