@@ -46,9 +46,29 @@ class GatedBus {
 
   private onBroadcast = ((subject: typeof Subjects.CacheProfileInvalidated, handler: (e: Invalidation) => Promise<void>) =>
     this.real.onBroadcast(subject, async (event) => {
+      this.lastHeard.set(event.data.userId, Date.now());
       if (this.paused) this.held.push({ event, deliver: () => handler(event) });
       else await handler(event);
     })) as EventBus['onBroadcast'];
+
+  /** When replica 2 last received an invalidation for each user, held back or not. */
+  private readonly lastHeard = new Map<string, number>();
+
+  /**
+   * Resolves once replica 2 has received an invalidation for the user sent after `since`, and then
+   * none for longer than the writer's second round (1 s): a read crossed by one keeps no copy, so
+   * a warm copy needs the quiet.
+   */
+  async quiet(userId: string, since: number) {
+    await eventually(
+      async () => {
+        const last = this.lastHeard.get(userId) ?? 0;
+        return last >= since && Date.now() - last > 1_500;
+      },
+      10_000,
+      100,
+    );
+  }
 
   async release() {
     this.paused = false;
@@ -140,7 +160,9 @@ describe('profile cache across replicas', () => {
 
   it('without the broadcast replica 2 keeps its copy: the invalidation is what makes it fresh', async () => {
     const user = await settledUser('control');
+    const sent = Date.now();
     await update(user, { firstName: 'One' });
+    await gated.quiet(user.id, sent);
     await eventually(async () => (await viaReplica2(user)) === 'One');
 
     gated.paused = true;
