@@ -57,6 +57,11 @@ describe('registerEventBusMetrics', () => {
       async () => sample(await scrape(), 'events_dead_letters_stored', { subject: Subjects.UsersUserDeleted }) === 2,
       'two stored dead letters',
     );
+    // This process counts a dead letter once its store is acknowledged, which may arrive just after the stats.
+    await until(
+      async () => sample(await scrape(), 'events_dead_lettered_total', { subject: Subjects.UsersUserDeleted, consumer: 'erasure' }) === 2,
+      'two dead letters counted by this process',
+    );
 
     text = await scrape();
     expect(text).toMatch(/^# TYPE events_dead_letters_stored gauge/m);
