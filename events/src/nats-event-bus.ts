@@ -15,7 +15,6 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/transport-node';
 import { type Context, context } from '@opentelemetry/api';
-import { coalesceWrites } from './coalesce-writes.js';
 import {
   assertValidName,
   attemptDelivery,
@@ -200,7 +199,6 @@ export class NatsEventBus implements EventBus {
       // saga service's CPU under load); the price is a shorter stack on a timeout error.
       noAsyncTraces: true,
     });
-    coalesceWrites(nc, logger);
     try {
       const jsm = await jetstreamManager(nc, { timeout: JS_API_TIMEOUT_MS });
       const bus = new NatsEventBus(nc, jsm, options.namespace, logger);
