@@ -225,14 +225,21 @@ describe('updateProfile', () => {
     expect(res.body.data ?? null).toBeNull();
   });
 
+  /** Reads `me` until a read has filled the shared entry `key`; its stored text, or null after the wait. */
+  const readUntilStored = async (user: TestUser, key: string) =>
+    eventually(async () => {
+      await readMe(user);
+      return redis.get(key);
+    }).catch(() => null);
+
   it('deletes the shared cache entry profile:{id}; the next read stores the new profile', async () => {
     const user = await settledUser('cache');
     const key = `profile:${user.id}`;
     await call(UPDATE_ID_ONLY, { input: { firstName: 'Cached' } }, { token: user.accessToken });
 
-    // A read populates the shared entry (cache-aside, 300 s).
-    expect((await readMe(user)).profile.firstName).toBe('Cached');
-    const cached = await redis.get(key);
+    // A read populates the shared entry (cache-aside, 300 s): one that started before the users
+    // service heard the update's own announcement stores nothing, so read until one has stored it.
+    const cached = await readUntilStored(user, key);
     expect(cached, 'a read stores profile:{id}').not.toBeNull();
     expect(JSON.parse(cached!).profile.firstName).toBe('Cached');
     const ttl = await redis.ttl(key);
@@ -246,7 +253,7 @@ describe('updateProfile', () => {
 
     // The next read fills it again, with the new value only.
     expect((await readMe(user)).profile.firstName).toBe('Fresh');
-    const refilled = await redis.get(key);
+    const refilled = await readUntilStored(user, key);
     expect(refilled).not.toBeNull();
     expect(JSON.parse(refilled!).profile.firstName).toBe('Fresh');
   });
@@ -255,8 +262,7 @@ describe('updateProfile', () => {
     const user = await settledUser('cachebad');
     const key = `profile:${user.id}`;
     await call(UPDATE_ID_ONLY, { input: { firstName: 'Kept' } }, { token: user.accessToken });
-    await readMe(user);
-    const cached = await redis.get(key);
+    const cached = await readUntilStored(user, key);
     expect(cached).not.toBeNull();
     expectValidationError(await call(UPDATE_ID_ONLY, { input: { locale: 'zz zz' } }, { token: user.accessToken }), ['locale']);
     const after = await redis.get(key);
