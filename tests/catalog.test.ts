@@ -16,11 +16,12 @@ import {
   SAMPLE_PRODUCTS,
   seedSampleCatalog,
 } from '@app/catalog';
-import { type EventBus, type EventEnvelope, NatsEventBus, Subjects } from '@app/events';
+import { type EventEnvelope, NatsEventBus, Subjects } from '@app/events';
 import { catalogCacheKeys, createLogger, RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminUser, C, startPrivateCatalog, useCatalogDb } from './support/catalog.js';
 import { eventually, gql, registerAndLogin, type TestUser, unique } from './support/client.js';
+import { GatedBus } from './support/gated-bus.js';
 import { call, expectCode, expectValidationError, NIL_UUID, ok } from './support/workouts.js';
 
 const db = useCatalogDb();
@@ -374,34 +375,17 @@ describe('read cache', () => {
 });
 
 describe('cross-replica invalidation', () => {
-  type Invalidation = EventEnvelope<typeof Subjects.CacheKeyInvalidated>;
   let realBus: NatsEventBus;
+  let gated: GatedBus<typeof Subjects.CacheKeyInvalidated>;
   let replica: CatalogService;
   let replicaUrl: string;
-  let paused = false;
-  const held: (() => Promise<void>)[] = [];
-  /** How many invalidations naming each key replica 2 has received, held back or not. */
-  const heard = new Map<string, number>();
   let redis: RedisCache;
 
   beforeAll(async () => {
     const env = inject('env');
     realBus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
-    // Replica 2's bus: the real one, except that its broadcast handlers can be held back.
-    const gated = new Proxy(realBus, {
-      get: (target, prop, receiver) => {
-        if (prop === 'onBroadcast') {
-          return (subject: typeof Subjects.CacheKeyInvalidated, handler: (e: Invalidation) => Promise<void>) =>
-            target.onBroadcast(subject, async (event) => {
-              for (const key of event.data.keys) heard.set(key, (heard.get(key) ?? 0) + 1);
-              if (paused) held.push(() => handler(event));
-              else await handler(event);
-            });
-        }
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }) as EventBus;
+    // Replica 2's bus: the real one, except that its invalidations can be held back.
+    gated = new GatedBus(realBus, Subjects.CacheKeyInvalidated, (event) => event.data.keys);
     redis = RedisCache.connect(env.REDIS_URL);
     replica = await buildCatalogService({
       // Keeps products in its own memory for 5 minutes: only the broadcast can make it drop them.
@@ -412,14 +396,14 @@ describe('cross-replica invalidation', () => {
         AUTH_JWKS_URL: `${inject('urls').auth}/.well-known/jwks.json`,
       }),
       databaseUrl: env.DATABASE_URL,
-      infrastructure: { bus: gated, cache: redis },
+      infrastructure: { bus: gated.bus, cache: redis },
       logger: createLogger('catalog-replica-2', env.LOG_LEVEL as 'silent'),
     });
     replicaUrl = `http://127.0.0.1:${await replica.listen(0, '127.0.0.1')}/graphql`;
   });
 
   afterAll(async () => {
-    paused = false;
+    await gated?.release();
     await replica?.close();
     await realBus?.close();
     await redis?.close();
@@ -444,20 +428,19 @@ describe('cross-replica invalidation', () => {
   });
 
   it('without the broadcast replica 2 keeps its copy: the invalidation is what makes it fresh', async () => {
+    const created = Date.now();
     const product = await newProduct({ price: 10 });
-    // The creation is announced twice (the writer's second round, a second later): a read that one
-    // of them crosses keeps no copy, so replica 2 is warmed only once it has heard both.
-    await eventually(async () => (heard.get(catalogCacheKeys.product(product.id)) ?? 0) >= 2);
+    // Warmed once the creation's announcements (the writer's second round comes a second later) are over.
+    await gated.quiet(catalogCacheKeys.product(product.id), created);
     expect((await viaReplica2(product.id)).price).toBe(10);
-    paused = true;
+    gated.paused = true;
     try {
       await ok(C.updateProduct, { input: { id: product.id, price: 20 } }, admin);
-      await eventually(async () => held.length > 0);
+      await eventually(async () => gated.held.length > 0);
       expect((await ok(C.product, { id: product.id })).price).toBe(20);
       expect((await viaReplica2(product.id)).price).toBe(10);
     } finally {
-      paused = false;
-      for (const deliver of held.splice(0)) await deliver();
+      await gated.release();
     }
     expect((await viaReplica2(product.id)).price).toBe(20);
   });

@@ -5,11 +5,12 @@
  * `cache.profile.invalidated` broadcast; a control experiment that holds the broadcasts back
  * shows that it is the broadcast, and nothing else, that makes replica 2 fresh.
  */
-import { type EventBus, type EventEnvelope, NatsEventBus, Subjects, type Subscription } from '@app/events';
+import { type EventEnvelope, NatsEventBus, Subjects, type Subscription } from '@app/events';
 import { createLogger, RedisCache } from '@app/platform';
 import { buildUsersService, loadUsersConfig, type UsersService } from '@app/users';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, expectNoLeaks, gql, type RequestOptions, registerAndLogin, type TestUser } from './support/client.js';
+import { GatedBus } from './support/gated-bus.js';
 
 const ME = `query Me { me { id profile { firstName lastName locale } lastLoginAt } }`;
 const UPDATE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`;
@@ -24,60 +25,8 @@ async function call(query: string, variables?: Record<string, unknown>, options?
   return result;
 }
 
-/**
- * Replica 2's event bus: the real NATS bus, except that its broadcast handlers can be paused.
- * While paused, invalidations addressed to replica 2 are held back (as if lost in the network)
- * until `release()`.
- */
-class GatedBus {
-  paused = false;
-  readonly held: { event: Invalidation; deliver: () => Promise<void> }[] = [];
-  readonly bus: EventBus;
-
-  constructor(private readonly real: NatsEventBus) {
-    this.bus = new Proxy(real, {
-      get: (target, prop, receiver) => {
-        if (prop === 'onBroadcast') return this.onBroadcast;
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }) as EventBus;
-  }
-
-  private onBroadcast = ((subject: typeof Subjects.CacheProfileInvalidated, handler: (e: Invalidation) => Promise<void>) =>
-    this.real.onBroadcast(subject, async (event) => {
-      this.lastHeard.set(event.data.userId, Date.now());
-      if (this.paused) this.held.push({ event, deliver: () => handler(event) });
-      else await handler(event);
-    })) as EventBus['onBroadcast'];
-
-  /** When replica 2 last received an invalidation for each user, held back or not. */
-  private readonly lastHeard = new Map<string, number>();
-
-  /**
-   * Resolves once replica 2 has received an invalidation for the user sent after `since`, and then
-   * none for longer than the writer's second round (1 s): a read crossed by one keeps no copy, so
-   * a warm copy needs the quiet.
-   */
-  async quiet(userId: string, since: number) {
-    await eventually(
-      async () => {
-        const last = this.lastHeard.get(userId) ?? 0;
-        return last >= since && Date.now() - last > 1_500;
-      },
-      10_000,
-      100,
-    );
-  }
-
-  async release() {
-    this.paused = false;
-    for (const { deliver } of this.held.splice(0)) await deliver();
-  }
-}
-
 let realBus: NatsEventBus;
-let gated: GatedBus;
+let gated: GatedBus<typeof Subjects.CacheProfileInvalidated>;
 let cache: RedisCache;
 let replica: UsersService;
 let replicaUrl: string;
@@ -93,7 +42,7 @@ beforeAll(async () => {
     PORT: '0',
   });
   realBus = await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE });
-  gated = new GatedBus(realBus);
+  gated = new GatedBus(realBus, Subjects.CacheProfileInvalidated, (event) => [event.data.userId]);
   cache = RedisCache.connect(env.REDIS_URL);
   replica = await buildUsersService({
     config,
