@@ -52,6 +52,7 @@ import {
   type Subscription,
 } from './event-bus.js';
 import { type EventLogger, silentLogger } from './logger.js';
+import { quietRequestRelease } from './quiet-request-release.js';
 import {
   assertCatalogFitsStreams,
   type DurableSubject,
@@ -191,6 +192,8 @@ export class NatsEventBus implements EventBus {
     }
     assertCatalogFitsStreams();
     const logger = options.logger ?? silentLogger;
+    if (!quietRequestRelease())
+      logger.warn({}, 'nats.js RequestOne has changed shape: requests keep building a cancel error on every answer');
     const nc = await connect({
       ...natsConnectOptions(options.url),
       name: options.connectionName,
