@@ -65,6 +65,13 @@ export const commonEnv = {
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Longest a statement may run (Postgres statement_timeout; the client gives up 2 s later on a server that stopped answering). */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * How long a pooled Postgres connection may sit idle before it is closed (pg's default is 10 s).
+   * A new connection costs a server process and its caches warming up, paid under the burst that
+   * needs it: with 10 s, a service under steady load with bursts closed the connections a burst
+   * opened and opened them again at the next one.
+   */
+  DB_POOL_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   ...tracingEnv,
 };
 

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     expect(config.NODE_ENV).toBe('development');
     expect(config.DATABASE_URL).toBe('postgres://u@db:5432/x');
     expect(config.REDIS_URL).toBeUndefined();
+    expect(config.DB_POOL_IDLE_TIMEOUT_MS).toBe(60_000);
   });
 
   it.each([
@@ -45,6 +46,8 @@ describe('loadConfig', () => {
     ['DEBUG', 'maybe'],
     ['AUTH_JWKS_URL', 'jwks.json'],
     ['NATS_NAMESPACE', 'has spaces'],
+    ['DB_POOL_IDLE_TIMEOUT_MS', '500'],
+    ['DB_POOL_IDLE_TIMEOUT_MS', 'soon'],
   ])('refuses %s=%s with a ConfigError naming the variable', (variable, value) => {
     const err = configErrorOf({ ...valid, [variable]: value });
     expect(err.code).toBe('CONFIG_INVALID');

@@ -17,6 +17,8 @@ export interface DatabaseOptions {
   /** Committed migrations, oldest first; applied at start. */
   migrations: { name: string; class: MigrationClass }[];
   poolMax?: number;
+  /** How long a pooled connection may sit idle before it is closed. Default 60 000 ms. */
+  poolIdleTimeoutMs?: number;
   /** Longest wait for a connection (pool or new). Default 2000 ms. */
   connectTimeoutMs?: number;
   /** statement_timeout of every session; the client gives up 2 s after it (a server that stopped answering). Default 10 000 ms. */
@@ -44,7 +46,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
       schema,
       entities: options.entities,
       extensions: [Migrator],
-      pool: { min: 0, max: options.poolMax ?? 10 },
+      pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: options.poolIdleTimeoutMs ?? 60_000 },
       // Time limits (pg's Pool options): no request waits on the database past them; the error
       // is a dependency failure (SERVICE_UNAVAILABLE, 503). Migrations run under the same limit.
       driverOptions: {

@@ -31,6 +31,7 @@ export async function openSubgraphFoundation<C extends CommonConfig & { DB_SCHEM
       url: options.databaseUrl,
       schema: config.DB_SCHEMA,
       poolMax: config.DB_POOL_MAX,
+      poolIdleTimeoutMs: config.DB_POOL_IDLE_TIMEOUT_MS,
       connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       logger,
