@@ -135,6 +135,18 @@ const descends = (pid: number, ancestor: number | undefined, table: ReturnType<t
   return false;
 };
 
+/**
+ * Connections to this database that the platform opened since `since` (its pools growing, or
+ * re-opening what they had closed): each is a server process started and warmed up under load.
+ */
+async function connectionsOpened(db: pg.Pool, since: Date): Promise<number> {
+  const { rows } = await db.query(
+    'select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_start > $1 and pid <> pg_backend_pid()',
+    [since],
+  );
+  return rows[0].n;
+}
+
 /** Transactions committed in this database so far (a statement outside a transaction counts as one). */
 async function committed(db: pg.Pool): Promise<number> {
   const { rows } = await db.query('select xact_commit::int as n from pg_stat_database where datname = current_database()');
@@ -188,8 +200,9 @@ try {
       ],
       dueAt,
     );
-  // A short warm-up (JIT, pools), not traced.
-  await closedLoop(40, 4, place);
+  // A warm-up at the traced load, not traced: JIT, and the pools grown to what that load needs
+  // (connections a pool opens under the traced load show below; each cost the run's tail).
+  await (concurrency ? closedLoop(concurrency * 10, concurrency, place) : openLoop(Math.max(40, rate), rate, place));
   type Match = (cmd: string, pid: number, table: ReturnType<typeof processTable>) => boolean;
   const platformProcess: Match = (_, pid, table) => descends(pid, platform.child.pid, table);
   // Each service in its own process (scripts/service-processes.ts), or all in the platform's.
@@ -211,6 +224,7 @@ try {
   };
   const cpuBefore = Object.values(processes).map(cpuSeconds);
   const transactionsBefore = await committed(db);
+  const loopStarted = new Date();
   const started = performance.now();
   const orders = concurrency
     ? await closedLoop(Math.round(seconds * 50), concurrency, place)
@@ -220,6 +234,7 @@ try {
   // Backends report their counts within a second of going idle.
   await new Promise((r) => setTimeout(r, 1500));
   const transactions = (await committed(db)) - transactionsBefore;
+  const opened = await connectionsOpened(db, loopStarted);
   await ends.stop();
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
   const byStatus: Record<string, number> = {};
@@ -254,6 +269,8 @@ try {
       .join(', '),
     'Postgres transactions',
     perOrder(transactions),
+    'connections opened during the run (still open)',
+    opened,
     'load average',
     loadavg()
       .map((l) => l.toFixed(1))
