@@ -8,8 +8,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { platformEnv } from './support/client.js';
+import { deleteNamespaceStreams } from './support/nats-namespace.js';
 import { freePort } from './support/ports.js';
 
 const repoRoot = join(import.meta.dirname, '..');
@@ -44,15 +45,20 @@ async function startThenTerminate(entry: string, env: Record<string, string>) {
   return { ...result, output };
 }
 
-const production = () => ({
-  ...platformEnv(),
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'info',
-  HOST: '127.0.0.1',
-  NATS_NAMESPACE: `stop${randomBytes(4).toString('hex')}`,
-});
+/** The namespaces the started services made streams in. */
+const namespaces: string[] = [];
+
+const production = () => {
+  const namespace = `stop${randomBytes(4).toString('hex')}`;
+  namespaces.push(namespace);
+  return { ...platformEnv(), NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', NATS_NAMESPACE: namespace };
+};
 
 describe('SIGTERM in production', () => {
+  afterAll(async () => {
+    for (const namespace of namespaces) await deleteNamespaceStreams(platformEnv().NATS_URL, namespace);
+  });
+
   it('a subgraph closes everything, logs "stopped" and exits 0', async () => {
     const run = await startThenTerminate('subgraphs/workouts/src/index.ts', { ...production(), PORT: String(await freePort()) });
     expect(run.output).toContain('"msg":"shutting down"');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PORTS, type LaunchedPlatform, launchPlatform, platformProcesses } from '../scripts/platform.js';
 import { testAdmin, testEnv } from './support/env.js';
 import { type PrivateRedis, startPrivateRedis } from './support/faults/index.js';
+import { deleteNamespaceStreams } from './support/nats-namespace.js';
 
 const alive = (pid: number) => {
   try {
@@ -41,6 +42,7 @@ describe('PLATFORM_PROCESSES', () => {
 
 describe('a platform of one process per service', () => {
   const database = `procs_${randomBytes(4).toString('hex')}`;
+  const namespace = `procs${randomBytes(4).toString('hex')}`;
   const base = testEnv();
   let admin: pg.Client;
   let redis: PrivateRedis;
@@ -57,7 +59,7 @@ describe('a platform of one process per service', () => {
         ...base,
         DATABASE_URL: base.DATABASE_URL.replace(/\/[^/]*$/, `/${database}`),
         REDIS_URL: redis.url,
-        NATS_NAMESPACE: `procs${randomBytes(4).toString('hex')}`,
+        NATS_NAMESPACE: namespace,
         ADMIN_USERNAME: testAdmin.username,
         ADMIN_PASSWORD: testAdmin.password,
       },
@@ -68,6 +70,7 @@ describe('a platform of one process per service', () => {
 
   afterAll(async () => {
     await platform?.close();
+    await deleteNamespaceStreams(base.NATS_URL, namespace);
     await redis?.server.dispose();
     await admin.query(`drop database if exists ${database} with (force)`);
     await admin.end();
