@@ -285,8 +285,8 @@ export const startPlatformProcess = (env: Record<string, string | undefined> = {
  */
 const benchAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** POSTs a GraphQL request with the bench's keep-alive agent; resolves with its status and parsed JSON body. */
-function postJson(url: string, payload: string, token?: string): Promise<{ status: number; body: any }> {
+/** POSTs a GraphQL request with the bench's keep-alive agent; resolves with its parsed JSON body. */
+function postJson(url: string, payload: string, token?: string): Promise<{ data?: any; errors?: unknown[] }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -305,7 +305,7 @@ function postJson(url: string, payload: string, token?: string): Promise<{ statu
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+            resolve(JSON.parse(text));
           } catch {
             reject(new Error(`HTTP ${res.statusCode}: not JSON: ${text.slice(0, 200)}`));
           }
@@ -319,7 +319,7 @@ function postJson(url: string, payload: string, token?: string): Promise<{ statu
 }
 
 export async function graphql(url: string, query: string, variables?: unknown, token?: string) {
-  const { body } = (await postJson(url, JSON.stringify({ query, variables }), token)) as { body: { data?: any; errors?: unknown[] } };
+  const body = await postJson(url, JSON.stringify({ query, variables }), token);
   if (body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
