@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisCache } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, unique } from './support/client.js';
+import { redisCommandsDuring } from './support/redis-monitor.js';
 import { type RestResponse, rest, setCookies } from './support/rest.js';
 
 let cache: RedisCache;
@@ -26,21 +27,6 @@ async function cookieSession() {
   expect(login.status).toBe(200);
   expect(login.text).not.toMatch(/eyJ/); // the token stays out of the page's reach
   return { id: registered.body.id as string, cookie: `access_token=${setCookies(login.headers).access_token.value}` };
-}
-
-/** Every Redis command while `during` runs, as [command, ...args] (lower-case command). */
-async function redisCommandsDuring(during: () => Promise<unknown>): Promise<string[][]> {
-  const monitor = await cache.redis.monitor();
-  const seen: string[][] = [];
-  monitor.on('monitor', (_time: string, args: string[]) => seen.push([String(args[0]).toLowerCase(), ...args.slice(1)]));
-  try {
-    await during();
-    // MONITOR streams what the server ran; give the last lines a moment to arrive.
-    await new Promise((r) => setTimeout(r, 200));
-  } finally {
-    monitor.disconnect();
-  }
-  return seen;
 }
 
 describe('POST /api/profile (seed 000 BFF)', () => {
@@ -62,7 +48,7 @@ describe('POST /api/profile (seed 000 BFF)', () => {
     expect(JSON.parse(warm).profile.firstName).toBeNull();
 
     let res!: RestResponse;
-    const commands = await redisCommandsDuring(async () => {
+    const commands = await redisCommandsDuring(inject('env').REDIS_URL, async () => {
       res = await rest('POST', '/api/profile', { cookie: user.cookie, body: { firstName: 'John', lastName: 'Doe' } });
     });
     expect(res.status).toBe(200);
