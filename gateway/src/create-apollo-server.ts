@@ -5,6 +5,7 @@ import {
   complexityLimitPlugin,
   errorReportingPlugin,
   formatGraphQLError,
+  hashWithoutRequire,
   type Logger,
   type Metrics,
   type QueryLimits,
@@ -69,6 +70,9 @@ export function createApolloServer({
   const production = config.NODE_ENV === 'production';
   // Built once per document, like the plan (see reuse-operations.ts); the gateway works the same without.
   if (!reuseOperations()) logger.warn('@apollo/federation-internals changed: the federation Operation is built on every request');
+  // Apollo Server's query hash and the gateway's plan key, both per request (hash-without-require.ts).
+  if (hashWithoutRequire(['@apollo/server', '@apollo/gateway'], import.meta.url) < 2)
+    logger.warn('@apollo/utils.createhash not found where expected: each request hash looks crypto up again');
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const clients: SubgraphClient[] = [];

@@ -3,6 +3,7 @@
 export * from './entities-limit.js';
 export * from './graphql-errors.js';
 export * from './graphql-http.js';
+export * from './hash-without-require.js';
 export * from './query-complexity.js';
 export * from './query-limits.js';
 export * from './scalars.js';

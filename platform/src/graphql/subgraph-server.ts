@@ -24,6 +24,7 @@ import { tracingEnabled } from '../tracing/tracing-state.js';
 import { entitiesLimitPlugin } from './entities-limit.js';
 import { errorReportingPlugin, formatGraphQLError, type RequestScoped } from './graphql-errors.js';
 import { graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError } from './graphql-http.js';
+import { hashWithoutRequire } from './hash-without-require.js';
 import { complexityLimitPlugin } from './query-complexity.js';
 import { type QueryLimits, queryLimitOptions, queryLimitRules, queryLimitsEnv, queryLimitsOf } from './query-limits.js';
 
@@ -122,6 +123,7 @@ export async function createSubgraphServer<TContext extends SubgraphContext>(
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
   // A span per root field (and `_entities`); with tracing off the resolvers stay unwrapped.
   if (tracingEnabled()) traceRootResolvers(schema);
+  hashWithoutRequire();
   const apollo = new ApolloServer<TContext>({
     schema,
     formatError: formatGraphQLError,
