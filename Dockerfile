@@ -27,4 +27,4 @@ COPY scripts scripts
 
 USER node
 # Overridden per service in docker-compose.yml.
-CMD ["node", "--import", "tsx", "gateway/src/index.ts"]
+CMD ["node", "--no-memory-reducer", "--import", "tsx", "gateway/src/index.ts"]

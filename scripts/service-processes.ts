@@ -2,8 +2,8 @@
  * The platform as one process per service, the way docker-compose runs it, for a machine with
  * real Postgres, Redis and NATS: every service gets its own event loop, so the gateway and the
  * subgraphs it calls use every core instead of queueing on one. Each child is the service's own
- * entry point (`node --import tsx <service>/src/index.ts`), so this is exactly what the
- * containers run.
+ * entry point (`node --no-memory-reducer --import tsx <service>/src/index.ts`), so this is
+ * exactly what the containers run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,17 @@ import { subgraphUrlEnv } from '@app/gateway';
 type Env = Record<string, string | undefined>;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Node's flags for every service process (docker-compose.yml and the Dockerfile pass the same).
+ * `--no-memory-reducer`: V8's memory reducer collects a process that went quiet with the smallest
+ * heap growth it allows, so when traffic comes back the service runs a full collection every few
+ * seconds (each a 10-45 ms pause, plus marking on the other core) until its limits grow again: in
+ * the bench's full run, orders and catalog each ran one or two in the saga's 5 s, and their
+ * slowest orders were the ones under them. Without it a quiet service keeps the heap its last load
+ * grew (tens of MB), and collects as its allocations ask.
+ */
+export const SERVICE_NODE_FLAGS = ['--no-memory-reducer'] as const;
+
 const entryPoint = (name: string) => (name === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${name}/src/index.ts`);
 
 /**
@@ -115,7 +126,7 @@ export async function startServiceProcesses(options: {
     for (const group of SERVICE_GROUPS) {
       await Promise.all(
         group.map((name) => {
-          const child = spawn(process.execPath, [...profilingFlags(), '--import', 'tsx', entryPoint(name)], {
+          const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', entryPoint(name)], {
             cwd: root,
             env: { ...shared, ...(name === 'gateway' ? gatewayEnv : {}), PORT: String(ports[name]) },
             stdio: ['ignore', 'inherit', 'inherit'],

@@ -5,9 +5,11 @@
  * with keys of its own), and a NATS namespace of its own.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PORTS, type LaunchedPlatform, launchPlatform, platformProcesses } from '../scripts/platform.js';
+import { SERVICE_NODE_FLAGS } from '../scripts/service-processes.js';
 import { testAdmin, testEnv } from './support/env.js';
 import { type PrivateRedis, startPrivateRedis } from './support/faults/index.js';
 import { deleteNamespaceStreams } from './support/nats-namespace.js';
@@ -82,6 +84,11 @@ describe('a platform of one process per service', () => {
     expect(Object.keys(platform.pids).sort()).toEqual(['auth', 'catalog', 'gateway', 'orders', 'relationship-map', 'users', 'workouts']);
     expect(new Set(pids).size).toBe(7);
     expect(pids).not.toContain(process.pid);
+    // Each with the services' Node flags, as the containers run them.
+    for (const pid of pids) {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(args.slice(1, 1 + SERVICE_NODE_FLAGS.length)).toEqual([...SERVICE_NODE_FLAGS]);
+    }
 
     const post = async (query: string, variables?: unknown, token?: string) => {
       const res = await fetch(platform.gatewayUrl, {
