@@ -14,7 +14,7 @@ import { benchFanout } from './fanout.js';
 import { BENCH_ADMIN } from './fixtures.js';
 import { benchGateways } from './gateways.js';
 import { type BenchResults, goalRows } from './goals.js';
-import { printTable, startPlatformProcess } from './lib.js';
+import { collectGarbage, printTable, startPlatformProcess } from './lib.js';
 import { benchLineWebhook } from './line-webhook.js';
 import { benchMapGeneration } from './map.js';
 import { benchMe } from './me.js';
@@ -46,10 +46,15 @@ console.log(
   `# Benchmarks (${seconds}s per measurement, node ${process.version}, ${env.DATABASE_URL ? 'real Postgres/Redis/NATS' : 'embedded'})`,
 );
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-const wanted = (name: string) => !only || only.includes(name);
+/** Whether the benchmark runs; if it does, it starts from a collected heap (collectGarbage). */
+const begins = (name: string) => {
+  const runs = !only || only.includes(name);
+  if (runs) collectGarbage();
+  return runs;
+};
 
 const results: BenchResults = {};
-if (wanted('tokens'))
+if (begins('tokens'))
   results.tokens = await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined, natsUrl: env.NATS_URL || undefined });
 // Known to the bench too: the LINE benchmark's own gateway calls the platform's auth with it.
 const internalApiKey = randomBytes(32).toString('base64url');
@@ -71,17 +76,17 @@ const platform = await startPlatformProcess({
 const { NatsEventBus } = await import('@app/events');
 const bus = env.NATS_URL ? await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE }) : undefined;
 try {
-  if (wanted('me')) results.me = await benchMe(platform, { seconds, rounds: 2, users });
-  if (wanted('gateways')) {
+  if (begins('me')) results.me = await benchMe(platform, { seconds, rounds: 2, users });
+  if (begins('gateways')) {
     // Our gateway gets the platform's Redis and NATS: its token checks, limits and revocation as in production.
     const gatewayEnv = { REDIS_URL: env.REDIS_URL, NATS_URL: env.NATS_URL, NATS_NAMESPACE: env.NATS_NAMESPACE };
     results.gateways = await benchGateways(platform, { seconds, rounds: 2, users, env: gatewayEnv });
   }
-  if (wanted('rest')) await benchRestFacade(platform, seconds);
-  if (wanted('map')) await benchMapGeneration(platform, seconds);
-  if (wanted('line')) await benchLineWebhook(platform, seconds, { internalApiKey, databaseUrl: env.DATABASE_URL || undefined });
-  if (wanted('saga')) results.saga = await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8, bus });
-  if (wanted('fanout')) {
+  if (begins('rest')) await benchRestFacade(platform, seconds);
+  if (begins('map')) await benchMapGeneration(platform, seconds);
+  if (begins('line')) await benchLineWebhook(platform, seconds, { internalApiKey, databaseUrl: env.DATABASE_URL || undefined });
+  if (begins('saga')) results.saga = await benchSaga(platform, { orders: Number(process.env.BENCH_ORDERS ?? 200), concurrency: 8, bus });
+  if (begins('fanout')) {
     results.fanout = [];
     for (const distinctUsers of [false, true])
       results.fanout.push(
@@ -89,7 +94,7 @@ try {
       );
   }
   // The bounded 10,000-subscriber run (bench/subscribers.ts; BENCH_SUBSCRIBERS_10K sets its size).
-  if (wanted('subscribers')) results.subscribers = await benchSubscribers(platform, { bus });
+  if (begins('subscribers')) results.subscribers = await benchSubscribers(platform, { bus });
   printTable('Issue 14: this run against the goals (figures from one run on this machine)', goalRows(results));
 } finally {
   await platform.stop();

@@ -12,7 +12,7 @@ import {
   seedProducts,
   untilOrderable,
 } from './fixtures.js';
-import { graphql, type PlatformProcess, printTable } from './lib.js';
+import { collectGarbage, graphql, type PlatformProcess, printTable } from './lib.js';
 
 const STOCK = 'query($id: ID!) { product(id: $id) { stockQuantity } }';
 /** An order that has not ended this long after it was due is counted as unfinished. */
@@ -216,6 +216,7 @@ export async function benchSaga(platform: PlatformProcess, options: SagaBenchOpt
   try {
     const closed = await closedLoop(options.orders, options.concurrency, place);
     const before = await stockOf(url, products);
+    collectGarbage();
     const open = await openLoop(Math.round(rate * seconds), rate, place);
     const openStock = await stockCheck(url, products, before, open);
     // The scarce product has 40 units; 60 orders of one unit each at the same rate.
