@@ -1,6 +1,6 @@
 /**
- * The containers start each service as `npm start` does with external servers
- * (scripts/service-processes.ts): the same Node flags, the same entry point.
+ * The containers and `npm run start:<service>` start each service as `npm start` does with
+ * external servers (scripts/service-processes.ts): the same Node flags, the same entry point.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,12 @@ describe('service commands', () => {
   it("the image's default command is the gateway's, with the same flags", () => {
     const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
     expect(JSON.parse(cmd ?? 'null')).toEqual(commandOf('gateway'));
+  });
+
+  it('npm run start:<service> runs the same', () => {
+    const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    for (const name of SERVICE_GROUPS.flat())
+      expect(scripts[`start:${name}`], name).toBe(['tsx', ...SERVICE_NODE_FLAGS, entryPoint(name)].join(' '));
   });
 
   it('the flags are ones this Node accepts', async () => {
