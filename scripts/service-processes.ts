@@ -16,11 +16,11 @@ type Env = Record<string, string | undefined>;
 const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Node's flags for every service process (docker-compose.yml and the Dockerfile pass the same).
- * `--no-memory-reducer`: V8's memory reducer collects a process that went quiet with the smallest
- * heap growth it allows, so when traffic comes back the service runs a full collection every few
- * seconds (each a 10-45 ms pause, plus marking on the other core) until its limits grow again: in
- * the bench's full run, orders and catalog each ran one or two in the saga's 5 s, and their
- * slowest orders were the ones under them. Without it a quiet service keeps the heap its last load
+ * `--no-memory-reducer`: V8's memory reducer shrinks the heap of a process that went quiet, and
+ * its limits start again from there, so when traffic comes back the service runs a full collection
+ * every few seconds (each a 5-30 ms pause, plus marking on the other core) until its limits grow again:
+ * in the bench's full run, orders and catalog ran one to three in the saga's 5-s open loop, and
+ * its slowest orders were the ones under them. Without it a quiet service keeps the heap its last load
  * grew (tens of MB), and collects as its allocations ask.
  */
 export const SERVICE_NODE_FLAGS = ['--no-memory-reducer'] as const;
