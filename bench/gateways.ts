@@ -13,6 +13,7 @@ import {
   printIdleCpu,
   printTable,
   startChild,
+  startChildren,
   withoutGraphqlErrors,
 } from './lib.js';
 
@@ -146,7 +147,7 @@ export async function benchGateways(
     { name: 'me (users + auth)', requests: users.map((u) => request({ query: ME_QUERY }, u.token)) },
   ];
   const subgraphUrls = Object.fromEntries(Object.entries(platform.urls).filter(([name]) => name !== 'gateway'));
-  const gateways = await Promise.all(
+  const gateways = await startChildren(
     KINDS.map((k) => startChild<{ url: string }>('./gateway-process.ts', [k.kind, JSON.stringify(subgraphUrls)], options.env)),
   );
   try {

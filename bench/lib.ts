@@ -288,6 +288,19 @@ export async function startChild<T>(
   };
 }
 
+/**
+ * Several children at once; if one does not start, the others that did are stopped before the
+ * error goes on (a failed start used to leave them running, idle, after the bench had exited).
+ */
+export async function startChildren<T extends { stop(): Promise<void> }>(starts: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (!failed) return started;
+  await Promise.all(started.map((child) => child.stop()));
+  throw failed.reason;
+}
+
 /** Starts bench/platform-process.ts and waits for its URLs. */
 export const startPlatformProcess = (env: Record<string, string | undefined> = {}): Promise<PlatformProcess> =>
   startChild<Omit<PlatformProcess, 'child' | 'stop'>>('./platform-process.ts', [], env);
