@@ -25,7 +25,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 export const SERVICE_NODE_FLAGS = ['--no-memory-reducer'] as const;
 
-const entryPoint = (name: string) => (name === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${name}/src/index.ts`);
+/** A service's entry point, relative to the repository root (what its container runs). */
+export const serviceEntryPoint = (name: string) => (name === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${name}/src/index.ts`);
 
 /**
  * Start order, a group at a time: auth first (the others read its JWKS), orders before the
@@ -126,7 +127,7 @@ export async function startServiceProcesses(options: {
     for (const group of SERVICE_GROUPS) {
       await Promise.all(
         group.map((name) => {
-          const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', entryPoint(name)], {
+          const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', serviceEntryPoint(name)], {
             cwd: root,
             env: { ...shared, ...(name === 'gateway' ? gatewayEnv : {}), PORT: String(ports[name]) },
             stdio: ['ignore', 'inherit', 'inherit'],

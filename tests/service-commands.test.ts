@@ -5,11 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SERVICE_GROUPS, SERVICE_NODE_FLAGS } from '../scripts/service-processes.js';
+import { SERVICE_GROUPS, SERVICE_NODE_FLAGS, serviceEntryPoint } from '../scripts/service-processes.js';
 
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
-const entryPoint = (name: string) => (name === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${name}/src/index.ts`);
-const commandOf = (name: string) => ['node', ...SERVICE_NODE_FLAGS, '--import', 'tsx', entryPoint(name)];
+const commandOf = (name: string) => ['node', ...SERVICE_NODE_FLAGS, '--import', 'tsx', serviceEntryPoint(name)];
 
 describe('service commands', () => {
   it("docker-compose.yml runs every service with npm start's Node flags and entry point", () => {
@@ -25,7 +24,7 @@ describe('service commands', () => {
   it('npm run start:<service> runs the same', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     for (const name of SERVICE_GROUPS.flat())
-      expect(scripts[`start:${name}`], name).toBe(['tsx', ...SERVICE_NODE_FLAGS, entryPoint(name)].join(' '));
+      expect(scripts[`start:${name}`], name).toBe(['tsx', ...SERVICE_NODE_FLAGS, serviceEntryPoint(name)].join(' '));
   });
 
   it('the flags are ones this Node accepts', async () => {

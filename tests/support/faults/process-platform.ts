@@ -1,8 +1,8 @@
 /**
  * The platform as separate processes, one per service, as a deployment runs it: each service's
- * entry point (`subgraphs/<name>/src/index.ts`, `gateway/src/index.ts`) under Node 24 with tsx,
- * each on a port chosen up front so that a process killed (SIGKILL) and started again comes back
- * where the others expect it.
+ * entry point (`subgraphs/<name>/src/index.ts`, `gateway/src/index.ts`) under Node 24 with tsx and
+ * the services' Node flags, each on a port chosen up front so that a process killed (SIGKILL) and
+ * started again comes back where the others expect it.
  *
  * Isolated from the rest of the suite (which may run at the same time on the same machine):
  * - a private nats-server (its JetStream store survives a kill) and a NATS namespace of its own;
@@ -23,6 +23,7 @@ import { type ConsumerInfo, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { subgraphUrlEnv } from '../../../gateway/src/config.js';
+import { SERVICE_NODE_FLAGS, serviceEntryPoint } from '../../../scripts/service-processes.js';
 import { testAdmin, testEnv } from '../env.js';
 import { freePort } from '../ports.js';
 import { type PrivateNats, startPrivateNats } from './private-nats.js';
@@ -47,8 +48,6 @@ export const START_GROUPS: readonly (readonly ServiceName[])[] = [
   ['catalog'],
   ['gateway'],
 ];
-
-const entryOf = (name: ServiceName) => (name === 'gateway' ? 'gateway/src/index.ts' : `subgraphs/${name}/src/index.ts`);
 
 /** Answers within `ms` or throws (a probe must never hang on a frozen or half-started process). */
 async function fetchWithin(url: string, ms: number): Promise<Response> {
@@ -112,7 +111,7 @@ export class ServiceProcess {
     const server = new PrivateServer({
       name: `${this.name} :${this.port}`,
       command: process.execPath,
-      args: ['--import', 'tsx', entryOf(this.name)],
+      args: [...SERVICE_NODE_FLAGS, '--import', 'tsx', serviceEntryPoint(this.name)],
       spawnOptions: {
         cwd: repoRoot,
         env: {
