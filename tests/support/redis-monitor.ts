@@ -20,6 +20,9 @@ export async function redisCommandsDuring(redisUrl: string, during: () => Promis
   const socket = connect(Number(url.port || 6379), url.hostname);
   const seen: string[][] = [];
   let buffered = '';
+  const password = decodeURIComponent(url.password);
+  // MONITOR is on once its own OK is in, the last of the replies: AUTH's comes first.
+  let oksBeforeMonitoring = password ? 2 : 1;
   let started!: () => void;
   const ok = new Promise<void>((resolve, reject) => {
     started = resolve;
@@ -32,11 +35,11 @@ export async function redisCommandsDuring(redisUrl: string, during: () => Promis
     buffered = lines.pop()!;
     for (const line of lines) {
       if (line.startsWith('-')) socket.destroy(new Error(`Redis refused MONITOR: ${line.slice(1)}`));
-      else if (line === '+OK') started();
-      else if (line.startsWith('+')) seen.push(commandOf(line));
+      else if (oksBeforeMonitoring > 0 && line === '+OK') {
+        if (--oksBeforeMonitoring === 0) started();
+      } else if (line.startsWith('+')) seen.push(commandOf(line));
     }
   });
-  const password = decodeURIComponent(url.password);
   if (password) socket.write(url.username ? resp('AUTH', decodeURIComponent(url.username), password) : resp('AUTH', password));
   socket.write(resp('MONITOR'));
   try {
