@@ -133,6 +133,12 @@ const layersTree = () =>
     'platform/src/uses-service.ts': "import { b } from '../../subgraphs/b/src/index.js';\nexport const x = b;\n",
     'events/src/uses-platform.ts': "import { platform } from '@app/platform';\nexport const y = platform;\n",
     'gateway/src/uses-subgraph.ts': "import { b } from '@app/b';\nexport const z = b;\n",
+    // The gateway reaching the database through a file of its own (the rule follows the chain); the cache is allowed.
+    'platform/src/database/pool.ts': 'export const pool = 1;\n',
+    'platform/src/cache/cache.ts': 'export const cache = 1;\n',
+    'gateway/src/store.ts': "import { pool } from '../../platform/src/database/pool.js';\nexport const store = pool;\n",
+    'gateway/src/uses-store.ts': "import { store } from './store.js';\nexport const s = store;\n",
+    'gateway/src/uses-cache.ts': "import { cache } from '../../platform/src/cache/cache.js';\nexport const c = cache;\n",
   });
 
 /** An import nobody declares (left-pad), and a declaration nothing imports (zod). */
@@ -181,6 +187,8 @@ describe('check:layers on a tree that breaks every rule once', { timeout: CHECK_
     ['shared-not-to-service', 'platform/src/uses-service.ts'],
     ['events-not-to-platform', 'events/src/uses-platform.ts'],
     ['gateway-not-to-subgraph', 'gateway/src/uses-subgraph.ts'],
+    ['gateway-without-database', 'gateway/src/store.ts'],
+    ['gateway-without-database', 'gateway/src/uses-store.ts'],
   ])('fails naming %s for %s', async (rule, file) => {
     const { status, output } = await runs.layers;
     expect(status).not.toBe(0);
@@ -191,6 +199,7 @@ describe('check:layers on a tree that breaks every rule once', { timeout: CHECK_
     const { output } = await runs.layers;
     expect(output).not.toContain('resolvers/fine.ts');
     expect(output).not.toContain('reaches-in.test.ts');
+    expect(output).not.toContain('uses-cache.ts');
   });
 });
 

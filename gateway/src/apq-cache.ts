@@ -1,5 +1,5 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import { apqBudgetKey, type Cache, cacheKeys, type Logger } from '@app/platform';
+import { apqBudgetKey, type Cache, cacheKeys, type Logger } from '@app/platform/core';
 
 export interface ApqLimits {
   /** A document longer than this (UTF-8 bytes) is run but never stored. */

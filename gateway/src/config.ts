@@ -1,4 +1,4 @@
-import { bool, commonEnv, loadConfig, operatorTokenEnv, port, queryLimitsEnv } from '@app/platform';
+import { bool, commonEnv, loadConfig, operatorTokenEnv, port, queryLimitsEnv } from '@app/platform/core';
 import { z } from 'zod';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);

@@ -1,5 +1,5 @@
 import type { BaseContext } from '@apollo/server';
-import type { AuthContext, Logger, RequestScoped } from '@app/platform';
+import type { AuthContext, Logger, RequestScoped } from '@app/platform/core';
 import type { FastifyRequest } from 'fastify';
 import type { QuotaDecision } from './limits/quota-store.js';
 

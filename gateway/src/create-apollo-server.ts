@@ -10,7 +10,7 @@ import {
   type Metrics,
   type QueryLimits,
   queryLimitOptions,
-} from '@app/platform';
+} from '@app/platform/core';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { ApqCache } from './apq-cache.js';
 import type { GatewayConfig } from './config.js';

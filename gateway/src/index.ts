@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure, startProcessTracing } from '@app/platform';
+import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure, startProcessTracing } from '@app/platform/core';
 import { type GatewayConfig, loadGatewayConfig } from './config.js';
 import { buildGateway } from './server.js';
 

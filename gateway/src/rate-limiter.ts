@@ -1,4 +1,4 @@
-import { type Cache, cacheKeys, type Logger, withTimeout } from '@app/platform';
+import { type Cache, cacheKeys, type Logger, withTimeout } from '@app/platform/core';
 
 export interface RateLimitDecision {
   allowed: boolean;

@@ -17,7 +17,7 @@ import {
   RedisCache,
   registerEventBusMetrics,
   type Service,
-} from '@app/platform';
+} from '@app/platform/core';
 import { requestGuard } from './auth/request-guard.js';
 import { type GatewayConfig, subgraphUrlOverride, trustedProxyHops } from './config.js';
 import type { GatewayContext } from './context.js';

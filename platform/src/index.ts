@@ -1,17 +1,10 @@
 // The public surface of @app/platform: what every service shares, one folder per concern.
+// `core.ts` is the part without a database (the gateway imports only that: `@app/platform/core`);
+// this adds Postgres, the outbox, the subgraph server and a subgraph's start.
 
-export * from './cache/index.js';
-export * from './config.js';
+export * from './core.js';
 export * from './database/index.js';
-export * from './decimal.js';
-export * from './errors.js';
-export * from './graphql/index.js';
-export * from './http/index.js';
-export * from './observability/index.js';
+export * from './graphql/subgraph-server.js';
 export * from './outbox/index.js';
-export * from './security/index.js';
-export * from './serial-loop.js';
-export * from './service/index.js';
-export * from './tracing/index.js';
-export * from './validation.js';
-export * from './with-timeout.js';
+export * from './service/run-standalone.js';
+export * from './service/subgraph-foundation.js';

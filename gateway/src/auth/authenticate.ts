@@ -1,4 +1,4 @@
-import { AppError, type AuthContext, extractToken, type TokenVerifier, UnauthenticatedError } from '@app/platform';
+import { AppError, type AuthContext, extractToken, type TokenVerifier, UnauthenticatedError } from '@app/platform/core';
 import type { FastifyRequest } from 'fastify';
 
 /**

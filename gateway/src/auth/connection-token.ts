@@ -1,4 +1,4 @@
-import { bearerToken } from '@app/platform';
+import { bearerToken } from '@app/platform/core';
 
 /**
  * The token of a graphql-ws `connection_init` payload `{ authorization: "Bearer <JWT>" }`, the key

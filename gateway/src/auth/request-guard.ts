@@ -1,4 +1,4 @@
-import { type AuthContext, RateLimitError, type TokenVerifier } from '@app/platform';
+import { type AuthContext, RateLimitError, type TokenVerifier } from '@app/platform/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiter } from '../rate-limiter.js';
 import { authenticate } from './authenticate.js';

@@ -1,4 +1,4 @@
-import { createHttpApp, type Infrastructure, type Logger, type Metrics } from '@app/platform';
+import { createHttpApp, type Infrastructure, type Logger, type Metrics } from '@app/platform/core';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';

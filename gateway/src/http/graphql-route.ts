@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import { AppError, type AuthContext, graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError, ValidationError } from '@app/platform';
+import { AppError, type AuthContext, graphqlRouteErrorHandler, handleGraphQL, sendGraphQLError, ValidationError } from '@app/platform/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestGuard } from '../auth/request-guard.js';
 import { type GatewayContext, requestContext } from '../context.js';

@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import type { Infrastructure, Logger } from '@app/platform';
+import type { Infrastructure, Logger } from '@app/platform/core';
 import type { FastifyInstance } from 'fastify';
 import type { RequestGuard } from '../auth/request-guard.js';
 import type { GatewayConfig } from '../config.js';

@@ -1,4 +1,4 @@
-import type { HealthCheck } from '@app/platform';
+import type { HealthCheck } from '@app/platform/core';
 
 /**
  * One readiness check per subgraph (`subgraph:<name>`), not liveness: a subgraph whose database

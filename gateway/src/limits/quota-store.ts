@@ -1,4 +1,4 @@
-import { cacheKeys, ServiceUnavailableError } from '@app/platform';
+import { cacheKeys, ServiceUnavailableError } from '@app/platform/core';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** `points` calls per `durationSeconds`, per user. `name` is part of the counter's key: keep it stable. */

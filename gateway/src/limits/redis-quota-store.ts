@@ -1,4 +1,4 @@
-import type { RedisCache } from '@app/platform';
+import type { RedisCache } from '@app/platform/core';
 import { RateLimiterRedis, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import { LimiterQuotaStore, type QuotaPolicy } from './quota-store.js';
 

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { Metrics } from '@app/platform';
+import type { Metrics } from '@app/platform/core';
 
 /** Counts every operation by name, type and outcome (`graphql_operations_total`). */
 export function operationMetricsPlugin<TContext extends BaseContext>(metrics: Metrics): ApolloServerPlugin<TContext> {

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { DEFAULT_RETRY_AFTER_SECONDS } from '@app/platform';
+import { DEFAULT_RETRY_AFTER_SECONDS } from '@app/platform/core';
 
 /**
  * HTTP 503 with Retry-After when a response served nothing because a dependency failed: every

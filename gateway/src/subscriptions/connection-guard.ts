@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError, type AuthContext, clientAddress, ServiceUnavailableError, type TokenVerifier } from '@app/platform';
+import { AppError, type AuthContext, clientAddress, ServiceUnavailableError, type TokenVerifier } from '@app/platform/core';
 import { GraphQLError } from 'graphql';
 import type { Context } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';

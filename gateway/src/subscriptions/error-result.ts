@@ -1,4 +1,4 @@
-import { AppError, formatGraphQLError } from '@app/platform';
+import { AppError, formatGraphQLError } from '@app/platform/core';
 import { type ExecutionResult, GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** A dependency of a check (Redis) failed, as opposed to the check saying no. */

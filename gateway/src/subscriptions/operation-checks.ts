@@ -1,4 +1,4 @@
-import { checkComplexity, RateLimitError, ServiceUnavailableError } from '@app/platform';
+import { checkComplexity, RateLimitError, ServiceUnavailableError } from '@app/platform/core';
 import {
   type DocumentNode,
   type ExecutionArgs,

@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import type { AuthContext, Logger, TokenVerifier } from '@app/platform';
+import type { AuthContext, Logger, TokenVerifier } from '@app/platform/core';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { CallerIndependence } from './caller-independence.js';

@@ -1,5 +1,5 @@
 import type { PayloadOf } from '@app/events';
-import { isAdmin, type Logger, ServiceUnavailableError } from '@app/platform';
+import { isAdmin, type Logger, ServiceUnavailableError } from '@app/platform/core';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { Gauge } from 'prom-client';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { EventBus } from '@app/events';
-import { formatGraphQLError, type Logger, type Metrics, type TokenVerifier } from '@app/platform';
+import { formatGraphQLError, type Logger, type Metrics, type TokenVerifier } from '@app/platform/core';
 import type { ExecutionArgs, GraphQLSchema, ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { Gauge } from 'prom-client';

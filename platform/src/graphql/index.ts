@@ -1,4 +1,5 @@
-// What every GraphQL server shares: the HTTP bridge, error formatting, limits, scalars, the subgraph server.
+// What every GraphQL server shares: the HTTP bridge, error formatting, limits, scalars (the
+// subgraph server, which loads @apollo/subgraph, is exported by the package's index.ts only).
 
 export * from './entities-limit.js';
 export * from './graphql-errors.js';
@@ -7,4 +8,3 @@ export * from './hash-without-require.js';
 export * from './query-complexity.js';
 export * from './query-limits.js';
 export * from './scalars.js';
-export * from './subgraph-server.js';

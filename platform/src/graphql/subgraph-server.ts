@@ -14,6 +14,7 @@ import { loadConfig } from '../config.js';
 import { AppError, ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { CheckResult, HealthCheck } from '../http/health.js';
 import { createHttpApp, listen } from '../http/http-app.js';
+import { operatorTokenEnv } from '../http/operator-access.js';
 import { registerEventBusMetrics } from '../observability/event-bus-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -50,11 +51,6 @@ export function adminOnly<A, R>(run: (args: A) => R): (parent: unknown, args: A,
     return run(args);
   };
 }
-
-/** OPERATOR_TOKEN: the same rule and variable on every service (README "Operations"). */
-export const operatorTokenEnv = {
-  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -base64 32)').optional(),
-};
 
 /**
  * What every subgraph reads for its protection, whatever its own settings: the gateway's query

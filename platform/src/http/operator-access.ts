@@ -1,6 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { bearerToken } from '../security/token-verifier.js';
+
+/** OPERATOR_TOKEN: the same rule and variable on every service (README "Operations"). */
+export const operatorTokenEnv = {
+  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -base64 32)').optional(),
+};
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const digest = (value: string) => createHash('sha256').update(value).digest();

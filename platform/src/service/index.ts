@@ -1,7 +1,7 @@
-// A service's life: infrastructure, standalone start, subgraph foundation, shutdown, version.
+// A service's life without its database: infrastructure, shutdown, version. The standalone start
+// (embedded Postgres) and the subgraph foundation are exported by the package's index.ts only.
 
 export * from './infrastructure.js';
 export * from './service.js';
 export * from './shutdown.js';
-export * from './subgraph-foundation.js';
 export { version } from './version.js';

@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { EventBus } from '@app/events';
-import type { Cache, Logger, TokenVerifier } from '@app/platform';
+import type { Cache, Logger, TokenVerifier } from '@app/platform/core';
 import type { GatewayConfig } from '../../config.js';
 import type { GatewayContext } from '../../context.js';
 import type { CookieOptions } from '../rest/cookies.js';

@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import { AppError, type AuthContext, ErrorCode, type FieldError, httpStatusOf, sendError, ValidationError } from '@app/platform';
+import { AppError, type AuthContext, ErrorCode, type FieldError, httpStatusOf, sendError, ValidationError } from '@app/platform/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { type GatewayContext, requestContext } from '../../context.js';

@@ -1,4 +1,4 @@
-import { ForbiddenError } from '@app/platform';
+import { ForbiddenError } from '@app/platform/core';
 import type { FastifyRequest } from 'fastify';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import { type AuthContext, RateLimitError, UnauthenticatedError, version } from '@app/platform';
+import { type AuthContext, RateLimitError, UnauthenticatedError, version } from '@app/platform/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../../context.js';
 import { lineOpenApiPaths } from '../line/line-openapi.js';

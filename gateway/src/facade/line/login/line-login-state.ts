@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Cache } from '@app/platform';
+import type { Cache } from '@app/platform/core';
 
 /** How long a LINE Login may take between the redirect to LINE and the callback (seconds). */
 export const LINE_LOGIN_TTL_SECONDS = 600;

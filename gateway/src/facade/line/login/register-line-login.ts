@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, type Logger, sendError } from '@app/platform';
+import { AppError, ErrorCode, type Logger, sendError } from '@app/platform/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setAuthCookies } from '../../rest/cookies.js';
 import type { LineFacadeOptions } from '../line-facade-options.js';

@@ -4,7 +4,7 @@
  * Bad input is answered in words and writes nothing; only infrastructure failures throw (the
  * consumer then retries the event).
  */
-import { AppError, type AuthContext, ErrorCode } from '@app/platform';
+import { AppError, type AuthContext, ErrorCode } from '@app/platform/core';
 import type { messagingApi } from '@line/bot-sdk';
 import { type Command, commandOf } from './commands.js';
 import { chooseExercise, pickExercise, type StepContext } from './exercise-steps.js';

@@ -3,7 +3,7 @@
  * of the account whose lineUserId it is, verified like any other token. The LINE user id comes
  * only from a signed event's `source.userId`.
  */
-import type { AuthContext, TokenVerifier } from '@app/platform';
+import type { AuthContext, TokenVerifier } from '@app/platform/core';
 import { z } from 'zod';
 
 const TIMEOUT_MS = 5_000;

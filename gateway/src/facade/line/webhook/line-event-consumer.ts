@@ -6,7 +6,7 @@
  * redeliveries (for MARKER_TTL_SECONDS; older events are not acted on).
  */
 import { type EventBus, Subjects, type Subscription } from '@app/events';
-import { type Cache, cacheKeys, type Logger } from '@app/platform';
+import { type Cache, cacheKeys, type Logger } from '@app/platform/core';
 import type { messagingApi } from '@line/bot-sdk';
 import type { Replier } from './line-replier.js';
 import { type LineEvent, parseLineEvent } from './webhook-events.js';

@@ -2,7 +2,7 @@
  * Replies through `@line/bot-sdk`'s Messaging API client, pointed at LINE_API_URL. A reply token
  * is single use and short-lived, so a failed reply is logged, never retried with the event.
  */
-import { type Logger, withTimeout } from '@app/platform';
+import { type Logger, withTimeout } from '@app/platform/core';
 import { messagingApi } from '@line/bot-sdk';
 
 /** The SDK's fetch has no timeout: a hanging LINE must not hold the (serial) consumer. */

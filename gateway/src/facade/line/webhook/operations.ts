@@ -5,7 +5,7 @@
  * table, so LINE and the web cannot drift; reads the web has no route for are named Line*.
  */
 import type { ApolloServer } from '@apollo/server';
-import type { AuthContext, Logger } from '@app/platform';
+import type { AuthContext, Logger } from '@app/platform/core';
 import type { GatewayContext } from '../../../context.js';
 import { appErrorFromGraphQL } from '../../rest/execute-route.js';
 import { exerciseRoutes } from '../../rest/routes/exercises.js';

@@ -1,4 +1,4 @@
-import { ServiceUnavailableError, sendError } from '@app/platform';
+import { ServiceUnavailableError, sendError } from '@app/platform/core';
 import type { FastifyInstance } from 'fastify';
 import { authInternalUrl, type GatewayConfig } from '../../../config.js';
 import type { LineFacadeOptions } from '../line-facade-options.js';

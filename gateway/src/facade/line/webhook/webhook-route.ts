@@ -4,7 +4,7 @@
  * processed even if this process dies right after answering (the consumer picks it up).
  */
 import { type EventBus, Subjects } from '@app/events';
-import { ServiceUnavailableError, sendError, UnauthenticatedError, ValidationError } from '@app/platform';
+import { ServiceUnavailableError, sendError, UnauthenticatedError, ValidationError } from '@app/platform/core';
 import { validateSignature } from '@line/bot-sdk';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { parseWebhookBody, type WebhookBody } from './webhook-events.js';

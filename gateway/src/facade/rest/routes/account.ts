@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '@app/platform';
+import { UnauthenticatedError } from '@app/platform/core';
 import { z } from 'zod';
 import { type CookieOptions, clearAuthCookies, REFRESH_COOKIE, setAuthCookies } from '../cookies.js';
 import { defineRoute } from '../route.js';
