@@ -86,6 +86,39 @@ function cpuSnapshot(probes: CpuProbe[]): Record<string, number> {
 }
 
 /**
+ * The machine's CPU-seconds so far, summed over its cores (/proc/stat; NaN off Linux): busy (user,
+ * system, interrupts), stolen by the hypervisor (a virtual machine's cores shared with others),
+ * and everything, idle included.
+ */
+function machineCpu(): { busy: number; steal: number; total: number } {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
+    const busy = user + nice + system + irq + softirq;
+    return { busy: busy / CLOCK_TICKS, steal: steal / CLOCK_TICKS, total: (busy + idle + iowait + steal) / CLOCK_TICKS };
+  } catch {
+    return { busy: Number.NaN, steal: Number.NaN, total: Number.NaN };
+  }
+}
+
+/** What `fn` cost: each probe's CPU-seconds while it ran, and the machine's busy and stolen shares of all its cores. */
+export async function withCpu<T>(
+  probes: CpuProbe[],
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: Record<string, number>; machineBusy: number; machineStolen: number }> {
+  const [before, machineBefore] = [cpuSnapshot(probes), machineCpu()];
+  const result = await fn();
+  const [after, machineAfter] = [cpuSnapshot(probes), machineCpu()];
+  const total = machineAfter.total - machineBefore.total;
+  return {
+    result,
+    cpu: Object.fromEntries(probes.map((p) => [p.label, after[p.label] - before[p.label]])),
+    machineBusy: (machineAfter.busy - machineBefore.busy) / total,
+    machineStolen: (machineAfter.steal - machineBefore.steal) / total,
+  };
+}
+
+/**
  * The platform's processes as CPU probes: with a process per service, its gateway (when asked
  * for) and its subgraphs apart (each subgraph apart with BENCH_CPU_PER_SUBGRAPH=1); in one
  * process, that process.

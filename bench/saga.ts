@@ -12,7 +12,7 @@ import {
   seedProducts,
   untilOrderable,
 } from './fixtures.js';
-import { collectGarbage, graphql, type PlatformProcess, printTable } from './lib.js';
+import { collectGarbage, graphql, type PlatformProcess, platformProbes, printTable, withCpu } from './lib.js';
 
 const STOCK = 'query($id: ID!) { product(id: $id) { stockQuantity } }';
 /** An order that has not ended this long after it was due is counted as unfinished. */
@@ -160,7 +160,10 @@ async function stockCheck(url: string, productIds: string[], before: number[], o
   };
 }
 
-function row(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType<typeof stockCheck>>) {
+/** What a run cost: the platform's CPU (gateway and subgraphs) and the machine's busy and stolen shares, all cores. */
+type RunCost = Omit<Awaited<ReturnType<typeof withCpu>>, 'result'>;
+
+function row(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType<typeof stockCheck>>, cost?: RunCost) {
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
   const latencies = confirmed.map((o) => o.endedAt! - o.dueAt).sort((a, b) => a - b);
   const first = Math.min(...orders.map((o) => o.dueAt));
@@ -175,6 +178,10 @@ function row(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType
     'failed/unfinished': orders.filter((o) => o.status === 'FAILED' || o.status === 'UNFINISHED').length,
     ...(orders.some((o) => o.error) ? { 'first refusal': orders.find((o) => o.error)?.error?.slice(0, 120) } : {}),
     ...(stock ? { 'units sold/moved': `${stock.sold}/${stock.moved}${stock.exact ? '' : ' MISMATCH'}`, oversold: stock.oversold } : {}),
+    // Whether a miss is the machine's capacity: Postgres, NATS and this bench share its cores too.
+    'platform CPU ms/order': cost ? round1((Object.values(cost.cpu).reduce((a, b) => a + b, 0) * 1000) / orders.length) : '-',
+    'machine busy %': cost ? Math.round(cost.machineBusy * 100) : '-',
+    'stolen %': cost ? Math.round(cost.machineStolen * 100) : '-',
   };
 }
 
@@ -217,7 +224,9 @@ export async function benchSaga(platform: PlatformProcess, options: SagaBenchOpt
     const closed = await closedLoop(options.orders, options.concurrency, place);
     const before = await stockOf(url, products);
     collectGarbage();
-    const open = await openLoop(Math.round(rate * seconds), rate, place);
+    const { result: open, ...openCost } = await withCpu(platformProbes(platform, { gateway: true }), () =>
+      openLoop(Math.round(rate * seconds), rate, place),
+    );
     const openStock = await stockCheck(url, products, before, open);
     // The scarce product has 40 units; 60 orders of one unit each at the same rate.
     const scarceBefore = await stockOf(url, [scarce]);
@@ -227,7 +236,7 @@ export async function benchSaga(platform: PlatformProcess, options: SagaBenchOpt
     const burstStock = await stockCheck(url, [scarce], scarceBefore, burst);
     // The open loop first: it is the goal's row (bench/goals.ts reads the first).
     const rows = [
-      row(`open loop: ${rate} orders/s due for ${seconds} s (goal: ${rate}/s sustained, p99 <= 50 ms)`, open, openStock),
+      row(`open loop: ${rate} orders/s due for ${seconds} s (goal: ${rate}/s sustained, p99 <= 50 ms)`, open, openStock, openCost),
       row(`scarce stock: 60 orders of 1 unit at ${rate}/s for ${scarceBefore[0]} units (goal: none oversold)`, burst, burstStock),
       row(
         `closed loop: ${options.orders} orders of 2 lines, ${options.concurrency} in flight${options.bus ? '' : ' (status polled)'}`,
