@@ -9,7 +9,8 @@ import { NatsEventBus, Subjects } from '@app/events';
 import type { GatewayService } from '@app/gateway';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { registerRawBodyRoute, webhookHandler } from '../gateway/src/facade/line/webhook/webhook-route.js';
+import { registerRawBodyRoute } from '../gateway/src/facade/line/webhook/raw-body-route.js';
+import { webhookHandler } from '../gateway/src/facade/line/webhook/webhook-route.js';
 import { gql, registerAndLogin } from './support/client.js';
 import { type FakeLine, startFakeLine } from './support/fake-line.js';
 import {

@@ -1,33 +1,17 @@
 /**
- * `POST /line/webhook`: signature over the raw bytes, parse, store each event durably, then 200.
+ * `POST /line/webhook`'s handler: signature over the raw bytes, parse, store each event durably, then 200.
  * Nothing is processed here: LINE wants a quick answer, and an event stored before the 200 is
  * processed even if this process dies right after answering (the consumer picks it up).
  */
 import { type EventBus, Subjects } from '@app/events';
 import { ServiceUnavailableError, sendError, UnauthenticatedError, ValidationError } from '@app/platform/core';
 import { validateSignature } from '@line/bot-sdk';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseWebhookBody, type WebhookBody } from './webhook-events.js';
-
-export const LINE_WEBHOOK_PATH = '/line/webhook';
-/** LINE publishes no maximum batch size; 1 MiB holds hundreds of events. */
-const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface WebhookRouteOptions {
   channelSecret: string;
   bus: EventBus;
-}
-
-/**
- * Registers `handler` in a scope of its own whose only body parser keeps the bytes as a Buffer:
- * the signature covers exactly what LINE sent, so no JSON parser may run before the check.
- */
-export async function registerRawBodyRoute(app: FastifyInstance, handler: RouteHandlerMethod): Promise<void> {
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
-    scope.post(LINE_WEBHOOK_PATH, handler);
-  });
 }
 
 export function webhookHandler(options: WebhookRouteOptions) {
