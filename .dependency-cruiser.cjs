@@ -69,6 +69,19 @@ module.exports = {
       },
     },
     {
+      name: 'gateway-line-sdk-when-configured',
+      comment:
+        'The LINE SDK (~380 modules) loads only in a gateway with LINE configured: only the webhook ' +
+        'handler and the replier import it to run, and they are imported dynamically by ' +
+        'register-line-webhook.ts (type imports are free).',
+      severity: 'error',
+      from: { path: '^gateway/src/', pathNot: '^gateway/src/facade/line/webhook/(webhook-route|line-replier)[.]ts$' },
+      to: {
+        path: ['(^|/)node_modules/@line/bot-sdk/', '^gateway/src/facade/line/webhook/(webhook-route|line-replier)[.]ts$'],
+        dependencyTypesNot: ['type-only', 'dynamic-import'],
+      },
+    },
+    {
       name: 'shared-not-to-service',
       comment: 'platform/ and events/ are shared by every service and import none of them.',
       severity: 'error',

@@ -19,7 +19,7 @@ const rootManifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'ut
   devDependencies: Record<string, string>;
 };
 /** What the two scripts run, and MikroORM (for a handler that imports it). */
-const LINKED = ['dependency-cruiser', 'knip', '@mikro-orm'];
+const LINKED = ['dependency-cruiser', 'knip', '@mikro-orm', '@line'];
 const TOOLS = ['dependency-cruiser', 'knip'];
 
 interface Run {
@@ -139,6 +139,13 @@ const layersTree = () =>
     'gateway/src/store.ts': "import { pool } from '../../platform/src/database/pool.js';\nexport const store = pool;\n",
     'gateway/src/uses-store.ts': "import { store } from './store.js';\nexport const s = store;\n",
     'gateway/src/uses-cache.ts': "import { cache } from '../../platform/src/cache/cache.js';\nexport const c = cache;\n",
+    // The LINE SDK: its own users and a dynamic import of them are allowed, a type import too; anything else is flagged.
+    'gateway/src/facade/line/webhook/webhook-route.ts':
+      "import { validateSignature } from '@line/bot-sdk';\nexport const route = validateSignature;\n",
+    'gateway/src/facade/line/webhook/register-line-webhook.ts': "export const load = () => import('./webhook-route.js');\n",
+    'gateway/src/names-line-types.ts': "import type { messagingApi } from '@line/bot-sdk';\nexport type M = messagingApi.Message;\n",
+    'gateway/src/uses-line-sdk.ts': "import { validateSignature } from '@line/bot-sdk';\nexport const v = validateSignature;\n",
+    'gateway/src/uses-webhook-route.ts': "import { route } from './facade/line/webhook/webhook-route.js';\nexport const w = route;\n",
   });
 
 /** An import nobody declares (left-pad), and a declaration nothing imports (zod). */
@@ -189,6 +196,8 @@ describe('check:layers on a tree that breaks every rule once', { timeout: CHECK_
     ['gateway-not-to-subgraph', 'gateway/src/uses-subgraph.ts'],
     ['gateway-without-database', 'gateway/src/store.ts'],
     ['gateway-without-database', 'gateway/src/uses-store.ts'],
+    ['gateway-line-sdk-when-configured', 'gateway/src/uses-line-sdk.ts'],
+    ['gateway-line-sdk-when-configured', 'gateway/src/uses-webhook-route.ts'],
   ])('fails naming %s for %s', async (rule, file) => {
     const { status, output } = await runs.layers;
     expect(status).not.toBe(0);
@@ -200,6 +209,9 @@ describe('check:layers on a tree that breaks every rule once', { timeout: CHECK_
     expect(output).not.toContain('resolvers/fine.ts');
     expect(output).not.toContain('reaches-in.test.ts');
     expect(output).not.toContain('uses-cache.ts');
+    expect(output).not.toContain('names-line-types.ts');
+    for (const file of ['webhook-route.ts', 'register-line-webhook.ts'])
+      expect(output).not.toContain(`: gateway/src/facade/line/webhook/${file}`);
   });
 });
 
