@@ -149,10 +149,8 @@ export function cpuColumns(m: Measurement): Record<string, string> {
  * work (polling, timers) that the figures per 1000 requests include.
  */
 export async function printIdleCpu(probes: CpuProbe[], ms = 2_000) {
-  const before = cpuSnapshot(probes);
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = cpuSnapshot(probes);
-  const shares = probes.map((p) => `${p.label} ${Math.round(((after[p.label] - before[p.label]) / (ms / 1000)) * 100)}%`);
+  const { cpu } = await withCpu(probes, () => new Promise((resolve) => setTimeout(resolve, ms)));
+  const shares = probes.map((p) => `${p.label} ${Math.round((cpu[p.label] / (ms / 1000)) * 100)}%`);
   console.log(`\n# CPU at rest over ${ms / 1000} s, % of a core: ${shares.join(', ')}`);
 }
 
@@ -163,9 +161,7 @@ export async function printIdleCpu(probes: CpuProbe[], ms = 2_000) {
 export async function measure(scenario: Scenario): Promise<Measurement> {
   const { probes = [], ...opts } = scenario;
   await autocannon({ ...opts, duration: 1 });
-  const before = cpuSnapshot(probes);
-  const r = await autocannon(opts);
-  const after = cpuSnapshot(probes);
+  const { result: r, cpu } = await withCpu(probes, () => autocannon(opts));
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -173,7 +169,7 @@ export async function measure(scenario: Scenario): Promise<Measurement> {
     errors: r.errors + r.non2xx + r.mismatches,
     requests: r.requests.total,
     seconds: r.duration,
-    cpu: Object.fromEntries(probes.map((p) => [p.label, after[p.label] - before[p.label]])),
+    cpu,
   };
 }
 
