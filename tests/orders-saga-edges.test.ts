@@ -153,6 +153,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     // Hold the erasure inside its transaction: its delete waits for a row lock the test holds.
     const client = await db.connect();
     let late: Promise<GraphQLResult> | undefined;
+    let outboxBefore = 0;
     try {
       await client.query('begin');
       await client.query(`select id from "${schema}".orders where id = $1 for update`, [first.id]);
@@ -165,6 +166,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
         return rows[0].n > 0;
       });
       // The user places an order while the erasure has not committed yet.
+      outboxBefore = Number((await db.query(`select coalesce(max(seq), 0) as seq from "${schema}".outbox`)).rows[0].seq);
       late = gql(CREATE_ORDER, { input: { items: [{ productId, quantity: 1 }] } }, { token: user.accessToken, url });
       await new Promise((r) => setTimeout(r, 300));
     } finally {
@@ -176,6 +178,12 @@ describe('a private orders deployment with a scripted payment provider', () => {
     await eventually(async () => (await ordersOfUser(user.id)) === 0 || undefined, 3_000).catch(() => undefined);
     expect(await ordersOfUser(user.id)).toBe(0);
     expect(errorCode(res), JSON.stringify(res.body)).toBe('FORBIDDEN');
+    // Refused with nothing written: no reserve command for the refused order either (the erasure reserves nothing).
+    const reserves = await db.query(`select count(*)::int as n from "${schema}".outbox where seq > $1 and subject = $2`, [
+      outboxBefore,
+      Subjects.CatalogInventoryReserve,
+    ]);
+    expect(reserves.rows[0].n).toBe(0);
   });
 
   it('replies that reached the stream while the orders service was down past the step timeout still move the sagas on', async () => {

@@ -13,8 +13,9 @@ import {
   StorageType,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/transport-node';
+import { type MsgHdrs, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/transport-node';
 import { type Context, context } from '@opentelemetry/api';
+import { connectCoalescing } from './coalescing-transport.js';
 import {
   assertValidName,
   attemptDelivery,
@@ -194,7 +195,7 @@ export class NatsEventBus implements EventBus {
     const logger = options.logger ?? silentLogger;
     if (!quietRequestRelease())
       logger.warn({}, 'nats.js RequestOne has changed shape: requests keep building a cancel error on every answer');
-    const nc = await connect({
+    const nc = await connectCoalescing({
       ...natsConnectOptions(options.url),
       name: options.connectionName,
       maxReconnectAttempts: -1, // a service should ride out broker restarts, not die

@@ -110,11 +110,19 @@ export class CommittedPublisher {
       });
   }
 
+  /**
+   * One statement, committed asynchronously (`synchronous_commit` off for its own transaction
+   * only): the mark is not worth a WAL flush of its own, since losing it to a database crash only
+   * means the relay publishes those rows again, deduplicated as above. Every other commit of the
+   * service still waits for its flush.
+   */
   private async markSent(ids: string[]): Promise<void> {
     const em = this.options.em.fork();
     await executePrepared(
       em,
-      `update ${outboxTable(em)} set sent_at = ?, attempts = attempts + 1 where sent_at is null and id = any(?::uuid[])`,
+      `update ${outboxTable(em)} o set sent_at = ?, attempts = o.attempts + 1
+       from (select set_config('synchronous_commit', 'off', true)) async_commit
+       where o.sent_at is null and o.id = any(?::uuid[])`,
       [new Date(), ids],
     );
   }

@@ -68,17 +68,29 @@ export function writeOutboxRecord(tx: EntityManager, record: OutboxRecord): Outb
   return tx.create(outboxEntity(tx), { ...record, sentAt: null, attempts: 0, lastError: null });
 }
 
+const OUTBOX_COLUMNS = '(id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context)';
+const OUTBOX_ROW = '(?, ?, ?, ?, ?::jsonb, ?, null, 0, null, ?)';
+/** The same row with every column typed: a VALUES list in a FROM types its columns itself, where INSERT ... VALUES takes the table's. */
+const OUTBOX_TYPED_ROW =
+  '(?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::jsonb, ?::timestamptz, null::timestamptz, 0, null::text, ?::text)';
+
 /**
  * The insert of `records` into the service's outbox as one SQL statement and its parameters (`?`
  * placeholders, as `em.execute` takes them), for a use case that composes it with its own writes
- * (a data-modifying `with ... insert`). Null when there is nothing to insert.
+ * (a data-modifying `with ... insert`). Null when there is nothing to insert. `onlyIf`: a SQL
+ * condition (no parameters) the rows are inserted under, for a statement whose other writes are
+ * gated the same way (none of them when it is false).
  */
-export function outboxInsert(em: EntityManager, records: readonly OutboxRecord[]): { sql: string; params: unknown[] } | null {
+export function outboxInsert(
+  em: EntityManager,
+  records: readonly OutboxRecord[],
+  options: { onlyIf?: string } = {},
+): { sql: string; params: unknown[] } | null {
   if (!records.length) return null;
   const table = outboxTable(em);
-  const values = records.map(() => '(?, ?, ?, ?, ?::jsonb, ?, null, 0, null, ?)').join(', ');
-  return {
-    sql: `insert into ${table} (id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context) values ${values}`,
-    params: records.flatMap((r) => [r.id, r.msgId, r.subject, r.kind, JSON.stringify(r.payload), r.createdAt, r.traceContext]),
-  };
+  const params = records.flatMap((r) => [r.id, r.msgId, r.subject, r.kind, JSON.stringify(r.payload), r.createdAt, r.traceContext]);
+  if (options.onlyIf === undefined)
+    return { sql: `insert into ${table} ${OUTBOX_COLUMNS} values ${records.map(() => OUTBOX_ROW).join(', ')}`, params };
+  const rows = records.map(() => OUTBOX_TYPED_ROW).join(', ');
+  return { sql: `insert into ${table} ${OUTBOX_COLUMNS} select * from (values ${rows}) gated where ${options.onlyIf}`, params };
 }

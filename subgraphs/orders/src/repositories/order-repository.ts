@@ -1,4 +1,4 @@
-import { executePrepared, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
+import { executePrepared, LAST_STATEMENT, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
@@ -41,27 +41,34 @@ export class OrderRepository {
 
   /**
    * A new order with its items, its saga and the saga's first outbox rows, in one statement
-   * (createOrder's write: plain SQL, no entities to track), which also reads whether the
-   * account's data was erased: `erased` true means the caller must not commit (it may place no
-   * order).
+   * (createOrder's write: plain SQL, no entities to track) that is its transaction's last: it
+   * goes out with the COMMIT (LAST_STATEMENT, one round trip for both). It first reads whether
+   * the account's data was erased (this statement's snapshot is taken after the user's order
+   * lock, so it sees an erasure that held the lock), and writes nothing at all when it was:
+   * `erased` true then means nothing was placed (the caller refuses the order).
    */
   async create(order: Order, items: readonly OrderItem[], saga: Saga, outbox: readonly OutboxRecord[]): Promise<{ erased: boolean }> {
-    const insert = outboxInsert(this.em, outbox);
-    const itemValues = items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const allowed = 'not (select erased from erasure)';
+    const insert = outboxInsert(this.em, outbox, { onlyIf: allowed });
+    // Typed: a VALUES list in a FROM types its columns itself (INSERT ... SELECT of plain parameters takes the table's).
+    const itemValues = items.map(() => '(?::uuid, ?::uuid, ?::int, ?::uuid, ?::text, ?::int, ?::numeric, ?::numeric)').join(', ');
     const [row] = await executePrepared<{ erased: boolean }>(
       this.em,
-      `with o as (
-         insert into ${this.schema}.orders (id, user_id, status, total_amount, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)),
+      `${LAST_STATEMENT} with erasure as materialized (select exists (select 1 from ${this.schema}.erasures where user_id = ?) as erased),
+       o as (
+         insert into ${this.schema}.orders (id, user_id, status, total_amount, version, created_at, updated_at)
+         select ?, ?, ?, ?, ?, ?, ? where ${allowed}),
        i as (
          insert into ${this.schema}.order_items (id, order_id, position, product_id, product_name, quantity, unit_price, subtotal)
-         values ${itemValues}),
+         select * from (values ${itemValues}) lines where ${allowed}),
        s as (
          insert into ${this.schema}.sagas (id, order_id, state, status, current_step, completed_steps, pending_compensations,
            failure_reason, terminal_state, payment_status, payment_id, step_started_at, deadline_at, started_at, completed_at, updated_at)
-         values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+         select ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ? where ${allowed})
        ${insert ? `, outboxed as (${insert.sql})` : ''}
-       select exists (select 1 from ${this.schema}.erasures where user_id = ?) as erased`,
+       select erased from erasure`,
       [
+        order.userId,
         order.id,
         order.userId,
         order.status,
@@ -77,7 +84,6 @@ export class OrderRepository {
         saga.completedAt ?? null,
         saga.updatedAt,
         ...(insert?.params ?? []),
-        order.userId,
       ],
     );
     return { erased: row.erased };

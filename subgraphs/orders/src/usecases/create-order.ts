@@ -72,7 +72,8 @@ function snapshotLines(items: readonly { productId: string; quantity: number }[]
  * and unit prices are snapshots of the read model; totals are exact. In ONE transaction of two
  * statements: the user's order lock with the products' read, then the order (PROCESSING), its
  * items, its saga (STARTED at reserve_inventory), the reserve command and the order's events (all
- * in the outbox) with the erasure check. Answers at once; the saga goes on over NATS.
+ * in the outbox) with the erasure check, which writes none of it for an erased account; that
+ * statement goes with the COMMIT. Answers at once; the saga goes on over NATS.
  */
 export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput: unknown): Promise<OrderView> {
   const raw = asObject(rawInput);
@@ -110,10 +111,12 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
     const saga = newSaga(order.id, now);
     const outbox: OutboxRecord[] = [];
     startSaga({ tx, deps, saga, order, items, now, outbox });
-    // One statement: the order, its items, its saga and the reserve command with the order's events.
-    if ((await writes.orders.create(order, items, saga, outbox)).erased) throw new ForbiddenError('This account has been deleted');
-    return { order, items, saga, outbox };
+    // One statement, sent with the COMMIT: the order, its items, its saga and the reserve command
+    // with the order's events, or nothing at all for an erased account (nothing may run after it).
+    const { erased } = await writes.orders.create(order, items, saga, outbox);
+    return { order, items, saga, outbox, erased };
   });
+  if (result.erased) throw new ForbiddenError('This account has been deleted');
   deps.publishCommitted(result.outbox);
   return orderView(result.order, result.items, result.saga);
 }
