@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { subgraphUrlEnv } from '@app/gateway';
+import { isServiceListening } from '@app/platform/core';
 
 type Env = Record<string, string | undefined>;
 
@@ -37,6 +38,8 @@ export const SERVICE_GROUPS = [['auth'], ['users', 'workouts', 'orders', 'relati
 
 /** How long a service may take to build, migrate and answer /healthz. */
 const START_TIMEOUT_MS = 60_000;
+/** Ports tried for auth when the one chosen is taken before auth binds it. */
+const PORT_ATTEMPTS = 3;
 /** How long a service may take to stop after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -90,8 +93,13 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts every service as its own process on `ports` (0: a free one) and waits until each answers.
- * `onExit` hears of a service that stops on its own afterwards (the platform is then incomplete).
+ * Starts every service as its own process on `ports` and waits until each answers. A service
+ * given port 0 binds one the kernel picks and says which (`announceListening`, over an IPC
+ * channel): a port chosen here and bound by the child seconds later could be taken meanwhile by
+ * any other process, whose answers a health check would then take for the service's. Auth is the
+ * exception: every service, auth too, is told its JWKS address when it starts, so its port is
+ * chosen here, and chosen again if it exits before listening (the port was taken). `onExit`
+ * hears of a service that stops on its own afterwards (the platform is then incomplete).
  */
 export async function startServiceProcesses(options: {
   env: Env;
@@ -101,21 +109,10 @@ export async function startServiceProcesses(options: {
   onExit?: (name: string, code: number | null) => void;
 }): Promise<ServiceProcesses> {
   const { env, host } = options;
-  const ports: Record<string, number> = {};
-  for (const name of SERVICE_GROUPS.flat()) ports[name] = options.ports[name] || (await freePort(host));
-  const urls = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://${options.reachableHost}:${port}`]));
+  const urls: Record<string, string> = {};
+  const url = (port: number) => `http://${options.reachableHost}:${port}`;
   // The gateway's internal calls to auth need a key both know.
-  const shared: Env = {
-    ...env,
-    // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
-    DB_SCHEMA: undefined,
-    INTERNAL_API_KEY: env.INTERNAL_API_KEY || randomBytes(32).toString('base64url'),
-    AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
-    HOST: host,
-  };
-  const gatewayEnv: Env = { ...subgraphUrlEnv(Object.fromEntries(Object.entries(urls).filter(([n]) => n !== 'gateway'))) };
-  gatewayEnv.AUTH_INTERNAL_URL = urls.auth;
-
+  const internalApiKey = env.INTERNAL_API_KEY || randomBytes(32).toString('base64url');
   const children: Record<string, ChildProcess> = {};
   let closing = false;
   const close = async () => {
@@ -123,20 +120,47 @@ export async function startServiceProcesses(options: {
     // The reverse of the start order: the gateway stops taking requests first.
     for (const group of [...SERVICE_GROUPS].reverse()) await Promise.all(group.map((name) => children[name] && stopChild(children[name])));
   };
+  /** Spawns one service on `port` (0: its own pick); resolves with the port it listens on, once it answers. */
+  const start = async (name: string, port: number): Promise<number> => {
+    const shared: Env = {
+      ...env,
+      // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
+      DB_SCHEMA: undefined,
+      INTERNAL_API_KEY: internalApiKey,
+      AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
+      HOST: host,
+    };
+    const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', serviceEntryPoint(name)], {
+      cwd: root,
+      env: { ...shared, ...(name === 'gateway' ? gatewayEnv(urls) : {}), PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children[name] = child;
+    const listening = await untilListening(name, child);
+    await untilHealthy(name, url(listening), child);
+    // Started: from now on, a stop nobody asked for is news.
+    child.once('exit', (code) => {
+      if (!closing) options.onExit?.(name, code);
+    });
+    return listening;
+  };
   try {
-    for (const group of SERVICE_GROUPS) {
+    const authPort = options.ports.auth;
+    for (let attempt = 1; !urls.auth; attempt++) {
+      const port = authPort || (await freePort(host));
+      urls.auth = url(port);
+      try {
+        await start('auth', port);
+      } catch (err) {
+        const taken = !authPort && children.auth?.exitCode !== null && attempt < PORT_ATTEMPTS;
+        if (!taken) throw err;
+        delete urls.auth;
+      }
+    }
+    for (const group of SERVICE_GROUPS.slice(1)) {
       await Promise.all(
-        group.map((name) => {
-          const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', serviceEntryPoint(name)], {
-            cwd: root,
-            env: { ...shared, ...(name === 'gateway' ? gatewayEnv : {}), PORT: String(ports[name]) },
-            stdio: ['ignore', 'inherit', 'inherit'],
-          });
-          children[name] = child;
-          child.once('exit', (code) => {
-            if (!closing) options.onExit?.(name, code);
-          });
-          return untilHealthy(name, urls[name], child);
+        group.map(async (name) => {
+          urls[name] = url(await start(name, options.ports[name] ?? 0));
         }),
       );
     }
@@ -145,4 +169,37 @@ export async function startServiceProcesses(options: {
     throw err;
   }
   return { urls, children, close };
+}
+
+/** The gateway's addresses of the subgraphs (and of auth's internal API). */
+function gatewayEnv(urls: Record<string, string>): Env {
+  return {
+    ...subgraphUrlEnv(Object.fromEntries(Object.entries(urls).filter(([n]) => n !== 'gateway'))),
+    AUTH_INTERNAL_URL: urls.auth,
+  };
+}
+
+/** The port a child says it listens on (`announceListening`); rejects when it exits or stays silent past START_TIMEOUT_MS. */
+function untilListening(name: string, child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => done(new Error(`${name} did not start listening within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+    const onMessage = (message: unknown) => {
+      if (isServiceListening(message)) done(null, message.port);
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      done(new Error(`${name} exited while starting (code ${code ?? signal})`));
+    function done(err: Error | null, port?: number) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (child.connected) child.disconnect();
+      if (err) reject(err);
+      else resolve(port!);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }

@@ -1,4 +1,11 @@
-import { ConfigError, createLogger, onShutdown, requireSharedInfrastructure, startProcessTracing } from '@app/platform/core';
+import {
+  announceListening,
+  ConfigError,
+  createLogger,
+  onShutdown,
+  requireSharedInfrastructure,
+  startProcessTracing,
+} from '@app/platform/core';
 import { type GatewayConfig, loadGatewayConfig } from './config.js';
 import { buildGateway } from './server.js';
 
@@ -19,6 +26,7 @@ try {
   const gateway = await buildGateway({ config, logger });
   const port = await gateway.listen(config.PORT, config.HOST);
   logger.info({ port }, `gateway listening on http://localhost:${port}/graphql`);
+  announceListening('gateway', port);
   onShutdown(logger, [() => gateway.close(), () => tracing.shutdown()]);
 } catch (err) {
   logger.fatal({ err }, 'gateway failed to start');

@@ -1,6 +1,7 @@
 import { ConfigError, requireSharedInfrastructure } from '../config.js';
 import { startEmbeddedPostgres } from '../database/database.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { announceListening } from './announce-listening.js';
 import type { Service } from './service.js';
 import { onShutdown } from './shutdown.js';
 
@@ -46,6 +47,7 @@ export async function runStandalone<C extends StandaloneConfig>(options: Standal
     const service = await options.build(config, config.DATABASE_URL ?? embedded!.url, logger);
     const port = await service.listen(config.PORT, config.HOST);
     logger.info({ port }, `${options.name} listening`);
+    announceListening(options.name, port);
     onShutdown(logger, [() => service.close(), async () => embedded?.close()]);
   } catch (err) {
     // A setting found wrong while building (e.g. by connectInfrastructure): a message, no stack.
