@@ -16,7 +16,7 @@ export interface ServiceListeningMessage {
  * it does nothing. The channel never keeps the process alive.
  */
 export function announceListening(name: string, port: number): void {
-  if (!process.send) return;
+  if (!process.send || !process.connected) return;
   const message: ServiceListeningMessage = { type: SERVICE_LISTENING, name, port };
   process.send(message, undefined, {}, () => process.channel?.unref());
 }
