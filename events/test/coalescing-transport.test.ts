@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCoalescing } from '../src/coalescing-transport.js';
+import { settle, waitFor } from './helpers.js';
 
 const url = process.env.NATS_URL ?? '127.0.0.1:4222';
 const MESSAGES = 40;
@@ -48,7 +49,7 @@ async function publishAcrossMicrotasks(nc: NatsConnection, subject: string): Pro
       resolve();
     });
   });
-  await new Promise((resolve) => setTimeout(resolve, 50)); // the corked writes leave in the turn's check phase
+  await settle(50); // the corked writes leave in the turn's check phase
 }
 
 describe('connectCoalescing', () => {
@@ -75,9 +76,7 @@ describe('connectCoalescing', () => {
     const sub = listener.subscribe(subject, { callback: (_err, msg) => void got.push(msg.string()) });
     await listener.flush();
     await publish();
-    const until = Date.now() + 5_000;
-    while (got.length < MESSAGES && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
-    sub.unsubscribe();
+    await waitFor(() => got.length >= MESSAGES, { what: `${MESSAGES} messages on ${subject}` }).finally(() => sub.unsubscribe());
     return got;
   }
 
