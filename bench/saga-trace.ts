@@ -7,7 +7,8 @@
  * TRACE_PRODUCTS: how many products the orders share, default 3: hot rows, as in the bench),
  * then rebuilds each order's timeline from the timestamps the saga already writes: the outbox
  * rows of orders and catalog (written, sent), the catalog's inbox (command received) and the
- * orders inbox (reply received), and the order's `live.order.updated` rows (one per transition).
+ * orders inbox (reply received), and the order's `orders.order.updated` rows (one per transition,
+ * each carrying its `live.order.updated` with the order's version).
  * Prints p50/p90/p99 per segment (ms). Timestamps are the services' clocks (ms), so a segment
  * includes what its end waited for: a transaction's commit shows in the next one. A row's
  * `sent_at` is when it was marked sent, up to ~10 ms after its publish (the committed publisher
@@ -39,7 +40,8 @@ interface Row {
   subject: string;
   id: string;
   msg_id: string | null;
-  payload: { orderId: string; version?: number; status?: string };
+  payload: { orderId: string; status?: string };
+  broadcast_payload: { version?: number } | null;
   created_at: Date;
   sent_at: Date | null;
 }
@@ -49,11 +51,11 @@ async function timelines(db: pg.Pool, orders: PlacedOrder[]) {
   const ids = orders.map((o) => o.id);
   const q = async <T>(sql: string, params: unknown[]) => (await db.query(sql, params)).rows as T[];
   const ordersOutbox = await q<Row>(
-    `select subject, id, msg_id, payload, created_at, sent_at from orders.outbox where payload->>'orderId' = any($1)`,
+    `select subject, id, msg_id, payload, broadcast_payload, created_at, sent_at from orders.outbox where payload->>'orderId' = any($1)`,
     [ids],
   );
   const catalogOutbox = await q<Row>(
-    `select subject, id, msg_id, payload, created_at, sent_at from catalog.outbox where subject like 'catalog.inventory.%' and payload->>'orderId' = any($1)`,
+    `select subject, id, msg_id, payload, null as broadcast_payload, created_at, sent_at from catalog.outbox where subject like 'catalog.inventory.%' and payload->>'orderId' = any($1)`,
     [ids],
   );
   const created = new Map(
@@ -79,7 +81,9 @@ async function timelines(db: pg.Pool, orders: PlacedOrder[]) {
   return orders.map((order) => {
     const mine = (rows: Row[], subject: string) => rows.find((r) => r.payload.orderId === order.id && r.subject === subject);
     const version = (v: number) =>
-      ordersOutbox.find((r) => r.payload.orderId === order.id && r.subject === 'live.order.updated' && r.payload.version === v);
+      ordersOutbox.find(
+        (r) => r.payload.orderId === order.id && r.subject === 'orders.order.updated' && r.broadcast_payload?.version === v,
+      );
     const command = (subject: string, replySubject: string) => {
       const cmd = mine(ordersOutbox, subject);
       const reply = mine(catalogOutbox, replySubject);

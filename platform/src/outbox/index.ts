@@ -3,7 +3,16 @@ import { z } from 'zod';
 
 export { defineOutboxMessage, OUTBOX_ENTITY_NAME, type OutboxMessage, type OutboxMessageSchema, outboxEntity } from './outbox-message.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
-export { type OutboxRecord, outboxInsert, outboxRecord, type WriteOutboxOptions, writeOutbox, writeOutboxRecord } from './outbox-writer.js';
+export {
+  type OutboxBroadcast,
+  type OutboxRecord,
+  outboxInsert,
+  outboxRecord,
+  outboxRowParams,
+  type WriteOutboxOptions,
+  writeOutbox,
+  writeOutboxRecord,
+} from './outbox-writer.js';
 
 /** The relay's setting, for a service's config (fractions allowed: tests poll faster). */
 export const outboxEnv = {

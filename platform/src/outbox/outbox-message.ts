@@ -8,7 +8,8 @@ export const OUTBOX_ENTITY_NAME = 'OutboxMessage';
  * The outbox table of one service (`outbox` in the service's schema): a message to publish,
  * written in the same transaction as the state change it announces. The relay publishes unsent
  * rows in `seq` order, with `msgId` (or, when there is none, `id`) as the NATS message id, so a
- * re-publish after a crash is dropped by JetStream's dedupe window, then sets `sentAt`.
+ * re-publish after a crash is dropped by JetStream's dedupe window, then sets `sentAt`. A row may
+ * carry a broadcast too (`broadcastSubject`), published right after its message.
  *
  * A factory, not one shared entity: each service registers its own (MikroORM decorates an
  * entity's prototype for the ORM that discovers it, and every service has an ORM of its own).
@@ -27,6 +28,14 @@ export function defineOutboxMessage() {
       /** durable: JetStream publish; fanout: core NATS broadcast. */
       kind: p.string().length(8),
       payload: p.json<Record<string, unknown>>(),
+      /**
+       * A broadcast (core NATS) sent right after the row's own message, from the same row: the
+       * live copy of a durable event (`live.order.updated` with `orders.order.updated`), one row
+       * instead of two. Null: none.
+       */
+      broadcastSubject: p.string().length(100).nullable(),
+      /** The broadcast's payload; null: the row's own `payload` (the same message under another subject). */
+      broadcastPayload: p.json<Record<string, unknown>>().nullable(),
       createdAt: p.datetime(),
       sentAt: p.datetime().nullable().index(),
       attempts: p.integer().default(0),

@@ -203,7 +203,13 @@ export class OutboxRelay {
 
   /** Publishes one row, in the trace it was written in (the publish span continues the writer's request). */
   private publish(row: RelayedRow): Promise<void> {
-    const publish = () => publishOutboxMessage(this.options.bus, { ...row, msgId: row.msg_id });
+    const publish = () =>
+      publishOutboxMessage(this.options.bus, {
+        ...row,
+        msgId: row.msg_id,
+        broadcastSubject: row.broadcast_subject,
+        broadcastPayload: row.broadcast_payload,
+      });
     return row.trace_context ? context.with(deserializeTraceContext(row.trace_context, this.loopContext), publish) : publish();
   }
 
@@ -219,7 +225,7 @@ export class OutboxRelay {
       const table = outboxTable(tx);
       const read = await tx.execute<({ locked: boolean } & Partial<RelayedRow>)[]>(
         `with relay as materialized (select pg_try_advisory_xact_lock(hashtext(?)) as locked)
-         select relay.locked, o.seq, o.id, o.msg_id, o.subject, o.kind, o.payload, o.trace_context
+         select relay.locked, o.seq, o.id, o.msg_id, o.subject, o.kind, o.payload, o.broadcast_subject, o.broadcast_payload, o.trace_context
          from relay left join lateral (
            select * from ${table} where relay.locked and sent_at is null
              ${olderThan ? 'and created_at < ?' : ''}
@@ -277,6 +283,8 @@ interface RelayedRow {
   subject: string;
   kind: string;
   payload: Record<string, unknown>;
+  broadcast_subject: string | null;
+  broadcast_payload: Record<string, unknown> | null;
   trace_context: string | null;
 }
 

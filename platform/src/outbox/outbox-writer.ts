@@ -1,4 +1,4 @@
-import { eventSchemas, isDurableSubject, type PayloadOf, type Subject } from '@app/events';
+import { eventSchemas, type FanoutSubject, isDurableSubject, type PayloadOf, type Subject } from '@app/events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { serializeTraceContext } from '../tracing/trace-context.js';
 import { type OutboxMessage, outboxEntity, outboxTable } from './outbox-message.js';
@@ -12,7 +12,20 @@ export interface WriteOutboxOptions {
   msgId?: string;
   /** The row's `createdAt`. Default: now. */
   now?: Date;
+  /**
+   * A broadcast to send right after the message, from the same row (see `OutboxBroadcast`); for a
+   * durable message only.
+   */
+  broadcast?: OutboxBroadcast;
 }
+
+/**
+ * The live copy of a durable message: a fan-out subject and its payload (absent: the message's
+ * own payload, which must then be valid for that subject too). It is published right after the
+ * message whenever the row is (by the committed publisher or the relay, a re-send included), so a
+ * transition announced both ways costs one outbox row, not two.
+ */
+export type OutboxBroadcast = { [S in FanoutSubject]: { subject: S; payload?: PayloadOf<S> } }[FanoutSubject];
 
 /**
  * An outbox row not yet written: the message, validated, with its id, kind and the active trace.
@@ -25,6 +38,10 @@ export interface OutboxRecord {
   subject: string;
   kind: 'durable' | 'fanout';
   payload: Record<string, unknown>;
+  /** The broadcast published right after the message (`WriteOutboxOptions.broadcast`); null: none. */
+  broadcastSubject: string | null;
+  /** Its payload; null: `payload`. */
+  broadcastPayload: Record<string, unknown> | null;
   createdAt: Date;
   traceContext: string | null;
 }
@@ -37,12 +54,18 @@ export interface OutboxRecord {
 export function outboxRecord<S extends Subject>(subject: S, payload: PayloadOf<S>, options: WriteOutboxOptions = {}): OutboxRecord {
   const data = eventSchemas[subject].parse(payload) as Record<string, unknown>;
   const durable = isDurableSubject(subject);
+  const { broadcast } = options;
+  if (broadcast && !durable) throw new Error(`a broadcast rides with a durable message, not with ${subject}`);
+  // Validated as the bus will publish it: its own payload, or the message's.
+  const broadcastPayload = broadcast && (eventSchemas[broadcast.subject].parse(broadcast.payload ?? data) as Record<string, unknown>);
   return {
     id: crypto.randomUUID(),
     msgId: durable ? (options.msgId ?? null) : null,
     subject,
     kind: durable ? 'durable' : 'fanout',
     payload: data,
+    broadcastSubject: broadcast?.subject ?? null,
+    broadcastPayload: broadcast?.payload === undefined ? null : (broadcastPayload ?? null),
     createdAt: options.now ?? new Date(),
     traceContext: serializeTraceContext(),
   };
@@ -68,11 +91,28 @@ export function writeOutboxRecord(tx: EntityManager, record: OutboxRecord): Outb
   return tx.create(outboxEntity(tx), { ...record, sentAt: null, attempts: 0, lastError: null });
 }
 
-const OUTBOX_COLUMNS = '(id, msg_id, subject, kind, payload, created_at, sent_at, attempts, last_error, trace_context)';
-const OUTBOX_ROW = '(?, ?, ?, ?, ?::jsonb, ?, null, 0, null, ?)';
+const OUTBOX_COLUMNS =
+  '(id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, created_at, sent_at, attempts, last_error, trace_context)';
+const OUTBOX_ROW = '(?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, null, 0, null, ?)';
 /** The same row with every column typed: a VALUES list in a FROM types its columns itself, where INSERT ... VALUES takes the table's. */
 const OUTBOX_TYPED_ROW =
-  '(?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::jsonb, ?::timestamptz, null::timestamptz, 0, null::text, ?::text)';
+  '(?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::jsonb, ?::varchar, ?::jsonb, ?::timestamptz, null::timestamptz, 0, null::text, ?::text)';
+
+/**
+ * A record's values in column order, as parameters: id, msg_id, subject, kind, payload (jsonb
+ * text), broadcast_subject, broadcast_payload (jsonb text or null), created_at, trace_context.
+ */
+export const outboxRowParams = (r: OutboxRecord): unknown[] => [
+  r.id,
+  r.msgId,
+  r.subject,
+  r.kind,
+  JSON.stringify(r.payload),
+  r.broadcastSubject,
+  r.broadcastPayload === null ? null : JSON.stringify(r.broadcastPayload),
+  r.createdAt,
+  r.traceContext,
+];
 
 /**
  * The insert of `records` into the service's outbox as one SQL statement and its parameters (`?`
@@ -88,7 +128,7 @@ export function outboxInsert(
 ): { sql: string; params: unknown[] } | null {
   if (!records.length) return null;
   const table = outboxTable(em);
-  const params = records.flatMap((r) => [r.id, r.msgId, r.subject, r.kind, JSON.stringify(r.payload), r.createdAt, r.traceContext]);
+  const params = records.flatMap(outboxRowParams);
   if (options.onlyIf === undefined)
     return { sql: `insert into ${table} ${OUTBOX_COLUMNS} values ${records.map(() => OUTBOX_ROW).join(', ')}`, params };
   const rows = records.map(() => OUTBOX_TYPED_ROW).join(', ');

@@ -3,10 +3,12 @@ import { Migration20261123092917_initial } from './Migration20261123092917_initi
 import { Migration20261201174414_line_login } from './Migration20261201174414_line_login.js';
 import { Migration20261201202304_outbox } from './Migration20261201202304_outbox.js';
 import { Migration20261201230539_outbox_trace_context } from './Migration20261201230539_outbox_trace_context.js';
+import { Migration20261203133115_outbox_broadcast } from './Migration20261203133115_outbox_broadcast.js';
 
 export const migrations = [
   { name: 'Migration20261123092917_initial', class: Migration20261123092917_initial },
   { name: 'Migration20261201174414_line_login', class: Migration20261201174414_line_login },
   { name: 'Migration20261201202304_outbox', class: Migration20261201202304_outbox },
   { name: 'Migration20261201230539_outbox_trace_context', class: Migration20261201230539_outbox_trace_context },
+  { name: 'Migration20261203133115_outbox_broadcast', class: Migration20261203133115_outbox_broadcast },
 ];

@@ -3,10 +3,12 @@ import { Migration20261123101658_initial } from './Migration20261123101658_initi
 import { Migration20261201202341_outbox } from './Migration20261201202341_outbox.js';
 import { Migration20261201230551_outbox_trace_context } from './Migration20261201230551_outbox_trace_context.js';
 import { Migration20261202175800_stock_version } from './Migration20261202175800_stock_version.js';
+import { Migration20261203133119_outbox_broadcast } from './Migration20261203133119_outbox_broadcast.js';
 
 export const migrations = [
   { name: 'Migration20261123101658_initial', class: Migration20261123101658_initial },
   { name: 'Migration20261201202341_outbox', class: Migration20261201202341_outbox },
   { name: 'Migration20261201230551_outbox_trace_context', class: Migration20261201230551_outbox_trace_context },
   { name: 'Migration20261202175800_stock_version', class: Migration20261202175800_stock_version },
+  { name: 'Migration20261203133119_outbox_broadcast', class: Migration20261203133119_outbox_broadcast },
 ];

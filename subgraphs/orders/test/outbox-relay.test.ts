@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type EventBus, Subjects } from '@app/events';
-import { type OutboxRecord, OutboxRelay, outboxInsert, outboxRecord, writeOutbox } from '@app/platform';
+import { type OutboxRecord, OutboxRelay, outboxInsert, outboxRecord, writeOutbox, writeOutboxRecord } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxMessage } from '../src/entities/index.js';
 import { type OrdersTestDatabase, openOrdersTestDatabase } from './support/orders-test-database.js';
@@ -17,15 +17,20 @@ import { type OrdersTestDatabase, openOrdersTestDatabase } from './support/order
 class RecordingBus {
   readonly published: string[] = [];
   readonly attempted: string[] = [];
+  /** Every publish that went through, as `<subject> <order id> <version or ->`. */
+  readonly log: string[] = [];
   failOn = new Set<string>();
+  /** Every publish on such a subject fails. */
+  failSubjects = new Set<string>();
   /** A publish of such an order id waits for this promise. */
   holdOn = new Map<string, Promise<void>>();
 
-  private async record(subject: string, data: { orderId: string }) {
+  private async record(subject: string, data: { orderId: string; version?: number }) {
     this.attempted.push(data.orderId);
-    if (this.failOn.has(data.orderId)) throw new Error(`broker refused ${subject}`);
+    if (this.failOn.has(data.orderId) || this.failSubjects.has(subject)) throw new Error(`broker refused ${subject}`);
     await this.holdOn.get(data.orderId);
     this.published.push(data.orderId);
+    this.log.push(`${subject} ${data.orderId} ${data.version ?? '-'}`);
   }
 
   publish(subject: string, data: { orderId: string }) {
@@ -211,6 +216,91 @@ describe('publishing committed rows at once (publishCommitted)', () => {
     const next = await commitRecords(1);
     relay.publishCommitted(next);
     await eventually(async () => (await rowsOf(orderIdsOf(next)))[0].sentAt !== null);
+  });
+});
+
+/** An order's transition as the saga writes it: `orders.order.updated` with `live.order.updated` riding on its row. */
+const transition = (orderId: string, version: number) => {
+  const now = new Date().toISOString();
+  return outboxRecord(
+    Subjects.OrdersOrderUpdated,
+    { orderId, userId: randomUUID(), status: 'PROCESSING', sagaStatus: null, currentStep: null, occurredAt: now },
+    {
+      broadcast: {
+        subject: Subjects.LiveOrderUpdated,
+        payload: { orderId, userId: randomUUID(), version, status: 'PROCESSING', updatedAt: now, sagaState: null },
+      },
+    },
+  );
+};
+
+describe('a row that carries a broadcast', () => {
+  it('goes out as its message, then the broadcast, from the relay and from publishCommitted alike', async () => {
+    await relay.relayOnce();
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    // Through the unit of work, sent by a relay round.
+    await db.orm.em.fork().transactional(async (tx) => {
+      writeOutboxRecord(tx, transition(a, 1));
+      writeOutboxRecord(tx, transition(b, 2));
+    });
+    expect(await rowsOf([a, b])).toHaveLength(2);
+    bus.log.length = 0;
+    expect(await relay.relayOnce()).toBe(2);
+    expect(bus.log).toEqual([
+      `${Subjects.OrdersOrderUpdated} ${a} -`,
+      `${Subjects.LiveOrderUpdated} ${a} 1`,
+      `${Subjects.OrdersOrderUpdated} ${b} -`,
+      `${Subjects.LiveOrderUpdated} ${b} 2`,
+    ]);
+
+    // With plain SQL, published at once after the commit.
+    const record = transition(c, 3);
+    const insert = outboxInsert(db.orm.em, [record])!;
+    await db.orm.em.fork().transactional((tx) => tx.execute(insert.sql, insert.params));
+    expect(await rowsOf([c])).toMatchObject([{ broadcastSubject: Subjects.LiveOrderUpdated, broadcastPayload: { version: 3 } }]);
+    bus.log.length = 0;
+    relay.publishCommitted([record]);
+    await eventually(async () => (await rowsOf([c]))[0].sentAt !== null);
+    expect(bus.log).toEqual([`${Subjects.OrdersOrderUpdated} ${c} -`, `${Subjects.LiveOrderUpdated} ${c} 3`]);
+  });
+
+  it('a failed broadcast leaves the row unsent: both go again (the durable copy is then a duplicate JetStream drops)', async () => {
+    await relay.relayOnce();
+    const orderId = randomUUID();
+    await db.orm.em.fork().transactional(async (tx) => void writeOutboxRecord(tx, transition(orderId, 1)));
+    bus.failSubjects = new Set([Subjects.LiveOrderUpdated]);
+    bus.log.length = 0;
+    expect(await relay.relayOnce()).toBe(0);
+    expect(bus.log).toEqual([`${Subjects.OrdersOrderUpdated} ${orderId} -`]);
+    expect((await rowsOf([orderId]))[0]).toMatchObject({ sentAt: null, lastError: `broker refused ${Subjects.LiveOrderUpdated}` });
+
+    bus.failSubjects.clear();
+    bus.log.length = 0;
+    expect(await relay.relayOnce()).toBe(1);
+    expect(bus.log).toEqual([`${Subjects.OrdersOrderUpdated} ${orderId} -`, `${Subjects.LiveOrderUpdated} ${orderId} 1`]);
+  });
+
+  it('is refused on a fan-out message, and when the payload does not fit the broadcast subject (nothing to write)', () => {
+    const orderId = randomUUID();
+    const live = {
+      orderId,
+      userId: randomUUID(),
+      version: 1,
+      status: 'PROCESSING' as const,
+      updatedAt: new Date().toISOString(),
+      sagaState: null,
+    };
+    expect(() =>
+      outboxRecord(Subjects.LiveOrderUpdated, live, { broadcast: { subject: Subjects.LiveOrderUpdated, payload: live } }),
+    ).toThrow(/rides with a durable message/);
+    // orders.order.updated's payload is not a live.order.updated (no version): it may not ride as one.
+    expect(() =>
+      outboxRecord(
+        Subjects.OrdersOrderUpdated,
+        { orderId, userId: randomUUID(), status: 'PROCESSING', sagaStatus: null, currentStep: null, occurredAt: new Date().toISOString() },
+        { broadcast: { subject: Subjects.LiveOrderUpdated } },
+      ),
+    ).toThrow();
   });
 });
 

@@ -3,10 +3,12 @@ import { Migration20261123094702_initial } from './Migration20261123094702_initi
 import { Migration20261123094800_seed_global_exercises } from './Migration20261123094800_seed_global_exercises.js';
 import { Migration20261201202331_outbox } from './Migration20261201202331_outbox.js';
 import { Migration20261201230547_outbox_trace_context } from './Migration20261201230547_outbox_trace_context.js';
+import { Migration20261203133117_outbox_broadcast } from './Migration20261203133117_outbox_broadcast.js';
 
 export const migrations = [
   { name: 'Migration20261123094702_initial', class: Migration20261123094702_initial },
   { name: 'Migration20261123094800_seed_global_exercises', class: Migration20261123094800_seed_global_exercises },
   { name: 'Migration20261201202331_outbox', class: Migration20261201202331_outbox },
   { name: 'Migration20261201230547_outbox_trace_context', class: Migration20261201230547_outbox_trace_context },
+  { name: 'Migration20261203133117_outbox_broadcast', class: Migration20261203133117_outbox_broadcast },
 ];

@@ -13,17 +13,16 @@ import { productView } from '../views.js';
  */
 
 /**
- * The outbox rows announcing stock levels that changed: `catalog.stock.changed` (durable) and,
- * when `live`, `live.stock.updated` (fan-out to every gateway, for the `stockUpdated` subscription).
+ * The outbox rows announcing stock levels that changed: `catalog.stock.changed` (durable), one per
+ * product, each carrying, when `live`, the same message as `live.stock.updated` (fan-out to every
+ * gateway, for the `stockUpdated` subscription), published right after it from the same row.
  */
 export function stockChangeRecords(
   changes: readonly StockChange[],
   opts: { msgId: (change: StockChange) => string; live: boolean },
 ): OutboxRecord[] {
-  return [
-    ...changes.map((change) => outboxRecord(Subjects.CatalogStockChanged, change, { msgId: opts.msgId(change) })),
-    ...(opts.live ? changes.map((change) => outboxRecord(Subjects.LiveStockUpdated, change)) : []),
-  ];
+  const broadcast = opts.live ? { subject: Subjects.LiveStockUpdated } : undefined;
+  return changes.map((change) => outboxRecord(Subjects.CatalogStockChanged, change, { msgId: opts.msgId(change), broadcast }));
 }
 
 /** The same rows written to the outbox inside the transaction that changed the stock (through the unit of work). */

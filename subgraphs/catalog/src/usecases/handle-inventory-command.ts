@@ -48,7 +48,7 @@ interface Handled {
  * Runs one inventory command exactly once per message id. The usual case is the step's one
  * statement (`alone`: claim, effect, record and outbox at once). Otherwise, in ONE transaction:
  * claim the message in the inbox (a redelivery finds it claimed), run the step, store the reply
- * and stock changes next to it, and write to the outbox `catalog.stock.changed` (and
+ * and stock changes next to it, and write to the outbox `catalog.stock.changed` (carrying
  * `live.stock.updated`), then the reply with message id `<message id>:reply`. After the commit
  * (either way): invalidate the cached products, then publish those rows (this process, at once;
  * the relay is the fallback). The reply is thus committed exactly once with the decision it

@@ -25,9 +25,9 @@ export const reply = <S extends InventoryReplySubject>(subject: S, data: Invento
 
 /**
  * The outbox rows announcing what handling the command with id `messageId` produced:
- * `catalog.stock.changed` and `live.stock.updated` per stock change, then the reply, with message
- * ids derived from the command's (`<id>:stock:<product id>`, `<id>:reply`): a redelivery's copy
- * is dropped by JetStream's dedupe window.
+ * `catalog.stock.changed` per stock change (`live.stock.updated` riding on its row), then the
+ * reply, with message ids derived from the command's (`<id>:stock:<product id>`, `<id>:reply`): a
+ * redelivery's copy is dropped by JetStream's dedupe window.
  */
 export function announcements(messageId: string, outcome: Pick<InventoryOutcome, 'reply' | 'stockChanges'>): OutboxRecord[] {
   return [

@@ -7,9 +7,9 @@ type Ctx = Pick<StepContext, 'order' | 'now' | 'outbox'> & { saga: StepContext['
 
 /**
  * Every status or saga transition of an order, inside the transaction that makes it: the order's
- * version goes up by one, and `orders.order.updated` (durable) and `live.order.updated`
- * (broadcast to every gateway, for `orderUpdated`) go to the outbox, so they are published only
- * once the transition has committed, in the order the transitions happened.
+ * version goes up by one, and `orders.order.updated` (durable) goes to the outbox with
+ * `live.order.updated` (broadcast to every gateway, for `orderUpdated`) riding on the same row, so
+ * both are published only once the transition has committed, in the order the transitions happened.
  */
 export function publishTransition({ outbox, order, saga, now }: Ctx): void {
   order.version += 1;
@@ -27,25 +27,24 @@ export function publishTransition({ outbox, order, saga, now }: Ctx): void {
         currentStep: state?.currentStep ?? null,
         occurredAt: now.toISOString(),
       },
-      { now },
-    ),
-  );
-  outbox.push(
-    outboxRecord(
-      Subjects.LiveOrderUpdated,
       {
-        orderId: order.id,
-        userId: order.userId,
-        version: order.version,
-        status: order.status as OrderStatus,
-        updatedAt: now.toISOString(),
-        sagaState: state && {
-          ...state,
-          startedAt: state.startedAt.toISOString(),
-          completedAt: state.completedAt?.toISOString() ?? null,
+        now,
+        broadcast: {
+          subject: Subjects.LiveOrderUpdated,
+          payload: {
+            orderId: order.id,
+            userId: order.userId,
+            version: order.version,
+            status: order.status as OrderStatus,
+            updatedAt: now.toISOString(),
+            sagaState: state && {
+              ...state,
+              startedAt: state.startedAt.toISOString(),
+              completedAt: state.completedAt?.toISOString() ?? null,
+            },
+          },
         },
       },
-      { now },
     ),
   );
 }
