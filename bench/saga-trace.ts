@@ -7,8 +7,9 @@
  * TRACE_PRODUCTS: how many products the orders share, default 3: hot rows, as in the bench),
  * then rebuilds each order's timeline from the timestamps the saga already writes: the outbox
  * rows of orders and catalog (written, sent), the catalog's inbox (command received) and the
- * orders inbox (reply received), and the order's `orders.order.updated` rows (one per transition,
- * each carrying its `live.order.updated` with the order's version).
+ * orders inbox (reply received), and the order's `orders.order.updated` messages (one per
+ * transition, each carrying its `live.order.updated` with the order's version; a transaction's
+ * messages share a row, so they share its written and sent times).
  * Prints p50/p90/p99 per segment (ms). Timestamps are the services' clocks (ms), so a segment
  * includes what its end waited for: a transaction's commit shows in the next one. A row's
  * `sent_at` is when it was marked sent, up to ~10 ms after its publish (the committed publisher
@@ -51,7 +52,13 @@ async function timelines(db: pg.Pool, orders: PlacedOrder[]) {
   const ids = orders.map((o) => o.id);
   const q = async <T>(sql: string, params: unknown[]) => (await db.query(sql, params)).rows as T[];
   const ordersOutbox = await q<Row>(
-    `select subject, id, msg_id, payload, broadcast_payload, created_at, sent_at from orders.outbox where payload->>'orderId' = any($1)`,
+    // Every message of each row: its own, then its followers (a transition's commands and events share a row).
+    `select m.subject, m.id, m.msg_id, m.payload, m.broadcast_payload, o.created_at, o.sent_at
+     from orders.outbox o cross join lateral (
+       select o.subject, o.id::text as id, o.msg_id, o.payload, o.broadcast_payload
+       union all
+       select f->>'subject', f->>'id', f->>'msgId', f->'payload', f->'broadcastPayload' from jsonb_array_elements(o.followers) f
+     ) m where m.payload->>'orderId' = any($1)`,
     [ids],
   );
   const catalogOutbox = await q<Row>(

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorCode, eventually, type GraphQLResult, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { CANCEL_ORDER, CREATE_ORDER, placeOrder, readOrder, untilOrdersKnow } from './support/orders.js';
+import { outboxMessages } from './support/outbox-messages.js';
 
 /** A provider the test scripts: records every call, can fail or hold refunds, can lose a charge's answer. */
 class ScriptedProvider implements PaymentProvider {
@@ -179,10 +180,10 @@ describe('a private orders deployment with a scripted payment provider', () => {
     expect(await ordersOfUser(user.id)).toBe(0);
     expect(errorCode(res), JSON.stringify(res.body)).toBe('FORBIDDEN');
     // Refused with nothing written: no reserve command for the refused order either (the erasure reserves nothing).
-    const reserves = await db.query(`select count(*)::int as n from "${schema}".outbox where seq > $1 and subject = $2`, [
-      outboxBefore,
-      Subjects.CatalogInventoryReserve,
-    ]);
+    const reserves = await db.query(
+      `select count(*)::int as n from ${outboxMessages(`"${schema}".outbox`)} m where seq > $1 and subject = $2`,
+      [outboxBefore, Subjects.CatalogInventoryReserve],
+    );
     expect(reserves.rows[0].n).toBe(0);
   });
 

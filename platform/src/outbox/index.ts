@@ -1,6 +1,7 @@
 // The transactional outbox every service publishes its events through (see outbox-relay.ts).
 import { z } from 'zod';
 
+export { groupOutboxRecords } from './group-outbox-records.js';
 export { defineOutboxMessage, OUTBOX_ENTITY_NAME, type OutboxMessage, type OutboxMessageSchema, outboxEntity } from './outbox-message.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export {

@@ -1,5 +1,6 @@
 import { defineEntity, type EntityClass, type InferEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OutboxFollower } from './publish-outbox-message.js';
 
 /** The outbox entity's name: `writeOutbox` and the relay find a service's outbox by it. */
 export const OUTBOX_ENTITY_NAME = 'OutboxMessage';
@@ -9,7 +10,8 @@ export const OUTBOX_ENTITY_NAME = 'OutboxMessage';
  * written in the same transaction as the state change it announces. The relay publishes unsent
  * rows in `seq` order, with `msgId` (or, when there is none, `id`) as the NATS message id, so a
  * re-publish after a crash is dropped by JetStream's dedupe window, then sets `sentAt`. A row may
- * carry a broadcast too (`broadcastSubject`), published right after its message.
+ * carry a broadcast too (`broadcastSubject`), published right after its message, and further
+ * messages of the same commit (`followers`), each with its own message id and broadcast.
  *
  * A factory, not one shared entity: each service registers its own (MikroORM decorates an
  * entity's prototype for the ORM that discovers it, and every service has an ORM of its own).
@@ -36,6 +38,11 @@ export function defineOutboxMessage() {
       broadcastSubject: p.string().length(100).nullable(),
       /** The broadcast's payload; null: the row's own `payload` (the same message under another subject). */
       broadcastPayload: p.json<Record<string, unknown>>().nullable(),
+      /**
+       * Further messages of the same commit, published in order after the row's own (each with
+       * its broadcast): a transaction's messages as one row (`groupOutboxRecords`). Null: none.
+       */
+      followers: p.json<OutboxFollower[]>().nullable(),
       createdAt: p.datetime(),
       sentAt: p.datetime().nullable().index(),
       attempts: p.integer().default(0),

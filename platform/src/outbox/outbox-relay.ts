@@ -8,7 +8,7 @@ import { deserializeTraceContext } from '../tracing/trace-context.js';
 import { CommittedPublisher } from './committed-publisher.js';
 import { outboxEntity, outboxTable } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-writer.js';
-import { publishOutboxMessage, settle } from './publish-outbox-message.js';
+import { type OutboxFollower, publishOutboxMessage, settle } from './publish-outbox-message.js';
 
 const HOUR_MS = 60 * 60_000;
 /** A round that found another replica relaying looks again this much later. */
@@ -209,6 +209,7 @@ export class OutboxRelay {
         msgId: row.msg_id,
         broadcastSubject: row.broadcast_subject,
         broadcastPayload: row.broadcast_payload,
+        followers: row.followers,
       });
     return row.trace_context ? context.with(deserializeTraceContext(row.trace_context, this.loopContext), publish) : publish();
   }
@@ -225,7 +226,7 @@ export class OutboxRelay {
       const table = outboxTable(tx);
       const read = await tx.execute<({ locked: boolean } & Partial<RelayedRow>)[]>(
         `with relay as materialized (select pg_try_advisory_xact_lock(hashtext(?)) as locked)
-         select relay.locked, o.seq, o.id, o.msg_id, o.subject, o.kind, o.payload, o.broadcast_subject, o.broadcast_payload, o.trace_context
+         select relay.locked, o.seq, o.id, o.msg_id, o.subject, o.kind, o.payload, o.broadcast_subject, o.broadcast_payload, o.followers, o.trace_context
          from relay left join lateral (
            select * from ${table} where relay.locked and sent_at is null
              ${olderThan ? 'and created_at < ?' : ''}
@@ -285,6 +286,7 @@ interface RelayedRow {
   payload: Record<string, unknown>;
   broadcast_subject: string | null;
   broadcast_payload: Record<string, unknown> | null;
+  followers: OutboxFollower[] | null;
   trace_context: string | null;
 }
 

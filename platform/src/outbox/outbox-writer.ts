@@ -2,6 +2,7 @@ import { eventSchemas, type FanoutSubject, isDurableSubject, type PayloadOf, typ
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { serializeTraceContext } from '../tracing/trace-context.js';
 import { type OutboxMessage, outboxEntity, outboxTable } from './outbox-message.js';
+import type { OutboxFollower } from './publish-outbox-message.js';
 
 export interface WriteOutboxOptions {
   /**
@@ -42,6 +43,8 @@ export interface OutboxRecord {
   broadcastSubject: string | null;
   /** Its payload; null: `payload`. */
   broadcastPayload: Record<string, unknown> | null;
+  /** Further messages published after this one from the same row (`groupOutboxRecords`); null: none. */
+  followers: OutboxFollower[] | null;
   createdAt: Date;
   traceContext: string | null;
 }
@@ -66,6 +69,7 @@ export function outboxRecord<S extends Subject>(subject: S, payload: PayloadOf<S
     payload: data,
     broadcastSubject: broadcast?.subject ?? null,
     broadcastPayload: broadcast?.payload === undefined ? null : (broadcastPayload ?? null),
+    followers: null,
     createdAt: options.now ?? new Date(),
     traceContext: serializeTraceContext(),
   };
@@ -92,15 +96,15 @@ export function writeOutboxRecord(tx: EntityManager, record: OutboxRecord): Outb
 }
 
 const OUTBOX_COLUMNS =
-  '(id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, created_at, sent_at, attempts, last_error, trace_context)';
-const OUTBOX_ROW = '(?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, null, 0, null, ?)';
+  '(id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, followers, created_at, sent_at, attempts, last_error, trace_context)';
+const OUTBOX_ROW = '(?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, null, 0, null, ?)';
 /** The same row with every column typed: a VALUES list in a FROM types its columns itself, where INSERT ... VALUES takes the table's. */
 const OUTBOX_TYPED_ROW =
-  '(?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::jsonb, ?::varchar, ?::jsonb, ?::timestamptz, null::timestamptz, 0, null::text, ?::text)';
+  '(?::uuid, ?::varchar, ?::varchar, ?::varchar, ?::jsonb, ?::varchar, ?::jsonb, ?::jsonb, ?::timestamptz, null::timestamptz, 0, null::text, ?::text)';
 
 /**
  * A record's values in column order, as parameters: id, msg_id, subject, kind, payload (jsonb
- * text), broadcast_subject, broadcast_payload (jsonb text or null), created_at, trace_context.
+ * text), broadcast_subject, broadcast_payload, followers (jsonb text or null), created_at, trace_context.
  */
 export const outboxRowParams = (r: OutboxRecord): unknown[] => [
   r.id,
@@ -110,6 +114,7 @@ export const outboxRowParams = (r: OutboxRecord): unknown[] => [
   JSON.stringify(r.payload),
   r.broadcastSubject,
   r.broadcastPayload === null ? null : JSON.stringify(r.broadcastPayload),
+  r.followers === null ? null : JSON.stringify(r.followers),
   r.createdAt,
   r.traceContext,
 ];

@@ -4,6 +4,7 @@ import { Migration20261201174414_line_login } from './Migration20261201174414_li
 import { Migration20261201202304_outbox } from './Migration20261201202304_outbox.js';
 import { Migration20261201230539_outbox_trace_context } from './Migration20261201230539_outbox_trace_context.js';
 import { Migration20261203133115_outbox_broadcast } from './Migration20261203133115_outbox_broadcast.js';
+import { Migration20261203134936_outbox_followers } from './Migration20261203134936_outbox_followers.js';
 
 export const migrations = [
   { name: 'Migration20261123092917_initial', class: Migration20261123092917_initial },
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261201202304_outbox', class: Migration20261201202304_outbox },
   { name: 'Migration20261201230539_outbox_trace_context', class: Migration20261201230539_outbox_trace_context },
   { name: 'Migration20261203133115_outbox_broadcast', class: Migration20261203133115_outbox_broadcast },
+  { name: 'Migration20261203134936_outbox_followers', class: Migration20261203134936_outbox_followers },
 ];

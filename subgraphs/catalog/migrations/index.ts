@@ -4,6 +4,7 @@ import { Migration20261201202341_outbox } from './Migration20261201202341_outbox
 import { Migration20261201230551_outbox_trace_context } from './Migration20261201230551_outbox_trace_context.js';
 import { Migration20261202175800_stock_version } from './Migration20261202175800_stock_version.js';
 import { Migration20261203133119_outbox_broadcast } from './Migration20261203133119_outbox_broadcast.js';
+import { Migration20261203134941_outbox_followers } from './Migration20261203134941_outbox_followers.js';
 
 export const migrations = [
   { name: 'Migration20261123101658_initial', class: Migration20261123101658_initial },
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261201230551_outbox_trace_context', class: Migration20261201230551_outbox_trace_context },
   { name: 'Migration20261202175800_stock_version', class: Migration20261202175800_stock_version },
   { name: 'Migration20261203133119_outbox_broadcast', class: Migration20261203133119_outbox_broadcast },
+  { name: 'Migration20261203134941_outbox_followers', class: Migration20261203134941_outbox_followers },
 ];

@@ -3,10 +3,12 @@ import { Migration20261123102114_initial } from './Migration20261123102114_initi
 import { Migration20261201202238_outbox_msg_id } from './Migration20261201202238_outbox_msg_id.js';
 import { Migration20261201230554_outbox_trace_context } from './Migration20261201230554_outbox_trace_context.js';
 import { Migration20261203133120_outbox_broadcast } from './Migration20261203133120_outbox_broadcast.js';
+import { Migration20261203134943_outbox_followers } from './Migration20261203134943_outbox_followers.js';
 
 export const migrations = [
   { name: 'Migration20261123102114_initial', class: Migration20261123102114_initial },
   { name: 'Migration20261201202238_outbox_msg_id', class: Migration20261201202238_outbox_msg_id },
   { name: 'Migration20261201230554_outbox_trace_context', class: Migration20261201230554_outbox_trace_context },
   { name: 'Migration20261203133120_outbox_broadcast', class: Migration20261203133120_outbox_broadcast },
+  { name: 'Migration20261203134943_outbox_followers', class: Migration20261203134943_outbox_followers },
 ];

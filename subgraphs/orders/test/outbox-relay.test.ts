@@ -8,7 +8,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type EventBus, Subjects } from '@app/events';
-import { type OutboxRecord, OutboxRelay, outboxInsert, outboxRecord, writeOutbox, writeOutboxRecord } from '@app/platform';
+import {
+  groupOutboxRecords,
+  type OutboxRecord,
+  OutboxRelay,
+  outboxInsert,
+  outboxRecord,
+  writeOutbox,
+  writeOutboxRecord,
+} from '@app/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxMessage } from '../src/entities/index.js';
 import { type OrdersTestDatabase, openOrdersTestDatabase } from './support/orders-test-database.js';
@@ -301,6 +309,68 @@ describe('a row that carries a broadcast', () => {
         { broadcast: { subject: Subjects.LiveOrderUpdated } },
       ),
     ).toThrow();
+  });
+});
+
+describe('the messages of a commit as one row (groupOutboxRecords)', () => {
+  /** A transition, the commit command, another transition: as a saga transaction writes them. */
+  const commitOf = (orderId: string) => [
+    transition(orderId, 2),
+    outboxRecord(Subjects.CatalogInventoryCommit, { sagaId: randomUUID(), orderId }),
+    transition(orderId, 3),
+  ];
+  const published = (orderId: string) => [
+    `${Subjects.OrdersOrderUpdated} ${orderId} -`,
+    `${Subjects.LiveOrderUpdated} ${orderId} 2`,
+    `${Subjects.CatalogInventoryCommit} ${orderId} -`,
+    `${Subjects.OrdersOrderUpdated} ${orderId} -`,
+    `${Subjects.LiveOrderUpdated} ${orderId} 3`,
+  ];
+
+  it('writes one row that goes out as every message in order, each with its broadcast, from publishCommitted and the relay', async () => {
+    await relay.relayOnce();
+    const [a, b] = [randomUUID(), randomUUID()];
+    const grouped = groupOutboxRecords(commitOf(a));
+    expect(grouped).toHaveLength(1);
+    const insert = outboxInsert(db.orm.em, grouped)!;
+    await db.orm.em.fork().transactional((tx) => tx.execute(insert.sql, insert.params));
+    const [row] = await rowsOf([a]);
+    expect(row.followers?.map((f) => f.subject)).toEqual([Subjects.CatalogInventoryCommit, Subjects.OrdersOrderUpdated]);
+    bus.log.length = 0;
+    relay.publishCommitted(grouped);
+    await eventually(async () => (await rowsOf([a]))[0].sentAt !== null);
+    expect(bus.log).toEqual(published(a));
+
+    // Through the unit of work, sent by a relay round.
+    await db.orm.em.fork().transactional(async (tx) => {
+      for (const record of groupOutboxRecords(commitOf(b))) writeOutboxRecord(tx, record);
+    });
+    bus.log.length = 0;
+    expect(await relay.relayOnce()).toBe(1);
+    expect(bus.log).toEqual(published(b));
+  });
+
+  it('is sent as a whole: a follower that fails leaves the row unsent, and every message goes again', async () => {
+    await relay.relayOnce();
+    const orderId = randomUUID();
+    await db.orm.em.fork().transactional(async (tx) => {
+      for (const record of groupOutboxRecords(commitOf(orderId))) writeOutboxRecord(tx, record);
+    });
+    bus.failSubjects = new Set([Subjects.CatalogInventoryCommit]);
+    bus.log.length = 0;
+    expect(await relay.relayOnce()).toBe(0);
+    expect((await rowsOf([orderId]))[0]).toMatchObject({ sentAt: null, lastError: `broker refused ${Subjects.CatalogInventoryCommit}` });
+    bus.failSubjects.clear();
+    bus.log.length = 0;
+    expect(await relay.relayOnce()).toBe(1);
+    expect(bus.log).toEqual(published(orderId));
+  });
+
+  it('leaves a single message as it is and refuses to group a row twice', () => {
+    const [one] = commitOf(randomUUID());
+    expect(groupOutboxRecords([one])).toEqual([one]);
+    expect(groupOutboxRecords([])).toEqual([]);
+    expect(() => groupOutboxRecords([...groupOutboxRecords(commitOf(randomUUID())), one])).toThrow(/grouped twice/);
   });
 });
 

@@ -3,10 +3,12 @@ import { Migration20261201172136_initial } from './Migration20261201172136_initi
 import { Migration20261201202356_outbox } from './Migration20261201202356_outbox.js';
 import { Migration20261201230557_outbox_trace_context } from './Migration20261201230557_outbox_trace_context.js';
 import { Migration20261203133121_outbox_broadcast } from './Migration20261203133121_outbox_broadcast.js';
+import { Migration20261203134944_outbox_followers } from './Migration20261203134944_outbox_followers.js';
 
 export const migrations = [
   { name: 'Migration20261201172136_initial', class: Migration20261201172136_initial },
   { name: 'Migration20261201202356_outbox', class: Migration20261201202356_outbox },
   { name: 'Migration20261201230557_outbox_trace_context', class: Migration20261201230557_outbox_trace_context },
   { name: 'Migration20261203133121_outbox_broadcast', class: Migration20261203133121_outbox_broadcast },
+  { name: 'Migration20261203134944_outbox_followers', class: Migration20261203134944_outbox_followers },
 ];

@@ -4,6 +4,7 @@ import { Migration20261123094800_seed_global_exercises } from './Migration202611
 import { Migration20261201202331_outbox } from './Migration20261201202331_outbox.js';
 import { Migration20261201230547_outbox_trace_context } from './Migration20261201230547_outbox_trace_context.js';
 import { Migration20261203133117_outbox_broadcast } from './Migration20261203133117_outbox_broadcast.js';
+import { Migration20261203134939_outbox_followers } from './Migration20261203134939_outbox_followers.js';
 
 export const migrations = [
   { name: 'Migration20261123094702_initial', class: Migration20261123094702_initial },
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261201202331_outbox', class: Migration20261201202331_outbox },
   { name: 'Migration20261201230547_outbox_trace_context', class: Migration20261201230547_outbox_trace_context },
   { name: 'Migration20261203133117_outbox_broadcast', class: Migration20261203133117_outbox_broadcast },
+  { name: 'Migration20261203134939_outbox_followers', class: Migration20261203134939_outbox_followers },
 ];

@@ -89,16 +89,16 @@ export class InventoryRepository {
        decided as (
          insert into ${this.schema}.inventory_orders (order_id, saga_id, state, reason, created_at, updated_at)
          select ?, ?, 'reserved', null, ?, ? where ${recorded}),
-       planned (ord, id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, created_at, trace_context, product_id) as (
-         values ${planned.sql}),
+       planned (ord, id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, followers, created_at, trace_context,
+         product_id) as (values ${planned.sql}),
        announced as (
-         insert into ${this.schema}.outbox (id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, created_at, sent_at,
-           attempts, last_error, trace_context)
+         insert into ${this.schema}.outbox (id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, followers,
+           created_at, sent_at, attempts, last_error, trace_context)
          select r.id, r.msg_id, r.subject, r.kind,
            case when r.product_id is null then r.payload
              else r.payload || (select jsonb_build_object('newQuantity', t.stock_quantity, 'version', t.stock_version)
                from taken t where t.id = r.product_id) end,
-           r.broadcast_subject, r.broadcast_payload, r.created_at, null, 0, null, r.trace_context
+           r.broadcast_subject, r.broadcast_payload, r.followers, r.created_at, null, 0, null, r.trace_context
          from planned r where ${recorded} order by r.ord)
        select ${recorded} as ok, k.id, k.name, k.stock_quantity as "stockQuantity", t.stock_quantity as "newQuantity",
          t.stock_version as "newVersion"
@@ -230,12 +230,14 @@ export class InventoryRepository {
 /**
  * reserveAndAnnounce's `planned` rows: the announcements in order, each naming the product whose
  * new level it carries (or null). A broadcast rides with its row's own payload (the new level
- * included), so none has a payload of its own.
+ * included), so none has a payload of its own, and each announcement is a row of its own (the
+ * statement fills the levels in row by row).
  */
 function plannedRows(outbox: readonly (OutboxRecord & { productId: string | null })[]) {
-  if (outbox.some((r) => r.broadcastPayload !== null)) throw new Error('a reservation announces no broadcast with a payload of its own');
+  if (outbox.some((r) => r.broadcastPayload !== null || r.followers !== null))
+    throw new Error('a reservation announces one message per row, and no broadcast with a payload of its own');
   return {
-    sql: outbox.map(() => '(?::int, ?::uuid, ?, ?, ?, ?::jsonb, ?::varchar, ?::jsonb, ?::timestamptz, ?, ?::uuid)').join(', '),
+    sql: outbox.map(() => '(?::int, ?::uuid, ?, ?, ?, ?::jsonb, ?::varchar, ?::jsonb, ?::jsonb, ?::timestamptz, ?, ?::uuid)').join(', '),
     params: outbox.flatMap((r, i) => [i, ...outboxRowParams(r), r.productId]),
   };
 }

@@ -1,3 +1,4 @@
+import { groupOutboxRecords } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrdersDeps } from '../deps.js';
 import { repositories } from '../repositories/index.js';
@@ -25,7 +26,8 @@ export interface SagaTransactionOptions {
 
 /**
  * Inside the caller's transaction: locks the saga (and its order), runs `fn` on them, then writes
- * them back with the outbox rows `fn` wrote, in one statement (nothing when `fn` changed nothing);
+ * them back with the messages `fn` wrote to `ctx.outbox` (as one outbox row: `groupOutboxRecords`),
+ * in one statement (nothing when `fn` changed nothing);
  * `endsTransaction`: the caller runs nothing after it, so that statement goes with the COMMIT.
  * Null: no such saga, or skipped (`skipLocked`). The caller commits, then publishes `ctx.outbox`.
  */
@@ -42,6 +44,8 @@ export async function onLockedSaga<T>(
   const loaded = JSON.stringify([locked.saga, locked.order]);
   const ctx: StepContext = { tx, deps, ...locked, now: new Date(), outbox: [] };
   const out = await fn(ctx);
+  // The transition's commands and events as one row, in place: whoever holds ctx.outbox publishes that row.
+  ctx.outbox.splice(0, ctx.outbox.length, ...groupOutboxRecords(ctx.outbox));
   if (ctx.outbox.length || JSON.stringify([ctx.saga, ctx.order]) !== loaded)
     await sagas.save(ctx, ctx.outbox, { last: options.endsTransaction });
   return out;

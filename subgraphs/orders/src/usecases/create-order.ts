@@ -1,4 +1,13 @@
-import { type AuthContext, decimal, type FieldError, ForbiddenError, isUuid, type OutboxRecord, ValidationError } from '@app/platform';
+import {
+  type AuthContext,
+  decimal,
+  type FieldError,
+  ForbiddenError,
+  groupOutboxRecords,
+  isUuid,
+  type OutboxRecord,
+  ValidationError,
+} from '@app/platform';
 import { z } from 'zod';
 import type { OrdersDeps } from '../deps.js';
 import type { Order, OrderItem, OrderStatus, Saga } from '../entities/index.js';
@@ -109,8 +118,10 @@ export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput:
     };
     const items: OrderItem[] = snapshot.map((l) => ({ ...l, id: crypto.randomUUID(), order: order.id }));
     const saga = newSaga(order.id, now);
-    const outbox: OutboxRecord[] = [];
-    startSaga({ tx, deps, saga, order, items, now, outbox });
+    const messages: OutboxRecord[] = [];
+    startSaga({ tx, deps, saga, order, items, now, outbox: messages });
+    // The reserve command and the order's event: one outbox row.
+    const outbox = groupOutboxRecords(messages);
     // One statement, sent with the COMMIT: the order, its items, its saga and the reserve command
     // with the order's events, or nothing at all for an erased account (nothing may run after it).
     const { erased } = await writes.orders.create(order, items, saga, outbox);

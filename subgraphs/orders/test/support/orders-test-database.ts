@@ -31,7 +31,7 @@ export interface OrdersTestDatabase {
   placeOrder(quantity?: number): Promise<{ orderId: string; sagaId: string }>;
   /** The saga and order rows as they are now. */
   read(orderId: string): Promise<{ saga: Saga; order: Order }>;
-  /** The outbox rows written for this order, oldest first. */
+  /** The outbox messages written for this order (each row's own, then its followers), oldest first. */
   outbox(orderId: string): Promise<{ subject: string; payload: Record<string, unknown> }[]>;
   /** Sets columns of the saga row directly (a deadline in the past, as time passing would). */
   setSaga(sagaId: string, fields: Partial<Pick<Saga, 'deadlineAt' | 'stepStartedAt'>>): Promise<void>;
@@ -84,7 +84,11 @@ export async function openOrdersTestDatabase(settings: { stepTimeoutSeconds?: nu
     },
     async outbox(orderId) {
       const rows = await orm.em.fork().find(OutboxMessage, {}, { orderBy: { seq: 'asc' } });
-      return rows.filter((r) => r.payload.orderId === orderId).map((r) => ({ subject: r.subject, payload: r.payload }));
+      // Each row's messages: its own, then its followers (a transition's commands and events share a row).
+      return rows
+        .flatMap((r) => [r, ...(r.followers ?? [])])
+        .filter((m) => m.payload.orderId === orderId)
+        .map((m) => ({ subject: m.subject, payload: m.payload }));
     },
     async setSaga(sagaId, fields) {
       await orm.em.fork().nativeUpdate(Saga, { id: sagaId }, fields);

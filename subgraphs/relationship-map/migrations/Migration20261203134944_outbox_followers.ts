@@ -1,0 +1,7 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261203134944_outbox_followers extends Migration {
+  override async up(): Promise<void> {
+    this.addSql('alter table "outbox" add "followers" jsonb null');
+  }
+}
