@@ -47,22 +47,25 @@ interface Row {
   sent_at: Date | null;
 }
 
+/**
+ * Every message of an outbox, with its row's times: each row's own, then its followers (a saga
+ * transaction's messages share a row: the reply follows the reservation's stock changes, the
+ * commit command and later transitions follow the first).
+ */
+const outboxMessages = (table: string) => `select m.subject, m.id, m.msg_id, m.payload, m.broadcast_payload, o.created_at, o.sent_at
+  from ${table} o cross join lateral (
+    select o.subject, o.id::text as id, o.msg_id, o.payload, o.broadcast_payload
+    union all
+    select f->>'subject', f->>'id', f->>'msgId', f->'payload', f->'broadcastPayload' from jsonb_array_elements(o.followers) f
+  ) m`;
+
 /** Each order's timestamps (epoch ms) by point of its timeline. */
 async function timelines(db: pg.Pool, orders: PlacedOrder[]) {
   const ids = orders.map((o) => o.id);
   const q = async <T>(sql: string, params: unknown[]) => (await db.query(sql, params)).rows as T[];
-  const ordersOutbox = await q<Row>(
-    // Every message of each row: its own, then its followers (a transition's commands and events share a row).
-    `select m.subject, m.id, m.msg_id, m.payload, m.broadcast_payload, o.created_at, o.sent_at
-     from orders.outbox o cross join lateral (
-       select o.subject, o.id::text as id, o.msg_id, o.payload, o.broadcast_payload
-       union all
-       select f->>'subject', f->>'id', f->>'msgId', f->'payload', f->'broadcastPayload' from jsonb_array_elements(o.followers) f
-     ) m where m.payload->>'orderId' = any($1)`,
-    [ids],
-  );
+  const ordersOutbox = await q<Row>(`${outboxMessages('orders.outbox')} where m.payload->>'orderId' = any($1)`, [ids]);
   const catalogOutbox = await q<Row>(
-    `select subject, id, msg_id, payload, null as broadcast_payload, created_at, sent_at from catalog.outbox where subject like 'catalog.inventory.%' and payload->>'orderId' = any($1)`,
+    `${outboxMessages('catalog.outbox')} where m.subject like 'catalog.inventory.%' and m.payload->>'orderId' = any($1)`,
     [ids],
   );
   const created = new Map(

@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateCatalog, startPrivateCatalog } from './support/catalog.js';
 import { eventually, unique } from './support/client.js';
+import { outboxMessages } from './support/outbox-messages.js';
 
 interface Reply {
   subject: InventoryReplySubject;
@@ -101,10 +102,16 @@ describe('reserve: every line or none', () => {
       events.some((e) => e.data.productId === b && e.data.newQuantity === 0);
     await eventually(async () => announced(stockChanged) && announced(live));
     const outbox = await priv.sql(
-      `select subject, payload->>'productId' as product from $schema.outbox where msg_id like $1 or payload->>'orderId' = $2 order by seq`,
+      `select subject, payload->>'productId' as product from ${outboxMessages('$schema.outbox')} m
+        where msg_id like $1 or payload->>'orderId' = $2 order by seq, position`,
       [`${answer.id.split(':')[0]}:%`, orderId],
     );
     expect(outbox.map((r: { subject: string }) => r.subject).at(-1)).toBe(Subjects.CatalogInventoryReserved);
+    // All in one outbox row (written and sent together): the first stock change's, the rest its followers.
+    const rows = await priv.sql(`select jsonb_array_length(followers) as followers from $schema.outbox where msg_id like $1`, [
+      `${answer.id.split(':')[0]}:%`,
+    ]);
+    expect(rows).toEqual([{ followers: 2 }]);
     const [inbox] = await priv.sql('select stock_changes from $schema.inbox_messages where id = $1', [answer.id.split(':')[0]]);
     expect(inbox.stock_changes.map((c: { productId: string; newQuantity: number }) => [c.productId, c.newQuantity]).sort()).toEqual(
       [

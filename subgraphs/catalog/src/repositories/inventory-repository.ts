@@ -39,9 +39,11 @@ export class InventoryRepository {
    * round trips was the saga's ceiling). Locks `lines`' products in id order (no deadlock between
    * concurrent reservations) and checks them; when every line is there and in stock, records
    * `announce.reply` and the stock changes on the command's inbox row, takes the stock, records
-   * the order's reserved lines and the order as `reserved`, and writes `announce.outbox` (each row
-   * naming a product gets that product's new `newQuantity` and `version` in its payload). Otherwise writes
-   * nothing. Answers the locked products (missing ones absent) and, when taken, their new levels.
+   * the order's reserved lines and the order as `reserved`, and writes `announce.outbox` as ONE
+   * outbox row, the first announcement's with the others as its followers, as `groupOutboxRecords`
+   * builds it (each announcement naming a product gets that product's new `newQuantity` and
+   * `version` in its payload). Otherwise writes nothing. Answers the locked products (missing
+   * ones absent) and, when taken, their new levels.
    *
    * The inbox row: with `claim` the statement inserts it (the whole handling is this one
    * statement, outside any transaction: a message already in the inbox, or an order inventory
@@ -91,15 +93,20 @@ export class InventoryRepository {
          select ?, ?, 'reserved', null, ?, ? where ${recorded}),
        planned (ord, id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, followers, created_at, trace_context,
          product_id) as (values ${planned.sql}),
+       filled as (
+         select r.*, case when r.product_id is null then r.payload
+             else r.payload || (select jsonb_build_object('newQuantity', t.stock_quantity, 'version', t.stock_version)
+               from taken t where t.id = r.product_id) end as filled
+         from planned r),
        announced as (
          insert into ${this.schema}.outbox (id, msg_id, subject, kind, payload, broadcast_subject, broadcast_payload, followers,
            created_at, sent_at, attempts, last_error, trace_context)
-         select r.id, r.msg_id, r.subject, r.kind,
-           case when r.product_id is null then r.payload
-             else r.payload || (select jsonb_build_object('newQuantity', t.stock_quantity, 'version', t.stock_version)
-               from taken t where t.id = r.product_id) end,
-           r.broadcast_subject, r.broadcast_payload, r.followers, r.created_at, null, 0, null, r.trace_context
-         from planned r where ${recorded} order by r.ord)
+         select r.id, r.msg_id, r.subject, r.kind, r.filled, r.broadcast_subject, r.broadcast_payload,
+           (select jsonb_agg(jsonb_build_object('id', f.id, 'msgId', f.msg_id, 'subject', f.subject, 'kind', f.kind, 'payload', f.filled,
+              'broadcastSubject', f.broadcast_subject, 'broadcastPayload', f.broadcast_payload) order by f.ord)
+            from filled f where f.ord > 0),
+           r.created_at, null, 0, null, r.trace_context
+         from filled r where r.ord = 0 and ${recorded})
        select ${recorded} as ok, k.id, k.name, k.stock_quantity as "stockQuantity", t.stock_quantity as "newQuantity",
          t.stock_version as "newVersion"
        from locked k left join taken t on t.id = k.id order by k.id`,
@@ -229,13 +236,13 @@ export class InventoryRepository {
 
 /**
  * reserveAndAnnounce's `planned` rows: the announcements in order, each naming the product whose
- * new level it carries (or null). A broadcast rides with its row's own payload (the new level
- * included), so none has a payload of its own, and each announcement is a row of its own (the
- * statement fills the levels in row by row).
+ * new level it carries (or null), for the statement to fill the levels in and make them one
+ * outbox row. A broadcast rides with its announcement's own payload (the new level included), so
+ * none has a payload of its own, and none is grouped yet.
  */
 function plannedRows(outbox: readonly (OutboxRecord & { productId: string | null })[]) {
   if (outbox.some((r) => r.broadcastPayload !== null || r.followers !== null))
-    throw new Error('a reservation announces one message per row, and no broadcast with a payload of its own');
+    throw new Error('a reservation plans ungrouped announcements, and no broadcast with a payload of its own');
   return {
     sql: outbox.map(() => '(?::int, ?::uuid, ?, ?, ?, ?::jsonb, ?::varchar, ?::jsonb, ?::jsonb, ?::timestamptz, ?, ?::uuid)').join(', '),
     params: outbox.flatMap((r, i) => [i, ...outboxRowParams(r), r.productId]),

@@ -1,5 +1,5 @@
 import type { EventEnvelope, InventoryCommand, InventoryCommandSubject } from '@app/events';
-import type { OutboxRecord } from '@app/platform';
+import { groupOutboxRecords, type OutboxRecord } from '@app/platform';
 import { DeadlockException, LockWaitTimeoutException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CatalogDeps } from '../deps.js';
@@ -48,8 +48,8 @@ interface Handled {
  * Runs one inventory command exactly once per message id. The usual case is the step's one
  * statement (`alone`: claim, effect, record and outbox at once). Otherwise, in ONE transaction:
  * claim the message in the inbox (a redelivery finds it claimed), run the step, store the reply
- * and stock changes next to it, and write to the outbox `catalog.stock.changed` (carrying
- * `live.stock.updated`), then the reply with message id `<message id>:reply`. After the commit
+ * and stock changes next to it, and write to the outbox, as one row, `catalog.stock.changed`
+ * (carrying `live.stock.updated`), then the reply with message id `<message id>:reply`. After the commit
  * (either way): invalidate the cached products, then publish those rows (this process, at once;
  * the relay is the fallback). The reply is thus committed exactly once with the decision it
  * reports, and published (by the relay if need be) even across a crash or a bus outage; a
@@ -105,7 +105,7 @@ function handleInTransaction<S extends InventoryCommandSubject>(deps: CatalogDep
       }
       const outcome = await step.inTransaction(tx, envelope.data, decision, envelope.id);
       if (outcome.written) return { fresh: true, ...outcome, outbox: outcome.written };
-      const outbox = announcements(envelope.id, outcome);
+      const outbox = groupOutboxRecords(announcements(envelope.id, outcome));
       // Nothing produced (a commit: one-way, no stock moves): the claimed row already says "handled".
       if (outbox.length) await inbox.record(envelope.id, outcome.reply, outcome.stockChanges, outbox);
       return { fresh: true, ...outcome, outbox };

@@ -1,5 +1,5 @@
 import { type ReserveInventoryCommand, Subjects } from '@app/events';
-import type { OutboxRecord } from '@app/platform';
+import { groupOutboxRecords, type OutboxRecord } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryOrderState } from '../entities/index.js';
 import { type NewStock, repositories } from '../repositories/index.js';
@@ -69,7 +69,8 @@ function reservedOutcome(p: Plan, taken: NewStock[]): InventoryOutcome {
     if (product) Object.assign(record.payload, after.get(product));
   }
   const stockChanges = p.planned.map((c) => ({ ...c, ...after.get(c.productId)! }));
-  return { reply: p.reserved, stockChanges, written: p.outbox };
+  // As the statement wrote them: one row.
+  return { reply: p.reserved, stockChanges, written: groupOutboxRecords(p.outbox) };
 }
 
 /**
