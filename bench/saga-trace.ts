@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { NatsEventBus } from '@app/events';
+import { outboxMessagesQuery } from '@app/platform';
 import pg from 'pg';
 import { BENCH_ADMIN, login, newUser, percentile, seedProducts, untilOrderable } from './fixtures.js';
 import { printTable, startPlatformProcess } from './lib.js';
@@ -47,25 +48,19 @@ interface Row {
   sent_at: Date | null;
 }
 
-/**
- * Every message of an outbox, with its row's times: each row's own, then its followers (a saga
- * transaction's messages share a row: the reply follows the reservation's stock changes, the
- * commit command and later transitions follow the first).
- */
-const outboxMessages = (table: string) => `select m.subject, m.id, m.msg_id, m.payload, m.broadcast_payload, o.created_at, o.sent_at
-  from ${table} o cross join lateral (
-    select o.subject, o.id::text as id, o.msg_id, o.payload, o.broadcast_payload
-    union all
-    select f->>'subject', f->>'id', f->>'msgId', f->'payload', f->'broadcastPayload' from jsonb_array_elements(o.followers) f
-  ) m`;
+/** What the timelines read of each outbox message (a saga transaction's messages share their row's times). */
+const MESSAGE_COLUMNS = 'select m.subject, m.id, m.msg_id, m.payload, m.broadcast_payload, m.created_at, m.sent_at';
 
 /** Each order's timestamps (epoch ms) by point of its timeline. */
 async function timelines(db: pg.Pool, orders: PlacedOrder[]) {
   const ids = orders.map((o) => o.id);
   const q = async <T>(sql: string, params: unknown[]) => (await db.query(sql, params)).rows as T[];
-  const ordersOutbox = await q<Row>(`${outboxMessages('orders.outbox')} where m.payload->>'orderId' = any($1)`, [ids]);
+  const ordersOutbox = await q<Row>(
+    `${MESSAGE_COLUMNS} from ${outboxMessagesQuery('orders.outbox')} m where m.payload->>'orderId' = any($1)`,
+    [ids],
+  );
   const catalogOutbox = await q<Row>(
-    `${outboxMessages('catalog.outbox')} where m.subject like 'catalog.inventory.%' and m.payload->>'orderId' = any($1)`,
+    `${MESSAGE_COLUMNS} from ${outboxMessagesQuery('catalog.outbox')} m where m.subject like 'catalog.inventory.%' and m.payload->>'orderId' = any($1)`,
     [ids],
   );
   const created = new Map(

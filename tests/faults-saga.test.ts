@@ -19,12 +19,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Subjects } from '@app/events';
+import { outboxMessagesQuery } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql } from './support/client.js';
 import { testAdmin } from './support/env.js';
 import { type ProcessPlatform, type ServiceName, startProcessPlatform } from './support/faults/process-platform.js';
 import { createProduct, type OrderResult, placeOrder, stockOf, untilOrdersKnow, untilStatus } from './support/orders.js';
-import { outboxMessages } from './support/outbox-messages.js';
 
 const TERMINAL = ['CONFIRMED', 'CANCELLED'];
 /**
@@ -191,7 +191,7 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
   );
   const outbox = await platform.query<{ order_id: string; subject: string; status: string | null; n: number }>(
     `select payload->>'orderId' as order_id, subject, payload->>'status' as status, count(*)::int as n
-       from ${outboxMessages(`${schema('orders')}.outbox`)} m where payload->>'orderId' = any($1) and kind = 'durable' group by 1, 2, 3`,
+       from ${outboxMessagesQuery(`${schema('orders')}.outbox`)} m where payload->>'orderId' = any($1) and kind = 'durable' group by 1, 2, 3`,
     [ids],
   );
   const count = (id: string, subject: string, status?: string) =>
@@ -227,7 +227,7 @@ async function expectConsistent(placed: Placed[], productsUsed: Product[], label
   const handled = await platform.query<{ order_id: string; subject: string; n: number }>(
     `select o.payload->>'orderId' as order_id, i.subject, count(*)::int as n
        from ${schema('catalog')}.inbox_messages i
-       join ${outboxMessages(`${schema('orders')}.outbox`)} o on coalesce(o.msg_id, o.id) = i.id
+       join ${outboxMessagesQuery(`${schema('orders')}.outbox`)} o on coalesce(o.msg_id, o.id) = i.id
       where o.payload->>'orderId' = any($1) group by 1, 2`,
     [ids],
   );
@@ -351,7 +351,7 @@ describe('the order saga across crashes (every service a process of its own)', (
     expect(platform.nats.server.running).toBe(false);
     // The commands of the orders placed during the outage wait in the outbox.
     const [waiting] = await platform.query<{ n: number }>(
-      `select count(*)::int as n from ${outboxMessages(`${schema('orders')}.outbox`)} m where sent_at is null and subject = $1`,
+      `select count(*)::int as n from ${outboxMessagesQuery(`${schema('orders')}.outbox`)} m where sent_at is null and subject = $1`,
       [Subjects.CatalogInventoryReserve],
     );
     expect(waiting.n, 'reserve commands waiting in the outbox during the outage').toBeGreaterThan(0);

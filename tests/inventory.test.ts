@@ -17,10 +17,10 @@ import {
   type PayloadOf,
   Subjects,
 } from '@app/events';
+import { outboxMessagesQuery } from '@app/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateCatalog, startPrivateCatalog } from './support/catalog.js';
 import { eventually, unique } from './support/client.js';
-import { outboxMessages } from './support/outbox-messages.js';
 
 interface Reply {
   subject: InventoryReplySubject;
@@ -102,7 +102,7 @@ describe('reserve: every line or none', () => {
       events.some((e) => e.data.productId === b && e.data.newQuantity === 0);
     await eventually(async () => announced(stockChanged) && announced(live));
     const outbox = await priv.sql(
-      `select subject, payload->>'productId' as product from ${outboxMessages('$schema.outbox')} m
+      `select subject, payload->>'productId' as product from ${outboxMessagesQuery('$schema.outbox')} m
         where msg_id like $1 or payload->>'orderId' = $2 order by seq, position`,
       [`${answer.id.split(':')[0]}:%`, orderId],
     );

@@ -6,11 +6,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NatsEventBus, Subjects } from '@app/events';
 import { buildOrdersService, loadOrdersConfig, type OrdersService, type PaymentProvider, SimulatedPaymentProvider } from '@app/orders';
+import { outboxMessagesQuery } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorCode, eventually, type GraphQLResult, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { CANCEL_ORDER, CREATE_ORDER, placeOrder, readOrder, untilOrdersKnow } from './support/orders.js';
-import { outboxMessages } from './support/outbox-messages.js';
 
 /** A provider the test scripts: records every call, can fail or hold refunds, can lose a charge's answer. */
 class ScriptedProvider implements PaymentProvider {
@@ -181,7 +181,7 @@ describe('a private orders deployment with a scripted payment provider', () => {
     expect(errorCode(res), JSON.stringify(res.body)).toBe('FORBIDDEN');
     // Refused with nothing written: no reserve command for the refused order either (the erasure reserves nothing).
     const reserves = await db.query(
-      `select count(*)::int as n from ${outboxMessages(`"${schema}".outbox`)} m where seq > $1 and subject = $2`,
+      `select count(*)::int as n from ${outboxMessagesQuery(`"${schema}".outbox`)} m where seq > $1 and subject = $2`,
       [outboxBefore, Subjects.CatalogInventoryReserve],
     );
     expect(reserves.rows[0].n).toBe(0);

@@ -15,16 +15,7 @@ export function groupOutboxRecords(records: readonly OutboxRecord[]): OutboxReco
   if (records.length < 2) return [...records];
   if (records.some((r) => r.followers !== null)) throw new Error('outbox records grouped twice');
   const [first, ...rest] = records;
-  const followers = rest.map(
-    ({ id, msgId, subject, kind, payload, broadcastSubject, broadcastPayload }): OutboxFollower => ({
-      id,
-      msgId,
-      subject,
-      kind,
-      payload,
-      broadcastSubject,
-      broadcastPayload,
-    }),
-  );
+  // A follower is a message without the row's own fields (its time, its trace, its followers).
+  const followers = rest.map(({ createdAt, traceContext, followers, ...message }): OutboxFollower => message);
   return [{ ...first, followers }];
 }

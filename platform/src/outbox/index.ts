@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 export { groupOutboxRecords } from './group-outbox-records.js';
 export { defineOutboxMessage, OUTBOX_ENTITY_NAME, type OutboxMessage, type OutboxMessageSchema, outboxEntity } from './outbox-message.js';
+export { outboxMessagesQuery } from './outbox-messages-query.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export {
   type OutboxBroadcast,

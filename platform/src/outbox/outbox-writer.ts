@@ -59,8 +59,8 @@ export function outboxRecord<S extends Subject>(subject: S, payload: PayloadOf<S
   const durable = isDurableSubject(subject);
   const { broadcast } = options;
   if (broadcast && !durable) throw new Error(`a broadcast rides with a durable message, not with ${subject}`);
-  // Validated as the bus will publish it: its own payload, or the message's.
-  const broadcastPayload = broadcast && (eventSchemas[broadcast.subject].parse(broadcast.payload ?? data) as Record<string, unknown>);
+  // Validated as the bus will publish it (its own payload, or the message's); stored only when it is its own.
+  const livePayload = broadcast ? (eventSchemas[broadcast.subject].parse(broadcast.payload ?? data) as Record<string, unknown>) : null;
   return {
     id: crypto.randomUUID(),
     msgId: durable ? (options.msgId ?? null) : null,
@@ -68,7 +68,7 @@ export function outboxRecord<S extends Subject>(subject: S, payload: PayloadOf<S
     kind: durable ? 'durable' : 'fanout',
     payload: data,
     broadcastSubject: broadcast?.subject ?? null,
-    broadcastPayload: broadcast?.payload === undefined ? null : (broadcastPayload ?? null),
+    broadcastPayload: broadcast?.payload === undefined ? null : livePayload,
     followers: null,
     createdAt: options.now ?? new Date(),
     traceContext: serializeTraceContext(),

@@ -1,5 +1,6 @@
-// A service's life without its database: infrastructure, shutdown, version, the listening announcement. The standalone start
-// (embedded Postgres) and the subgraph foundation are exported by the package's index.ts only.
+// A service's life without its database: infrastructure, shutdown, version, the listening
+// announcement. The standalone start (embedded Postgres) and the subgraph foundation are exported
+// by the package's index.ts only.
 
 export * from './announce-listening.js';
 export * from './infrastructure.js';
