@@ -4,12 +4,13 @@
  * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5);
  * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
  * BENCH_USERS the accounts whose tokens `me` and the gateway comparison send in turn (default 100);
- * BENCH_ONLY a comma-separated subset of: tokens, me, gateways, rest, map, line, saga, fanout, subscribers;
+ * BENCH_ONLY a comma-separated subset of: tokens, idle, me, gateways, rest, map, line, saga, fanout, subscribers;
  * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof);
  * BENCH_CPU_PER_SUBGRAPH=1 the CPU columns per subgraph process instead of all subgraphs together.
  * Last, the issue's table: each goal beside this run's figure (bench/goals.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { benchAtRest } from './at-rest.js';
 import { benchFanout } from './fanout.js';
 import { BENCH_ADMIN } from './fixtures.js';
 import { benchGateways } from './gateways.js';
@@ -76,6 +77,8 @@ const platform = await startPlatformProcess({
 const { NatsEventBus } = await import('@app/events');
 const bus = env.NATS_URL ? await NatsEventBus.connect({ url: env.NATS_URL, namespace: env.NATS_NAMESPACE }) : undefined;
 try {
+  // First, while nothing else has run: what the platform costs the machine with no load at all.
+  if (begins('idle')) await benchAtRest(platform, seconds);
   if (begins('me')) results.me = await benchMe(platform, { seconds, rounds: 2, users });
   if (begins('gateways')) {
     // Our gateway gets the platform's Redis and NATS: its token checks, limits and revocation as in production.

@@ -120,5 +120,9 @@ describe.each(SUBGRAPHS)('subgraph %s', (name) => {
     expect(text).toMatch(/^# TYPE http_request_duration_seconds histogram/m);
     expect(text).toMatch(/^http_request_duration_seconds_count\{.*route="\/graphql".*\} \d+/m);
     expect(text).toContain(`service="${name}"`);
+    // Node's process metrics, the event-loop delay among them (sampled every 100 ms: metrics.ts).
+    expect(text).toMatch(/^# TYPE nodejs_eventloop_lag_p99_seconds gauge/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_max_seconds\{[^}]*\} \d/m);
+    expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter/m);
   });
 });
