@@ -42,7 +42,7 @@ interface Bucket {
  * A request is decided in memory, without a round trip: allowed while the shared count learnt
  * at the last sync plus what this replica counted since stays within the limit. Every `syncMs`
  * (100 ms) a replica that counted something adds it to the shared counters (one round trip: an
- * INCRBY per client it saw, in one MULTI) and learns their totals. The bound: a replica's view of the others is at most one sync
+ * INCRBY per client it saw, in one script) and learns their totals. The bound: a replica's view of the others is at most one sync
  * interval plus a round trip old, so a client gets past its limit by at most the requests it made
  * in that interval to replicas that had not yet heard of the rest (on a single replica that has
  * run for a sync interval: none; the count is exact).
@@ -114,7 +114,7 @@ export class RateLimiter {
     this.syncTimer.unref();
   }
 
-  /** Sends every bucket's pending count in one round trip (one MULTI), and learns the totals. */
+  /** Sends every bucket's pending count in one round trip (one script), and learns the totals. */
   private async sync(): Promise<void> {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const sending: { bucket: Bucket; amount: number }[] = [];

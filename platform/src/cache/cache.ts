@@ -34,9 +34,10 @@ export interface Cache {
   /** `incr` by `amount` (a positive integer). */
   incrBy(key: string, amount: number, ttlSeconds: number): Promise<number>;
   /**
-   * `incrBy` for each entry, in one round trip (Redis: one MULTI); the totals in the entries'
+   * `incrBy` for each entry, in one round trip (Redis: one script); the totals in the entries'
    * order. A refusal (the cache full, or out of reach) rejects, and no entry was added. For
-   * counters only `incr`/`incrBy` write: Redis would still add the others if one key held text.
+   * counters only `incr`/`incrBy` write: a key holding text fails the call in Redis after the
+   * entries before it were added.
    */
   incrByMany(entries: readonly CounterIncrement[]): Promise<number[]>;
   /** Remaining life in seconds; -1 when the key has no TTL, -2 when it does not exist. */
