@@ -38,7 +38,8 @@ end
 return totals`;
 
 interface CounterCommands {
-  incrByMany(keyCount: number, ...keysThenAmountsAndTtlsMs: (string | number)[]): Promise<number[]>;
+  /** ioredis flattens the array into the command's arguments (no spread: a sync may name thousands of clients). */
+  incrByMany(keyCount: number, keysThenAmountsAndTtlsMs: (string | number)[]): Promise<number[]>;
 }
 
 /** `prefix` as a SCAN MATCH pattern that matches it literally. */
@@ -161,7 +162,7 @@ export class RedisCache implements Cache {
     if (!entries.length) return [];
     const keysThenArgs: (string | number)[] = entries.map((e) => e.key);
     for (const { amount, ttlSeconds } of entries) keysThenArgs.push(amount, Math.max(1, Math.round(ttlSeconds * 1000)));
-    const totals = await this.call(() => (this.redis as unknown as CounterCommands).incrByMany(entries.length, ...keysThenArgs));
+    const totals = await this.call(() => (this.redis as unknown as CounterCommands).incrByMany(entries.length, keysThenArgs));
     return totals.map(Number);
   }
   ttl(key: string) {
