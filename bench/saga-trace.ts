@@ -183,6 +183,10 @@ const SEGMENTS: [string, (l: Timeline) => number][] = [
   ['8 payment, confirm_order (local: writes the commit command) -> CONFIRMED', (l) => l.confirmed - l.paying],
   ['9 CONFIRMED: commit, broadcast, marked sent', (l) => l.confirmedSent - l.confirmed],
   ['10 broadcast -> the bench hears it', (l) => l.heard - l.confirmedSent],
+  // The same hops without the "marked sent" stamp between (up to the marking interval late): what each message took.
+  ['2+3 reserve: createOrder transaction -> catalog handler', (l) => l.reserve.received - l.created],
+  ['5+6 reserved: reply written -> orders handler', (l) => l.reserve.replyReceived - l.reserve.replyWritten],
+  ['9+10 CONFIRMED written -> the bench hears it', (l) => l.heard - l.confirmed],
   ['total', (l) => l.heard - l.due],
   ['off the path: CONFIRMED -> the catalog handles the commit', (l) => l.commit.received - l.confirmed],
 ];
