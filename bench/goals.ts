@@ -5,6 +5,7 @@
  */
 import type { GatewayComparison } from './gateways.js';
 import type { MeComparison } from './me.js';
+import { SAGA_P99_GOAL_MS, SUSTAINED_COLUMN } from './saga-capacity.js';
 
 type Row = Record<string, unknown>;
 
@@ -80,10 +81,10 @@ export const GOALS: Goal[] = [
           ? ''
           : `; machine ${row['machine busy %']}% busy, ${row['stolen %']}% stolen, platform ${row['platform CPU ms/order']} ms CPU/order`;
       // How far the machine is from the goal: the highest rate that kept the goal's p99 (bench/saga-capacity.ts).
-      const capacity = row['p99 <= 50 ms up to'] === undefined ? '' : `; p99 <= 50 ms up to ${row['p99 <= 50 ms up to']}`;
+      const capacity = row[SUSTAINED_COLUMN] === undefined ? '' : `; ${SUSTAINED_COLUMN} ${row[SUSTAINED_COLUMN]}`;
       const figure = `${rate} orders/s, p50 ${row['p50 ms']} ms, p99 ${p99} ms, ${oversold === undefined ? 'oversell not counted' : `${oversold} oversold`}${load}${capacity}`;
       // N orders due at 100/s end over (N-1)/100 s plus the last one's latency: 500 orders kept up with read ~99/s.
-      return { figure, met: rate >= 98 && p99 <= 50 && oversold === 0 };
+      return { figure, met: rate >= 98 && p99 <= SAGA_P99_GOAL_MS && oversold === 0 };
     },
   },
   {

@@ -11,6 +11,9 @@
 /** The goal's latency for the saga (p99, ms). */
 export const SAGA_P99_GOAL_MS = 50;
 
+/** The goal row's column naming the sustained rate (`sustainedRate`), read by bench/goals.ts. */
+export const SUSTAINED_COLUMN = `p99 <= ${SAGA_P99_GOAL_MS} ms up to`;
+
 /** Rates (orders/s) of the ramp: BENCH_SAGA_RAMP, comma-separated; default 20,40,60,80; empty: no ramp. */
 export function rampRates(): number[] {
   const text = process.env.BENCH_SAGA_RAMP ?? '20,40,60,80';
@@ -30,12 +33,7 @@ interface SagaRunFigures {
 
 /** A run kept up with its rate (as the goal's row counts it: 98% of it achieved), every order confirmed, and its p99 within the goal. */
 export function keptUp(row: SagaRunFigures, rate: number): boolean {
-  return (
-    Number(row['orders/s']) >= rate * 0.98 &&
-    Number(row['p99 ms']) <= SAGA_P99_GOAL_MS &&
-    row.cancelled === 0 &&
-    row['failed/unfinished'] === 0
-  );
+  return row['orders/s'] >= rate * 0.98 && row['p99 ms'] <= SAGA_P99_GOAL_MS && row.cancelled === 0 && row['failed/unfinished'] === 0;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   untilOrderable,
 } from './fixtures.js';
 import { collectGarbage, graphql, type PlatformProcess, platformProbes, printTable, withCpu } from './lib.js';
-import { keptUp, rampRates, sustainedRate } from './saga-capacity.js';
+import { keptUp, rampRates, SUSTAINED_COLUMN, sustainedRate } from './saga-capacity.js';
 
 const STOCK = 'query($id: ID!) { product(id: $id) { stockQuantity } }';
 /** An order that has not ended this long after it was due is counted as unfinished. */
@@ -164,7 +164,7 @@ async function stockCheck(url: string, productIds: string[], before: number[], o
 /** What a run cost: the platform's CPU (gateway and subgraphs) and the machine's busy and stolen shares, all cores. */
 type RunCost = Omit<Awaited<ReturnType<typeof withCpu>>, 'result'>;
 
-export function sagaRow(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType<typeof stockCheck>>, cost?: RunCost) {
+function sagaRow(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType<typeof stockCheck>>, cost?: RunCost) {
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
   const latencies = confirmed.map((o) => o.endedAt! - o.dueAt).sort((a, b) => a - b);
   const first = Math.min(...orders.map((o) => o.dueAt));
@@ -197,23 +197,22 @@ export interface SagaBenchOptions {
   seconds?: number;
 }
 
+type Place = (i: number, dueAt: number) => Promise<PlacedOrder>;
+
+/** An open loop at `rate` for `seconds`, from a collected heap of the bench, with what it cost the platform and the machine. */
+function timedOpenLoop(platform: PlatformProcess, rate: number, seconds: number, place: Place) {
+  collectGarbage();
+  return withCpu(platformProbes(platform, { gateway: true }), () => openLoop(Math.round(rate * seconds), rate, place));
+}
+
 /**
- * One open loop per rate, each `seconds` long, the lowest first (each starts from a collected
- * heap of the bench, as the goal's run does). Per rate: the row (latency, CPU per order, machine
- * busy), and whether it kept up.
+ * One open loop per rate, each `seconds` long, the lowest first (timed as the goal's run is).
+ * Per rate: the row (latency, CPU per order, machine busy), and whether it kept up.
  */
-export async function sagaRamp(
-  platform: PlatformProcess,
-  rates: readonly number[],
-  seconds: number,
-  place: (i: number, dueAt: number) => Promise<PlacedOrder>,
-) {
+async function sagaRamp(platform: PlatformProcess, rates: readonly number[], seconds: number, place: Place) {
   const steps: { rate: number; row: ReturnType<typeof sagaRow>; keptUp: boolean }[] = [];
   for (const rate of rates) {
-    collectGarbage();
-    const { result, ...cost } = await withCpu(platformProbes(platform, { gateway: true }), () =>
-      openLoop(Math.round(rate * seconds), rate, place),
-    );
+    const { result, ...cost } = await timedOpenLoop(platform, rate, seconds, place);
     const row = sagaRow(`ramp: ${rate} orders/s due for ${seconds} s`, result, undefined, cost);
     steps.push({ rate, row, keptUp: keptUp(row, rate) });
   }
@@ -248,10 +247,7 @@ export async function benchSaga(platform: PlatformProcess, options: SagaBenchOpt
   try {
     const closed = await closedLoop(options.orders, options.concurrency, place);
     const before = await stockOf(url, products);
-    collectGarbage();
-    const { result: open, ...openCost } = await withCpu(platformProbes(platform, { gateway: true }), () =>
-      openLoop(Math.round(rate * seconds), rate, place),
-    );
+    const { result: open, ...openCost } = await timedOpenLoop(platform, rate, seconds, place);
     const openStock = await stockCheck(url, products, before, open);
     // The scarce product has 40 units; 60 orders of one unit each at the same rate.
     const scarceBefore = await stockOf(url, [scarce]);
@@ -269,7 +265,7 @@ export async function benchSaga(platform: PlatformProcess, options: SagaBenchOpt
     const sustained = sustainedRate([...ramp, { rate, keptUp: keptUp(goal, rate) }]);
     // The open loop first: it is the goal's row (bench/goals.ts reads the first, and its capacity).
     const rows = [
-      { ...goal, 'p99 <= 50 ms up to': sustained === null ? 'none' : `${sustained}/s` },
+      { ...goal, [SUSTAINED_COLUMN]: sustained === null ? 'none' : `${sustained}/s` },
       sagaRow(`scarce stock: 60 orders of 1 unit at ${rate}/s for ${scarceBefore[0]} units (goal: none oversold)`, burst, burstStock),
       sagaRow(
         `closed loop: ${options.orders} orders of 2 lines, ${options.concurrency} in flight${options.bus ? '' : ' (status polled)'}`,
