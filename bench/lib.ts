@@ -120,7 +120,7 @@ export async function withCpu<T>(
 
 /**
  * The platform's processes as CPU probes: with a process per service, its gateway (when asked
- * for) and its subgraphs apart (each subgraph apart with BENCH_CPU_PER_SUBGRAPH=1); in one
+ * for) and its subgraphs apart (each subgraph process apart with BENCH_CPU_PER_SUBGRAPH=1); in one
  * process, that process.
  */
 export function platformProbes(platform: PlatformProcess, options: { gateway: boolean }): CpuProbe[] {
@@ -128,8 +128,11 @@ export function platformProbes(platform: PlatformProcess, options: { gateway: bo
   const subgraphs = [...new Set(Object.entries(pids).flatMap(([name, pid]) => (name === 'gateway' ? [] : [pid])))];
   if (!pids.gateway || subgraphs.length === 0 || subgraphs.includes(pids.gateway)) return [{ label: 'platform', pid: platform.child.pid! }];
   const gateway = options.gateway ? [{ label: 'platform gateway', pid: pids.gateway }] : [];
-  if (process.env.BENCH_CPU_PER_SUBGRAPH === '1')
-    return [...gateway, ...Object.entries(pids).flatMap(([name, pid]) => (name === 'gateway' ? [] : [{ label: name, pid }]))];
+  if (process.env.BENCH_CPU_PER_SUBGRAPH === '1') {
+    // Per process: in PLATFORM_PROCESSES=two one process serves every subgraph.
+    const names = (pid: number) => Object.keys(pids).filter((name) => name !== 'gateway' && pids[name] === pid);
+    return [...gateway, ...subgraphs.map((pid) => ({ label: names(pid).join(' + '), pid }))];
+  }
   return [...gateway, { label: 'subgraphs', pid: subgraphs }];
 }
 

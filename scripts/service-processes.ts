@@ -50,6 +50,9 @@ export interface ServiceProcesses {
   close(): Promise<void>;
 }
 
+/** The subgraphs' process of the `two` layout reads each subgraph's port here (JSON, name -> port; 0: its own pick). */
+export const SUBGRAPH_PORTS_VARIABLE = 'PLATFORM_SUBGRAPH_PORTS';
+
 /** A free TCP port on `host` (port 0 asked of the kernel, then released for the child to bind). */
 export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -93,19 +96,36 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts every service as its own process on `ports` and waits until each answers. A service
- * given port 0 binds one the kernel picks and says which (`announceListening`, over an IPC
- * channel): a port chosen here and bound by the child seconds later could be taken meanwhile by
- * any other process, whose answers a health check would then take for the service's. Auth is the
- * exception: every service, auth too, is told its JWKS address when it starts, so its port is
- * chosen here, and chosen again if it exits before listening (the port was taken). `onExit`
- * hears of a service that stops on its own afterwards (the platform is then incomplete).
+ * How `npm start` lays the services out in processes with real Postgres, Redis and NATS:
+ * `per-service`, each its own (as the containers run them); `two`, the gateway in one and every
+ * subgraph in the other (SUBGRAPHS_ENTRY_POINT).
+ */
+export type ProcessLayout = 'per-service' | 'two';
+
+/** The process that runs every subgraph in the `two` layout (scripts/subgraphs-process.ts). */
+export const SUBGRAPHS_ENTRY_POINT = 'scripts/subgraphs-process.ts';
+/** What `onExit` calls the subgraphs' process of the `two` layout. */
+export const SUBGRAPHS_PROCESS = 'subgraphs';
+/** Every service but the gateway, in start order. */
+const SUBGRAPH_NAMES: string[] = SERVICE_GROUPS.flat().filter((name) => name !== 'gateway');
+
+/**
+ * Starts the services in processes of their own (`layout`) on `ports` and waits until each
+ * answers. A service given port 0 binds one the kernel picks and says which
+ * (`announceListening`, over an IPC channel): a port chosen here and bound by the child seconds
+ * later could be taken meanwhile by any other process, whose answers a health check would then
+ * take for the service's. Auth is the exception with a process per service: every service, auth
+ * too, is told its JWKS address when it starts, so its port is chosen here, and chosen again if
+ * it exits before listening (the port was taken); the subgraphs' process of the `two` layout
+ * starts auth before the others itself. `onExit` hears of a process that stops on its own
+ * afterwards (the platform is then incomplete): the service's name, or SUBGRAPHS_PROCESS.
  */
 export async function startServiceProcesses(options: {
   env: Env;
   host: string;
   reachableHost: string;
   ports: Record<string, number>;
+  layout?: ProcessLayout;
   onExit?: (name: string, code: number | null) => void;
 }): Promise<ServiceProcesses> {
   const { env, host } = options;
@@ -118,33 +138,41 @@ export async function startServiceProcesses(options: {
   const close = async () => {
     closing = true;
     // The reverse of the start order: the gateway stops taking requests first.
-    for (const group of [...SERVICE_GROUPS].reverse()) await Promise.all(group.map((name) => children[name] && stopChild(children[name])));
+    for (const group of [...SERVICE_GROUPS].reverse())
+      await Promise.all([...new Set(group.map((name) => children[name]).filter(Boolean))].map(stopChild));
   };
-  /** Spawns one service on `port` (0: its own pick); resolves with the port it listens on, once it answers. */
-  const start = async (name: string, port: number): Promise<number> => {
-    const shared: Env = {
-      ...env,
-      // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
-      DB_SCHEMA: undefined,
-      INTERNAL_API_KEY: internalApiKey,
-      AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
-      HOST: host,
-    };
-    const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', serviceEntryPoint(name)], {
-      cwd: root,
-      env: { ...shared, ...(name === 'gateway' ? gatewayEnv(urls) : {}), PORT: String(port) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children[name] = child;
-    const listening = await untilListening(name, child);
-    await untilHealthy(name, url(listening), child);
+  const shared: Env = {
+    ...env,
+    // Each service has its own schema name; a single DB_SCHEMA would put them all in one.
+    DB_SCHEMA: undefined,
+    INTERNAL_API_KEY: internalApiKey,
+    HOST: host,
+  };
+  const spawnServices = async (names: string[], entryPoint: string, extraEnv: Env): Promise<Record<string, number>> => {
+    const { child, label, ports } = await spawnServiceProcess(names, entryPoint, { ...shared, ...extraEnv }, url, children);
     // Started: from now on, a stop nobody asked for is news.
     child.once('exit', (code) => {
-      if (!closing) options.onExit?.(name, code);
+      if (!closing) options.onExit?.(label, code);
     });
-    return listening;
+    return ports;
+  };
+  /** Spawns one service's own entry point on `port` (0: its own pick); resolves with the port it listens on. */
+  const start = async (name: string, port: number): Promise<number> => {
+    const extraEnv: Env = {
+      AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
+      ...(name === 'gateway' ? gatewayEnv(urls) : {}),
+      PORT: String(port),
+    };
+    return (await spawnServices([name], serviceEntryPoint(name), extraEnv))[name];
   };
   try {
+    if (options.layout === 'two') {
+      const ports = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, options.ports[name] ?? 0]));
+      const listening = await spawnServices(SUBGRAPH_NAMES, SUBGRAPHS_ENTRY_POINT, { [SUBGRAPH_PORTS_VARIABLE]: JSON.stringify(ports) });
+      for (const name of SUBGRAPH_NAMES) urls[name] = url(listening[name]);
+      urls.gateway = url(await start('gateway', options.ports.gateway ?? 0));
+      return { urls, children, close };
+    }
     const authPort = options.ports.auth;
     for (let attempt = 1; !urls.auth; attempt++) {
       const port = authPort || (await freePort(host));
@@ -171,6 +199,29 @@ export async function startServiceProcesses(options: {
   return { urls, children, close };
 }
 
+/**
+ * Spawns `entryPoint` with `env` for the services `names` (each put in `children` at once, for a
+ * close during the start); resolves once each has said its port and answers at `url(port)`.
+ */
+async function spawnServiceProcess(
+  names: string[],
+  entryPoint: string,
+  env: Env,
+  url: (port: number) => string,
+  children: Record<string, ChildProcess>,
+): Promise<{ child: ChildProcess; label: string; ports: Record<string, number> }> {
+  const child = spawn(process.execPath, [...profilingFlags(), ...SERVICE_NODE_FLAGS, '--import', 'tsx', entryPoint], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  for (const name of names) children[name] = child;
+  const label = names.length === 1 ? names[0] : SUBGRAPHS_PROCESS;
+  const ports = await untilListening(label, names, child);
+  for (const name of names) await untilHealthy(name, url(ports[name]), child);
+  return { child, label, ports };
+}
+
 /** The gateway's addresses of the subgraphs (and of auth's internal API). */
 function gatewayEnv(urls: Record<string, string>): Env {
   return {
@@ -179,25 +230,31 @@ function gatewayEnv(urls: Record<string, string>): Env {
   };
 }
 
-/** The port a child says it listens on (`announceListening`); rejects when it exits or stays silent past START_TIMEOUT_MS. */
-function untilListening(name: string, child: ChildProcess): Promise<number> {
+/**
+ * The port each of `names` says it listens on (`announceListening`), from the child `label`
+ * names; rejects when it exits or some stay silent past START_TIMEOUT_MS.
+ */
+function untilListening(label: string, names: string[], child: ChildProcess): Promise<Record<string, number>> {
+  const ports: Record<string, number> = {};
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => done(new Error(`${name} did not start listening within ${START_TIMEOUT_MS / 1000} s`)),
+      () => done(new Error(`${label} did not start listening within ${START_TIMEOUT_MS / 1000} s`)),
       START_TIMEOUT_MS,
     );
     const onMessage = (message: unknown) => {
-      if (isServiceListening(message)) done(null, message.port);
+      if (!isServiceListening(message) || !names.includes(message.name)) return;
+      ports[message.name] = message.port;
+      if (names.every((name) => ports[name] !== undefined)) done(null);
     };
     const onExit = (code: number | null, signal: string | null) =>
-      done(new Error(`${name} exited while starting (code ${code ?? signal})`));
-    function done(err: Error | null, port?: number) {
+      done(new Error(`${label} exited while starting (code ${code ?? signal})`));
+    function done(err: Error | null) {
       clearTimeout(timer);
       child.off('message', onMessage);
       child.off('exit', onExit);
       if (child.connected) child.disconnect();
       if (err) reject(err);
-      else resolve(port!);
+      else resolve(ports);
     }
     child.on('message', onMessage);
     child.once('exit', onExit);

@@ -3,9 +3,14 @@
  * Redis and NATS; see launchPlatform in scripts/platform.ts), then how to use it.
  */
 import { ConfigError, createLogger, onShutdown } from '@app/platform';
-import { DEFAULT_PORTS, isLoopbackHost, launchPlatform } from './platform.js';
+import { DEFAULT_PORTS, isLoopbackHost, launchPlatform, type PlatformProcesses } from './platform.js';
 
 const DEMO_ADMIN = { username: 'admin', password: 'admin-demo-2026' };
+const PROCESSES_TEXT: Record<PlatformProcesses, string> = {
+  one: 'one process',
+  two: 'the gateway in one process, the subgraphs in another',
+  'per-service': 'a process per service',
+};
 
 const env = { ...process.env };
 const embedded = !env.DATABASE_URL;
@@ -30,7 +35,7 @@ try {
   });
   const mode = [
     ...Object.entries(platform.embedded).map(([part, isEmbedded]) => `${part}: ${isEmbedded ? 'embedded' : 'external'}`),
-    platform.processes === 'one' ? 'one process' : 'a process per service',
+    PROCESSES_TEXT[platform.processes],
   ].join(', ');
   const places: [string, string][] = [
     ['GraphQL gateway', platform.gatewayUrl],
