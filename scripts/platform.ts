@@ -154,7 +154,7 @@ export function platformProcesses(env: Record<string, string | undefined>, cores
   return cores >= PER_SERVICE_FROM_CORES ? 'per-service' : 'two';
 }
 
-/** `npm start`: the platform in one process or in a process per service (platformProcesses). */
+/** `npm start`: the platform in one process, in two (the gateway, the subgraphs) or in a process per service (platformProcesses). */
 export async function launchPlatform(
   options: PlatformOptions & { onServiceExit?: (name: string, code: number | null) => void } = {},
 ): Promise<LaunchedPlatform> {
