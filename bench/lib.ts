@@ -284,6 +284,9 @@ export interface PlatformProcess {
   stop(): Promise<void>;
 }
 
+/** The bench scripts BENCH_CPU_PROF profiles: the platform's, and the compared gateways' (ours, Hive, plain Apollo). */
+const PROFILED_SCRIPTS = /platform|gateway-process/;
+
 /** Runs a bench script in its own process; resolves with the JSON line it prints when ready. */
 export async function startChild<T>(
   script: string,
@@ -293,7 +296,7 @@ export async function startChild<T>(
   const child = spawn(
     process.execPath,
     [
-      ...(process.env.BENCH_CPU_PROF && script.includes('platform') ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      ...(process.env.BENCH_CPU_PROF && PROFILED_SCRIPTS.test(script) ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
       '--import',
       'tsx',
       new URL(script, import.meta.url).pathname,

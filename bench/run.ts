@@ -7,7 +7,7 @@
  * the rates of its ramp after it (default 20,40,60,80; empty: none);
  * BENCH_USERS the accounts whose tokens `me` and the gateway comparison send in turn (default 100);
  * BENCH_ONLY a comma-separated subset of: tokens, idle, me, gateways, rest, map, line, saga, fanout, subscribers;
- * BENCH_CPU_PROF a folder for a V8 CPU profile of the platform process (node --cpu-prof);
+ * BENCH_CPU_PROF a folder for V8 CPU profiles (node --cpu-prof) of the platform's processes and the compared gateways';
  * BENCH_CPU_PER_SUBGRAPH=1 the CPU columns per subgraph process instead of all subgraphs together.
  * Last, the issue's table: each goal beside this run's figure (bench/goals.ts).
  */
