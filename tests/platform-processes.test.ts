@@ -38,7 +38,7 @@ describe('PLATFORM_PROCESSES', () => {
     expect(platformProcesses({ ...external, PLATFORM_PROCESSES: 'per-service' }, 2)).toBe('per-service');
   });
 
-  it('refuses a process per service without shared servers, and an unknown value, naming the variable', () => {
+  it('refuses processes of their own without shared servers, and an unknown value, naming the variable', () => {
     expect(() => platformProcesses({ PLATFORM_PROCESSES: 'per-service', DATABASE_URL: 'postgres://x' })).toThrow(
       /PLATFORM_PROCESSES: per-service needs DATABASE_URL, REDIS_URL and NATS_URL/,
     );
