@@ -10,6 +10,7 @@ import {
   inTurn,
   type PlatformProcess,
   platformProbes,
+  postgresProbe,
   printIdleCpu,
   printTable,
   startChild,
@@ -134,7 +135,7 @@ const ratio = (n: number) => `${n.toFixed(2)}x`;
  * gateways for every user before and after timing; rounds alternate over all nine pairs so
  * drift on the machine hits all alike. CPU per process: the gateway's process tree, the
  * subgraphs' processes (or the whole platform when it runs in one process; its own gateway
- * idles meanwhile) and this process (the load generator).
+ * idles meanwhile), Postgres when it runs on this machine, and this process (the load generator).
  */
 export async function benchGateways(
   platform: PlatformProcess,
@@ -152,9 +153,11 @@ export async function benchGateways(
   );
   try {
     for (const query of queries) await checkAnswers(gateways, query);
+    const postgres = postgresProbe();
     const probes = (gateway: (typeof gateways)[number]): CpuProbe[] => [
       { label: 'gateway', pid: gateway.child.pid! },
       ...platformProbes(platform, { gateway: false }),
+      ...(postgres ? [postgres] : []),
       { label: 'load gen', pid: process.pid, descendants: false },
     ];
     await printIdleCpu([

@@ -62,10 +62,10 @@ function processTable(): Map<number, [number, number]> {
 
 /**
  * CPU-seconds each probe's processes (and, unless `descendants: false`, all their live
- * descendants) have used so far, from /proc: NaN off Linux. A scan of the whole table, because the kernel
- * here may not offer /proc/<pid>/task/<tid>/children.
+ * descendants) have used so far, per process, from /proc: null off Linux. A scan of the whole
+ * table, because the kernel here may not offer /proc/<pid>/task/<tid>/children.
  */
-function cpuSnapshot(probes: CpuProbe[]): Record<string, number> {
+function cpuSnapshot(probes: CpuProbe[]): Record<string, Map<number, number> | null> {
   const table = processTable();
   const children = new Map<number, number[]>();
   for (const [pid, [parent]] of table) children.set(parent, [...(children.get(parent) ?? []), pid]);
@@ -79,10 +79,22 @@ function cpuSnapshot(probes: CpuProbe[]): Record<string, number> {
       const roots = Array.isArray(p.pid) ? p.pid : [p.pid];
       const pids = new Set<number>();
       for (const root of roots) collect(root, pids, p.descendants !== false);
-      const seconds = [...pids].reduce((sum, pid) => sum + table.get(pid)![1], 0);
-      return [p.label, pids.size === 0 ? Number.NaN : seconds];
+      return [p.label, pids.size === 0 ? null : new Map([...pids].map((pid) => [pid, table.get(pid)![1]]))];
     }),
   );
+}
+
+/**
+ * CPU-seconds used between two snapshots: each process alive at the end, from its figure at the
+ * start (or 0: it started in between). A process that ended in between is left out (what it used
+ * before it ended is lost) rather than subtracted: Postgres closes idle backends, and a sum over
+ * the processes alive at each end went negative.
+ */
+function cpuUsed(before: Map<number, number> | null, after: Map<number, number> | null): number {
+  if (!before || !after) return Number.NaN;
+  let seconds = 0;
+  for (const [pid, used] of after) seconds += used - (before.get(pid) ?? 0);
+  return seconds;
 }
 
 /**
@@ -112,7 +124,7 @@ export async function withCpu<T>(
   const total = machineAfter.total - machineBefore.total;
   return {
     result,
-    cpu: Object.fromEntries(probes.map((p) => [p.label, after[p.label] - before[p.label]])),
+    cpu: Object.fromEntries(probes.map((p) => [p.label, cpuUsed(before[p.label], after[p.label])])),
     machineBusy: (machineAfter.busy - machineBefore.busy) / total,
     machineStolen: (machineAfter.steal - machineBefore.steal) / total,
   };
@@ -134,6 +146,26 @@ export function platformProbes(platform: PlatformProcess, options: { gateway: bo
     return [...gateway, ...subgraphs.map((pid) => ({ label: names(pid).join(' + '), pid }))];
   }
   return [...gateway, { label: 'subgraphs', pid: subgraphs }];
+}
+
+/**
+ * Postgres on this machine (its postmaster and every backend) as a CPU probe, when it runs here:
+ * a gateway that sends more subgraph calls makes more statements, and that CPU is the machine's
+ * too. Undefined when no local postmaster shows in /proc (a remote database, not Linux).
+ */
+export function postgresProbe(): CpuProbe | undefined {
+  const table = processTable();
+  const named = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  for (const [pid, [parent]] of table) {
+    if (named(pid) === 'postgres' && named(parent) !== 'postgres') return { label: 'postgres', pid };
+  }
+  return undefined;
 }
 
 /** CPU per 1000 requests and share of one core, per probed process, as table columns. */

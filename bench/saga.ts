@@ -12,7 +12,7 @@ import {
   seedProducts,
   untilOrderable,
 } from './fixtures.js';
-import { collectGarbage, graphql, type PlatformProcess, platformProbes, printTable, withCpu } from './lib.js';
+import { collectGarbage, graphql, type PlatformProcess, platformProbes, postgresProbe, printTable, withCpu } from './lib.js';
 import { keptUp, rampRates, SAGA_P99_GOAL_MS, SUSTAINED_COLUMN, sustainedRate } from './saga-capacity.js';
 
 const STOCK = 'query($id: ID!) { product(id: $id) { stockQuantity } }';
@@ -161,8 +161,12 @@ async function stockCheck(url: string, productIds: string[], before: number[], o
   };
 }
 
-/** What a run cost: the platform's CPU (gateway and subgraphs) and the machine's busy and stolen shares, all cores. */
+/** What a run cost: the platform's CPU (gateway and subgraphs), Postgres' and the machine's busy and stolen shares, all cores. */
 type RunCost = Omit<Awaited<ReturnType<typeof withCpu>>, 'result'>;
+
+/** The platform's own CPU-seconds in a run's cost: every probe but Postgres. */
+const platformSeconds = (cpu: Record<string, number>) =>
+  Object.entries(cpu).reduce((sum, [label, seconds]) => (label === 'postgres' ? sum : sum + seconds), 0);
 
 function sagaRow(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType<typeof stockCheck>>, cost?: RunCost) {
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
@@ -180,7 +184,8 @@ function sagaRow(scenario: string, orders: PlacedOrder[], stock?: Awaited<Return
     ...(orders.some((o) => o.error) ? { 'first refusal': orders.find((o) => o.error)?.error?.slice(0, 120) } : {}),
     ...(stock ? { 'units sold/moved': `${stock.sold}/${stock.moved}${stock.exact ? '' : ' MISMATCH'}`, oversold: stock.oversold } : {}),
     // Whether a miss is the machine's capacity: Postgres, NATS and this bench share its cores too.
-    'platform CPU ms/order': cost ? round1((Object.values(cost.cpu).reduce((a, b) => a + b, 0) * 1000) / orders.length) : '-',
+    'platform CPU ms/order': cost ? round1((platformSeconds(cost.cpu) * 1000) / orders.length) : '-',
+    'postgres CPU ms/order': cost && cost.cpu.postgres !== undefined ? round1((cost.cpu.postgres * 1000) / orders.length) : '-',
     'machine busy %': cost ? Math.round(cost.machineBusy * 100) : '-',
     'stolen %': cost ? Math.round(cost.machineStolen * 100) : '-',
   };
@@ -202,7 +207,9 @@ type Place = (i: number, dueAt: number) => Promise<PlacedOrder>;
 /** An open loop at `rate` for `seconds`, from a collected heap of the bench, with what it cost the platform and the machine. */
 function timedOpenLoop(platform: PlatformProcess, rate: number, seconds: number, place: Place) {
   collectGarbage();
-  return withCpu(platformProbes(platform, { gateway: true }), () => openLoop(Math.round(rate * seconds), rate, place));
+  const postgres = postgresProbe();
+  const probes = [...platformProbes(platform, { gateway: true }), ...(postgres ? [postgres] : [])];
+  return withCpu(probes, () => openLoop(Math.round(rate * seconds), rate, place));
 }
 
 /**
@@ -233,7 +240,7 @@ export async function benchSaga(platform: PlatformProcess, options: SagaBenchOpt
   const admin = await login(url, BENCH_ADMIN.username, BENCH_ADMIN.password);
   const products = await seedProducts(url, admin, 3, 1_000_000);
   const [scarce] = await seedProducts(url, admin, 1, 40);
-  // Several buyers: one user's orders are serialised by createOrder (a lock against the account's erasure).
+  // Several buyers, as a shop has (one user's orders do not wait for each other either: createOrder takes the user's lock shared).
   const users = await Promise.all(Array.from({ length: 8 }, () => newUser(url)));
   await untilOrderable(url, users[0].token, [...products, scarce]);
   const ends = await new OrderEnds(url, options.bus).start();
