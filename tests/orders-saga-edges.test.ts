@@ -187,6 +187,39 @@ describe('a private orders deployment with a scripted payment provider', () => {
     expect(reserves.rows[0].n).toBe(0);
   });
 
+  it("one user's orders do not wait for each other; they wait for the erasure's hold on the user", async () => {
+    const user = await registerAndLogin('lock_modes');
+    await untilOrdersKnow(user.accessToken, [productId], { url });
+    // The lock createOrder and the erasure take for this user (repositories/user-lock.ts).
+    const key = `orders-user:${schema}:${user.id.toLowerCase()}`;
+    const order = () => gql(CREATE_ORDER, { input: { items: [{ productId, quantity: 1 }] } }, { token: user.accessToken, url });
+    const client = await db.connect();
+    try {
+      // Held as another of the user's orders holds it while it is placed: this one goes through meanwhile.
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock_shared(hashtext($1))', [key]);
+      const alongside = await order();
+      expect(alongside.body.errors, JSON.stringify(alongside.body)).toBeUndefined();
+      await client.query('commit');
+
+      // Held as an erasure holds it: the order waits for it to end.
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [key]);
+      let answered = false;
+      const waiting = order().finally(() => {
+        answered = true;
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(answered).toBe(false);
+      await client.query('commit');
+      const after = await waiting;
+      expect(after.body.errors, JSON.stringify(after.body)).toBeUndefined();
+    } finally {
+      await client.query('rollback').catch(() => {});
+      client.release();
+    }
+  });
+
   it('replies that reached the stream while the orders service was down past the step timeout still move the sagas on', async () => {
     const user = await registerAndLogin('downtime');
     await orders.close();

@@ -1,7 +1,7 @@
 import { executePrepared, LAST_STATEMENT, type OutboxRecord, outboxInsert, serviceSchema } from '@app/platform';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Order, OrderItem, type OrderStatus, Saga } from '../entities/index.js';
+import { Order, type OrderItem, type OrderStatus, Saga } from '../entities/index.js';
 import { sagaProgressValues } from './saga-repository.js';
 
 export interface OrderQuery {
@@ -16,16 +16,6 @@ export class OrderRepository {
 
   findById(id: string): Promise<Order | null> {
     return this.em.findOne(Order, { id });
-  }
-
-  /** The user's orders, newest first. */
-  /** Items of many orders in one query. */
-  async itemsOf(orderIds: readonly string[]): Promise<Map<string, OrderItem[]>> {
-    const result = new Map<string, OrderItem[]>(orderIds.map((id) => [id, []]));
-    if (orderIds.length === 0) return result;
-    const items = await this.em.find(OrderItem, { order: { $in: [...new Set(orderIds)] } }, { orderBy: [{ position: 'asc' }] });
-    for (const item of items) result.get(item.order)?.push(item);
-    return result;
   }
 
   /** Sagas of many orders in one query. */

@@ -1,4 +1,4 @@
-import { serviceSchema } from '@app/platform';
+import { executePrepared, serviceSchema } from '@app/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrderQuery } from './order-repository.js';
 
@@ -24,16 +24,35 @@ export interface OrderViewRow {
 }
 
 /**
- * A user's orders with their items and sagas in one statement, read as plain rows: a list is
- * only shown, never changed, so it needs no entities, identity map or three round trips (the
- * ORM's hydration was most of the orders service's CPU on a list). Decimals come as text, exact.
+ * Orders with their items and sagas in one statement each, read as plain rows: an order that is
+ * only shown, never changed, needs no entities, identity map or three round trips (the ORM's
+ * hydration was most of the orders service's CPU on a list). Decimals come as text, exact.
+ * Prepared statements (the values as parameters): parsing and planning the list each time was
+ * two thirds of Postgres' CPU for it (0.25-0.39 ms against 0.09 ms).
  */
 export class OrderViewReader {
   constructor(private readonly em: EntityManager) {}
 
+  /** A user's orders, newest first. */
   listForUser(userId: string, q: OrderQuery): Promise<OrderViewRow[]> {
+    return this.select(`where o.user_id = ?${q.status ? ' and o.status = ?' : ''} order by o.created_at desc, o.id desc limit ? offset ?`, [
+      userId,
+      ...(q.status ? [q.status] : []),
+      q.limit,
+      q.offset,
+    ]);
+  }
+
+  /** One order by id; null when there is none. */
+  async findById(id: string): Promise<OrderViewRow | null> {
+    const [row] = await this.select('where o.id = ?', [id]);
+    return row ?? null;
+  }
+
+  private select(filter: string, params: unknown[]): Promise<OrderViewRow[]> {
     const schema = serviceSchema(this.em);
-    return this.em.execute<OrderViewRow[]>(
+    return executePrepared<OrderViewRow>(
+      this.em,
       `select o.id, o.user_id, o.status, o.total_amount::text as total_amount, o.version, o.created_at, o.updated_at,
          coalesce((select json_agg(json_build_object('productId', i.product_id, 'productName', i.product_name,
              'quantity', i.quantity, 'unitPrice', i.unit_price::text, 'subtotal', i.subtotal::text) order by i.position)
@@ -43,9 +62,8 @@ export class OrderViewReader {
              'started_at', s.started_at, 'completed_at', s.completed_at)
            from ${schema}.sagas s where s.order_id = o.id) as saga
        from ${schema}.orders o
-       where o.user_id = ?${q.status ? ' and o.status = ?' : ''}
-       order by o.created_at desc, o.id desc limit ? offset ?`,
-      [userId, ...(q.status ? [q.status] : []), q.limit, q.offset],
+       ${filter}`,
+      params,
     );
   }
 }

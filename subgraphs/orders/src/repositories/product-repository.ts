@@ -8,8 +8,8 @@ export class ProductRepository {
 
   /**
    * Products that exist (not deleted), by id: the name and price an order snapshots (plain rows,
-   * exact price text). `lockKey`: first takes that transaction-scoped advisory lock, in the same
-   * statement (inside a transaction; see lockUserOrders).
+   * exact price text). `lockKey`: first takes that transaction-scoped advisory lock, shared, in the
+   * same statement (inside a transaction; see lockUserOrders: only the erasure takes it exclusive).
    */
   async findAvailable(
     ids: readonly string[],
@@ -22,7 +22,7 @@ export class ProductRepository {
       : 'select null::uuid as id, null as name, null as price where false';
     // The lock first, then the read, in one statement (one row even when no product is found).
     const sql = options.lockKey
-      ? `select p.* from (select pg_advisory_xact_lock(hashtext(?))) l left join lateral (${available}) p on true`
+      ? `select p.* from (select pg_advisory_xact_lock_shared(hashtext(?))) l left join lateral (${available}) p on true`
       : available;
     const rows = await executePrepared<Pick<Product, 'id' | 'name' | 'price'>>(this.em, sql, [
       ...(options.lockKey ? [options.lockKey] : []),

@@ -79,10 +79,11 @@ function snapshotLines(items: readonly { productId: string; quantity: number }[]
  * name a product the catalog has published (the read model) with a positive quantity; every bad
  * field is reported at once and nothing is written. Lines of the same product are merged; names
  * and unit prices are snapshots of the read model; totals are exact. In ONE transaction of two
- * statements: the user's order lock with the products' read, then the order (PROCESSING), its
- * items, its saga (STARTED at reserve_inventory), the reserve command and the order's events (all
- * in the outbox) with the erasure check, which writes none of it for an erased account; that
- * statement goes with the COMMIT. Answers at once; the saga goes on over NATS.
+ * statements: the user's order lock (shared: the user's other orders go on, an erasure waits)
+ * with the products' read, then the order (PROCESSING), its items, its saga (STARTED at
+ * reserve_inventory), the reserve command and the order's events (all in the outbox) with the
+ * erasure check, which writes none of it for an erased account; that statement goes with the
+ * COMMIT. Answers at once; the saga goes on over NATS.
  */
 export async function createOrder(deps: OrdersDeps, auth: AuthContext, rawInput: unknown): Promise<OrderView> {
   const raw = asObject(rawInput);
