@@ -38,9 +38,9 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-/** pid -> [parent pid, CPU-seconds] of every process /proc shows (empty off Linux). */
-function processTable(): Map<number, [number, number]> {
-  const table = new Map<number, [number, number]>();
+/** pid -> [parent pid, CPU-seconds, command name] of every process /proc shows (empty off Linux). */
+function processTable(): Map<number, [number, number, string]> {
+  const table = new Map<number, [number, number, string]>();
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
@@ -51,8 +51,10 @@ function processTable(): Map<number, [number, number]> {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       // Fields after the command name, which may itself hold spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(name), [Number(fields[1]), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS]);
+      const end = stat.lastIndexOf(')');
+      const fields = stat.slice(end + 2).split(' ');
+      const command = stat.slice(stat.indexOf('(') + 1, end);
+      table.set(Number(name), [Number(fields[1]), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, command]);
     } catch {
       // The process ended between listing and reading.
     }
@@ -148,6 +150,9 @@ export function platformProbes(platform: PlatformProcess, options: { gateway: bo
   return [...gateway, { label: 'subgraphs', pid: subgraphs }];
 }
 
+/** The label of postgresProbe's CPU figures. */
+export const POSTGRES_LABEL = 'postgres';
+
 /**
  * Postgres on this machine (its postmaster and every backend) as a CPU probe, when it runs here:
  * a gateway that sends more subgraph calls makes more statements, and that CPU is the machine's
@@ -155,15 +160,8 @@ export function platformProbes(platform: PlatformProcess, options: { gateway: bo
  */
 export function postgresProbe(): CpuProbe | undefined {
   const table = processTable();
-  const named = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      return '';
-    }
-  };
-  for (const [pid, [parent]] of table) {
-    if (named(pid) === 'postgres' && named(parent) !== 'postgres') return { label: 'postgres', pid };
+  for (const [pid, [parent, , command]] of table) {
+    if (command === 'postgres' && table.get(parent)?.[2] !== 'postgres') return { label: POSTGRES_LABEL, pid };
   }
   return undefined;
 }

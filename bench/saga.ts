@@ -12,7 +12,16 @@ import {
   seedProducts,
   untilOrderable,
 } from './fixtures.js';
-import { collectGarbage, graphql, type PlatformProcess, platformProbes, postgresProbe, printTable, withCpu } from './lib.js';
+import {
+  collectGarbage,
+  graphql,
+  type PlatformProcess,
+  POSTGRES_LABEL,
+  platformProbes,
+  postgresProbe,
+  printTable,
+  withCpu,
+} from './lib.js';
 import { keptUp, rampRates, SAGA_P99_GOAL_MS, SUSTAINED_COLUMN, sustainedRate } from './saga-capacity.js';
 
 const STOCK = 'query($id: ID!) { product(id: $id) { stockQuantity } }';
@@ -166,7 +175,7 @@ type RunCost = Omit<Awaited<ReturnType<typeof withCpu>>, 'result'>;
 
 /** The platform's own CPU-seconds in a run's cost: every probe but Postgres. */
 const platformSeconds = (cpu: Record<string, number>) =>
-  Object.entries(cpu).reduce((sum, [label, seconds]) => (label === 'postgres' ? sum : sum + seconds), 0);
+  Object.entries(cpu).reduce((sum, [label, seconds]) => (label === POSTGRES_LABEL ? sum : sum + seconds), 0);
 
 function sagaRow(scenario: string, orders: PlacedOrder[], stock?: Awaited<ReturnType<typeof stockCheck>>, cost?: RunCost) {
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
@@ -185,7 +194,8 @@ function sagaRow(scenario: string, orders: PlacedOrder[], stock?: Awaited<Return
     ...(stock ? { 'units sold/moved': `${stock.sold}/${stock.moved}${stock.exact ? '' : ' MISMATCH'}`, oversold: stock.oversold } : {}),
     // Whether a miss is the machine's capacity: Postgres, NATS and this bench share its cores too.
     'platform CPU ms/order': cost ? round1((platformSeconds(cost.cpu) * 1000) / orders.length) : '-',
-    'postgres CPU ms/order': cost && cost.cpu.postgres !== undefined ? round1((cost.cpu.postgres * 1000) / orders.length) : '-',
+    'postgres CPU ms/order':
+      cost && cost.cpu[POSTGRES_LABEL] !== undefined ? round1((cost.cpu[POSTGRES_LABEL] * 1000) / orders.length) : '-',
     'machine busy %': cost ? Math.round(cost.machineBusy * 100) : '-',
     'stolen %': cost ? Math.round(cost.machineStolen * 100) : '-',
   };

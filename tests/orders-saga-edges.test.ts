@@ -9,6 +9,7 @@ import { buildOrdersService, loadOrdersConfig, type OrdersService, type PaymentP
 import { outboxMessagesQuery } from '@app/platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { userOrdersLockKey } from '../subgraphs/orders/src/repositories/user-lock.js';
 import { errorCode, eventually, type GraphQLResult, gql, platformEnv, registerAndLogin, type TestUser } from './support/client.js';
 import { CANCEL_ORDER, CREATE_ORDER, placeOrder, readOrder, untilOrdersKnow } from './support/orders.js';
 
@@ -190,8 +191,8 @@ describe('a private orders deployment with a scripted payment provider', () => {
   it("one user's orders do not wait for each other; they wait for the erasure's hold on the user", async () => {
     const user = await registerAndLogin('lock_modes');
     await untilOrdersKnow(user.accessToken, [productId], { url });
-    // The lock createOrder and the erasure take for this user (repositories/user-lock.ts).
-    const key = `orders-user:${schema}:${user.id.toLowerCase()}`;
+    // The lock createOrder and the erasure take for this user.
+    const key = userOrdersLockKey(schema, user.id.toLowerCase());
     const order = () => gql(CREATE_ORDER, { input: { items: [{ productId, quantity: 1 }] } }, { token: user.accessToken, url });
     const client = await db.connect();
     try {
