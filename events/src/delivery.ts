@@ -153,7 +153,8 @@ export interface ConsumeTrace {
 /**
  * Runs a handler in a CONSUMER span (`process <subject>`), child of the publisher's span when the
  * message carried one (else the start of a trace), in the subscriber's context (not whichever
- * publish happened to wake the consumer up). With tracing off these are the API's no-ops.
+ * publish happened to wake the consumer up). With tracing off (no propagator registered) the
+ * handler runs as it is.
  */
 export function consumeInSpan<T>(
   traced: ConsumeTrace,
@@ -161,6 +162,9 @@ export function consumeInSpan<T>(
   details: { consumer?: string; messageId: string; deliveries?: number },
   handle: () => Promise<T>,
 ): Promise<T> {
+  // Tracing off registers no propagator (nor context manager): the no-op span's contexts and
+  // attributes, made for every message, would only be garbage (and some of it survived scavenges).
+  if (propagation.fields().length === 0) return handle();
   const base = trace.deleteSpan(traced.subscriberContext);
   const parent = traced.headers ? propagation.extract(base, traced.headers) : base;
   const attributes = {

@@ -21,7 +21,7 @@ export interface DatabaseOptions {
   poolIdleTimeoutMs?: number;
   /** Longest wait for a connection (pool or new). Default 2000 ms. */
   connectTimeoutMs?: number;
-  /** statement_timeout of every session; the client gives up 2 s after it (a server that stopped answering). Default 10 000 ms. */
+  /** statement_timeout of every session; a connection whose server has not answered for 2 s more than that is given up (a server that stopped answering; checked every 0.5 s). Default 10 000 ms. */
   statementTimeoutMs?: number;
   logger?: Logger;
 }
@@ -52,7 +52,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
       driverOptions: {
         connectionTimeoutMillis: connectTimeoutMs,
         statement_timeout: statementTimeoutMs,
-        query_timeout: statementTimeoutMs + 2_000,
+        // PoolSafeClient's read timeout, not pg's query_timeout (a timer per statement).
+        readTimeoutMillis: statementTimeoutMs + 2_000,
         // A transaction left open by a crashed request must not hold its locks for long.
         idle_in_transaction_session_timeout: Math.max(30_000, statementTimeoutMs * 3),
         // A server that vanished without closing the socket is noticed.

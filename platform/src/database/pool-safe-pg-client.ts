@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { startQuerySpan } from '../tracing/db-spans.js';
 import { endSpanWhenSettled } from '../tracing/settle-span.js';
+import { type AwaitingAnswer, answerWatch } from './answer-watch.js';
 import { PreparedQuery } from './prepared-query.js';
 
 /** BEGIN, START TRANSACTION, COMMIT and ROLLBACK (not ROLLBACK TO SAVEPOINT). */
@@ -57,9 +58,15 @@ let clientCount = 0;
  * unchanged: a BEGIN cannot fail on its own, and a failed statement leaves the transaction
  * aborted, to be rolled back as usual.
  *
+ * With `readTimeoutMillis` it gives the connection up (destroys its socket: every statement out
+ * fails with `Query read timeout`, and the pool drops it) when the server has not answered for
+ * that long while statements were out: a server that stopped answering. It counts the statements
+ * whose result is a promise (Kysely runs every statement so). pg's `query_timeout` does the same
+ * per statement, at the price of a timer and closures each (see answer-watch.ts).
+ *
  * With tracing on it also reports each statement as a span of the trace it runs in.
  */
-export class PoolSafeClient extends pg.Client {
+export class PoolSafeClient extends pg.Client implements AwaitingAnswer {
   private discarded = false;
   /** The BEGIN (or START TRANSACTION) held back for the next statement. */
   private heldBegin: string | null = null;
@@ -70,6 +77,21 @@ export class PoolSafeClient extends pg.Client {
   /** Statement text -> its prepared statement's name on this connection. */
   private readonly statementNames = new Map<string, string>();
   private readonly clientNumber = ++clientCount;
+  /** How long statements may wait for the server's answer (`readTimeoutMillis`); 0: for ever. */
+  readonly readTimeoutMs: number;
+  /** Statements sent and not answered yet. */
+  private unanswered = 0;
+  waitingSince = 0;
+
+  constructor(config?: pg.ClientConfig & { readTimeoutMillis?: number }) {
+    super(config);
+    this.readTimeoutMs = config?.readTimeoutMillis ?? 0;
+    if (this.readTimeoutMs > 0) this.once('end', () => answerWatch.forget(this));
+  }
+
+  get waiting(): boolean {
+    return this.unanswered > 0;
+  }
 
   // pg's query has many overloads; Kysely uses query(text, values) with a promise.
   // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads return a promise, a Submittable or void; the override returns what pg returns
@@ -186,12 +208,31 @@ export class PoolSafeClient extends pg.Client {
   private settle(spanText: unknown, control: boolean, merged: boolean, run: () => unknown): any {
     const span = startQuerySpan(spanText, this);
     let result = run();
+    if (this.readTimeoutMs > 0 && result instanceof Promise) this.awaitAnswer(result);
     if (span) result = endSpanWhenSettled(span, result);
     if (!control || !(result instanceof Promise)) return result;
     return result.catch((err: unknown) => {
       if (!(merged && (err as { code?: unknown }).code)) this.discard(err);
       throw err;
     });
+  }
+
+  private awaitAnswer(statement: Promise<unknown>): void {
+    if (this.unanswered++ === 0) {
+      this.waitingSince = performance.now();
+      answerWatch.watch(this);
+    }
+    statement.then(this.answered, this.answered);
+  }
+
+  private readonly answered = () => {
+    if (--this.unanswered > 0) this.waitingSince = performance.now();
+  };
+
+  /** The server has not answered for readTimeoutMs: the socket goes, and with it every statement out (pg fails them with this error). */
+  giveUp(): void {
+    const { stream } = (this as unknown as { connection: { stream: { destroy(err: Error): void } } }).connection;
+    stream.destroy(new Error(`Query read timeout: the database did not answer for ${this.readTimeoutMs} ms`));
   }
 
   private discard(err: unknown) {
