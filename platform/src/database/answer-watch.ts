@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { outsideRequests } from './outside-requests.js';
 
 /** A connection that may wait for its server: whether it does now, since when, how long it may, and how it gives up. */
 export interface AwaitingAnswer {
@@ -20,18 +20,17 @@ export const ANSWER_CHECK_MS = 500;
  * each scavenge (statements, rows, their contexts: promoted to the old generation, dropped there)
  * and a scavenge took 12 ms on average; with this, ~1 MB and 6 ms. A connection stays known from
  * its first statement to its end (`forget`), so that statements do not add to and delete from the
- * set one by one. The timer is made in the async context this module was loaded in, so that it
- * does not keep the context of the request that happened to start it.
+ * set one by one. The timer is made outside requests (outside-requests.ts), so that it does not
+ * keep the context of the request that happened to start it.
  */
 class AnswerWatch {
   private readonly connections = new Set<AwaitingAnswer>();
   private timer?: NodeJS.Timeout;
-  private readonly outsideRequests = new AsyncResource('AnswerWatch');
 
   /** `connection` has begun waiting. */
   watch(connection: AwaitingAnswer): void {
     this.connections.add(connection);
-    this.timer ??= this.outsideRequests.runInAsyncScope(() => setInterval(() => this.check(), ANSWER_CHECK_MS).unref());
+    this.timer ??= outsideRequests.runInAsyncScope(() => setInterval(() => this.check(), ANSWER_CHECK_MS).unref());
   }
 
   /** `connection` has ended. */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { startQuerySpan } from '../tracing/db-spans.js';
 import { endSpanWhenSettled } from '../tracing/settle-span.js';
 import { type AwaitingAnswer, answerWatch } from './answer-watch.js';
+import { outsideRequests } from './outside-requests.js';
 import { PreparedQuery } from './prepared-query.js';
 
 /** BEGIN, START TRANSACTION, COMMIT and ROLLBACK (not ROLLBACK TO SAVEPOINT). */
@@ -91,6 +92,17 @@ export class PoolSafeClient extends pg.Client implements AwaitingAnswer {
 
   get waiting(): boolean {
     return this.unanswered > 0;
+  }
+
+  /**
+   * Connects outside the caller's async context: the pool opens a connection for whichever
+   * request needs one first, often inside its transaction, and the socket would keep that
+   * context (and its EntityManager) for the connection's life and run its callbacks in it.
+   */
+  override connect(): Promise<void>;
+  override connect(callback: (err: Error) => void): void;
+  override connect(callback?: (err: Error) => void): Promise<void> | void {
+    return outsideRequests.runInAsyncScope(() => (callback ? super.connect(callback) : super.connect()));
   }
 
   // pg's query has many overloads; Kysely uses query(text, values) with a promise.
