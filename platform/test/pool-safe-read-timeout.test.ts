@@ -1,49 +1,17 @@
-import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoolSafeClient } from '../src/database/pool-safe-pg-client.js';
-import { throughRelay } from './support/wire-relay.js';
+import { throughRelay, wireRelay } from './support/wire-relay.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const READ_TIMEOUT_MS = 800;
 
-/** A TCP relay to Postgres whose answers can be held back: a server that stopped answering, with the connection open. */
-async function silenceableRelay(target: URL) {
-  let silent = false;
-  const answers = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = netConnect(Number(target.port || 5432), target.hostname);
-    answers.add(upstream);
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => {
-      if (!silent) client.write(chunk);
-    });
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => {
-      upstream.destroy();
-      answers.delete(upstream);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    silence: (on: boolean) => {
-      silent = on;
-    },
-    close: () => {
-      for (const upstream of answers) upstream.destroy();
-      server.close();
-    },
-  };
-}
-
 describe('PoolSafeClient: a server that stops answering (readTimeoutMillis)', () => {
-  let relay: Awaited<ReturnType<typeof silenceableRelay>>;
+  let relay: Awaited<ReturnType<typeof wireRelay>>;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    relay = await silenceableRelay(new URL(DATABASE_URL));
+    relay = await wireRelay(new URL(DATABASE_URL));
     pool = new pg.Pool({
       connectionString: throughRelay(DATABASE_URL, relay.port),
       max: 2,

@@ -23,10 +23,15 @@ export const cStrings = (body: Buffer, count: number): string[] => {
 
 /**
  * A TCP relay to Postgres that records the messages clients send through it: what crossed the
- * wire, not what the client was asked.
+ * wire, not what the client was asked. `silence(true)` holds the server's answers back (a server
+ * that stopped answering, with the connection open) until `silence(false)`: what arrives meanwhile
+ * is dropped.
  */
-export async function wireRelay(target: URL): Promise<{ port: number; messages: WireMessage[]; close(): void }> {
+export async function wireRelay(
+  target: URL,
+): Promise<{ port: number; messages: WireMessage[]; silence(on: boolean): void; close(): void }> {
   const messages: WireMessage[] = [];
+  let silent = false;
   const server: Server = createServer((client) => {
     const upstream = netConnect(Number(target.port || 5432), target.hostname);
     let pending = Buffer.alloc(0);
@@ -44,13 +49,23 @@ export async function wireRelay(target: URL): Promise<{ port: number; messages: 
         started = true;
       }
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!silent) client.write(chunk);
+    });
+    upstream.on('end', () => client.end());
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, messages, close: () => server.close() };
+  return {
+    port: (server.address() as AddressInfo).port,
+    messages,
+    silence: (on) => {
+      silent = on;
+    },
+    close: () => server.close(),
+  };
 }
 
 /** The URL of `databaseUrl` through a relay on `port`. */
