@@ -16,6 +16,8 @@ COPY subgraphs/workouts/package.json subgraphs/workouts/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/orders/package.json subgraphs/orders/
 COPY subgraphs/relationship-map/package.json subgraphs/relationship-map/
+# patch-package (the root's postinstall) applies these to the installed packages.
+COPY patches patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json supergraph.yaml supergraph.graphql ./

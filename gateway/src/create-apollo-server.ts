@@ -12,6 +12,7 @@ import {
   queryLimitOptions,
 } from '@app/platform/core';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
+import { apolloServerPatched } from './apollo-server-patch.js';
 import { ApqCache } from './apq-cache.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -73,6 +74,10 @@ export function createApolloServer({
   // Apollo Server's query hash and the gateway's plan key, both per request (hash-without-require.ts).
   if (hashWithoutRequire(['@apollo/server', '@apollo/gateway'], import.meta.url) < 2)
     logger.warn('@apollo/utils.createhash not found where expected: each request hash looks crypto up again');
+  if (!apolloServerPatched())
+    logger.warn(
+      'patches/@apollo+server+5.5.1.patch is not applied (npm install applies it): every request outlives the young-generation GC',
+    );
   const introspection = config.GRAPHQL_INTROSPECTION ? config.GRAPHQL_INTROSPECTION === 'true' : !production;
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const clients: SubgraphClient[] = [];

