@@ -1,7 +1,7 @@
 /**
- * V8's side of patches/@apollo+server+5.5.1.patch (README, Performance): objects made per call by
- * a literal with its own `get`/`set` keep what their closures hold alive through young-generation
- * collections; the same accessors on a class do not. Each way runs in a worker of its own (its own
+ * V8's side of patches/@apollo+server+5.5.1.patch (README, Performance): an object made per call by
+ * a literal with its own `get`/`set` is not freed by young-generation collections, nor is what it
+ * and its closures hold; the same accessors on a class are. Each way runs in a worker of its own (its own
  * heap) for BENCH_ACCESSOR_SECONDS (default 2), making "requests" of 40 small objects that the
  * accessor's closure (or the instance) refers to, and reports its scavenges with `v8.GCProfiler`.
  *

@@ -1,11 +1,20 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * A background job run in rounds, never two at once: one round at start, then one every
  * `intervalMs` after the previous round ended. `nudge()` asks for a round soon: at once when
  * idle, `againDelayMs` after the running one otherwise (what was committed during a round may
  * have been missed by it). `stop()` cancels the next round and waits for a running one.
+ *
+ * Every round runs in the async context `start()` was called in, whoever nudged: a timer runs in
+ * the context it was set in, so a round set from a nudge would run in the nudging request's (its
+ * AsyncLocalStorage values: trace, log bindings, MikroORM context), and every later round, set
+ * from that one, too, keeping that request alive until the next nudge.
  */
 export class SerialLoop {
   private timer?: NodeJS.Timeout;
+  /** The context start() was called in, where every round's timer is set. */
+  private home?: AsyncResource;
   private running?: Promise<void>;
   private again = false;
   private stopped = true;
@@ -24,6 +33,7 @@ export class SerialLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.home = new AsyncResource('SerialLoop');
     this.schedule(0);
   }
 
@@ -44,7 +54,8 @@ export class SerialLoop {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    const set = () => setTimeout(() => void this.tick(), delayMs);
+    this.timer = this.home ? this.home.runInAsyncScope(set) : set();
     this.timer.unref?.();
   }
 

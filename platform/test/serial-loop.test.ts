@@ -1,9 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { SerialLoop } from '../src/serial-loop.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SerialLoop', () => {
+  it("runs every round in the context it was started in, not in the nudging request's", async () => {
+    const scope = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const loop = new SerialLoop({
+      round: async () => {
+        seen.push(scope.getStore());
+      },
+      intervalMs: 5,
+      onError: () => {},
+    });
+    scope.run('service', () => loop.start());
+    await sleep(20);
+    // A nudge from inside a request, when idle: the round it asks for, and the timed ones after it.
+    await scope.run('request-1', async () => {
+      loop.nudge();
+      await sleep(30);
+    });
+    await loop.stop();
+    expect(seen.length).toBeGreaterThan(3);
+    expect(new Set(seen)).toEqual(new Set(['service']));
+  });
+
   it('runs a round at start, then one per interval, never two at once', async () => {
     let active = 0;
     let maxActive = 0;

@@ -71,9 +71,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly loop: SerialLoop;
   /**
-   * The context the relay's rounds run in: this service's, outside any trace. A nudge comes from
-   * inside a request's or a handler's trace, and a timer set there would run every later round
-   * (each poll's query) inside that trace.
+   * The context the relay's rounds run in: this service's, outside any trace (the loop is started
+   * in it, and SerialLoop runs every round where it was started, not in the nudging request's).
    */
   private readonly loopContext;
   private lastPrune = 0;
@@ -118,7 +117,7 @@ export class OutboxRelay {
   nudge(): void {
     this.nudged = true;
     this.nudges++;
-    context.with(this.loopContext, () => this.loop.nudge());
+    this.loop.nudge();
   }
 
   /**
