@@ -5,7 +5,7 @@
  * request. V8 does not free such an object in a young-generation collection: it, and the whole
  * request its closures hold, survived every scavenge until the next full collection (5% of the
  * gateway's allocation copied by each scavenge, 2.5 MB at a time; 8-35 ms pauses under load;
- * bench/accessor-survival.ts shows it alone). The patch moves the accessors to a class; nothing
+ * bench/young-survival.ts shows it alone). The patch moves the accessors to a class; nothing
  * else changes.
  */
 import { readFileSync } from 'node:fs';

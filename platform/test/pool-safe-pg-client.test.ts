@@ -39,6 +39,24 @@ describe('PoolSafeClient: a transaction BEGIN travels with its first statement, 
     expect((await Promise.all([visible(a), visible(b)])).every(Boolean)).toBe(true);
   });
 
+  it('a statement asked for as a promise (sent with a callback inside): its rows, its error with a stack through the caller; callbacks as before', async () => {
+    await sentDuring(async (client) => {
+      const result = await client.query('select $1::int as n', [7]);
+      expect(result.rows).toEqual([{ n: 7 }]);
+      expect(result.command).toBe('SELECT');
+      const failed = await client.query(`select * from ${table}_missing`).then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(failed).toMatchObject({ code: '42P01' });
+      expect(failed?.stack).toContain('pool-safe-pg-client.test.ts');
+      const rows = await new Promise((resolve, reject) =>
+        client.query('select 1 as one', (err: Error | undefined, res: pg.QueryResult) => (err ? reject(err) : resolve(res.rows))),
+      );
+      expect(rows).toEqual([{ one: 1 }]);
+    });
+  });
+
   it('a failing first statement: its own error, the rollback undoes it, and the connection carries on outside any transaction', async () => {
     const [taken, next] = [randomUUID(), randomUUID()];
     await fixture.insertDirectly(taken);

@@ -206,9 +206,30 @@ export class PoolSafeClient extends pg.Client implements AwaitingAnswer {
    */
   // biome-ignore lint/suspicious/noExplicitAny: as query
   private send(spanText: unknown, control: boolean, ...args: unknown[]): any {
-    return this.settle(spanText, control, spanText !== args[0], () =>
-      (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args),
-    );
+    return this.settle(spanText, control, spanText !== args[0], () => this.pgQuery(args));
+  }
+
+  /**
+   * pg's query. A call that asks for a promise (`query(text[, values])`, Kysely's every statement)
+   * is made with a callback and the promise is ours: pg's own promise path builds the statement's
+   * Query without its callback and sets one on it afterwards, and such a Query (its rows, and the
+   * caller's awaiting code) outlived every young-generation collection until a full one: in a loop
+   * of selects, 20-28% of the young generation survived each scavenge against 0.1% with the
+   * callback given at once (bench/young-survival.ts). The error keeps pg's stack through the caller.
+   */
+  private pgQuery(args: unknown[]): unknown {
+    const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+    const [config, values] = args;
+    const submittable = typeof (config as { submit?: unknown } | null)?.submit === 'function';
+    if (submittable || args.length > 2 || typeof values === 'function' || (config as { callback?: unknown } | null)?.callback)
+      return query.apply(this, args);
+    return new Promise((resolve, reject) => {
+      query.call(this, config, values, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result)));
+    }).catch((err: Error) => {
+      // As pg does: a stack that leads back to the caller, not to the socket's read.
+      Error.captureStackTrace(err);
+      throw err;
+    });
   }
 
   /**
