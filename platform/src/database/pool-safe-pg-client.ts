@@ -210,21 +210,21 @@ export class PoolSafeClient extends pg.Client implements AwaitingAnswer {
   }
 
   /**
-   * pg's query. A call that asks for a promise (`query(text[, values])`, Kysely's every statement)
-   * is made with a callback and the promise is ours: pg's own promise path builds the statement's
-   * Query without its callback and sets one on it afterwards, and such a Query (its rows, and the
-   * caller's awaiting code) outlived every young-generation collection until a full one: in a loop
-   * of selects, 20-28% of the young generation survived each scavenge against 0.1% with the
-   * callback given at once (bench/young-survival.ts). The error keeps pg's stack through the caller.
+   * pg's query. A statement text asked for as a promise (`query(text[, values])`, Kysely's every
+   * statement) is sent with a callback and the promise is ours: pg's own promise path builds the
+   * statement's Query without its callback and sets one on it afterwards, and such a Query (its
+   * rows, and the caller's awaiting code) outlived every young-generation collection until a full
+   * one: in loops of selects, 19-28% of the young generation survived each scavenge against
+   * 0.1-1.5% with the callback given at once (bench/young-survival.ts). The error keeps pg's stack
+   * through the caller. Anything else (a config object, which pg would give our callback to, a
+   * Submittable, a callback) goes to pg as it came.
    */
   private pgQuery(args: unknown[]): unknown {
     const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-    const [config, values] = args;
-    const submittable = typeof (config as { submit?: unknown } | null)?.submit === 'function';
-    if (submittable || args.length > 2 || typeof values === 'function' || (config as { callback?: unknown } | null)?.callback)
-      return query.apply(this, args);
+    const [text, values] = args;
+    if (typeof text !== 'string' || args.length > 2 || (values !== undefined && !Array.isArray(values))) return query.apply(this, args);
     return new Promise((resolve, reject) => {
-      query.call(this, config, values, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result)));
+      query.call(this, text, values, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result)));
     }).catch((err: Error) => {
       // As pg does: a stack that leads back to the caller, not to the socket's read.
       Error.captureStackTrace(err);
