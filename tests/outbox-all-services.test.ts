@@ -194,9 +194,16 @@ describe('every service publishes through its outbox', () => {
       30_000,
       200,
     );
+    // `sent_at` is when a row was marked sent: the relay marks a batch right after publishing it, a
+    // direct publish (once NATS is back) is marked with those of the next 50 ms (MARK_DELAY_MS in
+    // committed-publisher.ts), later under load. So the marks follow each outbox's order up to that
+    // delay (a full suite run once saw two users rows marked 37 ms out of their order);
+    // the order the events reached the stream is checked strictly below.
+    const MARK_SLACK_MS = 1_000;
     for (const schema of SCHEMAS) {
       const times = sent.filter((r) => r.schema === schema).map((r) => r.sent_at!.getTime());
-      expect(times, `${schema} outbox sent out of order`).toEqual([...times].sort((a, b) => a - b));
+      const inversions = times.flatMap((t, i) => times.slice(i + 1).filter((later) => later + MARK_SLACK_MS < t));
+      expect(inversions, `${schema} outbox marked out of order beyond the mark delay`).toEqual([]);
     }
 
     // ... and is acted on: the users service learned of the registration and the login,
