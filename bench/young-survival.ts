@@ -1,10 +1,12 @@
 /**
  * What outlives a young-generation collection, two ways each (README, Performance): the V8
- * behaviours behind patches/@apollo+server+5.5.1.patch and PoolSafeClient's promise path.
+ * behaviours behind the patches of @apollo/server and @mikro-orm/core and PoolSafeClient's promise path.
  *
  * - An object made per call by a literal with its own `get`/`set` is not freed by scavenges, nor is
  *   what it and its closures hold; the same accessors on a class are. Each call makes a "request"
  *   of 40 small objects that the accessors (or the instance) refer to.
+ * - The same for a getter and setter defined on an instance (MikroORM's entities): a pair made for
+ *   each instance against one pair shared by all (patches/@mikro-orm+core+7.2.1.patch).
  * - pg's `client.query(text)` without a callback builds its Query, then sets the Query's callback:
  *   such Queries, with their rows, outlived scavenges; the callback given to `query` does not.
  *   Four connections to Postgres (DATABASE_URL, default the local `test` database) run a small
@@ -23,6 +25,8 @@ import { printTable } from './lib.js';
 const WAYS = [
   'object literal with get/set',
   'class with get/set',
+  'get/set defined on each instance, a pair per instance',
+  'get/set defined on each instance, one pair for all',
   'pg query as a promise (its callback set later)',
   'pg query with its callback',
 ] as const;
@@ -54,9 +58,37 @@ const literal = (request: Request) => ({
 });
 const viaClass = (request: Request) => new ResponseHttp(request);
 
+/**
+ * What MikroORM's hydration does to each entity (its EntityHelper.defineProperties): the first
+ * write of a property defines it on the instance with a getter and setter; made per instance
+ * before patches/@mikro-orm+core+7.2.1.patch, one pair per property after it.
+ */
+class Entity {
+  constructor(readonly request: Request) {}
+}
+const entityAccessor = (): PropertyDescriptor & ThisType<Entity> => ({
+  get() {
+    return this.request.status;
+  },
+  set(status: number) {
+    this.request.status = status;
+  },
+  enumerable: true,
+  configurable: true,
+});
+const sharedEntityAccessor = entityAccessor();
+const entityWith = (accessor: () => PropertyDescriptor) => (request: Request) =>
+  Object.defineProperty(new Entity(request), 'status', accessor()) as Entity & { status: number };
+const MAKERS: Record<string, (request: Request) => { status: number }> = {
+  'object literal with get/set': literal,
+  'class with get/set': viaClass,
+  'get/set defined on each instance, a pair per instance': entityWith(entityAccessor),
+  'get/set defined on each instance, one pair for all': entityWith(() => sharedEntityAccessor),
+};
+
 /** Makes requests in batches (yielding between them) until `end`. */
 function accessors(way: Way, end: number): Promise<number> {
-  const make = way === 'class with get/set' ? viaClass : literal;
+  const make = MAKERS[way]!;
   let sink = 0;
   return new Promise((resolve) => {
     const batch = () => {

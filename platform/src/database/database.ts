@@ -4,6 +4,7 @@ import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
+import { mikroOrmPatched } from './mikro-orm-patch.js';
 import { PoolSafeClient } from './pool-safe-pg-client.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: MikroORM's Migration classes take constructor arguments of its own choosing
@@ -34,6 +35,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   const { url, schema } = options;
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
 
+  if (!mikroOrmPatched())
+    options.logger?.warn(
+      'patches/@mikro-orm+core+7.2.1.patch is not applied (npm install applies it): every entity loaded outlives the young-generation GC',
+    );
   const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const lockClient = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
