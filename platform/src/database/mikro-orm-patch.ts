@@ -2,11 +2,11 @@
  * Whether `patches/@mikro-orm+core+7.2.1.patch` is in effect (`npm install` applies it with
  * patch-package, its postinstall). MikroORM defines each scalar property of an entity on the
  * instance the first time it is written (hydration writes them all), with a getter and setter
- * made for that instance: every entity got hidden classes of its own, and V8 kept it and its
- * young neighbours through every scavenge until a full collection. Under the gateway comparison,
- * the REST facade and the map benchmarks the subgraphs' process promoted 263 MB, 30 MB with the
- * patch, which makes the pair once per property (bench/young-survival.ts shows the pattern
- * alone). Nothing else changes.
+ * made for that instance: every entity got hidden classes of its own (kept in the old
+ * generation), and the entity outlived every scavenge until a full collection. Under the
+ * gateway comparison, the REST facade and the map benchmarks the subgraphs' process promoted
+ * 263 MB, 30 MB with the patch, which makes the pair once per property (bench/young-survival.ts
+ * shows the pattern alone). Nothing else changes.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
