@@ -4,12 +4,13 @@
  * getter/setter pair per property shared by every instance (and so one hidden class).
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineEntity, p } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/database/database.js';
-import { mikroOrmPatched, PATCHED_FILE } from '../src/database/mikro-orm-patch.js';
+import { mikroOrmPatched, PATCHED_FILE, PATCHED_MARK } from '../src/database/mikro-orm-patch.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -33,9 +34,11 @@ describe('@mikro-orm/core patch', () => {
     await orm.close();
   });
 
-  it('is applied by npm install', () => {
+  it('is applied by npm install, and the check looks for what the patch adds to the file it changes', () => {
     expect(mikroOrmPatched()).toBe(true);
-    expect(PATCHED_FILE).toBe(join('entity', 'EntityHelper.js'));
+    const patch = readFileSync(fileURLToPath(new URL('../../patches/@mikro-orm+core+7.2.1.patch', import.meta.url)), 'utf8');
+    expect(patch).toContain(`+++ b/node_modules/@mikro-orm/core/${PATCHED_FILE}`);
+    expect(patch.split('\n').filter((line) => line.startsWith('+') && line.includes(PATCHED_MARK))).toHaveLength(1);
   });
 
   it('loads, changes and flushes entities through one accessor pair per property', async () => {

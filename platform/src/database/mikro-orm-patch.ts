@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 
 /** The file the patch changes, in the package. */
 export const PATCHED_FILE = 'entity/EntityHelper.js';
-const PATCHED_MARK = 'Object.defineProperty(this, prop.name, accessor);';
+/** A line only the patched file has. */
+export const PATCHED_MARK = 'Object.defineProperty(this, prop.name, accessor);';
 
 /** True when the @mikro-orm/core that `resolveFrom` (a URL) resolves holds the patched EntityHelper. */
 export function mikroOrmPatched(resolveFrom: string = import.meta.url): boolean {
