@@ -4,7 +4,9 @@
  * `npm exec -- tsx bench/saga-trace.ts`. Starts the platform in its own process (as `npm run
  * bench` does, on the real Postgres, Redis and NATS), places orders in an open loop
  * (TRACE_RATE orders/s for TRACE_SECONDS; TRACE_CONCURRENCY=n: a closed loop of 4 s instead;
- * TRACE_PRODUCTS: how many products the orders share, default 3: hot rows, as in the bench),
+ * TRACE_PRODUCTS: how many products the orders share, default 3: hot rows, as in the bench;
+ * TRACE_WARMUP: orders of the open loop's warm-up, untraced, default the rate's second, at least
+ * 40; TRACE_DUMP=<file>: each order's timeline written there as JSON, to see when the slow ones were due),
  * then rebuilds each order's timeline from the timestamps the saga already writes: the outbox
  * rows of orders and catalog (written, sent), the catalog's inbox (command received) and the
  * orders inbox (reply received), and the order's `orders.order.updated` messages (one per
@@ -16,7 +18,7 @@
  * marks in batches), so the segment after a "marked sent" one can be negative.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { NatsEventBus } from '@app/events';
 import { outboxMessagesQuery } from '@app/platform';
@@ -215,7 +217,8 @@ try {
     );
   // A warm-up at the traced load, not traced: JIT, and the pools grown to what that load needs
   // (connections a pool opens under the traced load show below; each cost the run's tail).
-  await (concurrency ? closedLoop(concurrency * 10, concurrency, place) : openLoop(Math.max(40, rate), rate, place));
+  const warmup = Number(process.env.TRACE_WARMUP ?? Math.max(40, rate));
+  await (concurrency ? closedLoop(concurrency * 10, concurrency, place) : openLoop(warmup, rate, place));
   type Match = (cmd: string, pid: number, table: ReturnType<typeof processTable>) => boolean;
   const platformProcess: Match = (_, pid, table) => descends(pid, platform.child.pid, table);
   // Each service in its own process (scripts/service-processes.ts), or all in the platform's.
@@ -254,6 +257,7 @@ try {
   for (const o of orders) byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
   const failure = orders.find((o) => o.error)?.error;
   const lines = await timelines(db, confirmed);
+  if (process.env.TRACE_DUMP) writeFileSync(process.env.TRACE_DUMP, JSON.stringify(lines));
   const rows = SEGMENTS.map(([segment, of]) => {
     const values = lines
       .map(of)

@@ -155,6 +155,9 @@ describe('executePrepared: em.execute with parameters instead of inlined values'
       { id: a, at, note: 'what?' },
       { id: b, at, note: 'x?' },
     ]);
+    // A `?` in a quoted name is part of the name; the same text again runs from what was kept of it.
+    for (const value of ['v', 'w'])
+      expect(await executePrepared(em, `select ?::text as "note?", 'lit?' as "b"`, [value])).toEqual([{ 'note?': value, b: 'lit?' }]);
   });
 
   it("runs in the caller's transaction, and a constraint's refusal is MikroORM's exception, as from em.execute", async () => {

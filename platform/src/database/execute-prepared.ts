@@ -24,7 +24,7 @@ export async function executePrepared<T = Record<string, unknown>>(
     em.getConnection('write').getClient();
   const values = params.map((value) => (value instanceof Date ? value.toISOString() : value));
   try {
-    const { rows } = await client.executeQuery(CompiledQuery.raw(PREPARED + numberPlaceholders(sql), values));
+    const { rows } = await client.executeQuery(CompiledQuery.raw(preparedText(sql), values));
     return rows as T[];
   } catch (err) {
     // As em.execute throws them: MikroORM's exception classes (a unique violation, a deadlock...).
@@ -32,27 +32,25 @@ export async function executePrepared<T = Record<string, unknown>>(
   }
 }
 
-/** Numbered texts by their `?` text: the same few statements come back all the time. */
-const numbered = new Map<string, string>();
-const NUMBERED_KEPT = 500;
+/** Statement texts as sent (PREPARED, `$n` placeholders) by their `?` text: the same few statements come back all the time. */
+const prepared = new Map<string, string>();
+const PREPARED_KEPT = 500;
+/** A quoted name or literal (its `?` is not a placeholder; unterminated: to the end), or a placeholder. */
+const QUOTED_OR_PLACEHOLDER = /'[^']*(?:'|$)|"[^"]*(?:"|$)|\?/g;
 
-/** `?` placeholders -> `$1`, `$2`, ... (a `?` inside quotes is left as it is; none may stand in a comment or be a jsonb operator). */
-function numberPlaceholders(sql: string): string {
-  const known = numbered.get(sql);
+/**
+ * PREPARED + `sql` with its `?` placeholders numbered `$1`, `$2`, ... (a `?` inside quotes is left
+ * as it is; none may stand in a comment or be a jsonb operator). The replace builds one flat
+ * string, and the concatenation kept here is made flat in place by its first read: the client reads
+ * the text on every run (its PREPARED mark, the statement's name). Built a character at a time with
+ * `+=`, it was a string of one piece per character, and a new concatenation with PREPARED on each
+ * run, that V8 walked piece by piece on each read: 9% of the subgraphs' CPU under the saga.
+ */
+function preparedText(sql: string): string {
+  const known = prepared.get(sql);
   if (known !== undefined) return known;
-  let out = '';
   let n = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      out += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      out += c;
-    } else out += c === '?' ? `$${++n}` : c;
-  }
-  if (numbered.size < NUMBERED_KEPT) numbered.set(sql, out);
-  return out;
+  const text = PREPARED + sql.replace(QUOTED_OR_PLACEHOLDER, (match) => (match === '?' ? `$${++n}` : match));
+  if (prepared.size < PREPARED_KEPT) prepared.set(sql, text);
+  return text;
 }
