@@ -8,9 +8,9 @@
  * bench/young-survival.ts shows it alone). The patch moves the accessors to a class; nothing
  * else changes.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { patchApplied } from '@app/platform/core';
 
 /** The file the patch changes, in each of the package's builds (dist/esm is the one the gateway loads). */
 export const PATCHED_FILE = 'utils/makeGatewayGraphQLRequestContext.js';
@@ -24,10 +24,7 @@ export function apolloServerDist(resolveFrom: string = import.meta.url): string 
 
 /** True when both builds of @apollo/server hold the patched request context. */
 export function apolloServerPatched(resolveFrom: string = import.meta.url): boolean {
-  try {
-    const dist = apolloServerDist(resolveFrom);
-    return ['esm', 'cjs'].every((build) => readFileSync(join(dist, build, PATCHED_FILE), 'utf8').includes(PATCHED_MARK));
-  } catch {
-    return false;
-  }
+  // From the package's entry's directory (dist/cjs) to each build's file.
+  const builds = ['esm', 'cjs'].map((build) => join('..', build, PATCHED_FILE));
+  return patchApplied('@apollo/server', builds, PATCHED_MARK, resolveFrom);
 }

@@ -10,6 +10,7 @@ export * from './errors.js';
 export * from './graphql/index.js';
 export * from './http/index.js';
 export * from './observability/index.js';
+export * from './patch-applied.js';
 export * from './security/index.js';
 export * from './serial-loop.js';
 export * from './service/index.js';

@@ -8,9 +8,7 @@
  * 263 MB, 30 MB with the patch, which makes the pair once per property (bench/young-survival.ts
  * shows the pattern alone). Nothing else changes.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { patchApplied } from '../patch-applied.js';
 
 /** The file the patch changes, in the package. */
 export const PATCHED_FILE = 'entity/EntityHelper.js';
@@ -18,11 +16,5 @@ export const PATCHED_FILE = 'entity/EntityHelper.js';
 export const PATCHED_MARK = 'Object.defineProperty(this, prop.name, accessor);';
 
 /** True when the @mikro-orm/core that `resolveFrom` (a URL) resolves holds the patched EntityHelper. */
-export function mikroOrmPatched(resolveFrom: string = import.meta.url): boolean {
-  try {
-    const dir = dirname(createRequire(resolveFrom).resolve('@mikro-orm/core'));
-    return readFileSync(join(dir, PATCHED_FILE), 'utf8').includes(PATCHED_MARK);
-  } catch {
-    return false;
-  }
-}
+export const mikroOrmPatched = (resolveFrom: string = import.meta.url): boolean =>
+  patchApplied('@mikro-orm/core', [PATCHED_FILE], PATCHED_MARK, resolveFrom);
