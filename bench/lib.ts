@@ -104,7 +104,7 @@ function cpuUsed(before: Map<number, number> | null, after: Map<number, number> 
  * system, interrupts), stolen by the hypervisor (a virtual machine's cores shared with others),
  * and everything, idle included.
  */
-function machineCpu(): { busy: number; steal: number; total: number } {
+export function machineCpu(): { busy: number; steal: number; total: number } {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;

@@ -3,7 +3,8 @@
  * on their standard local ports (override with DATABASE_URL / REDIS_URL / NATS_URL), or the
  * embedded mode with BENCH_EMBEDDED=1. BENCH_SECONDS sets each measurement's length (default 5);
  * BENCH_ORDERS the saga run's order count (default 200); BENCH_SUBSCRIBERS the fan-out's (default 200);
- * BENCH_SAGA_RATE, BENCH_SAGA_SECONDS the saga's goal run (default 100/s, BENCH_SECONDS); BENCH_SAGA_RAMP
+ * BENCH_SAGA_RATE, BENCH_SAGA_SECONDS the saga's goal run (default 100/s, BENCH_SECONDS), BENCH_SAGA_WARMUP the
+ * orders at that rate before it, untimed (default 1000; 0: none); BENCH_SAGA_RAMP
  * the rates of its ramp after it (default 20,40,60,80; empty: none);
  * BENCH_USERS the accounts whose tokens `me` and the gateway comparison send in turn (default 100);
  * BENCH_ONLY a comma-separated subset of: tokens, idle, me, gateways, rest, map, line, saga, fanout, subscribers;

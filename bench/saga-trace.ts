@@ -12,7 +12,8 @@
  * orders inbox (reply received), and the order's `orders.order.updated` messages (one per
  * transition, each carrying its `live.order.updated` with the order's version; a transaction's
  * messages share a row, so they share its written and sent times).
- * Prints p50/p90/p99 per segment (ms). Timestamps are the services' clocks (ms), so a segment
+ * Prints p50/p90/p99 per segment (ms), and the open loop second by second with the machine's busy
+ * share (bench/saga-seconds.ts). Timestamps are the services' clocks (ms), so a segment
  * includes what its end waited for: a transaction's commit shows in the next one. A row's
  * `sent_at` is when it was marked sent, up to ~10 ms after its publish (the committed publisher
  * marks in batches), so the segment after a "marked sent" one can be negative.
@@ -25,7 +26,9 @@ import { outboxMessagesQuery } from '@app/platform';
 import pg from 'pg';
 import { BENCH_ADMIN, login, newUser, percentile, seedProducts, untilOrderable } from './fixtures.js';
 import { printTable, startPlatformProcess } from './lib.js';
+import { sampleMachineBusy } from './machine-busy.js';
 import { closedLoop, OrderEnds, openLoop, type PlacedOrder, placeOrder } from './saga.js';
+import { sagaSeconds } from './saga-seconds.js';
 
 const rate = Number(process.env.TRACE_RATE ?? 50);
 const seconds = Number(process.env.TRACE_SECONDS ?? 3);
@@ -242,10 +245,12 @@ try {
   const transactionsBefore = await committed(db);
   const loopStarted = new Date();
   const started = performance.now();
+  const busy = sampleMachineBusy();
   const orders = concurrency
     ? await closedLoop(Math.round(seconds * 50), concurrency, place)
     : await openLoop(Math.round(rate * seconds), rate, place);
   const elapsed = (performance.now() - started) / 1000;
+  const busySamples = busy.stop();
   const cpu = Object.values(processes).map((m, i) => cpuSeconds(m) - cpuBefore[i]);
   // Backends report their counts within a second of going idle.
   await new Promise((r) => setTimeout(r, 1500));
@@ -275,6 +280,7 @@ try {
     `Saga trace: ${concurrency ? `${concurrency} in flight` : `${rate} orders/s due`}, ${orders.length} orders, ${confirmed.length} confirmed in ${elapsed.toFixed(1)} s (ms)`,
     rows,
   );
+  if (!concurrency) printTable('The traced open loop second by second (when the slow orders were due)', sagaSeconds(orders, busySamples));
   // Figures that hold on a busy machine: work per order, not time. nats-server serves whatever
   // else runs on the machine too (an upper bound); the Postgres backends are this database's.
   const perOrder = (n: number) => Math.round((n / orders.length) * 10) / 10;
