@@ -111,6 +111,36 @@ describe('embedded mode', () => {
       await orders.dispose();
     }
   });
+
+  // Every service's connections share PGlite's one session: one connection's statement must run
+  // with its own parameters, not with another's bound in between (patches/@electric-sql+pglite-socket).
+  it('orders two users place at once are each read back at once by their buyer, while their sagas run', async () => {
+    const { products } = await ok('{ products(limit: 20) { id stockQuantity } }', {});
+    const product = products.reduce((a: { stockQuantity: number }, b: { stockQuantity: number }) =>
+      b.stockQuantity > a.stockQuantity ? b : a,
+    );
+    const users = await Promise.all(
+      [1, 2].map(async () => {
+        const username = unique('embc');
+        await ok('mutation($i: RegisterInput!) { register(input: $i) { id } }', {
+          i: { username, email: `${username}@example.com`, password: 'embedded-pass-123' },
+        });
+        return login(username, 'embedded-pass-123');
+      }),
+    );
+    const placeAndRead = async (user: { accessToken: string }) => {
+      const { createOrder } = await ok(
+        'mutation($i: CreateOrderInput!) { createOrder(input: $i) { id } }',
+        { i: { items: [{ productId: product.id, quantity: 1 }] } },
+        user.accessToken,
+      );
+      const { order } = await ok('query($id: ID!) { order(id: $id) { id } }', { id: createOrder.id }, user.accessToken);
+      return { placed: createOrder.id as string, read: order?.id as string | undefined };
+    };
+    for (let round = 0; round < 10; round++) {
+      for (const { placed, read } of await Promise.all(users.map(placeAndRead))) expect(read).toBe(placed);
+    }
+  });
 });
 
 /** A REST call to the embedded gateway, as its own pages make it (a cookie goes with their Origin); the body is parsed when it is JSON. */

@@ -5,6 +5,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
 import { mikroOrmPatched } from './mikro-orm-patch.js';
+import { pgliteSocketPatched } from './pglite-socket-patch.js';
 import { PoolSafeClient } from './pool-safe-pg-client.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: MikroORM's Migration classes take constructor arguments of its own choosing
@@ -98,6 +99,10 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(dataDir: string | null, logger?: Logger): Promise<EmbeddedPostgres> {
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+  if (!pgliteSocketPatched())
+    logger?.warn(
+      "patches/@electric-sql+pglite-socket+0.2.17.patch is not applied (npm install applies it): concurrent statements of the services can run with each other's parameters",
+    );
   const dir = dataDir ? resolve(dataDir, 'pglite') : undefined;
   if (dir) mkdirSync(dir, { recursive: true });
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
