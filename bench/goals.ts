@@ -4,6 +4,7 @@
  * shows as not run.
  */
 import type { GatewayComparison } from './gateways.js';
+import { formatHostSpeed, type HostSpeed } from './host-speed.js';
 import type { MeComparison } from './me.js';
 import { SAGA_P99_GOAL_MS, SUSTAINED_COLUMN } from './saga-capacity.js';
 
@@ -21,6 +22,9 @@ export interface BenchResults {
   fanout?: Row[];
   /** benchSubscribers: `subscriptions` ("<live> live of <total> ..."), `p50 ms`, `p99 ms`. */
   subscribers?: { rows: Row[]; memory?: Row[] };
+  /** hostSpeed before the platform started and after the last benchmark (the platform idle). */
+  hostBefore?: HostSpeed;
+  hostAfter?: HostSpeed;
 }
 
 interface Goal {
@@ -121,6 +125,14 @@ export function goalRows(results: BenchResults): Record<string, string>[] {
     rows.push({
       measure: `(for reference) all ${queries} gateway queries, geometric mean`,
       measured: `${x(mean.vsHive)} Hive, ${x(mean.vsApollo)} plain Apollo`,
+      goal: '-',
+      met: '-',
+    });
+  }
+  if (results.hostBefore && results.hostAfter) {
+    rows.push({
+      measure: "(for reference) this machine's speed before / after the run",
+      measured: `${formatHostSpeed(results.hostBefore)} / ${formatHostSpeed(results.hostAfter)}`,
       goal: '-',
       met: '-',
     });

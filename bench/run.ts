@@ -10,7 +10,8 @@
  * BENCH_ONLY a comma-separated subset of: tokens, idle, me, gateways, rest, map, line, saga, fanout, subscribers;
  * BENCH_CPU_PROF a folder for V8 CPU profiles (node --cpu-prof) of the platform's processes and the compared gateways';
  * BENCH_CPU_PER_SUBGRAPH=1 the CPU columns per subgraph process instead of all subgraphs together.
- * Last, the issue's table: each goal beside this run's figure (bench/goals.ts).
+ * Last, the issue's table: each goal beside this run's figure (bench/goals.ts), with how fast the
+ * machine was before and after the run (bench/host-speed.ts): a VM's speed varies with its neighbours.
  */
 import { randomBytes } from 'node:crypto';
 import { benchAtRest } from './at-rest.js';
@@ -18,6 +19,7 @@ import { benchFanout } from './fanout.js';
 import { BENCH_ADMIN } from './fixtures.js';
 import { benchGateways } from './gateways.js';
 import { type BenchResults, goalRows } from './goals.js';
+import { formatHostSpeed, hostSpeed } from './host-speed.js';
 import { collectGarbage, printTable, startPlatformProcess } from './lib.js';
 import { benchLineWebhook } from './line-webhook.js';
 import { benchMapGeneration } from './map.js';
@@ -57,7 +59,8 @@ const begins = (name: string) => {
   return runs;
 };
 
-const results: BenchResults = {};
+const results: BenchResults = { hostBefore: await hostSpeed() };
+console.log(`This machine's speed before the run: ${formatHostSpeed(results.hostBefore!)}`);
 if (begins('tokens'))
   results.tokens = await benchTokenVerification({ redisUrl: env.REDIS_URL || undefined, natsUrl: env.NATS_URL || undefined });
 // Known to the bench too: the LINE benchmark's own gateway calls the platform's auth with it.
@@ -101,6 +104,7 @@ try {
   }
   // The bounded 10,000-subscriber run (bench/subscribers.ts; BENCH_SUBSCRIBERS_10K sets its size).
   if (begins('subscribers')) results.subscribers = await benchSubscribers(platform, { bus });
+  results.hostAfter = await hostSpeed();
   printTable('Issue 14: this run against the goals (figures from one run on this machine)', goalRows(results));
 } finally {
   await platform.stop();
