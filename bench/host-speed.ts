@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 
 /**
  * How fast this machine is at the moment, to compare one run's figures with another's: on a VM
- * the same code on the same machine ran the saga at 5.1 ms of platform CPU per order in one hour
- * and 7.8 ms in another (its neighbours on the host), and the saga's tail with it. Two probes, each
+ * the same code on the same machine ran the saga at 4.6-6.1 ms of platform CPU per order in one
+ * part of an hour and 6.8 ms in another (its neighbours on the host), and the saga's tail with it. Two probes, each
  * the median of TRIES tries, run with nothing else of the bench's running:
  * - `computeMs`: a fixed JavaScript workload (SHA-256 of 1 KiB, JSON round trips), ms;
  * - `roundTripUs`: one byte to another process over loopback TCP and back, µs: what every hop of a
@@ -80,6 +80,9 @@ async function startEcho(): Promise<{ socket: Socket; stop(): void }> {
   });
   const socket = await new Promise<Socket>((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => resolve(s)).once('error', reject);
+  }).catch((err: unknown) => {
+    child.kill();
+    throw err;
   });
   socket.setNoDelay(true);
   return {
