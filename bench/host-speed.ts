@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
+import { percentile } from './fixtures.js';
+import { startChild } from './lib.js';
 
 /**
  * How fast this machine is at the moment, to compare one run's figures with another's: on a VM
@@ -24,13 +24,18 @@ const ROUND_TRIPS = 2_000;
 
 export async function hostSpeed(): Promise<HostSpeed> {
   const computeMs = median(Array.from({ length: TRIES }, computeOnce));
-  const echo = await startEcho();
+  const echo = await startChild<{ port: number }>('./echo-process.ts');
   try {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(echo.port, '127.0.0.1', () => resolve(s)).once('error', reject);
+    });
+    socket.setNoDelay(true);
     const tries: number[] = [];
-    for (let i = 0; i < TRIES; i++) tries.push(await roundTripOnce(echo.socket));
+    for (let i = 0; i < TRIES; i++) tries.push(await roundTripOnce(socket));
+    socket.destroy();
     return { computeMs: round(computeMs, 1), roundTripUs: round(median(tries), 0) };
   } finally {
-    echo.stop();
+    await echo.stop();
   }
 }
 
@@ -64,39 +69,10 @@ async function roundTripOnce(socket: Socket): Promise<number> {
   return ((performance.now() - started) * 1000) / ROUND_TRIPS;
 }
 
-/** An echo server in a process of its own (a wake-up crosses processes, as the platform's hops do). */
-async function startEcho(): Promise<{ socket: Socket; stop(): void }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-e',
-      "require('node:net').createServer((s) => { s.setNoDelay(true); s.pipe(s); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); })",
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line)));
-    child.once('exit', (code) => reject(new Error(`the echo process exited with ${code}`)));
-  });
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s)).once('error', reject);
-  }).catch((err: unknown) => {
-    child.kill();
-    throw err;
-  });
-  socket.setNoDelay(true);
-  return {
-    socket,
-    stop: () => {
-      socket.destroy();
-      child.kill();
-    },
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
