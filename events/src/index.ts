@@ -29,14 +29,9 @@ export {
 } from './event-bus.js';
 export { type EventLogger, silentLogger } from './logger.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';
-export {
-  consumerNameFor,
-  DEFAULT_DEAD_LETTER_MAX_AGE_MS,
-  DEFAULT_STREAM_MAX_AGE_MS,
-  NatsEventBus,
-  type NatsEventBusOptions,
-  natsConnectOptions,
-} from './nats-event-bus.js';
+export { natsConnectOptions } from './nats-connect-options.js';
+export { consumerNameFor, NatsEventBus, type NatsEventBusOptions } from './nats-event-bus.js';
+export { DEFAULT_DEAD_LETTER_MAX_AGE_MS, DEFAULT_STREAM_MAX_AGE_MS } from './nats-streams.js';
 export { ORDER_STATUSES, type OrderStatus, SAGA_STATUSES, type SagaStatus } from './order-statuses.js';
 export {
   type CommitInventoryCommand,

@@ -1,12 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Context, context } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import {
-  attemptDelivery,
-  buildDeadLetter,
   consumeInSpan,
   createEnvelope,
   DeadLetterCounter,
-  type DeliveryOutcome,
   decodeEnvelope,
   once,
   prepareReplay,
@@ -37,6 +34,7 @@ import {
   type Subscription,
 } from './event-bus.js';
 import { type EventLogger, silentLogger } from './logger.js';
+import { MemoryDurable } from './memory-durable.js';
 import {
   assertCatalogFitsStreams,
   type DurableSubject,
@@ -66,37 +64,6 @@ interface StoredRecord {
   storedAt: Date;
 }
 
-interface QueuedMessage {
-  raw: string;
-  /** The publisher's trace (tracedPublish), when it published inside one. */
-  trace?: TraceHeaders;
-  deliveries: number;
-  /** Epoch ms before which the message must not be redelivered (backoff). */
-  availableAt: number;
-}
-
-interface Member {
-  handler: Handler<DurableSubject>;
-  /** The context subscribe() was called in: its consumer spans start there (consumeInSpan). */
-  context: Context;
-  busy: boolean;
-  current?: Promise<void>;
-}
-
-/** The in-memory counterpart of a JetStream durable consumer: one queue, competing members. */
-interface DurableGroup {
-  subject: DurableSubject;
-  durable: string;
-  options: ResolvedSubscribeOptions;
-  queue: QueuedMessage[];
-  members: Member[];
-  nextMember: number;
-  /** Deliveries whose handler still runs (members that left included): what `serial` waits for. */
-  active: number;
-  pumpScheduled: boolean;
-  timer?: NodeJS.Timeout;
-}
-
 /** Delivers to one listener in order, never inside the caller's stack. */
 class SerialListener {
   private chain: Promise<void> = Promise.resolve();
@@ -116,7 +83,7 @@ class SerialListener {
 export class MemoryEventBus implements EventBus {
   private readonly logger: EventLogger;
   private readonly closeTimeoutMs: number;
-  private readonly groups = new Map<string, DurableGroup>();
+  private readonly durables = new Map<string, MemoryDurable>();
   private readonly recentMsgIds = new Map<string, number>();
   /** The dead-letter store, in sequence order (what the DLQ stream holds on NATS). */
   private readonly deadLetters: StoredRecord[] = [];
@@ -154,17 +121,7 @@ export class MemoryEventBus implements EventBus {
     this.assertOpen();
     if (!isDurableSubject(subject)) throw new UnknownSubjectError(subject, 'durable');
     const options = resolveSubscribeOptions(opts);
-    const group = this.groupFor(subject, options);
-    const member: Member = { handler: handler as Handler<DurableSubject>, context: context.active(), busy: false };
-    group.members.push(member);
-    this.schedulePump(group);
-    return {
-      unsubscribe: once(async () => {
-        // The group (and its queue) outlives its members, like a durable consumer.
-        group.members = group.members.filter((m) => m !== member);
-        await member.current;
-      }),
-    };
+    return this.durableFor(subject, options).join(handler as Handler<DurableSubject>, context.active());
   }
 
   async broadcast<S extends FanoutSubject>(subject: S, data: PayloadOf<S>, opts?: BroadcastOptions): Promise<void> {
@@ -291,7 +248,7 @@ export class MemoryEventBus implements EventBus {
   private async shutdown(): Promise<void> {
     for (const listener of this.connectionListeners) notify(listener, false, this.logger);
     this.connectionListeners.clear();
-    for (const group of this.groups.values()) clearTimeout(group.timer);
+    for (const durable of this.durables.values()) durable.stop();
     const running = Promise.allSettled([
       ...this.inFlight,
       ...[...this.deadLetterListeners].map((l) => l.idle()),
@@ -321,11 +278,7 @@ export class MemoryEventBus implements EventBus {
       history.push(raw);
       if (history.length > MEMORY_HISTORY_LIMIT) history.shift();
     }
-    for (const group of this.groups.values()) {
-      if (group.subject !== subject) continue;
-      group.queue.push({ raw, trace, deliveries: 0, availableAt: 0 });
-      this.schedulePump(group);
-    }
+    for (const durable of this.durables.values()) if (durable.subject === subject) durable.enqueue(raw, trace);
   }
 
   private isDuplicate(msgId: string): boolean {
@@ -351,157 +304,26 @@ export class MemoryEventBus implements EventBus {
     this.deadLetters.splice(index, 1);
   }
 
-  private groupFor(subject: DurableSubject, options: ResolvedSubscribeOptions): DurableGroup {
+  private durableFor(subject: DurableSubject, options: ResolvedSubscribeOptions): MemoryDurable {
     const key = `${subject} ${options.durable}`;
-    const existing = this.groups.get(key);
+    const existing = this.durables.get(key);
     if (existing) {
-      existing.options = options; // create-or-update, like the JetStream consumer
+      existing.update(options);
       return existing;
     }
-    const group: DurableGroup = {
-      subject,
-      durable: options.durable,
-      options,
-      // Like a JetStream durable created with DeliverPolicy.All: what is still kept comes first.
-      queue: options.startAt === 'stored' ? (this.history.get(subject) ?? []).map((raw) => ({ raw, deliveries: 0, availableAt: 0 })) : [],
-      members: [],
-      nextMember: 0,
-      active: 0,
-      pumpScheduled: false,
-    };
-    this.groups.set(key, group);
-    return group;
-  }
-
-  private schedulePump(group: DurableGroup): void {
-    if (group.pumpScheduled || this.closing) return;
-    group.pumpScheduled = true;
-    setImmediate(() => {
-      group.pumpScheduled = false;
-      this.pump(group);
+    // Like a JetStream durable created with DeliverPolicy.All: what is still kept comes first.
+    const stored = options.startAt === 'stored' ? [...(this.history.get(subject) ?? [])] : [];
+    const durable = new MemoryDurable(subject, options, stored, {
+      logger: this.logger,
+      closing: () => !!this.closing,
+      inFlight: this.inFlight,
+      deadLetter: (original, consumer, deadLetter) => {
+        this.store(deadLetterSubject(original), deadLetter, undefined);
+        this.deadLettered.add(original, consumer);
+      },
     });
-  }
-
-  /** Hands every ready message to an idle member; re-arms a timer for messages still in backoff. */
-  private pump(group: DurableGroup): void {
-    if (this.closing) return;
-    if (group.options.serial) {
-      this.pumpSerial(group);
-      return;
-    }
-    const now = Date.now();
-    let nextAvailableAt = Infinity;
-    for (let i = 0; i < group.queue.length; ) {
-      const message = group.queue[i]!;
-      if (message.availableAt > now) {
-        nextAvailableAt = Math.min(nextAvailableAt, message.availableAt);
-        i++;
-        continue;
-      }
-      const member = this.nextIdleMember(group);
-      if (!member) break; // a member finishing re-runs the pump
-      group.queue.splice(i, 1);
-      this.deliver(group, member, message);
-    }
-    clearTimeout(group.timer);
-    group.timer = undefined;
-    if (nextAvailableAt !== Infinity) {
-      group.timer = setTimeout(() => this.schedulePump(group), nextAvailableAt - now);
-    }
-  }
-
-  /** Like a JetStream consumer with max_ack_pending 1: the head of the queue only, and only when nothing is in flight. */
-  private pumpSerial(group: DurableGroup): void {
-    clearTimeout(group.timer);
-    group.timer = undefined;
-    const head = group.queue[0];
-    if (!head || group.active > 0) return;
-    const wait = head.availableAt - Date.now();
-    if (wait > 0) {
-      group.timer = setTimeout(() => this.schedulePump(group), wait);
-      return;
-    }
-    const member = this.nextIdleMember(group);
-    if (!member) return;
-    group.queue.shift();
-    this.deliver(group, member, head);
-  }
-
-  private nextIdleMember(group: DurableGroup): Member | undefined {
-    const count = group.members.length;
-    for (let step = 0; step < count; step++) {
-      const index = (group.nextMember + step) % count;
-      const member = group.members[index]!;
-      if (!member.busy) {
-        group.nextMember = index + 1;
-        return member;
-      }
-    }
-    return undefined;
-  }
-
-  private deliver(group: DurableGroup, member: Member, message: QueuedMessage): void {
-    member.busy = true;
-    group.active++;
-    message.deliveries++;
-    const { options } = group;
-    const handlerRuns: Promise<unknown>[] = [];
-    // Emulates ack wait: a handler that outlives it counts as a failed attempt.
-    const handler: Handler<DurableSubject> = (event) => {
-      const run = Promise.resolve().then(() => member.handler(event));
-      handlerRuns.push(run.catch(() => {}));
-      return withTimeout(run, options.ackWaitMs, `handler did not finish within ack wait (${options.ackWaitMs} ms)`);
-    };
-    const work = (async () => {
-      const outcome = await attemptDelivery({
-        subject: group.subject,
-        raw: message.raw,
-        deliveries: message.deliveries,
-        durable: group.durable,
-        handler,
-        options,
-        logger: this.logger,
-        trace: { system: 'memory', subscriberContext: member.context, headers: message.trace },
-      });
-      this.settle(group, message, outcome);
-      // The member stays busy while a timed-out handler still runs, as a sequential consume loop would.
-      await Promise.all(handlerRuns);
-    })()
-      .catch((err) => this.logger.error({ err, subject: group.subject }, 'event delivery failed'))
-      .finally(() => {
-        member.busy = false;
-        group.active--;
-        member.current = undefined;
-        this.inFlight.delete(work);
-        this.schedulePump(group);
-      });
-    member.current = work;
-    this.inFlight.add(work);
-  }
-
-  private settle(group: DurableGroup, message: QueuedMessage, outcome: DeliveryOutcome): void {
-    switch (outcome.action) {
-      case 'ack':
-        return;
-      case 'retry':
-        message.availableAt = Date.now() + outcome.delayMs;
-        group.queue.unshift(message);
-        this.schedulePump(group);
-        return;
-      case 'dead-letter': {
-        const deadLetter = buildDeadLetter({
-          subject: group.subject,
-          data: message.raw,
-          error: outcome.error,
-          consumer: group.durable,
-          deliveries: message.deliveries,
-        });
-        this.logger.warn({ subject: group.subject, durable: group.durable, error: outcome.error }, 'event dead-lettered');
-        this.store(deadLetterSubject(group.subject), JSON.stringify(deadLetter), undefined);
-        this.deadLettered.add(group.subject, group.durable);
-        return;
-      }
-    }
+    this.durables.set(key, durable);
+    return durable;
   }
 }
 
@@ -512,12 +334,4 @@ function notify(listener: ConnectionListener, connected: boolean, logger: EventL
   } catch (err) {
     logger.error({ err }, 'connection listener failed');
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
