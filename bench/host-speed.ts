@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { percentile } from './fixtures.js';
+import { percentile, round1 } from './fixtures.js';
 import { startChild } from './lib.js';
 
 /**
@@ -33,7 +33,7 @@ export async function hostSpeed(): Promise<HostSpeed> {
     const tries: number[] = [];
     for (let i = 0; i < TRIES; i++) tries.push(await roundTripOnce(socket));
     socket.destroy();
-    return { computeMs: round(computeMs, 1), roundTripUs: round(median(tries), 0) };
+    return { computeMs: round1(computeMs), roundTripUs: Math.round(median(tries)) };
   } finally {
     await echo.stop();
   }
@@ -74,5 +74,3 @@ const median = (values: number[]) =>
     [...values].sort((a, b) => a - b),
     50,
   );
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
